@@ -1,0 +1,1 @@
+"""Audio in, genres out. Never imports PySide6, sqlalchemy or library/."""

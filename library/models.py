@@ -1,0 +1,197 @@
+"""SQLAlchemy 2.0 typed ORM tables. ORM rows never leave library/; records.py does."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the schema uses."""
+    return datetime.now(timezone.utc)
+
+
+class FsPath(TypeDecorator[str]):
+    """A filesystem path stored as its exact bytes.
+
+    File names need not be UTF-8; os.fsencode/os.fsdecode round-trip them losslessly
+    (surrogateescape), which a TEXT column could not.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> bytes | None:
+        return None if value is None else os.fsencode(value)
+
+    def process_result_value(self, value: bytes | None, dialect: object) -> str | None:
+        return None if value is None else os.fsdecode(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """DateTime that always comes back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Folder(Base):
+    """A folder the user asked GenreLens to watch."""
+
+    __tablename__ = "folders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_scanned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Track(Base):
+    """One audio file as last seen on disk."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("folders.id", ondelete="SET NULL"), index=True
+    )
+    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    mtime_ns: Mapped[int] = mapped_column(Integer, default=0)
+    # sha1 of the first 64 KiB: with the size, recognises a moved file.
+    head_hash: Mapped[str | None] = mapped_column(String(40), index=True)
+    format: Mapped[str | None] = mapped_column(String(16))  # container as detected by content
+    codec: Mapped[str | None] = mapped_column(String(32))
+    duration: Mapped[float | None] = mapped_column(Float)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    bitrate: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    artist: Mapped[str | None] = mapped_column(Text, index=True)
+    album: Mapped[str | None] = mapped_column(Text, index=True)
+    album_artist: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    track_number: Mapped[int | None] = mapped_column(Integer)
+    genres: Mapped[list[str]] = mapped_column(JSON, default=list)  # as found in the file's tags
+    status: Mapped[str] = mapped_column(String(8), default="ok", index=True)  # ok|missing|error
+    error: Mapped[str | None] = mapped_column(Text)
+    scanned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    predictions: Mapped[list[Prediction]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Prediction(Base):
+    """A bundle's genre prediction for a track, valid for the file as it was then."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (UniqueConstraint("track_id", "bundle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
+    bundle: Mapped[str] = mapped_column(String(64), index=True)
+    bundle_version: Mapped[str] = mapped_column(String(32))
+    probabilities: Mapped[dict[str, float]] = mapped_column(JSON)  # label -> track probability
+    top_genres: Mapped[list[str]] = mapped_column(JSON)  # empty when uncertain
+    confidence: Mapped[float] = mapped_column(Float, index=True)
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    clip_probabilities: Mapped[list[list[float]]] = mapped_column(JSON)  # clip x label
+    clip_starts: Mapped[list[float]] = mapped_column(JSON, default=list)  # seconds
+    # The file's size and mtime when predicted: a changed file needs a new prediction.
+    track_size: Mapped[int] = mapped_column(Integer)
+    track_mtime_ns: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    track: Mapped[Track] = relationship(back_populates="predictions")
+
+
+class Embedding(Base):
+    """The backbone's penultimate features for a track (mean over clips), float16."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("track_id", "backbone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
+    backbone: Mapped[str] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian float16
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class UserLabel(Base):
+    """Genres the user set by hand: they win over predictions everywhere."""
+
+    __tablename__ = "user_labels"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    genres: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TagBatch(Base):
+    """One applied tag-writing run: the unit of undo."""
+
+    __tablename__ = "tag_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    options: Mapped[dict[str, object]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12), default="running")  # running|done|undone
+
+    changes: Mapped[list[TagChange]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TagChange(Base):
+    """One file's genre change inside a batch, logged before the file is replaced."""
+
+    __tablename__ = "tag_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("tag_batches.id", ondelete="CASCADE"), index=True
+    )
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(FsPath)
+    old_genres: Mapped[list[str] | None] = mapped_column(JSON)  # None: the file had no genre tag
+    new_genres: Mapped[list[str]] = mapped_column(JSON)
+    # pending|applied|skipped|error|undone|undo-refused
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)
+    # The file as written, to notice edits made after the batch.
+    new_size: Mapped[int | None] = mapped_column(Integer)
+    new_mtime_ns: Mapped[int | None] = mapped_column(Integer)
+
+    batch: Mapped[TagBatch] = relationship(back_populates="changes")

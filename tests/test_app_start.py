@@ -1,0 +1,40 @@
+"""The app starts: in-process with pytest-qt, and as `python main.py` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import REPO_ROOT
+
+
+def test_main_window_shows(qtbot: QtBot, db_path: Path) -> None:
+    from gui.main_window import MainWindow
+
+    window = MainWindow(db_path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle().startswith("GenreLens")
+
+
+def test_python_main_py_launches_the_gui(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GENRELENS_DB=str(tmp_path / "lib.db"))
+    proc = subprocess.Popen(
+        [sys.executable, "main.py"], cwd=REPO_ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()[1].decode(errors="replace")
+        assert (tmp_path / "lib.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

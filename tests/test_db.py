@@ -1,0 +1,94 @@
+"""The library database: pragmas, schema version, paths that are not UTF-8."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from library import db
+from library.models import Prediction, Track
+
+
+def test_fresh_database_has_wal_foreign_keys_and_version(db_path: Path) -> None:
+    engine = db.create_db_engine(db_path)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert db.schema_version(conn) == db.SCHEMA_VERSION
+    tables = {r[0] for r in sqlite3.connect(db_path).execute("select name from sqlite_master")}
+    assert {"folders", "tracks", "predictions", "embeddings", "user_labels"} <= tables
+
+
+def test_reopening_keeps_data(db_path: Path) -> None:
+    engine = db.create_db_engine(db_path)
+    with db.session_factory(engine)() as session:
+        session.add(Track(path="/music/a.flac", size=1, mtime_ns=2))
+        session.commit()
+    engine.dispose()
+    again = db.create_db_engine(db_path)
+    with db.session_factory(again)() as session:
+        assert session.scalars(select(Track.path)).all() == ["/music/a.flac"]
+
+
+def test_newer_schema_is_refused(db_path: Path) -> None:
+    db.create_db_engine(db_path).dispose()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"PRAGMA user_version={db.SCHEMA_VERSION + 1}")
+    with pytest.raises(db.DatabaseError, match="newer GenreLens"):
+        db.create_db_engine(db_path)
+
+
+def test_older_schema_is_upgraded_step_by_step(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.create_db_engine(db_path).dispose()  # a file at version SCHEMA_VERSION
+    calls: list[int] = []
+    newer = db.SCHEMA_VERSION + 2
+    monkeypatch.setattr(db, "SCHEMA_VERSION", newer)
+    for step in (newer - 2, newer - 1):
+        monkeypatch.setitem(db.MIGRATIONS, step, lambda conn, step=step: calls.append(step))
+    engine = db.create_db_engine(db_path)
+    with engine.connect() as conn:
+        assert db.schema_version(conn) == newer
+    assert calls == [newer - 2, newer - 1]
+
+
+def test_non_utf8_path_round_trips(db_path: Path) -> None:
+    name = os.fsdecode(b"/music/caf\xe9 \xff.mp3")  # Latin-1 bytes, not UTF-8
+    engine = db.create_db_engine(db_path)
+    with db.session_factory(engine)() as session:
+        session.add(Track(path=name, size=1, mtime_ns=1))
+        session.commit()
+    with db.session_factory(engine)() as session:
+        stored = session.scalars(select(Track.path)).one()
+    assert os.fsencode(stored) == b"/music/caf\xe9 \xff.mp3"
+
+
+def test_deleting_a_track_deletes_its_predictions(db_path: Path) -> None:
+    engine = db.create_db_engine(db_path)
+    with db.session_factory(engine)() as session:
+        track = Track(path="/m/x.mp3", size=1, mtime_ns=1)
+        session.add(track)
+        session.flush()
+        session.add(
+            Prediction(
+                track_id=track.id, bundle="broad", bundle_version="1", probabilities={},
+                top_genres=[], confidence=0.0, clip_probabilities=[], track_size=1,
+                track_mtime_ns=1,
+            )
+        )
+        session.commit()
+        session.execute(text("DELETE FROM tracks"))
+        session.commit()
+        assert session.scalars(select(Prediction)).all() == []
+
+
+def test_default_path_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(db.DB_ENV_VAR, str(tmp_path / "x.db"))
+    assert db.default_db_path() == tmp_path / "x.db"
+    monkeypatch.delenv(db.DB_ENV_VAR)
+    assert db.default_db_path().name == "library.sqlite3"

@@ -1,0 +1,49 @@
+"""The house rule: dependencies point one way (ARCHITECTURE.md, rule 1)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+FORBIDDEN = {
+    "library": {"PySide6", "torch", "classifier", "gui"},
+    "classifier": {"PySide6", "sqlalchemy", "library", "gui"},
+}
+
+
+def imported_roots(source: str) -> set[str]:
+    """Top-level module names a Python source imports."""
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_does_not_import_forbidden_worlds(package: str) -> None:
+    offenders = {
+        str(path.relative_to(REPO)): sorted(imported_roots(path.read_text()) & FORBIDDEN[package])
+        for path in (REPO / package).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_gui_and_main_import_qt() -> None:
+    outside = [
+        str(path.relative_to(REPO))
+        for path in REPO.rglob("*.py")
+        if "PySide6" in imported_roots(path.read_text())
+        and path.relative_to(REPO).parts[0] not in {"gui", "tests", "tools", "bench", ".venv"}
+    ]
+    assert outside == []
+
+
+def test_imports_detector_sees_nested_imports() -> None:
+    assert imported_roots("def f():\n    import torch.nn\n") == {"torch"}
