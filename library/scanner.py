@@ -87,7 +87,7 @@ class _Scan:
             if known is None:
                 newcomers.append((item, folder_id))
             else:
-                yield self._known_file(item, known)
+                yield self._known_file(item, known, folder_id)
             self._maybe_flush()
         yield from self._newcomers(newcomers, vanished)
         if not self.cancelled():
@@ -104,14 +104,18 @@ class _Scan:
             and not (prefixes and path.startswith(prefixes))  # unlisted, not gone
         }
 
-    def _known_file(self, item: FoundFile, known: Row[Any]) -> ScanEvent:
+    def _known_file(self, item: FoundFile, known: Row[Any], folder_id: int) -> ScanEvent:
         if item.error is None and (item.size, item.mtime_ns) == (known.size, known.mtime_ns):
+            fixes: dict[str, Any] = {}
             if known.status == "missing":  # back where it was, untouched: no need to read it
-                status = "error" if known.error else "ok"
-                self.updates.append({"id": known.id, "status": status})
+                fixes["status"] = "error" if known.error else "ok"
+            if known.folder_id != folder_id:  # its folder was removed and watched again
+                fixes["folder_id"] = folder_id
+            if fixes:
+                self.updates.append({"id": known.id, **fixes})
             return self.event(item.path, "unchanged")
         row = self._read(item)
-        self.updates.append({"id": known.id, **row})
+        self.updates.append({"id": known.id, "folder_id": folder_id, **row})
         return self._outcome(item.path, row, "changed")
 
     def _newcomers(self, newcomers: list[tuple[FoundFile, int]],

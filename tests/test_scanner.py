@@ -50,7 +50,9 @@ def _folder(sessions: sessionmaker[Session], root: Path) -> FolderRecord:
         return add_folder(session, str(root))
 
 
-def _run(sessions: sessionmaker[Session], folder: FolderRecord, **kwargs: object) -> list[ScanEvent]:
+def _run(
+    sessions: sessionmaker[Session], folder: FolderRecord, **kwargs: object
+) -> list[ScanEvent]:
     return list(scan(sessions, [folder], **kwargs))  # type: ignore[arg-type]
 
 
@@ -255,3 +257,22 @@ def _add_prediction(sessions: sessionmaker[Session], track_id: int) -> None:
 def _prediction_track_ids(sessions: sessionmaker[Session]) -> list[int]:
     with sessions() as session:
         return list(session.scalars(select(Prediction.track_id)))
+
+
+def test_tracks_of_a_rewatched_folder_rejoin_it(
+    library: tuple[Path, dict[str, Made]], sessions: sessionmaker[Session]
+) -> None:
+    from library.folders import remove_folder
+
+    root, made = library
+    _run(sessions, _folder(sessions, root))
+    with sessions() as session:
+        remove_folder(session, str(root))
+    assert {t.folder_id for t in _tracks(sessions).values()} == {None}
+    folder = _folder(sessions, root)
+    _run(sessions, folder)
+    made["wav"].path.unlink()
+    _run(sessions, folder)
+    tracks = _tracks(sessions)
+    assert {t.folder_id for t in tracks.values()} == {folder.id}
+    assert tracks[str(made["wav"].path)].status == "missing"

@@ -58,7 +58,7 @@ def stream_numbers(info: object) -> dict[str, object]:
     length = getattr(info, "length", None)
     bitrate = getattr(info, "bitrate", None)
     return {
-        "duration": float(length) if length else None,
+        "duration": round(float(length), 3) if length else None,
         "sample_rate": getattr(info, "sample_rate", None) or None,
         "channels": getattr(info, "channels", None) or None,
         "bitrate": int(bitrate) if bitrate else None,
