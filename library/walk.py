@@ -61,7 +61,7 @@ def walk_audio(
         folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
-                items = sorted(entries, key=lambda e: e.name)
+                items = list(entries)
         except OSError as exc:
             yield FolderProblem(folder, f"cannot open folder: {_describe(exc)}")
             continue
@@ -73,9 +73,15 @@ def walk_audio(
                     yield problem
                 else:
                     subfolders.append(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
+            elif _extension(entry.name) in AUDIO_EXTENSIONS:
                 yield _audio_file(entry)
-        stack.extend(reversed(subfolders))  # depth-first, in name order
+        stack.extend(sorted(subfolders, reverse=True))  # depth-first, in name order
+
+
+def _extension(name: str) -> str:
+    """'.MP3' -> '.mp3'; cheaper than os.path.splitext, which matters at 100,000 files."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -276,3 +276,26 @@ def test_tracks_of_a_rewatched_folder_rejoin_it(
     tracks = _tracks(sessions)
     assert {t.folder_id for t in tracks.values()} == {folder.id}
     assert tracks[str(made["wav"].path)].status == "missing"
+
+
+def test_unmounted_folder_is_an_error_and_keeps_its_tracks(
+    library: tuple[Path, dict[str, Made]], sessions: sessionmaker[Session]
+) -> None:
+    root, _ = library
+    folder = _folder(sessions, root)
+    _run(sessions, folder)
+    with sessions() as session:
+        scanned_at = repository_folder_time(session, folder.id)
+    os.rename(root, root.with_name("unplugged"))
+    events = _run(sessions, folder)
+    assert [(e.outcome, e.is_folder) for e in events] == [("error", True)]
+    assert "No such file or directory" in (events[0].error or "")
+    assert {t.status for t in _tracks(sessions).values()} == {"ok", "error"}
+    with sessions() as session:
+        assert repository_folder_time(session, folder.id) == scanned_at
+
+
+def repository_folder_time(session: Session, folder_id: int) -> object:
+    from library.models import Folder
+
+    return session.get(Folder, folder_id).last_scanned_at  # type: ignore[union-attr]

@@ -101,3 +101,19 @@ def test_missing_file_is_a_tag_error(tmp_path: Path) -> None:
 )
 def test_parse_genres(values: list[str], slash: bool, expected: tuple[str, ...]) -> None:
     assert parse_genres(values, slash_separates=slash) == expected
+
+
+def test_mp3_after_leading_junk_is_still_mp3(made: dict[str, Made], tmp_path: Path) -> None:
+    from mutagen.id3 import ID3, TIT2
+
+    plain = tmp_path / "plain.mp3"
+    plain.write_bytes(made["untagged"].path.read_bytes())
+    junky = tmp_path / "junky.mp3"
+    junky.write_bytes(b"\x00junk\xff\x00" * 50 + plain.read_bytes())
+    assert sniff(str(junky)) == "mp3"
+    assert read_file(str(junky)).duration
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=["Junk Ahead"]))
+    tags.save(junky)  # an ID3v2 tag in front of the junk
+    assert sniff(str(junky)) == "mp3"
+    assert read_file(str(junky)).title == "Junk Ahead"

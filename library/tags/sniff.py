@@ -25,6 +25,12 @@ def _id3v2_size(head: bytes) -> int:
     return 10 + size + footer
 
 
+# Layer III bitrates (kbit/s) for MPEG-1 and MPEG-2/2.5, and sample rates per version bits.
+_L3_KBPS = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+            2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
 def _is_mpeg_frame(header: bytes) -> bool:
     """An MPEG audio frame header with legal version, layer, bitrate and sample rate."""
     if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
@@ -32,6 +38,29 @@ def _is_mpeg_frame(header: bytes) -> bool:
     version, layer = (header[1] >> 3) & 0x03, (header[1] >> 1) & 0x03
     bitrate, rate = header[2] >> 4, (header[2] >> 2) & 0x03
     return version != 1 and layer != 0 and bitrate not in (0, 15) and rate != 3
+
+
+def _layer3_length(header: bytes) -> int:
+    """Bytes of a Layer III frame starting with this valid header (0 for other layers)."""
+    version, layer = (header[1] >> 3) & 0x03, (header[1] >> 1) & 0x03
+    if layer != 1:
+        return 0
+    kbps = _L3_KBPS[3 if version == 3 else 2][header[2] >> 4]
+    rate = _RATES[version][(header[2] >> 2) & 0x03]
+    padding = (header[2] >> 1) & 0x01
+    return (144 if version == 3 else 72) * kbps * 1000 // rate + padding
+
+
+def _find_mpeg(head: bytes) -> bool:
+    """Two consecutive Layer III frames somewhere in `head`: MP3 after leading junk."""
+    start = head.find(b"\xff")
+    while 0 <= start < len(head) - 4:
+        if _is_mpeg_frame(head[start : start + 4]):
+            length = _layer3_length(head[start : start + 4])
+            if length and _is_mpeg_frame(head[start + length : start + length + 4]):
+                return True
+        start = head.find(b"\xff", start + 1)
+    return False
 
 
 def _ogg_codec(head: bytes) -> str | None:
@@ -75,14 +104,10 @@ def sniff(path: str) -> str | None:
             handle.seek(skip)
             head = handle.read(_HEAD)
             kind = sniff_bytes(head)
-            return kind if kind in ("flac", "mp3") else _mp3_after_padding(head)
-    return sniff_bytes(head)
-
-
-def _mp3_after_padding(head: bytes) -> str | None:
-    """MPEG audio after an ID3v2 tag, allowing for zero padding the size did not count."""
-    stripped = head.lstrip(b"\x00")
-    return "mp3" if _is_mpeg_frame(stripped[:4]) else None
+            if kind in ("flac", "mp3"):
+                return kind
+            return "mp3" if _find_mpeg(head) else None  # padding or junk the size missed
+    return sniff_bytes(head) or ("mp3" if _find_mpeg(head) else None)
 
 
 def has_audio_extension(name: str) -> bool:
