@@ -161,3 +161,18 @@ def test_usage_errors_exit_2(db_path: Path, capsys: pytest.CaptureFixture[str]) 
         run(db_path, "list", "--status", "bogus")
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_non_utf8_names_print_without_crashing(
+    music: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    odd = os.fsdecode(os.fsencode(music) + b"/caf\xe9.flac")
+    shutil.copyfile(music / "good" / "flac.flac", odd)
+    assert run(db_path, "scan", "--quiet", str(music)) == 0
+    capsys.readouterr()
+    assert run(db_path, "list", "caf") == 0
+    assert f"{music}/caf\ufffd.flac" in capsys.readouterr().out
+    assert run(db_path, "info", "--json", odd) == 0
+    assert json.loads(capsys.readouterr().out)["path"] == f"{music}/caf\ufffd.flac"

@@ -117,3 +117,14 @@ def test_mp3_after_leading_junk_is_still_mp3(made: dict[str, Made], tmp_path: Pa
     tags.save(junky)  # an ID3v2 tag in front of the junk
     assert sniff(str(junky)) == "mp3"
     assert read_file(str(junky)).title == "Junk Ahead"
+
+
+def test_empty_genre_values_give_no_genres(made: dict[str, Made], tmp_path: Path) -> None:
+    from mutagen.flac import FLAC
+
+    path = tmp_path / "blank.flac"
+    path.write_bytes(made["flac"].path.read_bytes())
+    audio = FLAC(path)
+    audio["genre"] = ["", "  "]
+    audio.save()
+    assert read_file(str(path)).genres == ()

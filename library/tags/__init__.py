@@ -12,10 +12,9 @@ from types import ModuleType
 from library.tags import asf, id3, mp4, vorbis
 from library.tags.base import FileInfo, TagError
 from library.tags.integrity import check_complete
-from library.tags.sniff import AUDIO_EXTENSIONS, has_audio_extension, sniff
+from library.tags.sniff import AUDIO_EXTENSIONS, sniff
 
-__all__ = ["AUDIO_EXTENSIONS", "FAMILIES", "FileInfo", "TagError", "has_audio_extension",
-           "read_file", "sniff"]
+__all__ = ["AUDIO_EXTENSIONS", "FAMILIES", "FileInfo", "TagError", "read_file", "sniff"]
 
 FAMILIES: dict[str, ModuleType] = {
     fmt: module for module in (id3, vorbis, mp4, asf) for fmt in module.FORMATS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mutagen.mp4 import MP4
 
 from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
-from library.tags.genres import ID3V1_GENRES, parse_genres
+from library.tags.genres import parse_genres
 
 FORMATS = {"mp4": MP4}
 
@@ -17,14 +17,10 @@ def _codec(info: object) -> str:
 
 
 def genres_of(tags: object) -> tuple[str, ...]:
-    """©gen (free text, a list) plus gnre (ID3v1 number + 1, as iTunes stores it)."""
+    """©gen, a list (mutagen already turns iTunes' numeric gnre into ©gen names)."""
     if tags is None:
         return ()
-    values = [str(v) for v in tags.get("\xa9gen", [])]  # type: ignore[attr-defined]
-    for number in tags.get("gnre", []):  # type: ignore[attr-defined]
-        if 0 < number <= len(ID3V1_GENRES):
-            values.append(ID3V1_GENRES[number - 1])
-    return parse_genres(values)
+    return parse_genres(str(v) for v in tags.get("\xa9gen", []))  # type: ignore[attr-defined]
 
 
 def read(path: str, fmt: str) -> FileInfo:

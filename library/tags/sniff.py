@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 # Extensions the scanner considers at all (lower case, with the dot).
 AUDIO_EXTENSIONS: frozenset[str] = frozenset(
     ".mp3 .mp2 .flac .fla .ogg .oga .opus .m4a .m4b .mp4 .aac .alac "
@@ -109,7 +107,3 @@ def sniff(path: str) -> str | None:
             return "mp3" if _find_mpeg(head) else None  # padding or junk the size missed
     return sniff_bytes(head) or ("mp3" if _find_mpeg(head) else None)
 
-
-def has_audio_extension(name: str) -> bool:
-    """Whether a file name has one of AUDIO_EXTENSIONS (case-insensitive)."""
-    return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
