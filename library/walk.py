@@ -49,7 +49,10 @@ def _audio_file(entry: os.DirEntry[str]) -> FoundFile:
 def walk_audio(
     root: str, cancel: threading.Event | None = None
 ) -> Iterator[FoundFile | FolderProblem]:
-    """Every audio-named file under `root`, recursively, following links but not loops."""
+    """Every audio-named file under `root`, recursively, following links but not loops.
+
+    Hidden files and folders (names starting with '.') are skipped.
+    """
     try:
         top = os.stat(root)
     except OSError as exc:
@@ -67,6 +70,8 @@ def walk_audio(
             continue
         subfolders: list[str] = []
         for entry in items:
+            if entry.name.startswith("."):
+                continue  # hidden, like beets: .Trash, .git, macOS "._song.mp3" sidecars
             if _is_folder(entry):
                 problem = _enter(entry, visited)
                 if problem:

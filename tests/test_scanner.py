@@ -299,3 +299,16 @@ def repository_folder_time(session: Session, folder_id: int) -> object:
     from library.models import Folder
 
     return session.get(Folder, folder_id).last_scanned_at  # type: ignore[union-attr]
+
+
+def test_hidden_files_and_folders_are_skipped(
+    tmp_path: Path, sessions: sessionmaker[Session], shared_data: Path
+) -> None:
+    root = tmp_path / "music"
+    (root / ".Trash").mkdir(parents=True)
+    source = shared_data / "gtzan-mini" / "jazz" / "jazz.00000.flac"
+    shutil.copyfile(source, root / ".Trash" / "deleted.flac")
+    (root / "._song.flac").write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # macOS sidecar
+    shutil.copyfile(source, root / "song.flac")
+    _run(sessions, _folder(sessions, root))
+    assert list(_tracks(sessions)) == [str(root / "song.flac")]
