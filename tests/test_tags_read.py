@@ -128,3 +128,13 @@ def test_empty_genre_values_give_no_genres(made: dict[str, Made], tmp_path: Path
     audio["genre"] = ["", "  "]
     audio.save()
     assert read_file(str(path)).genres == ()
+
+
+def test_wav_written_to_a_pipe_is_not_called_truncated(
+    made: dict[str, Made], tmp_path: Path
+) -> None:
+    data = bytearray(made["wav"].path.read_bytes())
+    data[4:8] = b"\xff\xff\xff\xff"  # what a streaming encoder leaves in the RIFF size
+    path = tmp_path / "streamed.wav"
+    path.write_bytes(bytes(data))
+    assert read_file(str(path)).format == "wav"

@@ -11,10 +11,12 @@ from library.tags.base import TagError
 _OGG_TAIL = 65536
 
 
-def _riff_like(handle: BinaryIO, order: str) -> int:
+def _riff_like(handle: BinaryIO, order: str) -> int | None:
     """Bytes a RIFF (little-endian) or FORM (big-endian) file says it has."""
     handle.seek(4)
     (declared,) = struct.unpack(order + "I", handle.read(4))
+    if declared in (0, 0xFFFFFFFF):
+        return None  # written to a pipe: the size was never filled in
     return declared + 8
 
 
@@ -42,8 +44,9 @@ def _mp4_box(handle: BinaryIO, box: bytes) -> int | None:
     return None if length == 0 else length
 
 
-def _asf_object(handle: BinaryIO, box: bytes) -> int:
-    return int(struct.unpack("<Q", box[16:24])[0])
+def _asf_object(handle: BinaryIO, box: bytes) -> int | None:
+    length = int(struct.unpack("<Q", box[16:24])[0])
+    return length or None  # 0: a broadcast file's data runs to the end
 
 
 def _ogg_complete(handle: BinaryIO, size: int) -> bool:
