@@ -62,3 +62,33 @@ class PredictionRecord:
     clip_probabilities: tuple[tuple[float, ...], ...] = ()
     clip_starts: tuple[float, ...] = ()
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanCounts:
+    """What a scan has done so far, by outcome."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    missing: int = 0
+    errors: int = 0
+
+    @property
+    def done(self) -> int:
+        """Files (and folders with problems) handled so far."""
+        return self.new + self.changed + self.unchanged + self.moved + self.missing + self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """One step of a scan, for progress display: a file handled or a folder skipped."""
+
+    path: str
+    outcome: str  # new|changed|unchanged|moved|missing|error
+    counts: ScanCounts  # after this step
+    total: int  # files the scan will handle (known once the folders are listed)
+    error: str | None = None  # the readable reason when outcome == "error"
+    old_path: str | None = None  # where a moved file was before
+    is_folder: bool = False  # a folder that could not be listed (never a track)

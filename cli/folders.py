@@ -1,0 +1,76 @@
+"""`genrelens folders`: the folders the library watches."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cli.context import AppContext
+from library import folders
+from library.records import display_path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `folders` subcommand with list/add/remove actions."""
+    parser = subparsers.add_parser(
+        "folders", help="list, add or remove watched folders",
+        description="Manage watched folders. Adding does not scan; run `genrelens scan`.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    lister = actions.add_parser("list", help="list watched folders (the default)",
+                                description="List watched folders and when each was scanned.")
+    lister.set_defaults(handler=list_folders)
+    adder = actions.add_parser("add", help="watch folders", description="Watch folders.")
+    adder.add_argument("paths", nargs="+", metavar="PATH", help="folder to watch")
+    adder.set_defaults(handler=add_folders)
+    remover = actions.add_parser(
+        "remove", help="stop watching folders",
+        description="Stop watching folders. Their tracks stay in the library (with "
+        "predictions) unless --forget-tracks is given; files on disk are never touched.",
+    )
+    remover.add_argument("paths", nargs="+", metavar="PATH", help="watched folder")
+    remover.add_argument("--forget-tracks", action="store_true",
+                         help="also remove the folder's tracks from the library")
+    remover.set_defaults(handler=remove_folders)
+    parser.set_defaults(handler=list_folders)
+
+
+def list_folders(args: argparse.Namespace, app: AppContext) -> int:
+    """Print each watched folder with its last scan time."""
+    with app.sessions() as session:
+        rows = folders.list_folders(session)
+    if not rows:
+        print("No watched folders.")
+    for row in rows:
+        when = row.last_scanned_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_scanned_at \
+            else "never scanned"
+        print(f"{display_path(row.path)}  ({when})")
+    return 0
+
+
+def add_folders(args: argparse.Namespace, app: AppContext) -> int:
+    """Watch each PATH; exit 1 if any is not a folder."""
+    status = 0
+    with app.sessions() as session:
+        for path in args.paths:
+            try:
+                print(f"watching {display_path(folders.add_folder(session, path).path)}")
+            except folders.FolderError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                status = 1
+    return status
+
+
+def remove_folders(args: argparse.Namespace, app: AppContext) -> int:
+    """Stop watching each PATH; exit 1 if any was not watched."""
+    status = 0
+    with app.sessions() as session:
+        for path in args.paths:
+            forgotten = folders.remove_folder(session, path, forget_tracks=args.forget_tracks)
+            if forgotten is None:
+                print(f"error: {display_path(path)} is not a watched folder", file=sys.stderr)
+                status = 1
+            else:
+                extra = f", forgot {forgotten} tracks" if args.forget_tracks else ""
+                print(f"stopped watching {display_path(folders.normalise(path))}{extra}")
+    return status

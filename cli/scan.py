@@ -1,0 +1,71 @@
+"""`genrelens scan`: add folders and bring the library up to date with the disk."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import closing
+
+from tqdm import tqdm
+
+from cli.context import AppContext
+from library.folders import FolderError, add_folder, list_folders
+from library.records import FolderRecord, ScanCounts, display_path
+from library.scanner import scan
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `scan` subcommand."""
+    parser = subparsers.add_parser(
+        "scan",
+        help="scan folders into the library",
+        description="Watch the given folders and scan them; without PATH, rescan every "
+        "watched folder. Unchanged files are not reopened; vanished files are marked "
+        "missing (never deleted); moved files keep their record.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="folder to watch and scan")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def _folders(paths: list[str], app: AppContext) -> tuple[list[FolderRecord], bool]:
+    """The folders to scan, and whether any PATH was refused."""
+    with app.sessions() as session:
+        if not paths:
+            return list_folders(session), False
+        folders, refused = [], False
+        for path in paths:
+            try:
+                folders.append(add_folder(session, path))
+            except FolderError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                refused = True
+        return folders, refused
+
+
+def run(args: argparse.Namespace, app: AppContext) -> int:
+    """Scan and print a summary; exit 1 if a PATH or a file could not be read."""
+    folders, refused = _folders(args.paths, app)
+    if not folders:
+        if not args.paths:
+            print("No watched folders yet: give one, e.g. `genrelens scan ~/Music`.",
+                  file=sys.stderr)
+        return 1
+    counts = ScanCounts()
+    with tqdm(unit=" files", disable=True if args.quiet else None, file=sys.stderr) as bar, \
+            closing(scan(app.sessions, folders)) as events:
+        for event in events:
+            if bar.total != event.total:
+                bar.total = event.total
+            bar.update(0 if event.is_folder else 1)
+            if event.error:
+                bar.write(f"error: {display_path(event.path)}: {event.error}", file=sys.stderr)
+            counts = event.counts
+    print(summary(counts))
+    return 1 if refused or counts.errors else 0
+
+
+def summary(counts: ScanCounts) -> str:
+    """One line: how many files were new, changed, … ."""
+    return (f"{counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
+            f"{counts.moved} moved, {counts.missing} missing, {counts.errors} errors")

@@ -1,0 +1,222 @@
+"""Scan watched folders into the library: a cancellable generator of progress events.
+
+Incremental: a file whose size and mtime match the library is not opened at all; a changed
+one is re-read; one that vanished becomes "missing" (its record and predictions stay); one
+that reappears elsewhere with the same size and first 64 KiB is "moved" and keeps its record.
+Every problem is recorded with a readable reason and the scan goes on. Writes are committed
+in batches, and whatever was handled before a cancel (or a closed generator) is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from library.models import Folder, Track, utcnow
+from library.records import FolderRecord, ScanCounts, ScanEvent
+from library.tags import FileInfo, TagError, read_file
+from library.walk import FolderProblem, FoundFile, walk_audio
+
+HEAD_BYTES = 64 * 1024
+BATCH_SIZE = 500
+Reader = Callable[[str], FileInfo]
+_TRACKS = Track.__table__.c
+_KNOWN_COLUMNS = (_TRACKS.id, _TRACKS.path, _TRACKS.size, _TRACKS.mtime_ns, _TRACKS.status,
+                  _TRACKS.folder_id, _TRACKS.head_hash, _TRACKS.error)
+
+
+def head_hash(path: str) -> str:
+    """sha1 of the first 64 KiB: with the size, what recognises a moved file."""
+    with open(path, "rb") as handle:
+        return hashlib.sha1(handle.read(HEAD_BYTES)).hexdigest()
+
+
+def _described(exc: OSError) -> str:
+    return f"cannot read: {exc.strerror or exc}"
+
+
+class _Scan:
+    """The state of one scan run; `events()` does the work."""
+
+    def __init__(self, session: Session, folders: Sequence[FolderRecord],
+                 cancel: threading.Event | None, reader: Reader, batch_size: int) -> None:
+        self.session, self.folders, self.cancel = session, folders, cancel
+        self.reader, self.batch_size = reader, batch_size
+        self.counts: dict[str, int] = dict.fromkeys(asdict(ScanCounts()), 0)
+        self.total = 0
+        self.inserts: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.unreadable_folders: list[str] = []
+        # Core, not ORM, rows: loading 100,000 of them is most of an unchanged rescan.
+        self.known: dict[str, Row[Any]] = {}
+        # What an untouched file in place looks like, compared without touching the Row.
+        self.untouched: dict[str, tuple[int, int, int | None]] = {}
+        for row in session.connection().execute(select(*_KNOWN_COLUMNS)):
+            _, path, size, mtime_ns, status, folder_id, *_ = row
+            self.known[path] = row
+            if status != "missing":
+                self.untouched[path] = (size, mtime_ns, folder_id)
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def event(self, path: str, outcome: str, **extra: Any) -> ScanEvent:
+        """Count an outcome and describe it."""
+        self.counts["errors" if outcome == "error" else outcome] += 1
+        counts = ScanCounts(*self.counts.values())  # positional: this runs once per file
+        return ScanEvent(path, outcome, counts, self.total, **extra)
+
+    def events(self) -> Iterator[ScanEvent]:
+        """Walk, compare with the library, write, and say what happened to each file."""
+        found: dict[str, tuple[FoundFile, int]] = {}
+        for folder in self.folders:
+            for item in walk_audio(folder.path, self.cancel):
+                if isinstance(item, FolderProblem):
+                    self.unreadable_folders.append(item.path)
+                    yield self.event(item.path, "error", error=item.reason, is_folder=True)
+                else:
+                    found.setdefault(item.path, (item, folder.id))
+        if self.cancelled():
+            return  # an unfinished listing says nothing about missing files
+        vanished = self._vanished(found)
+        self.total = len(found) + len(vanished)
+        newcomers: list[tuple[FoundFile, int]] = []
+        untouched = self.untouched
+        for path, (item, folder_id) in found.items():
+            if self.cancelled():
+                return
+            if untouched.get(path) == (item.size, item.mtime_ns, folder_id):
+                yield self.event(path, "unchanged")  # the common case, kept cheap
+                continue
+            known = self.known.get(path)
+            if known is None:
+                newcomers.append((item, folder_id))
+            else:
+                yield self._known_file(item, known, folder_id)
+            self._maybe_flush()
+        yield from self._newcomers(newcomers, vanished)
+        if not self.cancelled():
+            yield from self._missing(vanished)
+            self._mark_folders_scanned()
+
+    def _vanished(self, found: dict[str, tuple[FoundFile, int]]) -> dict[str, Row[Any]]:
+        """Known tracks of the scanned folders that the listing did not find."""
+        scanned = {folder.id for folder in self.folders}
+        prefixes = tuple(p.rstrip(os.sep) + os.sep for p in self.unreadable_folders)
+        return {
+            path: row for path, row in self.known.items()
+            if row.folder_id in scanned and path not in found
+            and not (prefixes and path.startswith(prefixes))  # unlisted, not gone
+        }
+
+    def _known_file(self, item: FoundFile, known: Row[Any], folder_id: int) -> ScanEvent:
+        if item.error is None and (item.size, item.mtime_ns) == (known.size, known.mtime_ns):
+            fixes: dict[str, Any] = {}
+            if known.status == "missing":  # back where it was, untouched: no need to read it
+                fixes["status"] = "error" if known.error else "ok"
+            if known.folder_id != folder_id:  # its folder was removed and watched again
+                fixes["folder_id"] = folder_id
+            if fixes:
+                self.updates.append({"id": known.id, **fixes})
+            return self.event(item.path, "unchanged")
+        row = self._read(item)
+        self.updates.append({"id": known.id, "folder_id": folder_id, **row})
+        return self._outcome(item.path, row, "changed")
+
+    def _newcomers(self, newcomers: list[tuple[FoundFile, int]],
+                   vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
+        """New files, unless one is a vanished (or long-missing) track that moved."""
+        candidates = {
+            (row.size, row.head_hash): row for row in self.known.values()
+            if row.head_hash and (row.path in vanished or row.status == "missing")
+        }
+        for item, folder_id in newcomers:
+            if self.cancelled():
+                return
+            row = self._read(item)
+            row["folder_id"] = folder_id
+            previous = candidates.pop((item.size, row["head_hash"]), None)
+            if previous is not None and row["head_hash"]:
+                vanished.pop(previous.path, None)
+                self.updates.append({"id": previous.id, "path": item.path, **row})
+                yield self._outcome(item.path, row, "moved", old_path=previous.path)
+            else:
+                self.inserts.append({"path": item.path, **row})
+                yield self._outcome(item.path, row, "new")
+            self._maybe_flush()
+
+    def _missing(self, vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
+        for path, row in vanished.items():
+            if row.status != "missing":
+                self.updates.append({"id": row.id, "status": "missing"})
+            yield self.event(path, "missing")
+            self._maybe_flush()
+
+    def _outcome(self, path: str, row: dict[str, Any], outcome: str, **extra: Any) -> ScanEvent:
+        if row["status"] == "error":
+            return self.event(path, "error", error=row["error"], **extra)
+        return self.event(path, outcome, **extra)
+
+    def _read(self, item: FoundFile) -> dict[str, Any]:
+        """The track columns for a file: hash and tags, or the reason they are unknown."""
+        row: dict[str, Any] = {"size": item.size, "mtime_ns": item.mtime_ns,
+                               "scanned_at": utcnow(), "head_hash": None}
+        empty = dict.fromkeys(FileInfo.__slots__, None) | {"genres": []}
+        try:
+            if item.error:
+                raise TagError(item.error)
+            row["head_hash"] = head_hash(item.path)
+            info = self.reader(item.path)
+        except OSError as exc:
+            return row | empty | {"status": "error", "error": _described(exc)}
+        except TagError as exc:
+            return row | empty | {"status": "error", "error": str(exc)}
+        values = {name: getattr(info, name) for name in FileInfo.__slots__}
+        return row | values | {"genres": list(info.genres), "status": "ok", "error": None}
+
+    def _maybe_flush(self) -> None:
+        if len(self.inserts) + len(self.updates) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write and commit what is pending."""
+        if self.inserts:
+            self.session.execute(insert(Track), self.inserts)
+        if self.updates:
+            self.session.execute(update(Track), self.updates)
+        self.session.commit()
+        self.inserts, self.updates = [], []
+
+    def _mark_folders_scanned(self) -> None:
+        """Stamp the folders that could be listed (an unmounted one was not scanned)."""
+        ids = [f.id for f in self.folders if f.path not in self.unreadable_folders]
+        self.session.execute(
+            update(Folder).where(Folder.id.in_(ids)).values(last_scanned_at=utcnow())
+        )
+
+
+def scan(
+    sessions: sessionmaker[Session],
+    folders: Sequence[FolderRecord],
+    *,
+    cancel: threading.Event | None = None,
+    reader: Reader = read_file,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[ScanEvent]:
+    """Scan `folders` and yield one ScanEvent per file (and per unlistable folder).
+
+    Stop it with `cancel.set()` or by closing the generator; work done so far is committed.
+    """
+    with sessions() as session:
+        run = _Scan(session, folders, cancel, reader, batch_size)
+        try:
+            yield from run.events()
+        finally:
+            run.flush()

@@ -1,0 +1,43 @@
+"""ASF attributes: Windows Media Audio (.wma)."""
+
+from __future__ import annotations
+
+from mutagen.asf import ASF
+
+from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
+from library.tags.genres import parse_genres
+
+FORMATS = {"asf": ASF}
+# mutagen names ASF codecs in prose; these short names are FFmpeg's, as elsewhere.
+_CODECS = {
+    "Windows Media Audio 7": "wmav1",
+    "Windows Media Audio 9 Standard": "wmav2",
+    "Windows Media Audio 9 Professional": "wmapro",
+    "Windows Media Audio 9 Lossless": "wmalossless",
+}
+
+
+def _values(tags: object, key: str) -> list[str]:
+    """The attribute's values as strings (ASF values are typed objects)."""
+    if tags is None:
+        return []
+    return [str(v) for v in tags.get(key, [])]  # type: ignore[attr-defined]
+
+
+def read(path: str, fmt: str) -> FileInfo:
+    """Stream info and tags of an ASF file (mutagen errors pass through)."""
+    audio = ASF(path)
+    tags = audio.tags
+    codec = _CODECS.get(audio.info.codec_type, audio.info.codec_name or "unknown")
+    return FileInfo(
+        format=fmt,
+        codec=codec,
+        **stream_numbers(audio.info),  # type: ignore[arg-type]
+        title=first_text(_values(tags, "Title")),
+        artist=first_text(_values(tags, "Author")),
+        album=first_text(_values(tags, "WM/AlbumTitle")),
+        album_artist=first_text(_values(tags, "WM/AlbumArtist")),
+        year=leading_int(first_text(_values(tags, "WM/Year"))),
+        track_number=leading_int(first_text(_values(tags, "WM/TrackNumber"))),
+        genres=parse_genres(_values(tags, "WM/Genre")),
+    )

@@ -1,0 +1,65 @@
+"""What every tag family returns, and the one error it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TagError(Exception):
+    """A file whose format or tags cannot be read; the message is meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """Stream properties and the tags GenreLens cares about, as read from one file."""
+
+    format: str  # container, detected by content: mp3 flac ogg opus mp4 wav aiff asf
+    codec: str
+    duration: float | None = None  # seconds
+    sample_rate: int | None = None
+    channels: int | None = None
+    bitrate: int | None = None  # bits per second
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    album_artist: str | None = None
+    year: int | None = None
+    track_number: int | None = None
+    genres: tuple[str, ...] = ()
+
+
+def first_text(values: object) -> str | None:
+    """The first non-empty string of a tag value (str, list of str, or None)."""
+    if values is None:
+        return None
+    items = [values] if isinstance(values, str) else list(values)  # type: ignore[call-overload]
+    for item in items:
+        text = str(item).strip()
+        if text:
+            return text
+    return None
+
+
+def leading_int(value: object) -> int | None:
+    """The number a year or track field starts with: '2001-05-02' -> 2001, '3/12' -> 3."""
+    text = first_text(value)
+    if text is None:
+        return None
+    digits = ""
+    for char in text:
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else None
+
+
+def stream_numbers(info: object) -> dict[str, object]:
+    """duration, sample_rate, channels and bitrate from a mutagen StreamInfo."""
+    length = getattr(info, "length", None)
+    bitrate = getattr(info, "bitrate", None)
+    return {
+        "duration": round(float(length), 3) if length else None,
+        "sample_rate": getattr(info, "sample_rate", None) or None,
+        "channels": getattr(info, "channels", None) or None,
+        "bitrate": int(bitrate) if bitrate else None,
+    }

@@ -1,0 +1,50 @@
+"""Vorbis comments: FLAC, Ogg Vorbis, Opus."""
+
+from __future__ import annotations
+
+import os
+
+from mutagen import FileType
+from mutagen.flac import FLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+
+from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
+from library.tags.genres import parse_genres
+
+FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}
+CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus"}
+
+
+def _get(tags: object, *keys: str) -> str | None:
+    """The first non-empty value among the named comments (keys are case-insensitive)."""
+    for key in keys:
+        values = tags.get(key) if tags is not None else None  # type: ignore[attr-defined]
+        text = first_text(values)
+        if text:
+            return text
+    return None
+
+
+def read(path: str, fmt: str) -> FileInfo:
+    """Stream info and tags of a file with Vorbis comments (mutagen errors pass through)."""
+    audio = FORMATS[fmt](path)
+    tags = audio.tags
+    numbers = stream_numbers(audio.info)
+    if fmt == "opus":
+        numbers["sample_rate"] = 48000  # Opus always decodes at 48 kHz
+    if not numbers["bitrate"] and numbers["duration"]:
+        # Opus reports no bitrate; the average over the file is what users expect.
+        numbers["bitrate"] = int(os.path.getsize(path) * 8 / numbers["duration"])
+    return FileInfo(
+        format=fmt,
+        codec=CODECS[fmt],
+        **numbers,  # type: ignore[arg-type]
+        title=_get(tags, "title"),
+        artist=_get(tags, "artist"),
+        album=_get(tags, "album"),
+        album_artist=_get(tags, "albumartist", "album artist", "album_artist"),
+        year=leading_int(_get(tags, "date", "year", "originaldate")),
+        track_number=leading_int(_get(tags, "tracknumber")),
+        genres=parse_genres(tags.get("genre", []) if tags is not None else []),
+    )
