@@ -1,0 +1,214 @@
+"""Apply a tag plan: atomic, verified writes, each logged in the database before it lands.
+
+Per file: copy it to `.<name>.genrelens-tmp` in the same folder, write the genres into the
+copy, fsync, re-open the copy and check its genres and its audio payload hash, log the change
+(old and new values) and COMMIT, then os.replace the original and fsync the folder, then mark
+the change applied. A SIGKILL at any moment leaves the original or the new file, never a
+mix, and a log that says which two states are possible; `undo` restores either.
+The temp name has no audio extension, so a scan never picks up a leftover one.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from library.models import TagBatch, TagChange, Track
+from library.records import BatchResult, FileOutcome, PlanRow
+from library.scanner import head_hash
+from library.tagplan import TagOptions
+from library.tags import (
+    TagError, WriteOptions, audio_payload_hash, genre_state, read_file, write_genres,
+)
+
+TEMP_SUFFIX = ".genrelens-tmp"
+Progress = Callable[[int, int], None]
+Check = Callable[[str], None]
+
+_ERRNO_WORDS = {
+    errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted", errno.ENOENT: "file no longer exists",
+    errno.ETXTBSY: "file is busy", errno.EBUSY: "file is busy",
+}
+
+
+class Skip(Exception):
+    """A file left alone on purpose; the message says why."""
+
+
+def temp_path(path: str) -> str:
+    """Where the working copy of `path` lives: hidden, same folder, obviously GenreLens'."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}{TEMP_SUFFIX}")
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short, readable reason for an OSError."""
+    return _ERRNO_WORDS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def write_options(options: TagOptions) -> WriteOptions:
+    """The layout part of the options, for the tag families."""
+    return WriteOptions(id3v23=options.id3v23, separator=options.separator)
+
+
+def _fsync_path(path: str, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _same(before: os.stat_result, now: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns, before.st_ino) == (
+        now.st_size, now.st_mtime_ns, now.st_ino)
+
+
+def check_writable(path: str) -> os.stat_result:
+    """The file's stat, or Skip when a write would lose something (mode, links)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise Skip("file no longer exists") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise Skip("not a regular file")
+    if not info.st_mode & stat.S_IWUSR:
+        raise Skip("file is read-only")
+    if info.st_nlink > 1:
+        raise Skip(f"file has {info.st_nlink} hard links; a new copy would split them")
+    return info
+
+
+def prepare_copy(path: str, fmt: str, genres: list[str] | None, options: WriteOptions,
+                 check: Check, before: os.stat_result) -> str:
+    """A verified, synced copy of `path` with the genres written; returns its path."""
+    temp = temp_path(path)
+    payload = audio_payload_hash(path, fmt)
+    shutil.copyfile(path, temp)
+    write_genres(temp, fmt, genres, options)
+    _fsync_path(temp, os.O_RDWR)
+    check(temp)
+    if audio_payload_hash(temp, fmt) != payload:
+        raise TagError("the audio payload changed while writing tags; file left untouched")
+    os.chmod(temp, stat.S_IMODE(before.st_mode))
+    if hasattr(os, "chown"):
+        try:
+            os.chown(temp, before.st_uid, before.st_gid)
+        except PermissionError:
+            pass  # only root may give a file away; the copy stays ours
+    return temp
+
+
+def commit_copy(temp: str, path: str, before: os.stat_result) -> os.stat_result:
+    """Replace `path` by `temp` atomically unless the original changed meanwhile."""
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        raise Skip("file vanished while writing") from None
+    if not _same(before, now):
+        raise Skip("file changed on disk while writing; left untouched")
+    os.replace(temp, path)
+    _fsync_path(os.path.dirname(path) or ".")
+    return os.stat(path)
+
+
+def remove_temp(path: str) -> None:
+    """Drop a leftover working copy (ours by its name)."""
+    try:
+        os.unlink(temp_path(path))
+    except FileNotFoundError:
+        pass
+
+
+def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result
+                  ) -> tuple[str, ...]:
+    """Update the track to the file as written, so a rescan sees it unchanged."""
+    try:
+        genres = read_file(path).genres
+    except TagError:
+        return ()  # verified a moment ago; a rescan will tell
+    track = session.get(Track, track_id) if track_id is not None else None
+    if track is not None:
+        track.genres, track.size, track.mtime_ns = list(genres), info.st_size, info.st_mtime_ns
+        track.head_hash = head_hash(path)
+    return genres
+
+
+def _expect_genres(genres: tuple[str, ...]) -> Check:
+    def check(temp: str) -> None:
+        found = read_file(temp).genres
+        if found != genres:
+            raise TagError(f"genres read back as {list(found)}, not {list(genres)}: "
+                           "a genre contains a separator this tag format splits on")
+    return check
+
+
+def _apply_one(session: Session, batch_id: int, row: PlanRow, options: WriteOptions
+               ) -> FileOutcome:
+    """Write one file; every failure becomes the outcome's reason."""
+    path, new = os.path.realpath(row.path), tuple(row.new_genres or ())
+    change = TagChange(batch_id=batch_id, track_id=row.track_id, path=row.path,
+                       old_genres=list(row.old_genres) or None, new_genres=list(new))
+    try:
+        remove_temp(path)
+        before = check_writable(path)
+        if (before.st_size, before.st_mtime_ns) != (row.size, row.mtime_ns):
+            raise Skip("file changed on disk since it was scanned (someone else edited it)")
+        fmt = row.format or ""
+        change.old_genres = genre_state(path, fmt)
+        temp = prepare_copy(path, fmt, list(new), options, _expect_genres(new), before)
+        session.add(change)
+        session.commit()  # the undo log knows before the file changes
+        after = commit_copy(temp, path, before)
+        change.state, change.new_size = "applied", after.st_size
+        change.new_mtime_ns = after.st_mtime_ns
+        refresh_track(session, row.track_id, path, after)
+    except Skip as exc:
+        change.state, change.reason = "skipped", str(exc)
+    except TagError as exc:
+        change.state, change.reason = "error", str(exc)
+    except OSError as exc:
+        change.state, change.reason = "error", describe_os_error(exc)
+    finally:
+        remove_temp(path)
+    session.add(change)
+    session.commit()
+    old = tuple(change.old_genres) if change.old_genres is not None else None
+    return FileOutcome(row.path, change.state, change.reason, old, new, row.track_id)
+
+
+def options_record(options: TagOptions) -> dict[str, object]:
+    """The options as JSON-ready values, for the batch log."""
+    values = asdict(options)
+    values["allowed"] = list(options.allowed) if options.allowed is not None else None
+    return values
+
+
+def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,
+               progress: Progress | None = None, cancel: threading.Event | None = None
+               ) -> BatchResult:
+    """Write the plan's "write" rows as one undoable batch; returns per-file outcomes."""
+    todo = [row for row in rows if row.action == "write"]
+    outcomes: list[FileOutcome] = []
+    with sessions() as session:
+        batch = TagBatch(options=options_record(options), state="running")
+        session.add(batch)
+        session.commit()
+        for row in todo:
+            if cancel is not None and cancel.is_set():
+                break
+            outcomes.append(_apply_one(session, batch.id, row, write_options(options)))
+            if progress is not None:
+                progress(len(outcomes), len(todo))
+        batch.state = "done"
+        session.commit()
+        return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
