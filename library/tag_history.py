@@ -18,8 +18,8 @@ from library.models import TagBatch, TagChange
 from library.records import BatchSummary, FileOutcome, UndoResult
 from library.tags import TagError, WriteOptions, genre_state, read_file, sniff
 from library.tagwriter import (
-    Check, Progress, Skip, check_writable, commit_copy, describe_os_error, prepare_copy,
-    refresh_track, remove_temp,
+    Check, Progress, Refused, Skip, check_writable, clean_stale_temps, commit_copy,
+    describe_os_error, prepare_copy, refresh_track, remove_temp,
 )
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
@@ -88,7 +88,7 @@ def _undo_one(session: Session, change: TagChange) -> None:
         refresh_track(session, change.track_id, path, after)
     except Skip as exc:
         change.state, change.reason = "undo-refused", str(exc)
-    except TagError as exc:
+    except (Refused, TagError) as exc:
         change.state, change.reason = "undo-refused", str(exc)
     except OSError as exc:
         change.state, change.reason = "undo-refused", describe_os_error(exc)
@@ -112,6 +112,7 @@ def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
             select(TagChange).where(TagChange.batch_id == batch.id,
                                     TagChange.state.in_(UNDOABLE))
             .order_by(TagChange.id.desc())))
+        clean_stale_temps([change.path for change in changes])
         outcomes: list[FileOutcome] = []
         for change in changes:
             if cancel is not None and cancel.is_set():

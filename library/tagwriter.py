@@ -44,6 +44,10 @@ class Skip(Exception):
     """A file left alone on purpose; the message says why."""
 
 
+class Refused(Exception):
+    """A file that cannot be written as it is (read-only, hard links): a per-file error."""
+
+
 def temp_path(path: str) -> str:
     """Where the working copy of `path` lives: hidden, same folder, obviously GenreLens'."""
     folder, name = os.path.split(path)
@@ -74,17 +78,17 @@ def _same(before: os.stat_result, now: os.stat_result) -> bool:
 
 
 def check_writable(path: str) -> os.stat_result:
-    """The file's stat, or Skip when a write would lose something (mode, links)."""
+    """The file's stat; Skip when it is gone, Refused when a write would lose something."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
         raise Skip("file no longer exists") from None
     if not stat.S_ISREG(info.st_mode):
-        raise Skip("not a regular file")
+        raise Refused("not a regular file")
     if not info.st_mode & stat.S_IWUSR:
-        raise Skip("file is read-only")
+        raise Refused("file is read-only")
     if info.st_nlink > 1:
-        raise Skip(f"file has {info.st_nlink} hard links; a new copy would split them")
+        raise Refused(f"file has {info.st_nlink} hard links; a new copy would split them")
     return info
 
 
@@ -127,6 +131,17 @@ def remove_temp(path: str) -> None:
         os.unlink(temp_path(path))
     except FileNotFoundError:
         pass
+
+
+def clean_stale_temps(paths: Sequence[str]) -> None:
+    """Remove working copies a killed run left in the folders of `paths`."""
+    for folder in {os.path.dirname(os.path.realpath(p)) for p in paths}:
+        try:
+            names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(TEMP_SUFFIX)]
+            for name in names:
+                os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass  # an unlistable folder: its files will report their own errors
 
 
 def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result
@@ -174,7 +189,7 @@ def _apply_one(session: Session, batch_id: int, row: PlanRow, options: WriteOpti
         refresh_track(session, row.track_id, path, after)
     except Skip as exc:
         change.state, change.reason = "skipped", str(exc)
-    except TagError as exc:
+    except (Refused, TagError) as exc:
         change.state, change.reason = "error", str(exc)
     except OSError as exc:
         change.state, change.reason = "error", describe_os_error(exc)
@@ -199,6 +214,7 @@ def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options
     """Write the plan's "write" rows as one undoable batch; returns per-file outcomes."""
     todo = [row for row in rows if row.action == "write"]
     outcomes: list[FileOutcome] = []
+    clean_stale_temps([row.path for row in todo])
     with sessions() as session:
         batch = TagBatch(options=options_record(options), state="running")
         session.add(batch)
