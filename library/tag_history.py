@@ -19,7 +19,7 @@ from library.records import BatchSummary, FileOutcome, UndoResult
 from library.tags import TagError, WriteOptions, genre_state, read_file, sniff
 from library.tagwriter import (
     Check, Progress, Refused, Skip, check_writable, clean_stale_temps, commit_copy,
-    describe_os_error, prepare_copy, refresh_track, remove_temp,
+    describe_os_error, prepare_copy, refresh_track, remove_temp, sync_folders,
 )
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
@@ -118,12 +118,14 @@ def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
             if cancel is not None and cancel.is_set():
                 break
             _undo_one(session, change)
-            session.commit()
+            if len(outcomes) % 50 == 49:
+                session.commit()  # a rerun finds files already restored: no need for more
             outcomes.append(_outcome(change))
             if progress is not None:
                 progress(len(outcomes), len(changes))
+        sync_folders(outcomes)
         cancelled = len(outcomes) < len(changes)
         if not cancelled and all(c.state == "undone" for c in changes):
             batch.state = "undone"
-            session.commit()
+        session.commit()
         return UndoResult(batch.id, tuple(outcomes), cancelled)

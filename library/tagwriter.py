@@ -2,9 +2,10 @@
 
 Per file: copy it to `.<name>.genrelens-tmp` in the same folder, write the genres into the
 copy, fsync, re-open the copy and check its genres and its audio payload hash, log the change
-(old and new values) and COMMIT, then os.replace the original and fsync the folder, then mark
-the change applied. A SIGKILL at any moment leaves the original or the new file, never a
-mix, and a log that says which two states are possible; `undo` restores either.
+(old and new values) and COMMIT durably, then os.replace the original, then mark the change
+applied (the folders are fsynced once, at the end). A SIGKILL at any moment leaves the
+original or the new file, never a mix, and a log that says which two states are possible;
+`undo` restores either.
 The temp name has no audio extension, so a scan never picks up a leftover one.
 """
 
@@ -15,9 +16,11 @@ import os
 import shutil
 import stat
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.models import TagBatch, TagChange, Track
@@ -121,8 +124,21 @@ def commit_copy(temp: str, path: str, before: os.stat_result) -> os.stat_result:
     if not _same(before, now):
         raise Skip("file changed on disk while writing; left untouched")
     os.replace(temp, path)
-    _fsync_path(os.path.dirname(path) or ".")
-    return os.stat(path)
+    return os.stat(path)  # the folder is synced once per batch (sync_folders)
+
+
+def sync_folders(outcomes: Sequence[FileOutcome]) -> None:
+    """fsync the folders of the files replaced, so the renames outlive a power cut.
+
+    Once per folder, not per file: until then a power cut can only undo a rename, leaving
+    the old file, which the log (committed before the rename) already allows for.
+    """
+    for folder in {os.path.dirname(os.path.realpath(o.path)) for o in outcomes
+                   if o.state in ("applied", "undone")}:
+        try:
+            _fsync_path(folder)
+        except OSError:
+            pass  # some file systems refuse to sync a folder; the rename happened anyway
 
 
 def remove_temp(path: str) -> None:
@@ -151,10 +167,10 @@ def refresh_track(session: Session, track_id: int | None, path: str, info: os.st
         genres = read_file(path).genres
     except TagError:
         return ()  # verified a moment ago; a rescan will tell
-    track = session.get(Track, track_id) if track_id is not None else None
-    if track is not None:
-        track.genres, track.size, track.mtime_ns = list(genres), info.st_size, info.st_mtime_ns
-        track.head_hash = head_hash(path)
+    if track_id is not None:
+        session.execute(update(Track).where(Track.id == track_id).values(
+            genres=list(genres), size=info.st_size, mtime_ns=info.st_mtime_ns,
+            head_hash=head_hash(path)))
     return genres
 
 
@@ -195,10 +211,21 @@ def _apply_one(session: Session, batch_id: int, row: PlanRow, options: WriteOpti
         change.state, change.reason = "error", describe_os_error(exc)
     finally:
         remove_temp(path)
-    session.add(change)
-    session.commit()
+    session.add(change)  # committed with the next file's log entry: "pending" is safe to undo
     old = tuple(change.old_genres) if change.old_genres is not None else None
     return FileOutcome(row.path, change.state, change.reason, old, new, row.track_id)
+
+
+@contextmanager
+def durable_commits(session: Session) -> Iterator[None]:
+    """Make each commit reach the disk (the log must outlive a power cut, not just a crash)."""
+    session.connection().exec_driver_sql("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        session.commit()
+        session.connection().exec_driver_sql("PRAGMA synchronous=NORMAL")
+        session.commit()
 
 
 def options_record(options: TagOptions) -> dict[str, object]:
@@ -215,7 +242,7 @@ def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options
     todo = [row for row in rows if row.action == "write"]
     outcomes: list[FileOutcome] = []
     clean_stale_temps([row.path for row in todo])
-    with sessions() as session:
+    with sessions() as session, durable_commits(session):
         batch = TagBatch(options=options_record(options), state="running")
         session.add(batch)
         session.commit()
@@ -225,6 +252,7 @@ def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options
             outcomes.append(_apply_one(session, batch.id, row, write_options(options)))
             if progress is not None:
                 progress(len(outcomes), len(todo))
+        sync_folders(outcomes)
         batch.state = "done"
         session.commit()
         return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
