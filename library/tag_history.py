@@ -19,7 +19,7 @@ from library.records import BatchSummary, FileOutcome, UndoResult
 from library.tags import TagError, WriteOptions, genre_state, read_file, sniff
 from library.tagwriter import (
     Check, Progress, Refused, Skip, check_writable, clean_stale_temps, commit_copy,
-    describe_os_error, prepare_copy, refresh_track, remove_temp, sync_folders,
+    describe_os_error, prepare_copy, refresh_track, remove_temp, shown_genres, sync_folders,
 )
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
@@ -97,9 +97,9 @@ def _undo_one(session: Session, change: TagChange) -> None:
 
 
 def _outcome(change: TagChange) -> FileOutcome:
-    old = tuple(change.old_genres) if change.old_genres is not None else None
-    return FileOutcome(change.path, change.state, change.reason, old,
-                       tuple(change.new_genres), change.track_id)
+    return FileOutcome(change.path, change.state, change.reason,
+                       shown_genres(change.old_genres), tuple(change.new_genres),
+                       change.track_id)
 
 
 def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,

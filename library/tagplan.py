@@ -41,6 +41,9 @@ class TagOptions:
             raise ValueError(f"unknown policy {self.policy!r}; choose from {', '.join(POLICIES)}")
         if self.max_genres is not None and self.max_genres < 1:
             raise ValueError("max genres must be at least 1")
+        if self.separator.strip() not in (";", "/"):
+            # Anything else would read back (here and in most players) as one long genre.
+            raise ValueError("the ID3v2.3 separator must be ';' or '/' (spaces allowed)")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from library.records import BatchResult, FileOutcome, PlanRow
 from library.scanner import head_hash
 from library.tagplan import TagOptions
 from library.tags import (
-    TagError, WriteOptions, audio_payload_hash, genre_state, read_file, write_genres,
+    TagError, WriteOptions, audio_payload_hash, genre_state, read_file, split_markers,
+    write_genres,
 )
 
 TEMP_SUFFIX = ".genrelens-tmp"
@@ -212,8 +213,13 @@ def _apply_one(session: Session, batch_id: int, row: PlanRow, options: WriteOpti
     finally:
         remove_temp(path)
     session.add(change)  # committed with the next file's log entry: "pending" is safe to undo
-    old = tuple(change.old_genres) if change.old_genres is not None else None
-    return FileOutcome(row.path, change.state, change.reason, old, new, row.track_id)
+    return FileOutcome(row.path, change.state, change.reason, shown_genres(change.old_genres),
+                       new, row.track_id)
+
+
+def shown_genres(values: list[str] | None) -> tuple[str, ...] | None:
+    """A recorded genre state as genres only (markers such as the ID3v1 byte left out)."""
+    return None if values is None else tuple(split_markers(values)[0])
 
 
 @contextmanager

@@ -131,3 +131,6 @@ def test_options_are_checked() -> None:
         TagOptions(policy="overwrite")
     with pytest.raises(ValueError, match="at least 1"):
         TagOptions(max_genres=0)
+    with pytest.raises(ValueError, match="separator"):
+        TagOptions(separator=", ")
+    assert TagOptions(separator=" / ").separator == " / "

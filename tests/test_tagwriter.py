@@ -216,3 +216,21 @@ def test_progress_and_cancel_from_a_worker_thread(
     undone = undo_batch(session_factory(create_db_engine(db_path)), result.batch_id)
     assert undone.count("undone") == 3
     assert all(plain_genres(Path(r.path)) == ["Old"] for r in rows[:3])
+
+
+def test_hard_links_are_refused_and_symlinks_written_through(
+    library: tuple[Path, sessionmaker[Session], list[PlanRow]], tmp_path: Path
+) -> None:
+    root, sessions, _ = library
+    os.link(root / "0.mp3", tmp_path / "elsewhere.mp3")  # replacing would split the pair
+    outside = tmp_path / "outside.flac"
+    shutil.copyfile(root / "1.flac", outside)
+    (root / "link.flac").symlink_to(outside)
+    scan_into(sessions, root)
+    predict(sessions, {str(root / "link.flac"): {"Linked": 1.0}})
+    with sessions() as session:
+        rows = plan_tags(session, OPTIONS)
+    states = _by_name(apply_plan(sessions, rows, OPTIONS))
+    assert states["0.mp3"] == ("error", "file has 2 hard links; a new copy would split them")
+    assert states["link.flac"] == ("applied", None)
+    assert (root / "link.flac").is_symlink() and plain_genres(outside) == ["Linked"]
