@@ -109,7 +109,8 @@ def other_tags(path: Path) -> list[str]:
         return sorted(repr((k, v)) for k, v in audio.tags.items() if k not in ("\xa9gen", "gnre"))
     pictures = [repr(p.data) for p in getattr(audio, "pictures", [])]
     items = audio.tags.items() if fmt == "asf" else list(audio.tags)
-    return pictures + [repr((k, str(v))) for k, v in items if k.lower() not in ("genre", "wm/genre")]
+    genre_keys = ("genre", "wm/genre")
+    return pictures + [repr((k, str(v))) for k, v in items if k.lower() not in genre_keys]
 
 
 def plain_genres(path: Path) -> list[str]:

@@ -175,3 +175,28 @@ def _only(session: Session, path: Path):  # type: ignore[no-untyped-def]
     from library.tagplan import TagSelection
 
     return TagSelection(paths=(str(path),))
+
+
+def test_files_without_any_tag_get_one_and_lose_the_genre_on_undo(
+    tmp_path: Path, db_path: Path, shared_data: Path
+) -> None:
+    """Audio straight from the encoder: GenreLens adds the tag (an ID3 chunk for WAV/AIFF)."""
+    root = tmp_path / "bare"
+    root.mkdir()
+    samples, rate = load_clip(shared_data, seconds=0.5)
+    files = [write_audio(root / f"{kind}{ext}", kind, samples, rate)
+             for kind, (ext, _, _) in KINDS.items() if kind != "alac"]  # alac: same as aac
+    sessions = session_factory(create_db_engine(db_path))
+    scan_into(sessions, root)
+    before = {p: (other_tags(p), payload(p)) for p in files}
+    for path in files:
+        label(sessions, str(path), NEW)
+    with sessions() as session:
+        rows = plan_tags(session, TagOptions())
+    result = apply_plan(sessions, rows, TagOptions())
+    assert [(o.path, o.reason) for o in result.outcomes if o.state != "applied"] == []
+    for path in files:
+        assert plain_genres(path) == NEW and payload(path) == before[path][1], path
+    assert undo_batch(sessions, result.batch_id).count("undone") == len(files)
+    for path in files:
+        assert plain_genres(path) == [] and (other_tags(path), payload(path)) == before[path]

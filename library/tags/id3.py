@@ -135,7 +135,9 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
     if tags is None:
         if values is None:
             return _write_v1(path, fmt, None, True, markers)
-        tags = ID3()
+        if audio is not None:
+            audio.add_tags()  # WAV/AIFF: an ID3 chunk, not an ID3 header at the file's start
+        tags = audio.tags if audio is not None else ID3()
         tags.version = (2, 3, 0) if options.id3v23 and not options.exact else (2, 4, 0)
     version = _set_tcon(tags, values, options)
     if fmt != "mp3":
@@ -155,8 +157,6 @@ def _save_iff(path: str, audio: FileType | None, tags: ID3, version: int) -> Non
     if len(tags) == 0:
         audio.delete()
         return
-    if audio.tags is None:
-        audio.tags = tags
     audio.save(v2_version=version, v23_sep=None)
 
 
