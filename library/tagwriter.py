@@ -93,7 +93,21 @@ def check_writable(path: str) -> os.stat_result:
         raise Refused("file is read-only")
     if info.st_nlink > 1:
         raise Refused(f"file has {info.st_nlink} hard links; a new copy would split them")
+    _check_unlocked(path)
     return info
+
+
+def _check_unlocked(path: str) -> None:
+    """Refused when another program holds a lock on the file (Unix locks are advisory)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: a locked file fails to open instead, as an OSError
+        return
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Refused("file is locked by another program") from None
 
 
 def prepare_copy(path: str, fmt: str, genres: list[str] | None, options: WriteOptions,

@@ -4,6 +4,7 @@ refusals, progress and cancellation from a real worker thread, and the undo log 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import threading
@@ -102,19 +103,23 @@ def test_bad_files_are_per_file_problems_and_the_batch_goes_on(
     (root / "1.flac").unlink()  # deleted since the plan
     with open(root / "2.ogg", "ab") as handle:  # modified since the plan
         handle.write(b"\0")
+    locker = open(root / "4.wma", "rb")  # another program holds an exclusive lock
+    fcntl.flock(locker.fileno(), fcntl.LOCK_EX)
     corrupt = root / "3.m4a"  # corrupt, but same size and mtime as scanned
     info = corrupt.stat()
     corrupt.write_bytes(b"\x00" * info.st_size)
     os.utime(corrupt, ns=(info.st_atime_ns, info.st_mtime_ns))
-    before = {name: (root / name).read_bytes() for name in ("0.mp3", "2.ogg", "3.m4a")}
+    before = {n: (root / n).read_bytes() for n in ("0.mp3", "2.ogg", "3.m4a", "4.wma")}
 
-    states = _by_name(apply_plan(sessions, rows, OPTIONS))
+    with locker:
+        states = _by_name(apply_plan(sessions, rows, OPTIONS))
 
     assert states["0.mp3"] == ("error", "file is read-only")
     assert states["1.flac"] == ("skipped", "file no longer exists")
     assert states["2.ogg"][0] == "skipped" and "changed on disk" in (states["2.ogg"][1] or "")
     assert states["3.m4a"][0] == "error" and states["3.m4a"][1]
-    assert [states[n][0] for n in ("4.wma", "5.wav")] == ["applied", "applied"]
+    assert states["4.wma"] == ("error", "file is locked by another program")
+    assert states["5.wav"] == ("applied", None)
     assert {n: (root / n).read_bytes() for n in before} == before
     assert (root / "0.mp3").stat().st_mode & 0o777 == 0o444
 
