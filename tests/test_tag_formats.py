@@ -200,3 +200,4 @@ def test_files_without_any_tag_get_one_and_lose_the_genre_on_undo(
     assert undo_batch(sessions, result.batch_id).count("undone") == len(files)
     for path in files:
         assert plain_genres(path) == [] and (other_tags(path), payload(path)) == before[path]
+

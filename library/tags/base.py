@@ -67,7 +67,7 @@ def stream_numbers(info: object) -> dict[str, object]:
 
 # Tag writing -------------------------------------------------------------------------------
 # An old genre state may carry what a genre list cannot say (an ID3v1 genre byte that disagrees
-# with ID3v2, an MP4 'gnre' number); such entries start with NUL, which no genre text contains.
+# with ID3v2); such entries start with NUL, which no genre text contains.
 MARKER = "\x00"
 
 

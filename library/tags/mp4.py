@@ -48,39 +48,32 @@ def read(path: str, fmt: str) -> FileInfo:
 
 
 # Tag writing -------------------------------------------------------------------------------
-# Genres go to ©gen as a list, the way Picard writes them; iTunes' numeric 'gnre' is dropped
-# (it would add a second, stale genre), and kept in the old state so undo brings it back.
+# Genres go to ©gen as a list, the way Picard writes them. iTunes' numeric 'gnre' atom needs
+# no care: mutagen reads it as ©gen text and writes it back as ©gen on every save.
 
-from library.tags.base import WriteOptions, marker, split_markers  # noqa: E402
+from library.tags.base import WriteOptions  # noqa: E402
 from library.tags.payload import payload_hash  # noqa: E402
-
-_GNRE = "gnre"
 
 
 def genre_state(path: str, fmt: str) -> list[str] | None:
-    """©gen's values (None: neither ©gen nor gnre), plus gnre numbers as markers."""
+    """©gen's values (None: no genre atom)."""
     tags = MP4(path).tags
-    if tags is None or ("\xa9gen" not in tags and _GNRE not in tags):
+    if tags is None or "\xa9gen" not in tags:
         return None
-    values = [str(v) for v in tags.get("\xa9gen", [])]
-    return values + [marker(_GNRE, number) for number in tags.get(_GNRE, [])]
+    return [str(v) for v in tags["\xa9gen"]]
 
 
 def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOptions) -> None:
-    """Set ©gen to the genres (None: remove it), dropping or restoring gnre."""
+    """Set ©gen to the genres (None: remove it)."""
     audio = MP4(path)
-    values, markers = split_markers(genres) if genres is not None else ([], {})
     if audio.tags is None:
         if not genres:
             return
         audio.add_tags()
-    tags = audio.tags
-    tags.pop("\xa9gen", None)
-    tags.pop(_GNRE, None)
-    if values:
-        tags["\xa9gen"] = values
-    if _GNRE in markers:
-        tags[_GNRE] = [int(markers[_GNRE])]
+    if genres:
+        audio.tags["\xa9gen"] = list(genres)
+    else:
+        audio.tags.pop("\xa9gen", None)
     audio.save()
 
 
