@@ -140,6 +140,9 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
             _report(args.report, rows)
         return 0
     todo = sum(1 for r in rows if r.action == "write")
+    if not todo:
+        print("Nothing to write.")
+        return 0
     with tqdm(total=todo, unit=" files", disable=True if args.quiet else None,
               file=sys.stderr) as bar:
         result = apply_plan(app.sessions, rows, options,

@@ -260,6 +260,8 @@ def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options
                ) -> BatchResult:
     """Write the plan's "write" rows as one undoable batch; returns per-file outcomes."""
     todo = [row for row in rows if row.action == "write"]
+    if not todo:
+        return BatchResult(None, ())  # no empty batches in the history
     outcomes: list[FileOutcome] = []
     clean_stale_temps([row.path for row in todo])
     with sessions() as session, durable_commits(session):

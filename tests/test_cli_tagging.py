@@ -77,6 +77,10 @@ def test_apply_history_undo(music: Path, db_path: Path,
     assert plain_genres(music / "c.m4a") == ["Jazz"]  # batch 2 untouched
     assert run(db_path, "undo", "1") == 1
     assert "batch 1 is undone already" in capsys.readouterr().err
+    assert run(db_path, "tag", "--genre", "jazz", "--apply", "-q") == 0
+    assert capsys.readouterr().out.endswith("Nothing to write.\n")
+    assert run(db_path, "history", "--json") == 0
+    assert [b["id"] for b in json.loads(capsys.readouterr().out)] == [2, 1]
 
 
 def test_apply_reports_per_file_errors_and_exit_code(
