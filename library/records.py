@@ -92,3 +92,59 @@ class ScanEvent:
     error: str | None = None  # the readable reason when outcome == "error"
     old_path: str | None = None  # where a moved file was before
     is_folder: bool = False  # a folder that could not be listed (never a track)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """One file in a tag-writing plan: what it holds, what it would get, and why."""
+
+    track_id: int
+    path: str
+    format: str | None
+    old_genres: tuple[str, ...]  # as the library last read them
+    new_genres: tuple[str, ...] | None  # None: nothing will be written
+    action: str  # write|skip
+    reason: str
+    size: int = 0  # the file as scanned: a file that differs now is not touched
+    mtime_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What a tag write (or its undo) did to one file."""
+
+    path: str
+    state: str  # applied|skipped|error|undone|undo-refused
+    reason: str | None = None
+    old_genres: tuple[str, ...] | None = None  # None: no genre tag at all
+    new_genres: tuple[str, ...] = ()
+    track_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """The outcome of applying a plan (or undoing a batch): one FileOutcome per file."""
+
+    batch_id: int | None
+    outcomes: tuple[FileOutcome, ...]
+    cancelled: bool = False
+
+    def count(self, state: str) -> int:
+        """How many files ended in `state`."""
+        return sum(1 for outcome in self.outcomes if outcome.state == state)
+
+
+@dataclass(frozen=True, slots=True)
+class UndoResult(BatchResult):
+    """The outcome of undoing a batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """One tag-writing batch as `history` lists it."""
+
+    id: int
+    created_at: datetime
+    state: str  # running|done|undone (running after a crash or while it runs)
+    options: dict[str, object]
+    counts: dict[str, int]  # files per change state

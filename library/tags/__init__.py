@@ -55,3 +55,46 @@ def read_file(path: str) -> FileInfo:
         detail = str(exc) or type(exc).__name__
         raise TagError(f"not a readable {fmt} file: {detail}") from exc
 
+
+
+# Tag writing -------------------------------------------------------------------------------
+# Family modules expose genre_state, write_genres and audio_payload_hash beside read; these
+# wrappers turn whatever mutagen raises into TagError, as read_file does.
+
+from collections.abc import Callable  # noqa: E402
+from typing import TypeVar  # noqa: E402
+
+from library.tags.base import MARKER, WriteOptions, split_markers  # noqa: E402
+
+__all__ += ["MARKER", "WriteOptions", "audio_payload_hash", "genre_state", "split_markers",
+            "write_genres"]
+
+_T = TypeVar("_T")
+
+
+def _guarded(fmt: str, call: Callable[[], _T]) -> _T:
+    try:
+        return call()
+    except TagError:
+        raise
+    except OSError:
+        raise  # the writer tells a full disk from a read-only file by errno
+    except Exception as exc:  # mutagen raises many kinds on corrupt data
+        detail = str(exc) or type(exc).__name__
+        raise TagError(f"not a writable {fmt} file: {detail}") from exc
+
+
+def genre_state(path: str, fmt: str) -> list[str] | None:
+    """The genre field's values exactly as stored (None: no genre field at all)."""
+    return _guarded(fmt, lambda: FAMILIES[fmt].genre_state(path, fmt))
+
+
+def write_genres(path: str, fmt: str, genres: list[str] | None,
+                 options: WriteOptions = WriteOptions()) -> None:
+    """Write genres into the file in place (None: remove the genre field); for a temp copy."""
+    _guarded(fmt, lambda: FAMILIES[fmt].write_genres(path, fmt, genres, options))
+
+
+def audio_payload_hash(path: str, fmt: str) -> str:
+    """Hash of the audio payload only, which no tag write may change."""
+    return _guarded(fmt, lambda: FAMILIES[fmt].audio_payload_hash(path, fmt))

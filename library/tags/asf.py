@@ -41,3 +41,32 @@ def read(path: str, fmt: str) -> FileInfo:
         track_number=leading_int(first_text(_values(tags, "WM/TrackNumber"))),
         genres=parse_genres(_values(tags, "WM/Genre")),
     )
+
+
+# Tag writing -------------------------------------------------------------------------------
+
+from library.tags.base import WriteOptions  # noqa: E402
+from library.tags.payload import payload_hash  # noqa: E402
+
+
+def genre_state(path: str, fmt: str) -> list[str] | None:
+    """WM/Genre's values (None: no WM/Genre attribute)."""
+    values = _values(ASF(path).tags, "WM/Genre")
+    return values or None
+
+
+def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOptions) -> None:
+    """Set WM/Genre to one value per genre (None: remove it)."""
+    audio = ASF(path)
+    if genres:
+        audio["WM/Genre"] = list(genres)
+    elif audio.tags is not None and "WM/Genre" in audio.tags:
+        del audio["WM/Genre"]
+    else:
+        return
+    audio.save()
+
+
+def audio_payload_hash(path: str, fmt: str) -> str:
+    """Hash of every object but the header (the data object and indexes)."""
+    return payload_hash(path, fmt)

@@ -63,3 +63,30 @@ def stream_numbers(info: object) -> dict[str, object]:
         "channels": getattr(info, "channels", None) or None,
         "bitrate": int(bitrate) if bitrate else None,
     }
+
+
+# Tag writing -------------------------------------------------------------------------------
+# An old genre state may carry what a genre list cannot say (an ID3v1 genre byte that disagrees
+# with ID3v2); such entries start with NUL, which no genre text contains.
+MARKER = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """How genres are laid out in a tag."""
+
+    id3v23: bool = False  # a NEW ID3 tag is v2.3 (existing tags keep their version)
+    separator: str = "; "  # joins several genres in ID3v2.3's single TCON string
+    exact: bool = False  # the values are a recorded old state to restore as they were (undo)
+
+
+def marker(name: str, value: object) -> str:
+    """An old-state entry that is not a genre, e.g. marker('id3v1', 17)."""
+    return f"{MARKER}{name}={value}"
+
+
+def split_markers(values: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Genre values and the markers among them, by name."""
+    genres = [v for v in values if not v.startswith(MARKER)]
+    found = dict(v[1:].split("=", 1) for v in values if v.startswith(MARKER))
+    return genres, found

@@ -41,3 +41,38 @@ def read(path: str, fmt: str) -> FileInfo:
         track_number=(track[0][0] or None) if track else None,
         genres=genres_of(tags),
     )
+
+
+# Tag writing -------------------------------------------------------------------------------
+# Genres go to ©gen as a list, the way Picard writes them. iTunes' numeric 'gnre' atom needs
+# no care: mutagen reads it as ©gen text and writes it back as ©gen on every save.
+
+from library.tags.base import WriteOptions  # noqa: E402
+from library.tags.payload import payload_hash  # noqa: E402
+
+
+def genre_state(path: str, fmt: str) -> list[str] | None:
+    """©gen's values (None: no genre atom)."""
+    tags = MP4(path).tags
+    if tags is None or "\xa9gen" not in tags:
+        return None
+    return [str(v) for v in tags["\xa9gen"]]
+
+
+def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOptions) -> None:
+    """Set ©gen to the genres (None: remove it)."""
+    audio = MP4(path)
+    if audio.tags is None:
+        if not genres:
+            return
+        audio.add_tags()
+    if genres:
+        audio.tags["\xa9gen"] = list(genres)
+    else:
+        audio.tags.pop("\xa9gen", None)
+    audio.save()
+
+
+def audio_payload_hash(path: str, fmt: str) -> str:
+    """Hash of the media data boxes."""
+    return payload_hash(path, fmt)

@@ -48,3 +48,39 @@ def read(path: str, fmt: str) -> FileInfo:
         track_number=leading_int(_get(tags, "tracknumber")),
         genres=parse_genres(tags.get("genre", []) if tags is not None else []),
     )
+
+
+# Tag writing -------------------------------------------------------------------------------
+# GENRE is written as repeated fields (one per genre), where the first GENRE field was and
+# with its spelling, so every other comment keeps its place.
+
+from library.tags.base import WriteOptions  # noqa: E402
+from library.tags.payload import payload_hash  # noqa: E402
+
+
+def genre_state(path: str, fmt: str) -> list[str] | None:
+    """The GENRE fields' values in order (None: no GENRE field)."""
+    tags = FORMATS[fmt](path).tags
+    values = [value for key, value in (tags or []) if key.lower() == "genre"]
+    return values or None
+
+
+def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOptions) -> None:
+    """Replace the GENRE fields with one field per genre (None: remove them)."""
+    audio = FORMATS[fmt](path)
+    if audio.tags is None:
+        if not genres:
+            return
+        audio.add_tags()
+    fields = list(audio.tags)
+    spots = [i for i, (key, _) in enumerate(fields) if key.lower() == "genre"]
+    key = fields[spots[0]][0] if spots else "GENRE"
+    at = spots[0] if spots else len(fields)
+    kept = [field for i, field in enumerate(fields) if i not in set(spots)]
+    audio.tags[:] = kept[:at] + [(key, genre) for genre in genres or []] + kept[at:]
+    audio.save()
+
+
+def audio_payload_hash(path: str, fmt: str) -> str:
+    """Hash of STREAMINFO and the FLAC frames, or of every Ogg packet but the comments."""
+    return payload_hash(path, fmt)

@@ -1,0 +1,212 @@
+"""Plan a tag write: per file, the genres it would get and why. Touches no file.
+
+Genres come from the user's own labels when there are any, else from a bundle's stored
+prediction (or, with `album_consistent`, from the mean probabilities of the album's tracks).
+They are then mapped, filtered by the allowed list, de-duplicated case-insensitively, cut to
+`max_genres`, and combined with what the file holds according to the policy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from library.models import Prediction, Track, UserLabel
+from library.records import PlanRow
+
+POLICIES = ("fill-empty", "replace", "merge")
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    """How genres are chosen and written; stored with each applied batch."""
+
+    policy: str = "fill-empty"
+    max_genres: int | None = None
+    min_confidence: float | None = None  # only predicted genres at least this probable
+    mapping: dict[str, str] = field(default_factory=dict)  # "Hip-Hop" -> "Hip Hop" (any case)
+    allowed: tuple[str, ...] | None = None  # only these genres (spelled as given here)
+    album_consistent: bool = False
+    bundle: str = "broad"
+    id3v23: bool = False  # new ID3 tags as v2.3 (existing ones keep their version)
+    separator: str = "; "  # joins genres in one ID3v2.3 TCON string
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown policy {self.policy!r}; choose from {', '.join(POLICIES)}")
+        if self.max_genres is not None and self.max_genres < 1:
+            raise ValueError("max genres must be at least 1")
+        if self.separator.strip() not in (";", "/"):
+            # Anything else would read back (here and in most players) as one long genre.
+            raise ValueError("the ID3v2.3 separator must be ';' or '/' (spaces allowed)")
+
+
+@dataclass(frozen=True)
+class TagSelection:
+    """Which tracks to plan for; all tracks when every field is empty."""
+
+    paths: tuple[str, ...] = ()  # files or folders (prefix match), absolute
+    genre: str | None = None  # a predicted genre (of the bundle) or a user label
+    track_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Candidate genres for one track and where they come from."""
+
+    genres: tuple[str, ...]
+    why: str
+
+
+def _unique(genres: Iterable[str]) -> tuple[str, ...]:
+    """Strip blanks and case-insensitive repeats, order kept."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for genre in (g.strip() for g in genres):
+        if genre and genre.casefold() not in seen:
+            seen.add(genre.casefold())
+            result.append(genre)
+    return tuple(result)
+
+
+def normalised(genres: Iterable[str], options: TagOptions) -> tuple[str, ...]:
+    """Map, keep allowed ones (in the allowed list's spelling), de-duplicate, cut."""
+    mapping = {k.strip().casefold(): v for k, v in options.mapping.items()}
+    mapped = (mapping.get(g.strip().casefold(), g) for g in genres)
+    if options.allowed is not None:
+        allowed = {g.casefold(): g for g in options.allowed}
+        mapped = (allowed[g.strip().casefold()] for g in mapped if g.strip().casefold() in allowed)
+    result = _unique(mapped)
+    return result[: options.max_genres] if options.max_genres else result
+
+
+def _from_probabilities(probabilities: dict[str, float], minimum: float | None) -> tuple[str, ...]:
+    """Labels at least `minimum` probable, most probable first (without a minimum: the top)."""
+    ranked = sorted(probabilities.items(), key=lambda item: -item[1])
+    if minimum is None:
+        return tuple(label for label, _ in ranked[:1])
+    return tuple(label for label, p in ranked if p >= minimum)
+
+
+def _predicted(prediction: Prediction | None, options: TagOptions) -> _Source | str:
+    """The genres a prediction offers, or why it offers none."""
+    if prediction is None:
+        return f"no prediction from bundle {options.bundle!r} (run classify first)"
+    if options.min_confidence is None:
+        if prediction.uncertain or not prediction.top_genres:
+            return f"prediction uncertain (confidence {prediction.confidence:.2f})"
+        return _Source(tuple(prediction.top_genres), f"predicted ({prediction.confidence:.2f})")
+    genres = _from_probabilities(prediction.probabilities, options.min_confidence)
+    if not genres:
+        return f"no genre reaches confidence {options.min_confidence:g}"
+    return _Source(genres, f"predicted (≥ {options.min_confidence:g})")
+
+
+def _album_key(track: Track) -> tuple[str, str] | None:
+    if not track.album:
+        return None
+    return ((track.album_artist or track.artist or "").casefold(), track.album.casefold())
+
+
+def _album_sources(tracks: Sequence[Track], predictions: dict[int, Prediction],
+                   options: TagOptions) -> dict[tuple[str, str], _Source]:
+    """One genre set per album, from the mean probabilities of its predicted tracks."""
+    members: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
+    for track in tracks:
+        key = _album_key(track)
+        if key is not None and track.id in predictions:
+            members[key].append(predictions[track.id].probabilities)
+    sources: dict[tuple[str, str], _Source] = {}
+    for key, probability_sets in members.items():
+        labels = {label for probs in probability_sets for label in probs}
+        mean = {label: sum(p.get(label, 0.0) for p in probability_sets) / len(probability_sets)
+                for label in labels}
+        genres = _from_probabilities(mean, options.min_confidence)
+        if genres:
+            sources[key] = _Source(genres, f"album of {len(probability_sets)} tracks")
+    return sources
+
+
+def _combined(old: tuple[str, ...], new: tuple[str, ...], policy: str) -> tuple[str, ...] | str:
+    """The genres to write under `policy`, or why the file is left alone."""
+    if policy == "fill-empty" and old:
+        return "already has genres (policy fill-empty)"
+    if policy == "merge":
+        return _unique(old + new)
+    return new
+
+
+def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanRow:
+    """The plan for one track given its candidate genres (or the reason it has none)."""
+    old = tuple(track.genres or ())
+
+    def row(action: str, reason: str, new: tuple[str, ...] | None = None) -> PlanRow:
+        return PlanRow(track.id, track.path, track.format, old, new, action, reason,
+                       track.size, track.mtime_ns)
+
+    if track.status != "ok":
+        return row("skip", "file missing" if track.status == "missing"
+                   else f"unreadable: {track.error or 'error'}")
+    if isinstance(source, str):
+        return row("skip", source)
+    candidates = normalised(source.genres, options)
+    if not candidates:
+        return row("skip", "no genre left after mapping and the allowed list")
+    new = _combined(old, candidates, options.policy)
+    if isinstance(new, str):
+        return row("skip", new)
+    if new == old:
+        return row("skip", "already has these genres")
+    return row("write", source.why, new)
+
+
+def _selected(session: Session, selection: TagSelection, options: TagOptions
+              ) -> tuple[list[Track], dict[int, tuple[str, ...]], dict[int, Prediction]]:
+    """The selected tracks, their user labels and their predictions of the bundle."""
+    query = select(Track).order_by(Track.path)
+    if selection.track_ids:
+        query = query.where(Track.id.in_(selection.track_ids))
+    tracks = list(session.scalars(query))
+    if selection.paths:
+        prefixes = tuple(p.rstrip(os.sep) + os.sep for p in selection.paths)
+        exact = set(selection.paths)
+        tracks = [t for t in tracks if t.path in exact or t.path.startswith(prefixes)]
+    ids = [t.id for t in tracks]
+    labels = {row.track_id: tuple(row.genres) for row in session.scalars(
+        select(UserLabel).where(UserLabel.track_id.in_(ids)))}
+    predictions = {p.track_id: p for p in session.scalars(
+        select(Prediction).where(Prediction.bundle == options.bundle,
+                                 Prediction.track_id.in_(ids)))}
+    if selection.genre:
+        wanted = selection.genre.casefold()
+
+        def chosen(track: Track) -> bool:
+            genres = labels.get(track.id) or (
+                predictions[track.id].top_genres if track.id in predictions else ())
+            return any(g.casefold() == wanted for g in genres)
+
+        tracks = [t for t in tracks if chosen(t)]
+    return tracks, labels, predictions
+
+
+def plan_tags(session: Session, options: TagOptions,
+              selection: TagSelection = TagSelection()) -> list[PlanRow]:
+    """Per selected track, the genres to write (or why not), by path. Touches no file."""
+    tracks, labels, predictions = _selected(session, selection, options)
+    albums = _album_sources(tracks, predictions, options) if options.album_consistent else {}
+    rows = []
+    for track in tracks:
+        source: _Source | str
+        if track.id in labels:
+            source = _Source(labels[track.id], "user label")
+        elif (key := _album_key(track)) in albums:
+            source = albums[key]  # type: ignore[index]
+        else:
+            source = _predicted(predictions.get(track.id), options)
+        rows.append(_plan_row(track, source, options))
+    return rows

@@ -1,0 +1,153 @@
+"""Hash the audio payload of a file, leaving out every byte a tag writer may change.
+
+A tag write must never touch the audio: the writer compares these hashes before and after.
+Each container keeps its tags in different places, so each has its own walker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from mutagen.ogg import OggPage
+
+from library.tags.base import TagError
+from library.tags.sniff import ASF_GUID, _id3v2_size
+
+_CHUNK = 1 << 20
+
+
+def _feed(digest: hashlib._Hash, handle: BinaryIO, start: int, length: int | None) -> None:
+    """Hash `length` bytes from `start` (None: to the end)."""
+    handle.seek(start)
+    while length is None or length > 0:
+        block = handle.read(_CHUNK if length is None else min(_CHUNK, length))
+        if not block:
+            if length:
+                raise TagError("truncated: the audio ends early")
+            return
+        digest.update(block)
+        if length is not None:
+            length -= len(block)
+
+
+def _mp3(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """Everything between the ID3v2 tag (with its padding) and an ID3v1 tag."""
+    start = _id3v2_size(handle.read(10))
+    handle.seek(max(0, size - 128))
+    end = size - 128 if size - start >= 128 and handle.read(3) == b"TAG" else size
+    _feed(digest, handle, start, end - start)
+
+
+def _iff(handle: BinaryIO, size: int, digest: hashlib._Hash, order: str) -> None:
+    """Every RIFF/FORM chunk but the ID3 one, with its name."""
+    offset = 12
+    while offset + 8 <= size:
+        handle.seek(offset)
+        name, length = struct.unpack(order + "4sI", handle.read(8))
+        if name.strip().lower() != b"id3":
+            digest.update(name)
+            _feed(digest, handle, offset + 8, min(length, size - offset - 8))
+        offset += 8 + length + (length & 1)
+
+
+def _flac(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """STREAMINFO and the frames after the last metadata block."""
+    offset = _id3v2_size(handle.read(10))
+    handle.seek(offset)
+    if handle.read(4) != b"fLaC":
+        raise TagError("not a FLAC stream")
+    offset += 4
+    while True:
+        handle.seek(offset)
+        header = handle.read(4)
+        if len(header) < 4:
+            raise TagError("truncated: FLAC metadata ends early")
+        kind, length = header[0] & 0x7F, int.from_bytes(header[1:4], "big")
+        if kind == 0:
+            _feed(digest, handle, offset + 4, length)
+        offset += 4 + length
+        if header[0] & 0x80:
+            break
+    _feed(digest, handle, offset, None)
+
+
+def _ogg_packets(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(serial, packet number, piece) for every packet piece of every page."""
+    numbers: dict[int, int] = {}
+    handle.seek(0)
+    while True:
+        try:
+            page = OggPage(handle)
+        except EOFError:
+            return
+        number = numbers.get(page.serial, -1)
+        for index, piece in enumerate(page.packets):
+            if not (index == 0 and page.continued):
+                number += 1
+            yield page.serial, number, piece
+        numbers[page.serial] = number
+
+
+def _ogg(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """Every packet but the comment header (packet 1); page numbers and CRCs may change."""
+    for serial, number, piece in _ogg_packets(handle):
+        if number != 1:
+            digest.update(struct.pack("<II", serial, number))
+            digest.update(piece)
+
+
+def _boxes(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, data offset, data length) of every top-level MP4 box."""
+    offset = 0
+    while offset + 8 <= size:
+        handle.seek(offset)
+        length, kind = struct.unpack(">I4s", handle.read(8))
+        header = 8
+        if length == 1:
+            (length,) = struct.unpack(">Q", handle.read(8))
+            header = 16
+        elif length == 0:
+            length = size - offset
+        if length < header:
+            raise TagError(f"corrupt container: a box at byte {offset} claims {length} bytes")
+        yield kind, offset + header, min(length, size - offset) - header
+        offset += length
+
+
+def _mp4(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """The media data boxes (tag writes move them and fix the offsets pointing in)."""
+    for kind, start, length in list(_boxes(handle, size)):
+        if kind == b"mdat":
+            _feed(digest, handle, start, length)
+
+
+def _asf(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """Every top-level object but the header object, where the attributes live."""
+    offset = 0
+    while offset + 24 <= size:
+        handle.seek(offset)
+        guid, length = struct.unpack("<16sQ", handle.read(24))
+        if length < 24:
+            raise TagError(f"corrupt container: an object at byte {offset} claims {length} bytes")
+        if guid != ASF_GUID:
+            digest.update(guid)
+            _feed(digest, handle, offset + 24, min(length, size - offset) - 24)
+        offset += length
+
+
+_WALKERS = {
+    "mp3": _mp3, "flac": _flac, "ogg": _ogg, "opus": _ogg, "mp4": _mp4, "asf": _asf,
+    "wav": lambda h, s, d: _iff(h, s, d, "<"), "aiff": lambda h, s, d: _iff(h, s, d, ">"),
+}
+
+
+def payload_hash(path: str, fmt: str) -> str:
+    """sha256 of the audio payload of a `fmt` file (see the module doc); raises TagError."""
+    digest = hashlib.sha256(fmt.encode())
+    with open(path, "rb") as handle:
+        _WALKERS[fmt](handle, os.fstat(handle.fileno()).st_size, digest)
+    return digest.hexdigest()

@@ -1,0 +1,136 @@
+"""Planning on a real scanned library: policies, confidence, mapping, allowed list, albums,
+user labels, selection. Planning touches no file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from library.db import create_db_engine, session_factory
+from library.tagplan import TagOptions, TagSelection, plan_tags
+from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
+from tests.tagging_support import label, predict, scan_into
+
+# name -> (album, genres already in the file)
+FILES = {"a1": ("Blue Train", ()), "a2": ("Blue Train", ("Jazz",)), "a3": ("Blue Train", ()),
+         "b1": (None, ("Hip-Hop",)), "b2": (None, ())}
+PROBABILITIES = {
+    "a1": {"jazz": 0.5, "blues": 0.4, "rock": 0.1},
+    "a2": {"jazz": 0.9, "blues": 0.05, "rock": 0.05},
+    "a3": {"rock": 0.6, "jazz": 0.3, "blues": 0.1},
+    "b1": {"Hip-Hop": 0.7, "pop": 0.3},
+    "b2": {"pop": 0.45, "Hip-Hop": 0.44, "rock": 0.11},
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    root = tmp_path_factory.mktemp("plan")
+    samples, rate = load_clip(shared_data, seconds=0.5)
+    source = write_audio(root / "source.flac", "flac", samples, rate)
+    for name, (album, genres) in FILES.items():
+        path = root / "music" / f"{name}.flac"
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, path)
+        write_tags(path, "flac", Tags(title=name, artist="Coltrane", album=album),
+                   raw_genres=list(genres))
+    assert KINDS["flac"][0] == ".flac"
+    return root / "music"
+
+
+@pytest.fixture
+def library(template: Path, tmp_path: Path, db_path: Path
+            ) -> tuple[Path, sessionmaker[Session]]:
+    root = tmp_path / "music"
+    shutil.copytree(template, root)
+    sessions = session_factory(create_db_engine(db_path))
+    scan_into(sessions, root)
+    predict(sessions, {str(root / f"{n}.flac"): p for n, p in PROBABILITIES.items()})
+    return root, sessions
+
+
+def _plan(sessions: sessionmaker[Session], selection: TagSelection = TagSelection(),
+          **options: object) -> dict[str, tuple[str, tuple[str, ...] | None, str]]:
+    with sessions() as session:
+        rows = plan_tags(session, TagOptions(**options), selection)  # type: ignore[arg-type]
+    return {Path(r.path).stem: (r.action, r.new_genres, r.reason) for r in rows}
+
+
+def test_fill_empty_is_the_default_and_touches_no_file(
+    library: tuple[Path, sessionmaker[Session]]
+) -> None:
+    root, sessions = library
+    before = {p: p.read_bytes() for p in root.iterdir()}
+    plan = _plan(sessions)
+    assert {n: (a, g) for n, (a, g, _) in plan.items()} == {
+        "a1": ("write", ("jazz",)), "a2": ("skip", None), "a3": ("write", ("rock",)),
+        "b1": ("skip", None), "b2": ("write", ("pop",))}
+    assert "fill-empty" in plan["a2"][2]
+    assert {p: p.read_bytes() for p in root.iterdir()} == before
+
+
+def test_replace_merge_and_unchanged(library: tuple[Path, sessionmaker[Session]]) -> None:
+    _, sessions = library
+    replace = _plan(sessions, policy="replace")
+    assert replace["a2"][:2] == ("write", ("jazz",))  # replace means the bundle's spelling
+    assert replace["b1"] == ("skip", None, "already has these genres")
+    merge = _plan(sessions, policy="merge", min_confidence=0.3)
+    assert merge["a3"][1] == ("rock", "jazz")
+    assert merge["b1"][1] == ("Hip-Hop", "pop")  # Hip-Hop de-duplicated case-insensitively
+    assert merge["a2"][:2] == ("skip", None)  # already holds Jazz
+
+
+def test_min_confidence_max_genres_mapping_and_allowed(
+    library: tuple[Path, sessionmaker[Session]]
+) -> None:
+    _, sessions = library
+    plan = _plan(sessions, policy="replace", min_confidence=0.4, max_genres=1,
+                 mapping={"hip-hop": "Hip Hop", "jazz": "Jazz"})
+    assert plan["a1"][1] == ("Jazz",)
+    assert plan["b2"][1] == ("pop",)
+    assert plan["b1"][1] == ("Hip Hop",)
+    assert plan["a3"][1] == ("rock",)
+    none = _plan(sessions, policy="replace", min_confidence=0.95)
+    assert none["a2"][0] == "skip" and "0.95" in none["a2"][2]
+    allowed = _plan(sessions, policy="replace", min_confidence=0.1, allowed=("Blues", "Pop"))
+    assert allowed["a1"][1] == ("Blues",)
+    assert allowed["b1"][1] == ("Pop",)
+
+
+def test_album_consistent_uses_the_albums_mean(
+    library: tuple[Path, sessionmaker[Session]]
+) -> None:
+    _, sessions = library
+    plan = _plan(sessions, policy="replace", album_consistent=True)
+    # mean: jazz 0.567, rock 0.25, blues 0.183 -> jazz for every track of the album
+    assert [plan[n][1] for n in ("a1", "a3")] == [("jazz",), ("jazz",)]
+    assert plan["a2"][1] == ("jazz",)
+    assert plan["b2"][1] == ("pop",)  # no album: its own prediction
+
+
+def test_user_label_wins_and_genre_selection(
+    library: tuple[Path, sessionmaker[Session]]
+) -> None:
+    root, sessions = library
+    label(sessions, str(root / "a3.flac"), ["Free Jazz"])
+    plan = _plan(sessions, policy="replace")
+    assert plan["a3"] == ("write", ("Free Jazz",), "user label")
+    by_genre = _plan(sessions, TagSelection(genre="JAZZ"), policy="replace")
+    assert set(by_genre) == {"a1", "a2"}
+    by_path = _plan(sessions, TagSelection(paths=(str(root / "b1.flac"), str(root / "nope"))))
+    assert set(by_path) == {"b1"}
+    by_folder = _plan(sessions, TagSelection(paths=(str(root),)))
+    assert len(by_folder) == 5
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="policy"):
+        TagOptions(policy="overwrite")
+    with pytest.raises(ValueError, match="at least 1"):
+        TagOptions(max_genres=0)
+    with pytest.raises(ValueError, match="separator"):
+        TagOptions(separator=", ")
+    assert TagOptions(separator=" / ").separator == " / "
