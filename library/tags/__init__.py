@@ -7,10 +7,12 @@ Family modules expose FORMATS and `read(path, fmt)`; tag writing will sit beside
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
+from typing import TypeVar
 
 from library.tags import asf, id3, mp4, vorbis
-from library.tags.base import FileInfo, TagError
+from library.tags.base import MARKER, FileInfo, TagError, WriteOptions, split_markers
 from library.tags.integrity import check_complete
 from library.tags.sniff import AUDIO_EXTENSIONS, sniff
 
@@ -61,10 +63,7 @@ def read_file(path: str) -> FileInfo:
 # Family modules expose genre_state, write_genres and audio_payload_hash beside read; these
 # wrappers turn whatever mutagen raises into TagError, as read_file does.
 
-from collections.abc import Callable  # noqa: E402
-from typing import TypeVar  # noqa: E402
 
-from library.tags.base import MARKER, WriteOptions, split_markers  # noqa: E402
 
 __all__ += ["MARKER", "WriteOptions", "audio_payload_hash", "genre_state", "split_markers",
             "write_genres"]

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from mutagen.asf import ASF
 
-from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
+from library.tags.base import (
+    FileInfo,
+    WriteOptions,
+    first_text,
+    leading_int,
+    stream_numbers,
+)
 from library.tags.genres import parse_genres
+from library.tags.payload import payload_hash
 
 FORMATS = {"asf": ASF}
 # mutagen names ASF codecs in prose; these short names are FFmpeg's, as elsewhere.
@@ -45,8 +52,6 @@ def read(path: str, fmt: str) -> FileInfo:
 
 # Tag writing -------------------------------------------------------------------------------
 
-from library.tags.base import WriteOptions  # noqa: E402
-from library.tags.payload import payload_hash  # noqa: E402
 
 
 def genre_state(path: str, fmt: str) -> list[str] | None:

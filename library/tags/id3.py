@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from mutagen import FileType
 from mutagen.aiff import AIFF
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, TCON, ID3NoHeaderError
 from mutagen.mp3 import MP3
 from mutagen.wave import WAVE
 
-from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
-from library.tags.genres import parse_genres
+from library.tags.base import (
+    FileInfo,
+    WriteOptions,
+    first_text,
+    leading_int,
+    marker,
+    split_markers,
+    stream_numbers,
+)
+from library.tags.genres import ID3V1_GENRES, parse_genres
+from library.tags.payload import payload_hash
 
 FORMATS: dict[str, type[FileType]] = {"mp3": MP3, "wav": WAVE, "aiff": AIFF}
 CODECS = {"mp3": "mp3", "wav": "pcm", "aiff": "pcm"}
@@ -58,11 +67,7 @@ def read(path: str, fmt: str) -> FileInfo:
 # none. That is mutagen's own rule (and so Picard's); GenreLens patches only that byte of an
 # existing ID3v1 tag, so its other fields stay exactly as they were.
 
-from mutagen.id3 import TCON, ID3NoHeaderError  # noqa: E402
 
-from library.tags.base import WriteOptions, marker, split_markers  # noqa: E402
-from library.tags.genres import ID3V1_GENRES  # noqa: E402
-from library.tags.payload import payload_hash  # noqa: E402
 
 _V1 = "id3v1"
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from mutagen.mp4 import MP4
 
-from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
+from library.tags.base import (
+    FileInfo,
+    WriteOptions,
+    first_text,
+    leading_int,
+    stream_numbers,
+)
 from library.tags.genres import parse_genres
+from library.tags.payload import payload_hash
 
 FORMATS = {"mp4": MP4}
 
@@ -47,8 +54,6 @@ def read(path: str, fmt: str) -> FileInfo:
 # Genres go to ©gen as a list, the way Picard writes them. iTunes' numeric 'gnre' atom needs
 # no care: mutagen reads it as ©gen text and writes it back as ©gen on every save.
 
-from library.tags.base import WriteOptions  # noqa: E402
-from library.tags.payload import payload_hash  # noqa: E402
 
 
 def genre_state(path: str, fmt: str) -> list[str] | None:

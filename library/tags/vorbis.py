@@ -9,8 +9,15 @@ from mutagen.flac import FLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from library.tags.base import FileInfo, first_text, leading_int, stream_numbers
+from library.tags.base import (
+    FileInfo,
+    WriteOptions,
+    first_text,
+    leading_int,
+    stream_numbers,
+)
 from library.tags.genres import parse_genres
+from library.tags.payload import payload_hash
 
 FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}
 CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus"}
@@ -54,8 +61,6 @@ def read(path: str, fmt: str) -> FileInfo:
 # GENRE is written as repeated fields (one per genre), where the first GENRE field was and
 # with its spelling, so every other comment keeps its place.
 
-from library.tags.base import WriteOptions  # noqa: E402
-from library.tags.payload import payload_hash  # noqa: E402
 
 
 def genre_state(path: str, fmt: str) -> list[str] | None:
