@@ -70,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--nets", nargs="+", default=list(NETS))
     parser.add_argument("--json", type=Path, default=None, help="also save all reports here")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (1 copes best with a busy machine)")
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     tracks = load_folder(args.data)
     folds = stratified_kfold(tracks, args.folds, seed=args.seed)
