@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,14 +148,22 @@ def artist_kfold(
         by_artist[track.artist.casefold()].append(i)  # type: ignore[union-attr]
     if len(by_artist) < folds:
         raise DatasetError(f"{len(by_artist)} artists cannot fill {folds} folds")
+    genre_of = {
+        artist: Counter(tracks[i].genre for i in members).most_common(1)[0][0]
+        for artist, members in by_artist.items()
+    }
     artists = sorted(by_artist)
     random.Random(seed).shuffle(artists)
-    # Greedy: largest artist first into the currently smallest fold keeps folds balanced.
+    # Greedy, largest artist first, into the fold with the fewest tracks of the artist's main
+    # genre (then the fewest overall): folds stay balanced in size and in genre mix.
     sizes = [0] * folds
+    genre_sizes: dict[str, list[int]] = defaultdict(lambda: [0] * folds)
     fold_of: dict[int, int] = {}
     for artist in sorted(artists, key=lambda a: -len(by_artist[a])):
-        target = sizes.index(min(sizes))
+        per_genre = genre_sizes[genre_of[artist]]
+        target = min(range(folds), key=lambda k: (per_genre[k], sizes[k]))
         sizes[target] += len(by_artist[artist])
+        per_genre[target] += len(by_artist[artist])
         fold_of.update((index, target) for index in by_artist[artist])
     return _folds_from_assignment(fold_of, folds)
 

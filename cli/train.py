@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--split", type=Path, help="train on the tracks this split file lists")
     which.add_argument("--folds", type=int, help="k-fold cross-validation by track instead")
+    parser.add_argument("--by-artist", action="store_true",
+                        help="with --folds: keep each artist's tracks in one fold (CSV artist column)")
     parser.add_argument("--valid-split", type=Path,
                         help="validation tracks for early stopping (default: 20%% of training)")
     parser.add_argument("--epochs", type=int, help="default: the paper's epoch count")
@@ -57,7 +59,7 @@ def run_train(args: argparse.Namespace, app: AppContext) -> int:
     config = recipe_config(net, epochs=args.epochs, seed=args.seed, device=args.device,
                            progress=not args.no_progress)
     if args.folds:
-        return _cross_validate(net, data, args.folds, config, args.out, args.seed)
+        return _cross_validate(net, data, args.folds, config, args.out, args.seed, args.by_artist)
     return _train_one(net, data, train_idx, valid_idx, config, args.out, args.seed)
 
 
@@ -87,16 +89,17 @@ def _train_one(net, data, train_idx, valid_idx, config, out: Path, seed: int) ->
     return 0
 
 
-def _cross_validate(net, data, folds: int, config, out: Path, seed: int) -> int:
+def _cross_validate(net, data, folds: int, config, out: Path, seed: int, by_artist: bool) -> int:
     from dataclasses import replace
 
-    from classifier.datasets import DatasetError, holdout, stratified_kfold
+    from classifier.datasets import DatasetError, artist_kfold, holdout, stratified_kfold
     from classifier.evaluate import compare_table, format_report, save_report
     from classifier.experiment import evaluate_scratch, train_scratch
     from classifier.scratch_bundle import save_scratch_bundle
 
     try:
-        splits = stratified_kfold(data.tracks, folds, seed=seed)
+        make_folds = artist_kfold if by_artist else stratified_kfold
+        splits = make_folds(data.tracks, folds, seed=seed)
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -105,7 +108,11 @@ def _cross_validate(net, data, folds: int, config, out: Path, seed: int) -> int:
         fold_dir = out / f"fold-{k}"
         fit_idx, valid_idx = holdout(data.tracks, train_idx, 0.2, seed=seed + k)
         fold_config = replace(config, checkpoint_dir=fold_dir / "checkpoints")
-        bundle, result = train_scratch(net, data, fit_idx, valid_idx, fold_config)
+        try:
+            bundle, result = train_scratch(net, data, fit_idx, valid_idx, fold_config)
+        except ValueError as exc:  # e.g. a fold whose training side holds only one genre
+            print(f"error: fold {k}: {exc}", file=sys.stderr)
+            return 1
         save_scratch_bundle(bundle, fold_dir)
         report = evaluate_scratch(bundle, data, test_idx)
         save_report(report, fold_dir / "evaluation", f"{net.name}, fold {k}")

@@ -65,3 +65,20 @@ def test_evaluate_reports_a_missing_bundle(shared_data, tmp_path, capsys) -> Non
     code = main(["--db", str(tmp_path / "l.db"), "evaluate", "--bundle", str(tmp_path / "none"),
                  "--data", str(shared_data / "gtzan-mini")])
     assert code == 1 and "cannot read bundle manifest" in capsys.readouterr().err
+
+
+def test_cross_validation_by_artist_writes_one_bundle_per_fold(shared_data, tmp_path, capsys):
+    rows = ["path,genre,artist"]
+    for genre in ("classical", "metal"):
+        rows += [f"{shared_data}/gtzan-mini/{genre}/{genre}.0000{i}.flac,{genre},{genre} {i % 2}"
+                 for i in range(4)]
+    csv_path = tmp_path / "artists.csv"
+    csv_path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "cv"
+    assert main(["--db", str(tmp_path / "l.db"), "train", "--net", "schindler-shallow", "--data",
+                 str(csv_path), "--folds", "2", "--by-artist", "--epochs", "1", "--no-progress",
+                 "--out", str(out)]) == 0
+    for k in (1, 2):
+        report = json.loads((out / f"fold-{k}" / "evaluation" / "evaluation.json").read_text())
+        assert report["n_tracks"] == 4  # two artists of two tracks each per test fold
+    assert "| schindler-shallow |" in capsys.readouterr().out

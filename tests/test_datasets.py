@@ -144,3 +144,11 @@ def test_clips_are_cut_after_the_split_and_never_straddle_it(mini) -> None:
         starts = range(0, features[owner].shape[1] - 64 + 1, 48)
         np.testing.assert_array_equal(clips.x[-1, 0], features[owner][:, starts[-1]:starts[-1] + 64])
         assert all(clips.y[clips.track == owner] == targets[owner])
+
+
+def test_artist_folds_spread_each_genre_over_the_folds() -> None:
+    tracks = [LabelledTrack(Path(f"/m/{g}{i}.mp3"), g, f"{g} artist {i}")
+              for g in ("jazz", "rock") for i in range(4)]
+    for seed in range(5):
+        for _, test in artist_kfold(tracks, 2, seed=seed):
+            assert Counter(tracks[i].genre for i in test) == {"jazz": 2, "rock": 2}
