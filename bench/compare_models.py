@@ -21,7 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.datasets import LabelledTrack, holdout, load_folder, stratified_kfold  # noqa: E402
 from classifier.evaluate import EvalReport, compare_table  # noqa: E402
-from classifier.experiment import evaluate_scratch, prepare, recipe_config, train_scratch  # noqa: E402
+from classifier.experiment import (  # noqa: E402
+    evaluate_scratch,
+    prepare,
+    recipe_config,
+    train_scratch,
+)
 from classifier.nets.registry import get_net  # noqa: E402
 
 # Same place the tests look: $GENRELENS_TEST_DATA, else ../shared/data beside the checkout.
@@ -34,7 +39,9 @@ NETS = ("cs230", "schindler-shallow", "schindler-deep", "schindler-shallow-cqt",
 Row = tuple[str, list[EvalReport], float | None]
 
 
-def scratch_row(name: str, tracks: list[LabelledTrack], folds, epochs: int | None, seed: int) -> Row:
+def scratch_row(
+    name: str, tracks: list[LabelledTrack], folds: list, epochs: int | None, seed: int
+) -> Row:
     """Train and test one registered net on every fold."""
     net = get_net(name)
     data = prepare(tracks, net.input_spec)

@@ -109,7 +109,9 @@ def format_report(report: EvalReport) -> str:
         f"{'genre':<14}{'precision':>10}{'recall':>8}{'tracks':>8}",
     ]
     for label, row in report.per_genre.items():
-        lines.append(f"{label:<14}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['support']:>8d}")
+        lines.append(
+            f"{label:<14}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['support']:>8d}"
+        )
     lines += [f"skipped: {error}" for error in report.errors]
     return "\n".join(lines)
 

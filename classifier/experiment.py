@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -60,7 +59,7 @@ def train_scratch(
 ) -> tuple[ScratchBundle, TrainResult]:
     """Train `net` on the clips of `train_idx`, early-stopping on those of `valid_idx`."""
     if data.spec != net.input_spec:
-        raise ValueError(f"features were computed for {data.spec}, {net.name} needs {net.input_spec}")
+        raise ValueError(f"features are for {data.spec}, {net.name} needs {net.input_spec}")
     labels = labels_of(data.tracks[i] for i in train_idx if i in data.features)
     if len(labels) < 2:
         raise ValueError("training needs tracks of at least two genres")
@@ -88,7 +87,9 @@ def train_scratch(
     return bundle, result
 
 
-def evaluate_scratch(bundle: ScratchBundle, data: PreparedData, test_idx: Sequence[int]) -> EvalReport:
+def evaluate_scratch(
+    bundle: ScratchBundle, data: PreparedData, test_idx: Sequence[int]
+) -> EvalReport:
     """Clip and track metrics of `bundle` on the tracks `test_idx`."""
     if data.spec != bundle.input_spec:
         raise ValueError("features do not match the bundle's input spec")
@@ -103,11 +104,8 @@ def evaluate_scratch(bundle: ScratchBundle, data: PreparedData, test_idx: Sequen
     return evaluate_probabilities(probs, clips.y, clips.track, bundle.labels, errors)
 
 
-def _targets(tracks: Sequence[LabelledTrack], indices: Sequence[int], labels: Sequence[str]) -> dict[int, int]:
+def _targets(
+    tracks: Sequence[LabelledTrack], indices: Sequence[int], labels: Sequence[str]
+) -> dict[int, int]:
     index_of = {label: k for k, label in enumerate(labels)}
     return {i: index_of[tracks[i].genre] for i in indices if tracks[i].genre in index_of}
-
-
-def track_paths(data: PreparedData, indices: Sequence[int]) -> list[Path]:
-    """The file paths of some tracks (for logs and reports)."""
-    return [data.tracks[i].path for i in indices]

@@ -111,7 +111,9 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise ScratchBundleError(f"{path}: cannot read bundle manifest ({exc})") from exc
     if manifest.get("kind") != "scratch":
-        raise ScratchBundleError(f"{path}: not a from-scratch bundle (kind={manifest.get('kind')!r})")
+        kind = manifest.get("kind")
+        raise ScratchBundleError(f"{path}: not a from-scratch bundle (kind={kind!r})")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise ScratchBundleError(f"{path}: unsupported format_version {manifest.get('format_version')!r}")
+        version = manifest.get("format_version")
+        raise ScratchBundleError(f"{path}: unsupported format_version {version!r}")
     return manifest

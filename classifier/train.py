@@ -5,7 +5,6 @@ Runs on CUDA when available, else CPU. Checkpoints are safetensors + JSON (never
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 import time
@@ -155,7 +154,7 @@ def validation_loss(
 
 
 def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in copy.copy(model.state_dict()).items()}
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def save_checkpoint(model: nn.Module, directory: Path, state: dict[str, Any]) -> None:

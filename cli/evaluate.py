@@ -34,7 +34,8 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
 
     try:
         tracks = load_dataset(args.data)
-        test_idx = select_by_split_file(tracks, args.split) if args.split else list(range(len(tracks)))
+        everything = list(range(len(tracks)))
+        test_idx = select_by_split_file(tracks, args.split) if args.split else everything
     except (DatasetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--split", type=Path, help="train on the tracks this split file lists")
     which.add_argument("--folds", type=int, help="k-fold cross-validation by track instead")
     parser.add_argument("--by-artist", action="store_true",
-                        help="with --folds: keep each artist's tracks in one fold (CSV artist column)")
+                        help="with --folds: one fold per artist's tracks (CSV artist column)")
     parser.add_argument("--valid-split", type=Path,
                         help="validation tracks for early stopping (default: 20%% of training)")
     parser.add_argument("--epochs", type=int, help="default: the paper's epoch count")
@@ -44,7 +44,8 @@ def run_train(args: argparse.Namespace, app: AppContext) -> int:
     net = get_net(args.net)
     try:
         tracks = load_dataset(args.data)
-        train_idx = select_by_split_file(tracks, args.split) if args.split else list(range(len(tracks)))
+        everything = list(range(len(tracks)))
+        train_idx = select_by_split_file(tracks, args.split) if args.split else everything
         valid_idx = select_by_split_file(tracks, args.valid_split) if args.valid_split else None
     except (DatasetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -54,7 +55,7 @@ def run_train(args: argparse.Namespace, app: AppContext) -> int:
         return 2
     needed = None if args.folds else [*train_idx, *(valid_idx or [])]
     data = prepare(tracks, net.input_spec, needed, progress=not args.no_progress)
-    for i, message in sorted(data.errors.items()):
+    for _, message in sorted(data.errors.items()):
         print(f"skipped: {message}", file=sys.stderr)
     config = recipe_config(net, epochs=args.epochs, seed=args.seed, device=args.device,
                            progress=not args.no_progress)
