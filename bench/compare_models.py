@@ -40,12 +40,13 @@ Row = tuple[str, list[EvalReport], float | None]
 
 
 def scratch_row(
-    name: str, tracks: list[LabelledTrack], folds: list, epochs: int | None, seed: int
+    name: str, tracks: list[LabelledTrack], folds: list, epochs: int | None, seed: int,
+    batch_size: int | None = None,
 ) -> Row:
     """Train and test one registered net on every fold."""
     net = get_net(name)
     data = prepare(tracks, net.input_spec)
-    config = recipe_config(net, epochs=epochs, seed=seed, progress=False)
+    config = recipe_config(net, epochs=epochs, batch_size=batch_size, seed=seed, progress=False)
     reports, seconds = [], []
     for k, (train_idx, test_idx) in enumerate(folds):
         fit_idx, valid_idx = holdout(tracks, train_idx, 0.25, seed=seed + k)
@@ -57,7 +58,7 @@ def scratch_row(
               f"max-prob {report.track_accuracy_max_prob:.3f} "
               f"vote {report.track_accuracy_vote:.3f} "
               f"({result.seconds:.0f} s, best epoch {result.best_epoch})", flush=True)
-    label = f"{name} ({config.epochs} ep)"
+    label = f"{name} ({config.epochs} ep" + (f", batch {batch_size})" if batch_size else ")")
     return label, reports, sum(seconds) / len(seconds)
 
 
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs for every net (default: each paper's own count)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="minibatch for every net (default: each paper's own)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--nets", nargs="+", default=list(NETS))
     parser.add_argument("--json", type=Path, default=None, help="also save all reports here")
@@ -89,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     folds = stratified_kfold(tracks, args.folds, seed=args.seed)
     print(f"{len(tracks)} tracks, {args.folds}-fold, seed {args.seed}", flush=True)
     started = time.perf_counter()
-    rows = [scratch_row(name, tracks, folds, args.epochs, args.seed) for name in args.nets]
+    rows = [scratch_row(name, tracks, folds, args.epochs, args.seed, args.batch_size)
+            for name in args.nets]
     head = pretrained_head_row(tracks, folds, args.seed)
     if head is not None:
         rows.append(head)
