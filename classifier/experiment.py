@@ -12,7 +12,14 @@ from classifier.evaluate import EvalReport, evaluate_probabilities
 from classifier.inputs import InputSpec, clip_set, compute_features
 from classifier.nets.registry import NetSpec
 from classifier.scratch_bundle import ScratchBundle
-from classifier.train import TrainConfig, TrainResult, config_dict, fit, seed_everything
+from classifier.train import (
+    TrainConfig,
+    TrainResult,
+    choose_device,
+    config_dict,
+    fit,
+    seed_everything,
+)
 
 
 @dataclass
@@ -100,7 +107,7 @@ def evaluate_scratch(
         for i in test_idx if i not in targets
     ]
     clips = clip_set(data.features, [i for i in test_idx if i in targets], targets, data.spec)
-    probs = bundle.predict_clips(clips.x)
+    probs = bundle.predict_clips(clips.x, device=choose_device())
     return evaluate_probabilities(probs, clips.y, clips.track, bundle.labels, errors)
 
 
