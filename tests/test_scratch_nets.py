@@ -137,3 +137,20 @@ def test_same_seed_same_weights(tiny_clips) -> None:
         fit(model, clips, None, config)
         states.append(model.state_dict())
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+@pytest.mark.parametrize("kernel", [(10, 23), (21, 20), (2, 4), (5, 3)])
+def test_explicit_same_padding_matches_torch_same_padding(kernel) -> None:
+    import warnings
+
+    from classifier.nets.schindler import _same_padding
+
+    torch.manual_seed(0)
+    reference = torch.nn.Conv2d(2, 3, kernel, padding="same")
+    explicit = torch.nn.Conv2d(2, 3, kernel)
+    explicit.load_state_dict(reference.state_dict())
+    x = torch.randn(1, 2, 30, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about even kernels with padding="same"
+        expected = reference(x)
+    torch.testing.assert_close(explicit(_same_padding(kernel)(x)), expected)

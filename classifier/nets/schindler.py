@@ -22,13 +22,23 @@ DEEP_TEMPORAL = (((10, 23), (2, 2)), ((5, 11), (2, 2)), ((3, 5), (2, 2)), ((2, 4
 DEEP_SPECTRAL = (((21, 10), (2, 2)), ((10, 5), (2, 2)), ((5, 3), (2, 2)), ((4, 2), (5, 1)))
 
 
-def _pipeline(layers: Sequence[tuple[tuple[int, int], tuple[int, int]]], channels: Sequence[int]):
+def _same_padding(kernel: tuple[int, int]) -> nn.ZeroPad2d:
+    """Zero padding that keeps the size, the odd extra row/column at the end, as torch's
+    padding="same" does; explicit because torch warns on every call for even kernels."""
+    (kh, kw) = kernel
+    return nn.ZeroPad2d(((kw - 1) // 2, kw // 2, (kh - 1) // 2, kh // 2))
+
+
+def _pipeline(
+    layers: Sequence[tuple[tuple[int, int], tuple[int, int]]], channels: Sequence[int]
+) -> nn.Sequential:
     """Conv ('same' padding) → LeakyReLU → max-pool, once per (kernel, pool) pair."""
     modules: list[nn.Module] = []
     in_channels = 1
     for (kernel, pool), out_channels in zip(layers, channels, strict=True):
         modules += [
-            nn.Conv2d(in_channels, out_channels, kernel, padding="same"),
+            _same_padding(kernel),
+            nn.Conv2d(in_channels, out_channels, kernel),
             nn.LeakyReLU(LEAK),
             nn.MaxPool2d(pool),
         ]
