@@ -6,4 +6,11 @@ sets `handler(args, app) -> int` on each as the parser default.
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ("scan", "tracks", "folders", "tagging")
+COMMAND_MODULES: tuple[str, ...] = (
+    "scan",
+    "tracks",
+    "folders",
+    "tagging",
+    "train",
+    "evaluate",
+)

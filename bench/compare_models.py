@@ -1,0 +1,110 @@
+"""k-fold comparison of the networks on gtzan-mini, printed as a papers-style table.
+
+    GENRELENS_TEST_DATA=../shared/data python bench/compare_models.py --folds 3 --epochs 5
+
+Rows: the CS230 CNN and Schindler et al.'s shallow/deep nets on mel and CQT input, trained from
+scratch per fold (a quarter of each fold's training tracks held out for early stopping), plus
+the pretrained-embedding head once the backbone is merged (see `pretrained_head_row`).
+Mean ± std over folds; train time is the mean per fold. Figures vary with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from classifier.datasets import LabelledTrack, holdout, load_folder, stratified_kfold  # noqa: E402
+from classifier.evaluate import EvalReport, compare_table  # noqa: E402
+from classifier.experiment import (  # noqa: E402
+    evaluate_scratch,
+    prepare,
+    recipe_config,
+    train_scratch,
+)
+from classifier.nets.registry import get_net  # noqa: E402
+
+# Same place the tests look: $GENRELENS_TEST_DATA, else ../shared/data beside the checkout.
+DEFAULT_DATA = Path(
+    os.environ.get("GENRELENS_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+) / "gtzan-mini"
+NETS = ("cs230", "schindler-shallow", "schindler-deep", "schindler-shallow-cqt",
+        "schindler-deep-cqt")
+
+Row = tuple[str, list[EvalReport], float | None]
+
+
+def scratch_row(
+    name: str, tracks: list[LabelledTrack], folds: list, epochs: int | None, seed: int,
+    batch_size: int | None = None,
+) -> Row:
+    """Train and test one registered net on every fold."""
+    net = get_net(name)
+    data = prepare(tracks, net.input_spec)
+    config = recipe_config(net, epochs=epochs, batch_size=batch_size, seed=seed, progress=False)
+    reports, seconds = [], []
+    for k, (train_idx, test_idx) in enumerate(folds):
+        fit_idx, valid_idx = holdout(tracks, train_idx, 0.25, seed=seed + k)
+        bundle, result = train_scratch(net, data, fit_idx, valid_idx, config)
+        report = evaluate_scratch(bundle, data, test_idx)
+        reports.append(report)
+        seconds.append(result.seconds)
+        print(f"  {name} fold {k + 1}: raw {report.clip_accuracy:.3f} "
+              f"max-prob {report.track_accuracy_max_prob:.3f} "
+              f"vote {report.track_accuracy_vote:.3f} "
+              f"({result.seconds:.0f} s, best epoch {result.best_epoch})", flush=True)
+    label = f"{name} ({config.epochs} ep" + (f", batch {batch_size})" if batch_size else ")")
+    return label, reports, sum(seconds) / len(seconds)
+
+
+def pretrained_head_row(tracks: list[LabelledTrack], folds, seed: int) -> Row | None:
+    """HOOK(lead): the pretrained-embedding head row, same folds, once classifier/bundle.py and
+    the musicnn backbone are merged. Return (name, per-fold EvalReports, mean train seconds)."""
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison and print (and optionally save) the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs for every net (default: each paper's own count)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="minibatch for every net (default: each paper's own)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--nets", nargs="+", default=list(NETS))
+    parser.add_argument("--json", type=Path, default=None, help="also save all reports here")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (1 copes best with a busy machine)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+
+    tracks = load_folder(args.data)
+    folds = stratified_kfold(tracks, args.folds, seed=args.seed)
+    print(f"{len(tracks)} tracks, {args.folds}-fold, seed {args.seed}", flush=True)
+    started = time.perf_counter()
+    rows = [scratch_row(name, tracks, folds, args.epochs, args.seed, args.batch_size)
+            for name in args.nets]
+    head = pretrained_head_row(tracks, folds, args.seed)
+    if head is not None:
+        rows.append(head)
+    print()
+    print(compare_table(rows))
+    print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(
+            {name: [r.to_dict() for r in reports] for name, reports, _ in rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
