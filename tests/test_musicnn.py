@@ -87,3 +87,14 @@ def test_converter_reproduces_shipped_weights_from_the_wheel(tmp_path: Path) -> 
     shipped = load_file(str(MODELS_DIR / "musicnn-msd.safetensors"))
     assert written.keys() == shipped.keys()
     assert all(np.array_equal(written[k], shipped[k]) for k in shipped)
+
+
+def test_chunked_forward_equals_one_forward(reference: dict[str, np.ndarray]) -> None:
+    model, _ = load_musicnn(MODELS_DIR / "musicnn-mtt.safetensors")
+    mel = torch.from_numpy(np.concatenate([reference["inputs"], reference["inputs"][:1]]))
+    with torch.inference_mode():
+        chunked = model(mel)
+        model.chunk_patches = len(mel)
+        whole = model(mel)
+    for a, b in zip(chunked, whole):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)

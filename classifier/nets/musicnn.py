@@ -18,6 +18,9 @@ N_MELS = 96
 TIMBRAL_FILTERS = 204  # int(1.6 * 128)
 TEMPORAL_FILTERS = 51  # int(1.6 * 32)
 FRONTEND_CHANNELS = 2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS
+# Patches per internal forward: the timbral maps of more than ~2 patches spill out of the CPU
+# cache (measured in bench/network.py), and a fixed chunk keeps oneDNN's per-shape setup cached.
+CHUNK_PATCHES = 2
 
 
 def batch_norm(channels: int) -> nn.BatchNorm1d:
@@ -39,7 +42,7 @@ class FrontBlock(nn.Module):
         # avoids two passes over the large (B, C, T, mel) map. A channel whose BatchNorm
         # scale is negative needs the minimum instead: flip its filter's sign and take
         # the maximum, then flip back.
-        sign = torch.where(self.bn.weight < 0, -1.0, 1.0)
+        sign = 1 - 2 * (self.bn.weight < 0).to(self.bn.weight.dtype)
         x = F.pad(x, (0, 0, *self.time_pad))
         z = F.conv2d(x, self.conv.weight * sign[:, None, None, None], self.conv.bias * sign)
         pooled = torch.relu(z.amax(dim=3) * sign[:, None])
@@ -82,6 +85,7 @@ class MusicNN(nn.Module):
         self.dense = nn.Linear(pooled, backend_units)
         self.dense_bn = batch_norm(backend_units)
         self.output = nn.Linear(backend_units, n_tags)
+        self.chunk_patches = CHUNK_PATCHES
 
     def frontend(self, mel: torch.Tensor) -> torch.Tensor:
         """(B, T, mel) -> (B, 561, T): the five front-end branches side by side."""
@@ -105,5 +109,8 @@ class MusicNN(nn.Module):
 
     def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-mel patches (B, frames, 96) -> (sigmoid tag probabilities, penultimate embedding)."""
-        logits, embedding = self.backend(self.midend(self.frontend(mel)))
-        return torch.sigmoid(logits), embedding
+        if len(mel) <= self.chunk_patches:
+            logits, embedding = self.backend(self.midend(self.frontend(mel)))
+            return torch.sigmoid(logits), embedding
+        parts = [self(part) for part in mel.split(self.chunk_patches)]
+        return torch.cat([p for p, _ in parts]), torch.cat([e for _, e in parts])
