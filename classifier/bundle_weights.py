@@ -74,7 +74,7 @@ def load_state(module: nn.Module, tensors: dict[str, torch.Tensor], where: str) 
     missing, unknown = expected.keys() - tensors.keys(), tensors.keys() - expected.keys()
     expect(not missing, f"{where}: missing tensors {', '.join(sorted(missing)[:5])}")
     expect(not unknown, f"{where}: unexpected tensors {', '.join(sorted(unknown)[:5])}")
-    for name, tensor in tensors.items():
+    for name, tensor in sorted(tensors.items()):
         expect(tensor.shape == expected[name].shape, f"{where}: {name} has shape "
                f"{tuple(tensor.shape)}, expected {tuple(expected[name].shape)}")
     module.load_state_dict({name: t.float() for name, t in tensors.items()}, strict=False)

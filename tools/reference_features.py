@@ -14,9 +14,9 @@ import numpy as np
 SAMPLE_RATE, N_FFT, HOP, N_MELS, PATCH_FRAMES = 16000, 512, 256, 96, 187
 
 
-def log_mel(path: Path) -> np.ndarray:
+def log_mel(path: Path, seconds: float | None = None) -> np.ndarray:
     """(frames, 96) musicnn log-mel: 16 kHz mono, Slaney mel power, log10(10000x + 1) in float32."""
-    audio, sr = librosa.load(path, sr=SAMPLE_RATE, mono=True)
+    audio, sr = librosa.load(path, sr=SAMPLE_RATE, mono=True, duration=seconds)
     mel = librosa.feature.melspectrogram(y=audio, sr=sr, n_fft=N_FFT, hop_length=HOP,
                                          n_mels=N_MELS).T
     return np.log10(10000 * mel.astype(np.float32) + 1)
@@ -24,7 +24,8 @@ def log_mel(path: Path) -> np.ndarray:
 
 def log_mel_patches(path: Path, max_patches: int | None = None) -> np.ndarray:
     """Consecutive non-overlapping 187-frame patches; a clip under 3 s is repeat-padded."""
-    mel = log_mel(path)
+    seconds = None if max_patches is None else max_patches * PATCH_FRAMES * HOP / SAMPLE_RATE + 0.1
+    mel = log_mel(path, seconds)
     if len(mel) < PATCH_FRAMES:  # as musicnn's training did ("repeat-pad")
         mel = np.tile(mel, (-(-PATCH_FRAMES // len(mel)), 1))
     count = len(mel) // PATCH_FRAMES
