@@ -83,8 +83,10 @@ def test_converter_reproduces_shipped_weights_from_the_wheel(tmp_path: Path) -> 
 
     from tools.convert_musicnn import convert_model
 
-    written = load_file(str(convert_model(WHEEL, "MSD_musicnn", tmp_path)))
+    target = convert_model(WHEEL, "MSD_musicnn", tmp_path)
+    written = load_file(str(target))
     shipped = load_file(str(MODELS_DIR / "musicnn-msd.safetensors"))
+    assert load_musicnn(target)[1] == load_musicnn(MODELS_DIR / "musicnn-msd.safetensors")[1]
     assert written.keys() == shipped.keys()
     assert all(np.array_equal(written[k], shipped[k]) for k in shipped)
 

@@ -13,6 +13,7 @@ BundleEntryProto records) plus `.data-00000-of-00001` holding the raw tensor byt
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import struct
 import sys
@@ -26,25 +27,6 @@ FOOTER_SIZE = 48
 BLOCK_TRAILER_SIZE = 5  # 1 byte compression type + 4 bytes crc, after every block
 # tensorflow/core/framework/types.proto DataType -> numpy (little-endian)
 TF_DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 6: "i1", 9: "<i8", 10: "?", 19: "<f2"}
-
-MSD_LABELS = [
-    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s",
-    "alternative rock", "jazz", "beautiful", "metal", "chillout", "male vocalists",
-    "classic rock", "soul", "indie rock", "Mellow", "electronica", "80s", "folk", "90s", "chill",
-    "instrumental", "punk", "oldies", "blues", "hard rock", "ambient", "acoustic",
-    "experimental", "female vocalist", "guitar", "Hip-Hop", "70s", "party", "country",
-    "easy listening", "sexy", "catchy", "funk", "electro", "heavy metal", "Progressive rock",
-    "60s", "rnb", "indie pop", "sad", "House", "happy",
-]
-MTT_LABELS = [
-    "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast",
-    "piano", "ambient", "beat", "violin", "vocal", "synth", "female", "indian", "opera", "male",
-    "singing", "vocals", "no vocals", "harpsichord", "loud", "quiet", "flute", "woman",
-    "male vocal", "no vocal", "pop", "soft", "sitar", "solo", "man", "classic", "choir", "voice",
-    "new age", "dance", "male voice", "female vocal", "beats", "harp", "cello", "no voice",
-    "weird", "country", "metal", "female voice", "choral",
-]
-
 
 class BundleFormatError(ValueError):
     """The checkpoint files are not a tensor bundle this reader understands."""
@@ -222,13 +204,22 @@ def convert(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def wheel_labels(wheel_dir: Path, name: str) -> list[str]:
+    """A tag list (MSD_LABELS / MTT_LABELS) from the wheel's configuration.py, without running it."""
+    tree = ast.parse((wheel_dir / "configuration.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise BundleFormatError(f"{name} not found in {wheel_dir / 'configuration.py'}")
+
+
 def convert_model(wheel_dir: Path, model: str, out_dir: Path) -> Path:
     """Write resources/models/musicnn-<msd|mtt>.safetensors from one checkpoint folder."""
     from safetensors.numpy import save_file
 
     tensors = read_checkpoint(wheel_dir / model)  # the files have an empty stem: ".index"
     state = convert(tensors)
-    labels = MSD_LABELS if model.startswith("MSD") else MTT_LABELS
+    labels = wheel_labels(wheel_dir, f"{model.split('_')[0]}_LABELS")
     meta = {"format": "genrelens-musicnn-1", "source": f"musicnn==0.1.0 {model}",
             "labels": json.dumps(labels)}
     target = out_dir / f"musicnn-{model.split('_')[0].lower()}.safetensors"

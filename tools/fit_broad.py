@@ -146,9 +146,9 @@ def cross_validate(scores: list[np.ndarray], clips: list, music: list[int]) -> d
     return stats
 
 
-def choose_threshold(music_top: list[float], other_top: list[float]) -> float:
+def choose_threshold(non_music_top: list[float]) -> float:
     """Just above every non-music clip's top probability, rounded up to 0.01."""
-    return float(np.ceil(max(other_top) * 100 + 0.5) / 100)
+    return float(np.ceil(max(non_music_top) * 100 + 0.5) / 100)
 
 
 def bundle_spec(scale: float, bias: float, threshold: float, summary: dict) -> dict:
@@ -185,7 +185,7 @@ def main() -> int:
         track = sigmoid(scale * scores[i] + bias).mean(0)
         print(f"{path.stem[:32]:32} {'non-music' if genres is None else ','.join(sorted(genres)):18}"
               f" -> {list(GENRE_TAGS)[int(track.argmax())]:16} {top[i]:.3f}")
-    threshold = choose_threshold([top[i] for i in music], [top[i] for i in top if i not in music])
+    threshold = choose_threshold([top[i] for i in top if i not in music])
     stats = cross_validate(scores, clips, music)
     summary = {"method": "Platt scaling shared by all genres, fitted on patch level",
                "data": f"gtzan-mini (50 tracks) + labelled cc-music ({len(music) - 50} tracks), "

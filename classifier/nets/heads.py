@@ -27,7 +27,6 @@ class TagMapHead(nn.Module):
         super().__init__()
         for i, mask in enumerate(masks):
             self.register_buffer(f"mask{i}", mask.bool())  # (genres, tags of backbone i)
-        self.n_sources = len(masks)
         self.register_buffer("scale", scale.float())  # (genres,)
         self.register_buffer("bias", bias.float())  # (genres,)
 
