@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from classifier.bundle_weights import BundleError, build_model, check_keys, expect
+from classifier.bundle_weights import BundleError, build_model, check_keys, expect, load_musicnn
 from resources import MODELS_DIR
 
 DEFAULT_BUNDLE = "broad"
@@ -163,4 +163,4 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
 
 
 __all__ = ["DEFAULT_BUNDLE", "Bundle", "BundleError", "BundleInfo", "PreprocessingConfig",
-           "available_bundles", "load_bundle"]
+           "available_bundles", "load_bundle", "load_musicnn"]
