@@ -1,0 +1,166 @@
+"""Model bundles: backbone weights + head + labels + preprocessing, loaded without pickle.
+
+A bundle is a folder holding `bundle.json` and safetensors files (format: docs/genres.md and
+resources/models/broad/bundle.json). Weight files named in it are looked up in the bundle's
+folder first, then in resources/models, so bundles share the musicnn backbones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from classifier.bundle_weights import BundleError, build_model, check_keys, expect, load_musicnn
+from resources import MODELS_DIR
+
+DEFAULT_BUNDLE = "broad"
+BUNDLE_FILE = "bundle.json"
+FORMAT_VERSION = 1
+TOP_KEYS = {"format", "name", "version", "description", "labels", "preprocessing",
+            "backbones", "head", "uncertain_threshold", "calibration"}
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class PreprocessingConfig:
+    """How audio becomes the network's input; the pipeline must follow it exactly."""
+
+    sample_rate: int = 16000
+    n_fft: int = 512
+    hop_length: int = 256
+    n_mels: int = 96
+    mel_scale: str = "slaney"
+    window: str = "hann"
+    center: bool = True
+    patch_frames: int = 187
+    log: str = "log10(10000x+1)"
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    """What a bundle is, without loading its weights."""
+
+    name: str
+    version: str
+    description: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded bundle: `model` maps (B, frames, n_mels) log-mel -> (genre probs, embedding)."""
+
+    name: str
+    version: str
+    description: str
+    labels: tuple[str, ...]
+    preprocessing: PreprocessingConfig
+    uncertain_threshold: float
+    model: torch.nn.Module
+    path: Path
+
+    def decide(self, probabilities: list[float] | torch.Tensor) -> str | None:
+        """The most probable genre of one track, or None ("uncertain") below the threshold."""
+        probs = torch.as_tensor(probabilities, dtype=torch.float32).reshape(-1)
+        best = int(probs.argmax())
+        return self.labels[best] if float(probs[best]) >= self.uncertain_threshold else None
+
+
+def user_bundles_dir() -> Path:
+    """Where a user's own bundles live (XDG data dir)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("GenreLens") / "bundles"
+
+
+def bundle_dirs() -> list[Path]:
+    """Folders searched for bundles by name, built-in first."""
+    return [MODELS_DIR, user_bundles_dir()]
+
+
+def available_bundles() -> list[BundleInfo]:
+    """Every bundle folder whose bundle.json reads cleanly (built-in first, no duplicates)."""
+    found: dict[str, BundleInfo] = {}
+    for root in bundle_dirs():
+        for folder in sorted(root.glob(f"*/{BUNDLE_FILE}")):
+            try:
+                spec = read_spec(folder.parent)
+            except BundleError:
+                continue  # listing must not fail on one broken user bundle
+            found.setdefault(spec["name"], BundleInfo(spec["name"], spec["version"],
+                                                      spec["description"], folder.parent))
+    return list(found.values())
+
+
+def find_bundle(name_or_path: str | Path) -> Path:
+    """The folder of a bundle given by name, folder or bundle.json path."""
+    path = Path(name_or_path)
+    if path.name == BUNDLE_FILE:
+        path = path.parent
+    if path.is_dir():
+        return path
+    name = str(name_or_path)
+    if NAME_PATTERN.match(name):
+        for root in bundle_dirs():
+            if (root / name / BUNDLE_FILE).is_file():
+                return root / name
+    searched = ", ".join(str(root) for root in bundle_dirs())
+    raise BundleError(f"bundle {name!r} not found (searched {searched})")
+
+
+def read_spec(folder: Path) -> dict[str, Any]:
+    """Parse and check bundle.json's top level."""
+    file = folder / BUNDLE_FILE
+    try:
+        spec = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(f"{file}: missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{file}: not readable JSON ({error})") from None
+    if not isinstance(spec, dict):
+        raise BundleError(f"{file}: top level must be an object")
+    check_keys(spec, TOP_KEYS - {"calibration"}, TOP_KEYS, str(file))
+    if spec["format"] != FORMAT_VERSION:
+        raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")
+    for key in ("name", "version", "description"):
+        expect(isinstance(spec[key], str) and spec[key], f"{file}: {key} must be a non-empty string")
+    labels = spec["labels"]
+    expect(isinstance(labels, list) and labels and all(isinstance(x, str) and x for x in labels)
+           and len(set(labels)) == len(labels), f"{file}: labels must be distinct strings")
+    threshold = spec["uncertain_threshold"]
+    expect(isinstance(threshold, (int, float)) and 0 <= threshold <= 1,
+           f"{file}: uncertain_threshold must be a number in [0, 1]")
+    return spec
+
+
+def parse_preprocessing(raw: Any, where: str) -> PreprocessingConfig:
+    """Check the preprocessing block; only what the pipeline implements is accepted."""
+    names = {f.name for f in fields(PreprocessingConfig)}
+    check_keys(raw, names, names, where)
+    config = PreprocessingConfig(**raw)
+    for f in fields(PreprocessingConfig):
+        value = getattr(config, f.name)
+        expect(type(value) is type(f.default), f"{where}: {f.name} must be {type(f.default).__name__}")
+    # The backbones were trained on exactly these features; anything else would be garbage in.
+    expect(config == PreprocessingConfig(), f"{where}: only musicnn's preprocessing "
+           f"({PreprocessingConfig()}) is supported")
+    return config
+
+
+def load_bundle(name_or_path: str | Path) -> Bundle:
+    """Load a bundle by name (resources/models, then the user bundles dir) or folder path."""
+    folder = find_bundle(name_or_path)
+    spec = read_spec(folder)
+    preprocessing = parse_preprocessing(spec["preprocessing"], f"{folder / BUNDLE_FILE}: preprocessing")
+    model = build_model(folder, spec)
+    return Bundle(spec["name"], spec["version"], spec["description"], tuple(spec["labels"]),
+                  preprocessing, float(spec["uncertain_threshold"]), model, folder)
+
+
+__all__ = ["DEFAULT_BUNDLE", "Bundle", "BundleError", "BundleInfo", "PreprocessingConfig",
+           "available_bundles", "load_bundle", "load_musicnn"]

@@ -1,0 +1,166 @@
+"""Build a bundle's model from its JSON spec and safetensors files; never unpickles anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from classifier.nets.heads import BundleModel, EmbeddingHead, TagMapHead
+from classifier.nets.musicnn import MusicNN
+from resources import MODELS_DIR
+
+PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle"}
+HEAD_KEYS = {
+    "tag_map": ({"type", "genres"}, {"type", "genres"}),
+    "linear": ({"type", "weights", "activation"}, {"type", "weights", "activation", "temperature"}),
+    "mlp": ({"type", "weights", "activation"}, {"type", "weights", "activation", "temperature"}),
+}
+GENRE_KEYS = {"tags", "scale", "bias"}
+
+
+class BundleError(ValueError):
+    """A bundle that is missing, malformed or inconsistent; the message says what and where."""
+
+
+def expect(condition: bool, message: str) -> None:
+    """Raise BundleError(message) unless condition holds."""
+    if not condition:
+        raise BundleError(message)
+
+
+def check_keys(obj: Any, required: set[str], allowed: set[str], where: str) -> None:
+    """Refuse missing and unknown keys, so typos never pass silently."""
+    expect(isinstance(obj, dict), f"{where}: must be an object")
+    missing, unknown = required - obj.keys(), obj.keys() - allowed
+    expect(not missing, f"{where}: missing {', '.join(sorted(missing))}")
+    expect(not unknown, f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+
+
+def weights_path(folder: Path, filename: Any) -> Path:
+    """A weights file named in bundle.json: a plain *.safetensors name, bundle folder first."""
+    expect(isinstance(filename, str) and filename and Path(filename).name == filename,
+           f"{folder}: weights must be a plain file name, got {filename!r}")
+    suffix = Path(filename).suffix.lower()
+    expect(suffix not in PICKLE_SUFFIXES,
+           f"{folder}: {filename} is a pickle-based format; only .safetensors is loaded")
+    expect(suffix == ".safetensors", f"{folder}: {filename} is not a .safetensors file")
+    for candidate in (folder / filename, MODELS_DIR / filename):
+        if candidate.is_file():
+            return candidate
+    raise BundleError(f"{folder}: weights file {filename} not found there nor in {MODELS_DIR}")
+
+
+def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of a safetensors file, errors as BundleError."""
+    from safetensors import SafetensorError, safe_open
+    from safetensors.torch import load_file
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+        return load_file(str(path)), metadata
+    except (SafetensorError, OSError, ValueError) as error:
+        raise BundleError(f"{path}: not a readable safetensors file ({error})") from None
+
+
+def load_state(module: nn.Module, tensors: dict[str, torch.Tensor], where: str) -> None:
+    """Load tensors into module, requiring exactly its parameter names and shapes."""
+    # BatchNorm's training-only step counter is not a weight
+    expected = {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
+    missing, unknown = expected.keys() - tensors.keys(), tensors.keys() - expected.keys()
+    expect(not missing, f"{where}: missing tensors {', '.join(sorted(missing)[:5])}")
+    expect(not unknown, f"{where}: unexpected tensors {', '.join(sorted(unknown)[:5])}")
+    for name, tensor in sorted(tensors.items()):
+        expect(tensor.shape == expected[name].shape, f"{where}: {name} has shape "
+               f"{tuple(tensor.shape)}, expected {tuple(expected[name].shape)}")
+    module.load_state_dict({name: t.float() for name, t in tensors.items()}, strict=False)
+
+
+def load_musicnn(path: Path) -> tuple[MusicNN, list[str]]:
+    """A musicnn backbone and its tag names from a converted safetensors file."""
+    tensors, metadata = read_safetensors(path)
+    try:
+        tags = json.loads(metadata["labels"])
+    except (KeyError, json.JSONDecodeError):
+        raise BundleError(f"{path}: metadata has no JSON 'labels' list") from None
+    expect(isinstance(tags, list) and all(isinstance(t, str) for t in tags) and tags,
+           f"{path}: metadata 'labels' must be a list of tag names")
+    model = MusicNN(len(tags))
+    load_state(model, tensors, str(path))
+    return model.eval().requires_grad_(False), tags
+
+
+def tag_map_head(head: dict, labels: list[str], tag_lists: dict[str, list[str]],
+                 where: str) -> TagMapHead:
+    """The broad bundle's head: per-genre tag lists and Platt calibration (scale, bias)."""
+    genres = head["genres"]
+    expect(isinstance(genres, dict) and list(genres) == labels,
+           f"{where}: genres must list exactly the labels, in order")
+    sources = list(tag_lists)
+    masks = [torch.zeros(len(labels), len(tag_lists[s]), dtype=torch.bool) for s in sources]
+    scale, bias = torch.zeros(len(labels)), torch.zeros(len(labels))
+    for g, label in enumerate(labels):
+        genre, at = genres[label], f"{where}: genre {label!r}"
+        check_keys(genre, GENRE_KEYS, GENRE_KEYS, at)
+        check_keys(genre["tags"], set(), set(sources), f"{at} tags")
+        expect(bool(genre["tags"]), f"{at}: maps no tags")
+        for source, tags in genre["tags"].items():
+            expect(isinstance(tags, list), f"{at}: tags of {source} must be a list")
+            s = sources.index(source)
+            for tag in tags:
+                expect(tag in tag_lists[source], f"{at}: backbone {source} has no tag {tag!r}")
+                masks[s][g, tag_lists[source].index(tag)] = True
+        expect(all(isinstance(genre[k], (int, float)) for k in ("scale", "bias")),
+               f"{at}: scale and bias must be numbers")
+        scale[g], bias[g] = float(genre["scale"]), float(genre["bias"])
+    return TagMapHead(masks, scale, bias)
+
+
+def embedding_head(folder: Path, head: dict, n_labels: int, width: int, where: str) -> EmbeddingHead:
+    """A trained linear or MLP head whose weights are in a safetensors file."""
+    expect(head["activation"] in ("softmax", "sigmoid"), f"{where}: activation must be "
+           "softmax or sigmoid")
+    temperature = head.get("temperature", 1.0)
+    expect(isinstance(temperature, (int, float)) and temperature > 0,
+           f"{where}: temperature must be a positive number")
+    tensors, _ = read_safetensors(weights_path(folder, head["weights"]))
+    if head["type"] == "linear":
+        layers = nn.Sequential()
+        layers.add_module("out", nn.Linear(width, n_labels))
+    else:
+        hidden = tensors.get("hidden.weight", torch.empty(0, 0)).shape[0]
+        expect(hidden > 0, f"{where}: mlp weights need hidden.weight")
+        layers = nn.Sequential()
+        layers.add_module("hidden", nn.Linear(width, hidden))
+        layers.add_module("relu", nn.ReLU())
+        layers.add_module("out", nn.Linear(hidden, n_labels))
+    load_state(layers, tensors, f"{where} weights")
+    return EmbeddingHead(layers.eval().requires_grad_(False), head["activation"], float(temperature))
+
+
+def build_model(folder: Path, spec: dict) -> BundleModel:
+    """The bundle's whole model: backbones then head, ready for inference."""
+    where = str(folder / "bundle.json")
+    backbones = spec["backbones"]
+    expect(isinstance(backbones, list) and backbones, f"{where}: backbones must be a non-empty list")
+    nets, tag_lists = [], {}
+    for i, backbone in enumerate(backbones):
+        check_keys(backbone, {"name", "weights"}, {"name", "weights"}, f"{where}: backbones[{i}]")
+        net, tags = load_musicnn(weights_path(folder, backbone["weights"]))
+        nets.append(net)
+        tag_lists[backbone["name"]] = tags
+    head = spec["head"]
+    expect(isinstance(head, dict) and head.get("type") in HEAD_KEYS,
+           f"{where}: head type must be one of {', '.join(HEAD_KEYS)}")
+    check_keys(head, *HEAD_KEYS[head["type"]], f"{where}: head")
+    if head["type"] == "tag_map":
+        module: nn.Module = tag_map_head(head, spec["labels"], tag_lists, f"{where}: head")
+    else:
+        expect(len(nets) == 1, f"{where}: a {head['type']} head takes exactly one backbone")
+        module = embedding_head(folder, head, len(spec["labels"]), nets[0].dense.out_features,
+                                f"{where}: head")
+    return BundleModel(nets, module).eval()

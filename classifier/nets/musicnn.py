@@ -1,0 +1,116 @@
+"""musicnn (Pons & Serra, ISMIR 2019 LBD) in PyTorch: a musically motivated CNN music tagger.
+
+Front end: timbral (7x38, 7x67 over time x mel) and temporal (128/64/32 x 1) convolutions,
+each max-pooled over the mel axis; mid end: three dense-connected 1-D convolutions over
+time; back end: max- and mean-pool over time, dense 200, sigmoid tags. Numbers follow the
+TensorFlow original: BatchNorm eps 1e-3, conv -> ReLU -> BatchNorm, TF "SAME" padding,
+max/mean interleaved when flattened.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+TF_BN_EPS = 1e-3  # TensorFlow's default, not PyTorch's 1e-5
+N_MELS = 96
+TIMBRAL_FILTERS = 204  # int(1.6 * 128)
+TEMPORAL_FILTERS = 51  # int(1.6 * 32)
+FRONTEND_CHANNELS = 2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS
+# Patches per internal forward: the timbral maps of more than ~2 patches spill out of the CPU
+# cache (measured in bench/network.py), and a fixed chunk keeps oneDNN's per-shape setup cached.
+CHUNK_PATCHES = 2
+
+
+def batch_norm(channels: int) -> nn.BatchNorm1d:
+    """An inference BatchNorm with TensorFlow's epsilon."""
+    return nn.BatchNorm1d(channels, eps=TF_BN_EPS)
+
+
+class FrontBlock(nn.Module):
+    """Conv2d over (time, mel) -> ReLU -> BatchNorm -> max over mel, as (B, C, time)."""
+
+    def __init__(self, filters: int, kernel: tuple[int, int], time_pad: tuple[int, int]) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, filters, kernel)
+        self.bn = batch_norm(filters)
+        self.time_pad = time_pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # ReLU and BatchNorm are monotone per channel, so pooling first is exact and
+        # avoids two passes over the large (B, C, T, mel) map. A channel whose BatchNorm
+        # scale is negative needs the minimum instead: flip its filter's sign and take
+        # the maximum, then flip back.
+        sign = 1 - 2 * (self.bn.weight < 0).to(self.bn.weight.dtype)
+        x = F.pad(x, (0, 0, *self.time_pad))
+        z = F.conv2d(x, self.conv.weight * sign[:, None, None, None], self.conv.bias * sign)
+        pooled = torch.relu(z.amax(dim=3) * sign[:, None])
+        return self.bn(pooled)
+
+
+class MidBlock(nn.Module):
+    """Conv1d over time (kernel 7, zero-padded by 3) -> ReLU -> BatchNorm."""
+
+    def __init__(self, in_channels: int, filters: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(in_channels, filters, 7, padding=3)
+        self.bn = batch_norm(filters)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(torch.relu(self.conv(x)))
+
+
+def same_padding(kernel: int) -> tuple[int, int]:
+    """TensorFlow "SAME" padding for stride 1: (k-1)//2 before, the rest after."""
+    return (kernel - 1) // 2, kernel - 1 - (kernel - 1) // 2
+
+
+class MusicNN(nn.Module):
+    """musicnn tagger: (B, frames, 96) log-mel -> (tag probabilities (B, n_tags), embedding (B, units))."""
+
+    def __init__(self, n_tags: int, midend_filters: int = 64, backend_units: int = 200) -> None:
+        super().__init__()
+        self.input_bn = nn.BatchNorm2d(1, eps=TF_BN_EPS)
+        self.timbral_74 = FrontBlock(TIMBRAL_FILTERS, (7, int(0.4 * N_MELS)), (3, 3))
+        self.timbral_77 = FrontBlock(TIMBRAL_FILTERS, (7, int(0.7 * N_MELS)), (3, 3))
+        self.temporal_128 = FrontBlock(TEMPORAL_FILTERS, (128, 1), same_padding(128))
+        self.temporal_64 = FrontBlock(TEMPORAL_FILTERS, (64, 1), same_padding(64))
+        self.temporal_32 = FrontBlock(TEMPORAL_FILTERS, (32, 1), same_padding(32))
+        self.mid1 = MidBlock(FRONTEND_CHANNELS, midend_filters)
+        self.mid2 = MidBlock(midend_filters, midend_filters)
+        self.mid3 = MidBlock(midend_filters, midend_filters)
+        pooled = 2 * (FRONTEND_CHANNELS + 3 * midend_filters)
+        self.pool_bn = batch_norm(pooled)
+        self.dense = nn.Linear(pooled, backend_units)
+        self.dense_bn = batch_norm(backend_units)
+        self.output = nn.Linear(backend_units, n_tags)
+        self.chunk_patches = CHUNK_PATCHES
+
+    def frontend(self, mel: torch.Tensor) -> torch.Tensor:
+        """(B, T, mel) -> (B, 561, T): the five front-end branches side by side."""
+        x = self.input_bn(mel.unsqueeze(1))
+        blocks = (self.timbral_74, self.timbral_77, self.temporal_128, self.temporal_64,
+                  self.temporal_32)
+        return torch.cat([block(x) for block in blocks], dim=1)
+
+    def midend(self, front: torch.Tensor) -> torch.Tensor:
+        """Dense-connected mid end: front end, conv1, conv2 + res, conv3 + res, side by side."""
+        h1 = self.mid1(front)
+        h2 = self.mid2(h1) + h1
+        h3 = self.mid3(h2) + h2
+        return torch.cat([front, h1, h2, h3], dim=1)
+
+    def backend(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Max/mean over time, interleaved (max0, mean0, max1, ...), dense -> (logits, embedding)."""
+        pooled = torch.stack([features.amax(dim=2), features.mean(dim=2)], dim=2).flatten(1)
+        embedding = self.dense_bn(torch.relu(self.dense(self.pool_bn(pooled))))
+        return self.output(embedding), embedding
+
+    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-mel patches (B, frames, 96) -> (sigmoid tag probabilities, penultimate embedding)."""
+        if len(mel) <= self.chunk_patches:
+            logits, embedding = self.backend(self.midend(self.frontend(mel)))
+            return torch.sigmoid(logits), embedding
+        parts = [self(part) for part in mel.split(self.chunk_patches)]
+        return torch.cat([p for p, _ in parts]), torch.cat([e for _, e in parts])

@@ -1,0 +1,173 @@
+"""Bundles: the shipped default loads and runs; every kind of broken bundle is refused clearly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from classifier import bundle as bundle_module
+from classifier.bundle import (DEFAULT_BUNDLE, BundleError, available_bundles, load_bundle,
+                               read_spec)
+from resources import MODELS_DIR
+
+FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
+BROAD = MODELS_DIR / DEFAULT_BUNDLE
+
+
+@pytest.fixture(scope="module")
+def broad():
+    return load_bundle(DEFAULT_BUNDLE)
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "user-bundles"
+    folder.mkdir()
+    monkeypatch.setattr(bundle_module, "user_bundles_dir", lambda: folder)
+    return folder
+
+
+def write_bundle(folder: Path, **changes) -> Path:
+    """A copy of the broad bundle.json with top-level changes (None deletes a key)."""
+    spec = json.loads((BROAD / "bundle.json").read_text())
+    for key, value in changes.items():
+        if value is None:
+            spec.pop(key)
+        else:
+            spec[key] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bundle.json").write_text(json.dumps(spec))
+    return folder
+
+
+def test_default_bundle_has_broad_genres_and_musicnn_preprocessing(broad) -> None:
+    assert broad.name == "broad" and len(broad.labels) == 15
+    assert {"Rock", "Jazz", "Classical", "Hip-Hop", "Metal"} <= set(broad.labels)
+    assert not {"female vocalists", "80s", "sad", "guitar"} & set(broad.labels)
+    prep = broad.preprocessing
+    assert (prep.sample_rate, prep.n_fft, prep.hop_length, prep.n_mels, prep.patch_frames) == (
+        16000, 512, 256, 96, 187)
+    assert 0 < broad.uncertain_threshold < 1
+
+
+def test_default_bundle_model_maps_patches_to_genres_and_embedding(broad) -> None:
+    with np.load(FIXTURE) as data:
+        mel, msd_embedding = torch.from_numpy(data["inputs"]), data["msd_embedding"]
+        clips = list(data["clips"])
+    with torch.inference_mode():
+        probs, embedding = broad.model(mel)
+    assert probs.shape == (4, 15) and embedding.shape == (4, 200)
+    assert np.abs(embedding.numpy() - msd_embedding).max() <= 1e-4
+    verdicts = dict(zip(clips, (broad.decide(p) for p in probs)))
+    assert verdicts["gtzan-mini/classical/classical.00001.flac"] == "Classical"
+    assert verdicts["gtzan-mini/hiphop/hiphop.00002.flac"] == "Hip-Hop"
+    assert verdicts["cc-music/198-209-0000.ogg"] is None  # speech
+
+
+def test_decide_says_uncertain_below_the_threshold(broad) -> None:
+    low = [broad.uncertain_threshold / 2] * len(broad.labels)
+    high = list(low)
+    high[3] = broad.uncertain_threshold + 0.01
+    assert broad.decide(low) is None
+    assert broad.decide(high) == broad.labels[3]
+
+
+def test_available_bundles_lists_default_and_skips_broken_user_bundles(user_dir: Path) -> None:
+    write_bundle(user_dir / "mine", name="mine")
+    (user_dir / "broken").mkdir()
+    (user_dir / "broken" / "bundle.json").write_text("{not json")
+    names = [info.name for info in available_bundles()]
+    assert names[0] == "broad" and "mine" in names and "broken" not in names
+
+
+def test_user_bundle_loads_by_name_sharing_the_shipped_backbones(user_dir: Path) -> None:
+    write_bundle(user_dir / "mine", name="mine", uncertain_threshold=0.5)
+    loaded = load_bundle("mine")
+    assert loaded.name == "mine" and loaded.uncertain_threshold == 0.5
+
+
+def test_linear_head_bundle_over_the_embedding(tmp_path: Path) -> None:
+    labels = ["A", "B", "C"]
+    save_file({"out.weight": torch.randn(3, 200), "out.bias": torch.zeros(3)},
+              str(tmp_path / "head.safetensors"))
+    write_bundle(tmp_path, name="lin", labels=labels,
+                 backbones=[{"name": "msd", "weights": "musicnn-msd.safetensors"}],
+                 head={"type": "linear", "weights": "head.safetensors", "activation": "softmax"})
+    loaded = load_bundle(tmp_path)
+    with torch.inference_mode():
+        probs, embedding = loaded.model(torch.rand(2, 187, 96))
+    assert probs.shape == (2, 3) and embedding.shape == (2, 200)
+    torch.testing.assert_close(probs.sum(dim=1), torch.ones(2))
+
+
+def test_mlp_head_bundle(tmp_path: Path) -> None:
+    save_file({"hidden.weight": torch.randn(32, 200), "hidden.bias": torch.zeros(32),
+               "out.weight": torch.randn(2, 32), "out.bias": torch.zeros(2)},
+              str(tmp_path / "mlp.safetensors"))
+    write_bundle(tmp_path, name="mlp", labels=["X", "Y"],
+                 backbones=[{"name": "msd", "weights": "musicnn-msd.safetensors"}],
+                 head={"type": "mlp", "weights": "mlp.safetensors", "activation": "sigmoid",
+                       "temperature": 2.0})
+    with torch.inference_mode():
+        probs, _ = load_bundle(tmp_path).model(torch.rand(1, 187, 96))
+    assert probs.shape == (1, 2)
+
+
+def broken_cases(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (bundle folder, expected message fragment)."""
+    (tmp / "nojson").mkdir()
+    (tmp / "badjson").mkdir()
+    (tmp / "badjson" / "bundle.json").write_text("{")
+    wrong = tmp / "wrongshape"
+    save_file({"out.weight": torch.randn(4, 200), "out.bias": torch.zeros(4)},
+              str(write_bundle(wrong, labels=["A", "B"],
+                               backbones=[{"name": "msd", "weights": "musicnn-msd.safetensors"}],
+                               head={"type": "linear", "weights": "h.safetensors",
+                                     "activation": "softmax"}) / "h.safetensors"))
+    pickled = write_bundle(tmp / "pickle", labels=["A"],
+                           backbones=[{"name": "msd", "weights": "model.pt"}])
+    torch.save({"x": torch.zeros(1)}, pickled / "model.pt")
+    (tmp / "garbage").mkdir()
+    (tmp / "garbage" / "junk.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
+    head = json.loads((BROAD / "bundle.json").read_text())["head"]
+    head["genres"]["Rock"]["tags"]["msd"].append("polka")
+    return {
+        "missing": (tmp / "nojson", "missing"),
+        "bad json": (tmp / "badjson", "not readable JSON"),
+        "unknown key": (write_bundle(tmp / "unknown", colour="blue"), "unknown key(s) colour"),
+        "missing key": (write_bundle(tmp / "nolabels", labels=None), "missing labels"),
+        "format": (write_bundle(tmp / "fmt", format=2), "format 2"),
+        "threshold": (write_bundle(tmp / "thr", uncertain_threshold=3), "uncertain_threshold"),
+        "preprocessing": (write_bundle(tmp / "prep", preprocessing={"sample_rate": 22050}),
+                          "preprocessing: missing"),
+        "wrong shape": (wrong, "out.bias has shape (4,), expected (2,)"),
+        "pickle": (pickled, "pickle-based"),
+        "traversal": (write_bundle(tmp / "trav", backbones=[
+            {"name": "msd", "weights": "../musicnn-msd.safetensors"}]), "plain file name"),
+        "not safetensors": (write_bundle(tmp / "garbage", backbones=[
+            {"name": "msd", "weights": "junk.safetensors"}]), "not a readable safetensors"),
+        "unknown tag": (write_bundle(tmp / "tag", head=head), "no tag 'polka'"),
+    }
+
+
+def test_every_broken_bundle_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    for name, (folder, fragment) in broken_cases(tmp_path).items():
+        with pytest.raises(BundleError) as caught:
+            load_bundle(folder)
+        assert fragment in str(caught.value), name
+
+
+def test_unknown_bundle_name_says_where_it_looked(user_dir: Path) -> None:
+    with pytest.raises(BundleError, match="not found.*searched"):
+        load_bundle("no-such-bundle")
+
+
+def test_shipped_spec_reads_without_loading_weights() -> None:
+    spec = read_spec(BROAD)
+    assert spec["labels"] == list(spec["head"]["genres"])

@@ -1,0 +1,102 @@
+"""The PyTorch musicnn port: shipped weights, parity with the TensorFlow original, exact shortcuts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from classifier.bundle_weights import load_musicnn
+from classifier.nets.musicnn import FrontBlock, MusicNN
+from resources import MODELS_DIR
+
+FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
+WHEEL = Path(os.environ.get("GENRELENS_MUSICNN_WHEEL", "/work/musicnn_dl/x/musicnn"))
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, np.ndarray]:
+    with np.load(FIXTURE) as data:
+        return dict(data)
+
+
+@pytest.mark.parametrize("source", ["msd", "mtt"])
+def test_shipped_weights_have_every_tensor_in_float32(source: str) -> None:
+    model, tags = load_musicnn(MODELS_DIR / f"musicnn-{source}.safetensors")
+    assert len(tags) == 50 and len(set(tags)) == 50
+    assert model.timbral_74.conv.weight.shape == (204, 1, 7, 38)
+    assert model.timbral_77.conv.weight.shape == (204, 1, 7, 67)
+    assert model.mid1.conv.weight.shape == (64, 561, 7)
+    assert model.dense.weight.shape == (200, 1506)
+    assert all(t.dtype == torch.float32 for t in model.state_dict().values() if t.is_floating_point())
+
+
+@pytest.mark.parametrize("source", ["msd", "mtt"])
+def test_port_matches_tensorflow_original(source: str, reference: dict[str, np.ndarray]) -> None:
+    model, _ = load_musicnn(MODELS_DIR / f"musicnn-{source}.safetensors")
+    with torch.inference_mode():
+        probs, embedding = model(torch.from_numpy(reference["inputs"]))
+    assert np.abs(probs.numpy() - reference[f"{source}_probs"]).max() <= 1e-4
+    assert np.abs(embedding.numpy() - reference[f"{source}_embedding"]).max() <= 1e-4
+
+
+def test_models_disagree_so_parity_is_not_vacuous(reference: dict[str, np.ndarray]) -> None:
+    assert np.abs(reference["msd_probs"] - reference["mtt_probs"]).max() > 0.1
+
+
+def literal_front_block(block: FrontBlock, x: torch.Tensor) -> torch.Tensor:
+    """The original order: conv -> ReLU -> BatchNorm -> max over mel."""
+    x = torch.nn.functional.pad(x, (0, 0, *block.time_pad))
+    y = torch.relu(block.conv(x))
+    scale = block.bn.weight / torch.sqrt(block.bn.running_var + block.bn.eps)
+    y = (y - block.bn.running_mean[:, None, None]) * scale[:, None, None] + block.bn.bias[:, None, None]
+    return y.amax(dim=3)
+
+
+def test_pooling_before_batchnorm_is_exact_for_negative_scales() -> None:
+    torch.manual_seed(0)
+    block = FrontBlock(8, (7, 38), (3, 3)).eval()
+    with torch.no_grad():
+        block.bn.weight.copy_(torch.tensor([1.0, -1.0, 0.5, -2.0, 3.0, -0.1, 1.0, -1.0]))
+        block.bn.running_mean.uniform_(-1, 1)
+        block.bn.running_var.uniform_(0.5, 2)
+        block.bn.bias.uniform_(-1, 1)
+        x = torch.randn(2, 1, 187, 96)
+        torch.testing.assert_close(block(x), literal_front_block(block, x), atol=1e-5, rtol=1e-5)
+
+
+def test_output_shapes_for_any_batch() -> None:
+    model = MusicNN(7).eval()
+    with torch.inference_mode():
+        probs, embedding = model(torch.zeros(3, 187, 96))
+    assert probs.shape == (3, 7) and embedding.shape == (3, 200)
+    assert bool(((probs >= 0) & (probs <= 1)).all())
+
+
+@pytest.mark.skipif(not (WHEEL / "MSD_musicnn" / ".index").is_file(),
+                    reason="the musicnn wheel is only unpacked on developer machines")
+def test_converter_reproduces_shipped_weights_from_the_wheel(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    from tools.convert_musicnn import convert_model
+
+    target = convert_model(WHEEL, "MSD_musicnn", tmp_path)
+    written = load_file(str(target))
+    shipped = load_file(str(MODELS_DIR / "musicnn-msd.safetensors"))
+    assert load_musicnn(target)[1] == load_musicnn(MODELS_DIR / "musicnn-msd.safetensors")[1]
+    assert written.keys() == shipped.keys()
+    assert all(np.array_equal(written[k], shipped[k]) for k in shipped)
+
+
+def test_chunked_forward_equals_one_forward(reference: dict[str, np.ndarray]) -> None:
+    model, _ = load_musicnn(MODELS_DIR / "musicnn-mtt.safetensors")
+    mel = torch.from_numpy(np.concatenate([reference["inputs"], reference["inputs"][:1]]))
+    with torch.inference_mode():
+        chunked = model(mel)
+        model.chunk_patches = len(mel)
+        whole = model(mel)
+    for a, b in zip(chunked, whole):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
