@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
@@ -84,6 +84,7 @@ class GeneratorWorker(QObject):
         self.name, self._job, self._db_path = name, job, db_path
         self._batch_seconds, self._batch_size = batch_seconds, batch_size
         self._cancel = threading.Event()
+        self.done = 0  # items produced so far (read by the worker's own thread)
 
     def cancel(self) -> None:
         """Ask the job to stop after its current item (thread-safe)."""
@@ -98,36 +99,35 @@ class GeneratorWorker(QObject):
     def run(self) -> None:
         """Run the job to its end, its failure or its cancellation."""
         engine = create_db_engine(self._db_path)
-        done, error = 0, None
+        error = None
         try:
-            done = self._drain(self._job(JobContext(session_factory(engine), self._cancel)))
+            self._drain(self._job(JobContext(session_factory(engine), self._cancel)))
         except Exception:  # any failure ends this job only, readable in the status bar
             error = traceback.format_exc(limit=3).strip().splitlines()[-1]
         finally:
             engine.dispose()
-        self.finished.emit(Outcome(self.name, done, self._cancel.is_set(), error))
+        self.finished.emit(Outcome(self.name, self.done, self._cancel.is_set(), error))
 
-    def _drain(self, items: Iterator[object]) -> int:
+    def _drain(self, items: Iterator[object]) -> None:
         start = last = time.monotonic()
         pending: list[object] = []
-        done, total = 0, None
+        total = None
         try:
             for item in items:
                 if isinstance(item, Total):
                     total = item.count
                 elif not isinstance(item, Uncounted):
-                    done += 1
+                    self.done += 1
                 pending.append(item)
                 now = time.monotonic()
                 if now - last >= self._batch_seconds or len(pending) >= self._batch_size:
-                    self._flush(pending, measure(self.name, done, total, now - start))
+                    self._flush(pending, measure(self.name, self.done, total, now - start))
                     pending, last = [], now
         finally:
             close = getattr(items, "close", None)
             if close is not None:
                 close()  # runs the job's finally blocks (commit or roll back) on this thread
-        self._flush(pending, measure(self.name, done, total, time.monotonic() - start))
-        return done
+            self._flush(pending, measure(self.name, self.done, total, time.monotonic() - start))
 
     def _flush(self, pending: list[object], progress: Progress) -> None:
         if pending:
@@ -139,6 +139,7 @@ class JobRunner(QObject):
     """Starts workers on their own threads and keeps them alive until they finish."""
 
     started = Signal(object)  # GeneratorWorker
+    job_finished = Signal(object)  # Outcome, emitted on the GUI thread
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -153,7 +154,10 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit)
+        # Deleted on its own thread, before that thread ends; never by Python's GC from here.
+        worker.finished.connect(worker.deleteLater, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._forget)
+        worker.finished.connect(self._relay_finished)  # queued: arrives on this (GUI) thread
         self._running[worker] = thread
         thread.start()
         self.started.emit(worker)
@@ -176,10 +180,13 @@ class JobRunner(QObject):
             thread.wait(timeout_ms)
         self._running.clear()
 
+    @Slot(object)
+    def _relay_finished(self, outcome: Outcome) -> None:
+        self.job_finished.emit(outcome)
+
     @Slot()
     def _forget(self) -> None:
         for worker, thread in list(self._running.items()):
             if thread.isFinished():
                 del self._running[worker]
-                worker.deleteLater()
                 thread.deleteLater()
