@@ -167,3 +167,34 @@ def details(track_id: int, clip_seconds: float = 6.0) -> Job:
         yield DetailsReady(info, picture, start, clip_seconds)
 
     return job
+
+
+def plan_tags(options: backend.TagWriteOptions, track_ids: Sequence[int] | None) -> Job:
+    """The tag writer's dry run: one PlanRow per file it looked at."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        for row in backend.tag_plan_events(ctx, options, track_ids):
+            yield row
+            if ctx.cancelled.is_set():
+                return
+
+    return job
+
+
+def apply_tags(options: backend.TagWriteOptions, plan: Sequence[backend.PlanRow]) -> Job:
+    """Write a plan the user has seen; yields per-file events and the changed rows."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        yield Total(sum(r.will_write for r in plan))
+        yield from _with_rows(ctx, backend.tag_apply_events(ctx, options, plan))
+
+    return job
+
+
+def undo_last_write() -> Job:
+    """Put back the genres the last applied batch replaced."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        yield from _with_rows(ctx, backend.tag_undo_events(ctx))
+
+    return job

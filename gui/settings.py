@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import fields
 from pathlib import Path
 
@@ -15,6 +16,15 @@ DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
 def device_choices(cuda_available: bool) -> list[tuple[str, str]]:
     """(value, label) of the devices to offer: CUDA only when the machine has it."""
     return [(value, label) for value, label in DEVICES if value != "cuda" or cuda_available]
+
+
+def cuda_probably_available() -> bool:
+    """Whether an NVIDIA driver is present, without importing torch on the GUI thread.
+
+    Only decides whether to offer CUDA; classifier/predict.py makes the real choice and
+    falls back to the CPU.
+    """
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
 def available_bundles(models_dir: Path) -> list[str]:

@@ -206,3 +206,35 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
 
 def _largest_first(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
+
+
+class CategoryTally:
+    """Sidebar counts kept up to date row by row, so a batch costs its size, not the library's."""
+
+    def __init__(self) -> None:
+        self._predicted: Counter[str] = Counter()
+        self._tagged: Counter[str] = Counter()
+        self._fixed: Counter[str] = Counter()
+
+    def add(self, row: BrowseRow, sign: int = 1) -> None:
+        """Count a row in (sign=1) or out (sign=-1)."""
+        for genre in row.genres:
+            self._predicted[genre] += sign
+        for genre in row.tag_genres:
+            self._tagged[genre] += sign
+        self._fixed[ALL] += sign
+        for kind in (UNCERTAIN, UNCLASSIFIED, ERRORS):
+            if in_category(row, kind):
+                self._fixed[kind] += sign
+
+    def remove(self, row: BrowseRow) -> None:
+        """Count a row out."""
+        self.add(row, -1)
+
+    def counts(self) -> SidebarCounts:
+        """The counts now (same shape and rules as count_sidebar)."""
+        return SidebarCounts(
+            total=self._fixed[ALL], predicted=_largest_first(+self._predicted),
+            uncertain=self._fixed[UNCERTAIN], unclassified=self._fixed[UNCLASSIFIED],
+            errors=self._fixed[ERRORS], tagged=_largest_first(+self._tagged),
+        )

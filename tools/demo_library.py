@@ -44,7 +44,7 @@ def _track(i: int, folder_id: int, rng: random.Random) -> dict[str, object]:
 def _prediction(i: int, rng: random.Random) -> dict[str, object]:
     main = rng.choice(GENRES)
     raw = {g: rng.random() ** 4 * 0.3 for g in GENRES}
-    raw[main] += rng.uniform(0.6, 2.5)
+    raw[main] += rng.uniform(0.15, 2.5)
     total = sum(raw.values())
     probs = {g: round(v / total, 4) for g, v in raw.items()}
     confidence = max(probs.values())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 
 from library import browse
 from library.records import SidebarCounts
@@ -31,6 +31,11 @@ def _header(text: str) -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
     item.setSelectable(False)
+    font = QFont()
+    font.setPointSizeF(font.pointSizeF() * 0.85)
+    font.setBold(True)
+    item.setFont(font)
+    item.setForeground(QColor("#7c8595"))
     return item
 
 

@@ -6,13 +6,17 @@ from collections.abc import Iterable
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
+from library.browse import CategoryTally
 from library.records import BrowseRow, display_path
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the BrowseRow itself
 CONFIRMED_MARK = "✓ "
+STATUS_COLORS = {"Error": QColor("#ff6b6b"), "Missing": QColor("#ff6b6b"),
+                 "Uncertain": QColor("#fcc419"), "Confirmed": QColor("#69db7c"),
+                 "Not classified": QColor("#8a94a6"), "Changed": QColor("#fcc419")}
 
 
 class Column(IntEnum):
@@ -114,6 +118,7 @@ class TrackTableModel(QAbstractTableModel):
         super().__init__(parent)  # type: ignore[arg-type]
         self._rows: list[BrowseRow] = []
         self._position: dict[int, int] = {}
+        self.tally = CategoryTally()  # the sidebar's counts, kept with every change
         self._bold = QFont()
         self._bold.setBold(True)
         self._italic = QFont()
@@ -141,6 +146,8 @@ class TrackTableModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.FontRole and index.column() == Column.PREDICTED:
             return self._bold if row.user_genres else self._italic if row.uncertain else None
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == Column.STATUS:
+            return STATUS_COLORS.get(status_text(row))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == Column.DURATION:
@@ -173,11 +180,13 @@ class TrackTableModel(QAbstractTableModel):
         """Replace the rows of known ids in place and append the new ones in one insert."""
         new: list[BrowseRow] = []
         changed: list[int] = []
-        for record in records:
+        for record in {r.id: r for r in records}.values():  # the newest of each id
             at = self._position.get(record.id)
+            self.tally.add(record)
             if at is None:
                 new.append(record)
             else:
+                self.tally.remove(self._rows[at])
                 self._rows[at] = record
                 changed.append(at)
         for first, last in contiguous_runs(changed):  # one signal per run, not one huge range
@@ -193,6 +202,8 @@ class TrackTableModel(QAbstractTableModel):
         """Remove the rows of these tracks, one contiguous run at a time, from the bottom up."""
         positions = [self._position[i] for i in track_ids if i in self._position]
         for first, last in reversed(contiguous_runs(positions)):
+            for gone in self._rows[first : last + 1]:
+                self.tally.remove(gone)
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
             self.endRemoveRows()

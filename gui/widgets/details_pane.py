@@ -33,7 +33,8 @@ class DetailsPane(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(300)
+        self.setMaximumWidth(460)
         body = QWidget(self)
         body.setObjectName("detailsBody")
         self.title = QLabel(objectName="detailsTitle", wordWrap=True)

@@ -21,8 +21,8 @@ from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import Column
 from gui.widgets.delegates import ConfidenceDelegate, CountBadgeDelegate
 
-WIDTHS = {Column.TITLE: 240, Column.ARTIST: 170, Column.ALBUM: 170, Column.DURATION: 64,
-          Column.TAG_GENRE: 110, Column.PREDICTED: 130, Column.CONFIDENCE: 120}
+WIDTHS = {Column.ARTIST: 132, Column.ALBUM: 132, Column.DURATION: 58, Column.TAG_GENRE: 100,
+          Column.PREDICTED: 104, Column.CONFIDENCE: 100, Column.STATUS: 112}
 
 
 class SidebarView(QTreeView):
@@ -36,6 +36,7 @@ class SidebarView(QTreeView):
         self.setModel(model)
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
+        self.setIndentation(10)
         self.setItemsExpandable(False)
         self.setItemDelegate(CountBadgeDelegate(self))
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -72,7 +73,9 @@ class TrackView(QTableView):
         self.setItemDelegateForColumn(Column.CONFIDENCE, ConfidenceDelegate(self))
         header = self.horizontalHeader()
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)  # titles get the room
+        header.setMinimumSectionSize(48)
         for column, width in WIDTHS.items():
             self.setColumnWidth(column, width)
 

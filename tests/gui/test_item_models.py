@@ -112,3 +112,11 @@ def test_sidebar_updates_counts_and_entries_in_place(qtbot: QtBot) -> None:
     assert (browse.GENRE, "jazz") not in entries and entries[(browse.GENRE, "blues")] == 1
     sidebar.update_counts(browse.count_sidebar([]))
     assert sidebar.tags.rowCount() == 0 and sidebar.library.rowCount() == 4
+
+
+def test_table_tally_matches_a_full_count(qtbot: QtBot) -> None:
+    table, _ = models(qtbot)
+    table.upsert_rows([row(i, predicted=("rock",), confidence=0.8) for i in range(1, 6)])
+    table.upsert_rows([row(2, user_genres=("jazz",)), row(3, status="error"), row(6)])
+    table.remove_ids([4])
+    assert table.tally.counts() == browse.count_sidebar(table.rows())
