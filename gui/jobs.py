@@ -7,6 +7,7 @@ small adapter in gui/backend.py, so wiring them is a few lines there.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,8 @@ from gui.workers import Job, JobContext, Total, Uncounted
 from library import browse
 from library.records import BrowseRow, FolderRecord, TrackDetails
 
-ROW_REFRESH_EVERY = 200  # ids collected before re-reading their table rows
+ROW_REFRESH_EVERY = 200  # ids collected before re-reading their table rows ...
+ROW_REFRESH_SECONDS = 0.25  # ... or this long, so rows appear while a slow scan runs
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
     """Pass a backend's events through, adding fresh rows for the tracks they touched."""
     touched: list[int] = []
     last_total = None
+    refreshed = time.monotonic()
     with ctx.sessions() as session:
         try:
             for event in events:
@@ -92,9 +95,10 @@ def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
                 yield event
                 if getattr(event, "track_id", None) is not None:
                     touched.append(event.track_id)  # type: ignore[attr-defined]
-                if len(touched) >= ROW_REFRESH_EVERY:
+                due = time.monotonic() - refreshed >= ROW_REFRESH_SECONDS
+                if touched and (due or len(touched) >= ROW_REFRESH_EVERY):
                     yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
-                    touched = []
+                    touched, refreshed = [], time.monotonic()
                     session.rollback()  # end the read snapshot: the next sees new commits
                 if ctx.cancelled.is_set():
                     break

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
@@ -85,6 +85,7 @@ class GeneratorWorker(QObject):
         self._batch_seconds, self._batch_size = batch_seconds, batch_size
         self._cancel = threading.Event()
         self.done = 0  # items produced so far (read by the worker's own thread)
+        self.ended = False  # set just before `finished`: the job no longer runs
 
     def cancel(self) -> None:
         """Ask the job to stop after its current item (thread-safe)."""
@@ -106,6 +107,7 @@ class GeneratorWorker(QObject):
             error = traceback.format_exc(limit=3).strip().splitlines()[-1]
         finally:
             engine.dispose()
+        self.ended = True
         self.finished.emit(Outcome(self.name, self.done, self._cancel.is_set(), error))
 
     def _drain(self, items: Iterator[object]) -> None:
@@ -154,8 +156,6 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit)
-        # Deleted on its own thread, before that thread ends; never by Python's GC from here.
-        worker.finished.connect(worker.deleteLater, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._forget)
         worker.finished.connect(self._relay_finished)  # queued: arrives on this (GUI) thread
         self._running[worker] = thread
@@ -164,8 +164,8 @@ class JobRunner(QObject):
         return worker
 
     def running(self, name: str | None = None) -> list[GeneratorWorker]:
-        """Workers not yet finished (with that name, if given)."""
-        return [w for w in self._running if name is None or w.name == name]
+        """Workers whose job still runs (with that name, if given)."""
+        return [w for w in self._running if not w.ended and (name is None or w.name == name)]
 
     def cancel_all(self) -> None:
         """Ask every running job to stop."""
@@ -187,6 +187,6 @@ class JobRunner(QObject):
     @Slot()
     def _forget(self) -> None:
         for worker, thread in list(self._running.items()):
-            if thread.isFinished():
+            if thread.isFinished():  # now the worker can go: its thread runs no more
                 del self._running[worker]
                 thread.deleteLater()

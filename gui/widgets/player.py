@@ -38,6 +38,7 @@ class Player(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.button, self.slider, self.time):
             layout.addWidget(widget)
+        self.path: str | None = None
         self.media, self.unavailable = self._build()
         self.set_source(None)
 
@@ -62,15 +63,20 @@ class Player(QWidget):
         self.slider.setEnabled(usable)
         self.button.setToolTip(self.unavailable or ("Play / pause (Space)" if usable else
                                                     "Select a track to preview it"))
+        self.path = path  # opened on first play: browsing never starts a decoder
         if self.media is not None:
             self.media.stop()  # type: ignore[attr-defined]
-            self.media.setSource(QUrl.fromLocalFile(path) if path else QUrl())  # type: ignore[attr-defined]
+            self.media.setSource(QUrl())  # type: ignore[attr-defined]
+            self.slider.setValue(0)
+            self.time.setText("0:00")
 
     @Slot()
     def toggle(self) -> None:
         """Play, or pause if playing."""
         if self.media is None:
             return
+        if self.media.source().isEmpty() and self.path:  # type: ignore[attr-defined]
+            self.media.setSource(QUrl.fromLocalFile(self.path))  # type: ignore[attr-defined]
         playing = self.media.playbackState() == type(self.media).PlaybackState.PlayingState  # type: ignore[attr-defined]
         self.media.pause() if playing else self.media.play()  # type: ignore[attr-defined]
 
