@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import soundfile  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui import backend  # noqa: E402
@@ -54,6 +54,15 @@ def use_standins_if_needed() -> str:
         return "test stand-ins for scanner and classifier"
 
 
+def run_until(app: QApplication, done: object) -> None:
+    """Run the real event loop (it sleeps in C++, letting workers run) until done()."""
+    timer = QTimer()
+    timer.timeout.connect(lambda: done() and app.quit())  # type: ignore[operator]
+    timer.start(20)
+    app.exec()
+    timer.stop()
+
+
 def main() -> None:
     """Generate, scan, classify, print."""
     parser = argparse.ArgumentParser()
@@ -67,15 +76,12 @@ def main() -> None:
         settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         window = MainWindow(Path(tmp) / "library.sqlite3", settings, rescan_on_start=False)
         window.show()
-        while window.runner.running():
-            app.processEvents()
+        run_until(app, lambda: not window.runner.running())
         watchdog = StallWatchdog()
         watchdog.start()
         start = time.perf_counter()
         window.add_folders([str(music)])
-        while window.runner.running() or window._queue:
-            app.processEvents()
-            time.sleep(0.001)
+        run_until(app, lambda: not window.runner.running() and not window._queue)
         elapsed = time.perf_counter() - start
         longest = watchdog.stop()
         print(f"scanned and classified {window.table.rowCount():,} tracks in {elapsed:.1f} s")

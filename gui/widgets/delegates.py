@@ -18,12 +18,11 @@ class ConfidenceDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         row = index.data(ROW_ROLE)
-        style = option.widget.style() if option.widget else None
-        if style is not None:  # selection and hover background, without the text
-            plain = QStyleOptionViewItem(option)
-            self.initStyleOption(plain, index)
-            plain.text = ""
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, option.widget)
+        # The background by hand: the style's full item drawing cost ~1 ms per cell.
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        elif option.features & QStyleOptionViewItem.ViewItemFeature.Alternate:
+            painter.fillRect(option.rect, option.palette.alternateBase())
         if row is None or row.confidence is None:
             return
         painter.save()
