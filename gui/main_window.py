@@ -36,6 +36,8 @@ from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
 from library.records import BrowseRow, FolderRecord
 from resources import MODELS_DIR
 
+# Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
+QUEUED = Qt.ConnectionType.QueuedConnection
 WRITERS = {"scan", "classify", "set-genre", "remove-folder", "write-tags", "undo"}
 
 
@@ -151,9 +153,9 @@ class MainWindow(QMainWindow):
             self._queue.append((name, job))
             return None
         worker = self.runner.start(name, job)
-        worker.batch.connect(self._on_items)
+        worker.batch.connect(self._on_items, QUEUED)
         if name in LABELS:
-            worker.progress.connect(self.progress.show_progress)
+            worker.progress.connect(self.progress.show_progress, QUEUED)
         return worker
 
     @Slot(list)
@@ -294,8 +296,8 @@ class MainWindow(QMainWindow):
             worker.cancel()  # the options changed: that plan is no longer wanted
         collector = PlanCollector(dialog, options)
         worker = self.runner.start("plan", jobs.plan_tags(options, ids))
-        worker.batch.connect(collector.on_batch)
-        worker.finished.connect(collector.on_finished)
+        worker.batch.connect(collector.on_batch, QUEUED)
+        worker.finished.connect(collector.on_finished, QUEUED)
 
     @Slot(object, list)
     def _apply_tags(self, options: TagWriteOptions, plan: list[PlanRow]) -> None:

@@ -13,16 +13,17 @@ class StallWatchdog(QObject):
     def __init__(self, interval_ms: int = 10, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.interval = interval_ms / 1000
-        self.longest = 0.0  # seconds the loop was busy beyond the timer's interval
+        self.longest = 0.0  # seconds the loop was late beyond the timer's interval
+        self.longest_cpu = 0.0  # CPU seconds the GUI thread itself used during that stall
         self.ticks = 0
-        self._last = 0.0
+        self._last = self._last_cpu = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
 
     def start(self) -> None:
         """Begin measuring."""
-        self._last = time.perf_counter()
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self._timer.start()
 
     def stop(self) -> float:
@@ -32,7 +33,10 @@ class StallWatchdog(QObject):
 
     @Slot()
     def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last - self.interval)
-        self._last = now
+        now, cpu = time.perf_counter(), time.thread_time()
+        late = now - self._last - self.interval
+        if late > self.longest:
+            # Little CPU in a long stall: the thread waited (GIL, other processes), not worked.
+            self.longest, self.longest_cpu = late, cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
         self.ticks += 1

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
@@ -156,8 +156,9 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit)
-        thread.finished.connect(self._forget)
-        worker.finished.connect(self._relay_finished)  # queued: arrives on this (GUI) thread
+        thread.finished.connect(self._forget, Qt.ConnectionType.QueuedConnection)
+        # Queued explicitly: PySide runs undecorated Python slots in the emitting thread.
+        worker.finished.connect(self._relay_finished, Qt.ConnectionType.QueuedConnection)
         self._running[worker] = thread
         thread.start()
         self.started.emit(worker)

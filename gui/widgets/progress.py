@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -76,6 +76,7 @@ class JobProgress(QWidget):
             layout.addWidget(widget)
         self.hide()
 
+    @Slot(object)
     def show_progress(self, progress: Progress) -> None:
         """Update from a worker's progress signal."""
         self.show()
