@@ -32,7 +32,7 @@ class Column(IntEnum):
     STATUS = 7
 
 
-HEADERS = ("Title", "Artist", "Album", "Length", "Genre in tags", "Genre", "Confidence", "Status")
+HEADERS = ("Title", "Artist", "Album", "Length", "Tag genre", "Genre", "Confidence", "Status")
 
 
 def format_duration(seconds: float | None) -> str:

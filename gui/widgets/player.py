@@ -61,7 +61,7 @@ class Player(QWidget):
         usable = self.media is not None and path is not None
         self.button.setEnabled(usable)
         self.slider.setEnabled(usable)
-        self.button.setToolTip(self.unavailable or ("Play / pause (Space)" if usable else
+        self.button.setToolTip(self.unavailable or ("Play or pause a preview" if usable else
                                                     "Select a track to preview it"))
         self.path = path  # opened on first play: browsing never starts a decoder
         if self.media is not None:

@@ -21,7 +21,7 @@ from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import Column
 from gui.widgets.delegates import ConfidenceDelegate, CountBadgeDelegate
 
-WIDTHS = {Column.ARTIST: 132, Column.ALBUM: 132, Column.DURATION: 58, Column.TAG_GENRE: 100,
+WIDTHS = {Column.ARTIST: 132, Column.ALBUM: 132, Column.DURATION: 66, Column.TAG_GENRE: 100,
           Column.PREDICTED: 104, Column.CONFIDENCE: 100, Column.STATUS: 112}
 
 
