@@ -218,11 +218,11 @@ class TrackTableModel(QAbstractTableModel):
         old = self.persistentIndexList()
         old_ids = [self._rows[i.row()].id for i in old]
         descending = order == Qt.SortOrder.DescendingOrder
-        keyed = sorted(self._rows, key=lambda r: sort_key(r, column), reverse=descending)
+        keys = [sort_key(r, column) for r in self._rows]  # once per row, not per comparison
+        ranks = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
         if descending:  # keep empty values last both ways
-            keyed = [r for r in keyed if sort_key(r, column)[0] == 0] + \
-                    [r for r in keyed if sort_key(r, column)[0] == 1]
-        self._rows = keyed
+            ranks = [i for i in ranks if keys[i][0] == 0] + [i for i in ranks if keys[i][0] == 1]
+        self._rows = [self._rows[i] for i in ranks]
         self._position = {r.id: i for i, r in enumerate(self._rows)}
         self.changePersistentIndexList(
             old, [self.index(self._position[i], p.column()) for i, p in zip(old_ids, old)]

@@ -127,6 +127,13 @@ def test_dropping_a_folder_adds_it(  # type: ignore[no-untyped-def]
     wait_idle(qtbot, window)
     assert [f.path for f in window.folders] == [str(music.resolve())]
     assert window.table.rowCount() == 7
+    (action,) = window.remove_folder_menu.actions()
+    action.trigger()  # File > Remove Folder > the folder: its tracks leave the table in place
+    wait_idle(qtbot, window)
+    assert window.folders == () and window.table.rowCount() == 0
+    assert window.sidebar_model.entries()[(browse.ALL, None)] == 0
+    assert window.stack.currentWidget() is window.empty
+    assert music.is_dir() and len(list(music.rglob("*.flac"))) == 7  # files untouched
 
 
 def test_known_folders_are_rescanned_on_start(  # type: ignore[no-untyped-def]
