@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from gui.main_window import MainWindow
+from gui.theme import apply_theme
 from library.db import create_db_engine
 
 
@@ -17,6 +18,8 @@ def run_gui(db_path: Path, argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication(list(argv))
     app.setApplicationName("GenreLens")
     app.setOrganizationName("GenreLens")
+    app.setDesktopFileName("genrelens")
+    apply_theme(app)  # type: ignore[arg-type]
     window = MainWindow(db_path)
     window.show()
     return app.exec()

@@ -1,21 +1,360 @@
-"""The main window: wiring of widgets, models and workers only."""
+"""The main window: wiring of widgets, models and workers only (no SQL, mutagen or torch here)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow
+from platformdirs import user_music_path
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QSizePolicy,
+    QStackedWidget,
+    QWidget,
+)
+
+from gui import jobs
+from gui.actions import build_actions, build_toolbar
+from gui.backend import PlanRow, TagWriteOptions
+from gui.dialogs.set_genre import SetGenreDialog
+from gui.dialogs.settings_dialog import SettingsDialog
+from gui.dialogs.tag_write import TagWriteDialog
+from gui.item_models.sidebar import SidebarModel
+from gui.item_models.track_filter import TrackFilterModel
+from gui.item_models.track_table import TrackTableModel
+from gui.settings import AppSettings, available_bundles, cuda_probably_available
+from gui.widgets.details_pane import DetailsPane
+from gui.widgets.progress import LABELS, JobProgress
+from gui.widgets.views import EmptyState, SidebarView, TrackView
+from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
+from library.records import BrowseRow, FolderRecord
+from resources import MODELS_DIR
+
+# Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
+QUEUED = Qt.ConnectionType.QueuedConnection
+WRITERS = {"scan", "classify", "set-genre", "remove-folder", "write-tags", "undo"}
+
+
+class PlanCollector(QObject):
+    """Gathers one plan job's rows on the GUI thread and hands them to the write dialog."""
+
+    def __init__(self, dialog: TagWriteDialog, options: TagWriteOptions) -> None:
+        super().__init__(dialog)
+        self.dialog, self.options, self.rows = dialog, options, []  # type: ignore[var-annotated]
+
+    @Slot(list)
+    def on_batch(self, items: list[object]) -> None:
+        self.rows.extend(i for i in items if isinstance(i, PlanRow))
+
+    @Slot(object)
+    def on_finished(self, outcome: Outcome) -> None:
+        if outcome.error:
+            self.dialog.set_error(f"Cannot plan: {outcome.error}")
+        elif not outcome.cancelled:
+            self.dialog.set_plan(self.options, self.rows)
 
 
 class MainWindow(QMainWindow):
     """GenreLens' main window."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, settings: AppSettings | None = None,
+                 rescan_on_start: bool = True) -> None:
         super().__init__()
         self.db_path = db_path
+        self.settings = settings or AppSettings()
+        self.rescan_on_start = rescan_on_start
+        self.folders: tuple[FolderRecord, ...] = ()
+        self.runner = JobRunner(db_path, self)
+        self.runner.job_finished.connect(self._on_job_finished)
+        self._queue: list[tuple[str, Job]] = []  # writer jobs wait for the one running
         self.setWindowTitle("GenreLens")
-        self.resize(1200, 760)
-        placeholder = QLabel(f"Library: {db_path}")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(placeholder)
+        self.resize(1280, 800)
+        self.setAcceptDrops(True)
+        self._build_models()
+        self._build_widgets()
+        self._build_timers()
+        self.actions = build_actions(self, self._slots())
+        toolbar = build_toolbar(self, self.actions)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search)
+        self.remove_folder_menu.triggered.connect(self._remove_folder_action)  # type: ignore[attr-defined]
+        self._start("load", jobs.load_library())
+
+    # ---- building -------------------------------------------------------------------------
+    def _build_models(self) -> None:
+        self.table = TrackTableModel(self)
+        self.proxy = TrackFilterModel(self)
+        self.proxy.setSourceModel(self.table)
+        self.sidebar_model = SidebarModel(self)
+
+    def _build_widgets(self) -> None:
+        self.sidebar = SidebarView(self.sidebar_model)
+        self.sidebar.category_chosen.connect(self.proxy.set_category)
+        self.track_view = TrackView(self.proxy)
+        self.track_view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.details = DetailsPane()
+        self.empty = EmptyState(user_music_path())
+        self.empty.add_clicked.connect(self._add_from_empty_state)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.track_view)
+        self.stack.addWidget(self.empty)
+        splitter = QSplitter()
+        for widget, stretch in ((self.sidebar, 0), (self.stack, 1), (self.details, 0)):
+            splitter.addWidget(widget)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        splitter.setSizes([200, 900, 330])
+        self.setCentralWidget(splitter)
+        self.search = QLineEdit(placeholderText="Search title, artist, album, genre  (Ctrl+F)",
+                                clearButtonEnabled=True, objectName="search")
+        self.search.setMinimumWidth(320)
+        self.progress = JobProgress()
+        self.progress.cancel_requested.connect(self.cancel_jobs)
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.count_label)
+
+    def _build_timers(self) -> None:
+        # Debounce: one filter pass after typing pauses, one sidebar refresh per burst of
+        # batches, one details job after the selection settles.
+        self.search_timer = self._single_shot(150, lambda: self.proxy.set_search(self.search.text()))
+        self.search.textChanged.connect(self.search_timer.start)
+        self.sidebar_timer = self._single_shot(150, self._refresh_counts)
+        self.details_timer = self._single_shot(120, self._load_details)
+
+    def _single_shot(self, ms: int, slot: object) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(ms)
+        timer.timeout.connect(slot)
+        return timer
+
+    def _slots(self) -> dict[str, object]:
+        return {
+            "add_folder": self.choose_folder, "rescan": self.rescan, "quit": self.close,
+            "find": self._focus_search, "set_genre": self.ask_set_genre,
+            "undo_write": self.undo_last_write, "settings": self.edit_settings,
+            "classify": self.classify, "write_tags": self.open_write_dialog,
+            "cancel": self.cancel_jobs,
+        }
+
+    # ---- jobs ----------------------------------------------------------------------------
+    def _start(self, name: str, job: Job) -> GeneratorWorker | None:
+        """Start a job now, or queue it behind the running writer (one writer at a time)."""
+        if name in WRITERS and any(w.name in WRITERS for w in self.runner.running()):
+            self._queue.append((name, job))
+            return None
+        worker = self.runner.start(name, job)
+        worker.batch.connect(self._on_items, QUEUED)
+        if name in LABELS:
+            worker.progress.connect(self.progress.show_progress, QUEUED)
+        return worker
+
+    @Slot(list)
+    def _on_items(self, items: list[object]) -> None:
+        """Apply a batch of results to the models, in place."""
+        rows = [i for i in items if isinstance(i, BrowseRow)]
+        for item in items:
+            if isinstance(item, jobs.RowsChanged):
+                rows.extend(item.rows)
+            elif isinstance(item, jobs.RowsRemoved):
+                self.table.remove_ids(item.ids)
+            elif isinstance(item, jobs.FoldersChanged):
+                self._set_folders(item.folders)
+            elif isinstance(item, jobs.DetailsReady):
+                self.details.show_details(item)
+        if rows:
+            self.table.upsert_rows(rows)
+            self._show_library()
+            if any(r.id == self.details.track_id for r in rows):
+                self._on_selection(force=True)  # the shown track changed: show it anew
+        self.sidebar_timer.start()
+
+    @Slot(object)
+    def _on_job_finished(self, outcome: Outcome) -> None:
+        what = LABELS.get(outcome.name, outcome.name.capitalize())
+        if outcome.error:
+            self.statusBar().showMessage(f"{what} failed: {outcome.error}")
+        elif outcome.name in LABELS:
+            state = "cancelled after" if outcome.cancelled else "finished:"
+            self.statusBar().showMessage(f"{what} {state} {outcome.done:,} items", 8000)
+        if outcome.name == "load":
+            self._after_load()
+        if not any(w.name in LABELS for w in self.runner.running()):
+            self.progress.hide()
+        if self._queue and not any(w.name in WRITERS for w in self.runner.running()):
+            self._start(*self._queue.pop(0))
+
+    def _after_load(self) -> None:
+        self._show_library()
+        if self.rescan_on_start and self.folders:
+            self.rescan(classify_after=self.table.tally.counts().unclassified > 0)
+
+    @Slot()
+    def cancel_jobs(self) -> None:
+        """Stop every running job and drop the queued ones; finished work stays."""
+        self._queue.clear()
+        self.runner.cancel_all()
+
+    # ---- folders ---------------------------------------------------------------------------
+    @Slot()
+    def choose_folder(self) -> None:
+        """Ask for a folder and add it."""
+        path = QFileDialog.getExistingDirectory(self, "Add a music folder", str(Path.home()))
+        if path:
+            self.add_folders([path])
+
+    def add_folders(self, paths: Sequence[str]) -> None:
+        """Add folders: scan them in the background, then classify what is new."""
+        self._start("scan", jobs.scan_folders([str(Path(p).resolve()) for p in paths]))
+        self._start("classify", jobs.classify(self.settings.classify_options()))
+
+    @Slot()
+    def rescan(self, classify_after: bool = True) -> None:
+        """Rescan every known folder for new, changed and removed files."""
+        if self.folders:
+            self._start("scan", jobs.scan_folders([f.path for f in self.folders]))
+            if classify_after:
+                self._start("classify", jobs.classify(self.settings.classify_options()))
+
+    def _set_folders(self, folders: tuple[FolderRecord, ...]) -> None:
+        self.folders = folders
+        self.remove_folder_menu.clear()  # type: ignore[attr-defined]
+        for folder in folders:
+            action = self.remove_folder_menu.addAction(folder.path)  # type: ignore[attr-defined]
+            action.setData(folder.id)
+        self.remove_folder_menu.setEnabled(bool(folders))  # type: ignore[attr-defined]
+        self._show_library()
+
+    def _remove_folder_action(self, action: object) -> None:
+        self._start("remove-folder", jobs.remove_folder(int(action.data())))  # type: ignore[attr-defined]
+
+    def _add_from_empty_state(self, path: str) -> None:
+        self.add_folders([path]) if path else self.choose_folder()
+
+    def _show_library(self) -> None:
+        empty = self.table.rowCount() == 0 and not self.folders
+        self.stack.setCurrentWidget(self.empty if empty else self.track_view)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        if _dropped_folders(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        folders = _dropped_folders(event)
+        if folders:
+            event.acceptProposedAction()
+            self.add_folders(folders)
+
+    # ---- classify, genres, tags --------------------------------------------------------------
+    @Slot()
+    def classify(self) -> None:
+        """Classify every track not yet classified (or changed since)."""
+        self._start("classify", jobs.classify(self.settings.classify_options()))
+
+    @Slot()
+    def ask_set_genre(self) -> None:
+        """Ask for the genre of the selected tracks and store it as the user's label."""
+        ids = self.track_view.selected_ids()
+        if not ids:
+            self.statusBar().showMessage("Select the tracks to set a genre for first.", 5000)
+            return
+        counts = self.table.tally.counts()
+        known = sorted({g for g, _ in counts.predicted + counts.tagged}, key=str.casefold)
+        dialog = SetGenreDialog(len(ids), known, parent=self)
+        if dialog.exec():
+            self.set_genre_of(ids, dialog.genres())
+
+    def set_genre_of(self, ids: Sequence[int], genres: Sequence[str]) -> None:
+        """Store genres as the user's label of tracks (empty: back to the prediction)."""
+        self._start("set-genre", jobs.set_genres(list(ids), list(genres)))
+
+    @Slot()
+    def open_write_dialog(self) -> TagWriteDialog:
+        """Show the write dialog with the planned diff for the selection (or every track)."""
+        ids = self.track_view.selected_ids()
+        target = ids if len(ids) > 1 else None
+        dialog = TagWriteDialog(self.settings.tag_options(), self)
+        dialog.replan_requested.connect(lambda options: self._plan(dialog, options, target))
+        dialog.apply_requested.connect(self._apply_tags)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self._plan(dialog, dialog.options(), target)
+        return dialog
+
+    def _plan(self, dialog: TagWriteDialog, options: TagWriteOptions,
+              ids: list[int] | None) -> None:
+        for worker in self.runner.running("plan"):
+            worker.cancel()  # the options changed: that plan is no longer wanted
+        collector = PlanCollector(dialog, options)
+        worker = self.runner.start("plan", jobs.plan_tags(options, ids))
+        worker.batch.connect(collector.on_batch, QUEUED)
+        worker.finished.connect(collector.on_finished, QUEUED)
+
+    @Slot(object, list)
+    def _apply_tags(self, options: TagWriteOptions, plan: list[PlanRow]) -> None:
+        self.settings.save_tag_options(options)
+        self._start("write-tags", jobs.apply_tags(options, plan))
+
+    @Slot()
+    def undo_last_write(self) -> None:
+        """Undo the last applied tag write."""
+        self._start("undo", jobs.undo_last_write())
+
+    @Slot()
+    def edit_settings(self) -> None:
+        """Edit the classification settings."""
+        dialog = SettingsDialog(self.settings.classify_options(), cuda_probably_available(),
+                                available_bundles(MODELS_DIR), self)
+        if dialog.exec():
+            self.settings.save_classify_options(dialog.options())
+
+    # ---- selection, search, counts ---------------------------------------------------------
+    def _on_selection(self, *_: object, force: bool = False) -> None:
+        track_id = self.track_view.current_track_id()
+        selected = len(self.track_view.selectionModel().selectedRows())
+        at = self.table.row_of(track_id) if track_id is not None else None
+        row = self.table.row(at) if at is not None and selected else None
+        if force or row is None or row.id != self.details.track_id:
+            self.details.show_row(row)
+            if row is not None:
+                self.details_timer.start()
+        self._update_count_label()
+
+    def _load_details(self) -> None:
+        for worker in self.runner.running("details"):
+            worker.cancel()
+        if self.details.track_id is not None:
+            self._start("details", jobs.details(self.details.track_id))
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _refresh_counts(self) -> None:
+        self.sidebar_model.update_counts(self.table.tally.counts())
+        self._update_count_label()
+
+    def _update_count_label(self) -> None:
+        selected = len(self.track_view.selectionModel().selectedRows())
+        text = f"{self.proxy.rowCount():,} of {self.table.rowCount():,} tracks"
+        self.count_label.setText(text + (f" · {selected:,} selected" if selected else ""))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._queue.clear()
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+
+def _dropped_folders(event: QDragEnterEvent | QDropEvent) -> list[str]:
+    """The local folders among dropped URLs."""
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    return [u.toLocalFile() for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]

@@ -148,3 +148,49 @@ class BatchSummary:
     state: str  # running|done|undone (running after a crash or while it runs)
     options: dict[str, object]
     counts: dict[str, int]  # files per change state
+
+class BrowseRow:
+    """One line of the app's track table: the track, its latest prediction, the user's label."""
+
+    id: int
+    path: str
+    status: str
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    duration: float | None = None
+    tag_genres: tuple[str, ...] = ()
+    error: str | None = None
+    folder_id: int | None = None
+    predicted: tuple[str, ...] = ()  # empty when uncertain or not classified
+    confidence: float | None = None  # None: never classified
+    uncertain: bool = False
+    stale: bool = False  # the file changed since it was classified
+    probabilities: tuple[tuple[str, float], ...] = ()  # most probable first
+    user_genres: tuple[str, ...] = ()  # set by hand: wins over the prediction
+
+    @property
+    def genres(self) -> tuple[str, ...]:
+        """The genres the library believes in: the user's if set, else the prediction's."""
+        return self.user_genres or self.predicted
+
+
+@dataclass(frozen=True, slots=True)
+class SidebarCounts:
+    """How many tracks each entry of the genre sidebar holds."""
+
+    total: int
+    predicted: tuple[tuple[str, int], ...]  # (genre, count), largest first
+    uncertain: int
+    unclassified: int
+    errors: int
+    tagged: tuple[tuple[str, int], ...]  # genres found in the files' own tags
+
+
+@dataclass(frozen=True, slots=True)
+class TrackDetails:
+    """Everything the details pane shows about one track."""
+
+    track: TrackRecord
+    prediction: PredictionRecord | None
+    user_genres: tuple[str, ...] = ()

@@ -1,0 +1,87 @@
+"""Figures for a 50,000-track library in the app: load, filter, search, sort, scroll.
+
+    python bench/gui_scale.py [--tracks 50000]
+
+Prints seconds per step; the longest GUI stall while the loader worker fills the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gui.item_models.track_table import Column  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.settings import AppSettings  # noqa: E402
+from gui.watchdog import StallWatchdog  # noqa: E402
+from library import browse  # noqa: E402
+from tools.demo_library import populate  # noqa: E402
+
+
+def timed(label: str, action: object) -> None:
+    """Run `action` and print how long it took."""
+    start = time.perf_counter()
+    action()  # type: ignore[operator]
+    print(f"{label:<34} {time.perf_counter() - start:8.3f} s")
+
+
+def run_until(app: QApplication, done: object) -> None:
+    """Run the real event loop (it sleeps in C++, letting workers run) until done()."""
+    timer = QTimer()
+    timer.timeout.connect(lambda: done() and app.quit())  # type: ignore[operator]
+    timer.start(20)
+    app.exec()
+    timer.stop()
+
+
+def main() -> None:
+    """Generate the library, open the window, measure."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tracks", type=int, default=50_000)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "library.sqlite3"
+        timed(f"generate {args.tracks:,} tracks", lambda: populate(db_path, args.tracks))
+        settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+        start = time.perf_counter()
+        window = MainWindow(db_path, settings, rescan_on_start=False)
+        window.show()
+        app.processEvents()  # building and first paint are start-up, not loading
+        watchdog = StallWatchdog()
+        watchdog.start()
+        run_until(app, lambda: not window.runner.running() and not window.sidebar_timer.isActive())
+        print(f"{'load into the table (worker)':<34} {time.perf_counter() - start:8.3f} s")
+        print(f"{'  longest GUI stall while loading':<34} {watchdog.stop() * 1000:8.1f} ms"
+              f" (GUI thread CPU in it: {watchdog.longest_cpu * 1000:.1f} ms)")
+        proxy = window.proxy
+        timed("filter: genre jazz", lambda: proxy.set_category(browse.GENRE, "jazz"))
+        timed("filter: search 'midnight'", lambda: proxy.set_search("midnight"))
+        timed("filter: search cleared", lambda: proxy.set_search(""))
+        timed("filter: all tracks", lambda: proxy.set_category(browse.ALL))
+        timed("sort by confidence", lambda: proxy.sort(Column.CONFIDENCE, Qt.SortOrder.DescendingOrder))
+        timed("sort by title", lambda: proxy.sort(Column.TITLE))
+        timed("sidebar counts (tally)", lambda: window.table.tally.counts())
+
+        def scroll() -> None:
+            bar = window.track_view.verticalScrollBar()
+            for step in range(0, bar.maximum(), max(bar.maximum() // 50, 1)):
+                bar.setValue(step)
+                window.track_view.viewport().grab()  # forces a real paint offscreen
+
+        timed("scroll: 50 painted frames", scroll)
+        window.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The main window's actions, menus and toolbar, declared as data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
+
+# name: (menu, text, shortcut, tooltip, standard icon or None)
+ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
+    "add_folder": ("&File", "&Add Folder…", "Ctrl+O", "Add a music folder to the library",
+                   QStyle.StandardPixmap.SP_DirOpenIcon),
+    "rescan": ("&File", "&Rescan Folders", "F5", "Look for new, changed and removed files",
+               QStyle.StandardPixmap.SP_BrowserReload),
+    "quit": ("&File", "&Quit", "Ctrl+Q", "Close GenreLens", None),
+    "find": ("&Edit", "&Find", "Ctrl+F", "Search titles, artists, albums and genres", None),
+    "set_genre": ("&Edit", "Set &Genre…", "Ctrl+G", "Set the genre of the selected tracks by hand",
+                  None),
+    "undo_write": ("&Edit", "&Undo Last Tag Write", "Ctrl+Z",
+                   "Put back the genres the last tag write replaced", None),
+    "settings": ("&Edit", "&Settings…", "Ctrl+,", "Device, clips per track, model, threshold",
+                 None),
+    "classify": ("&Library", "&Classify", "Ctrl+K", "Find the genres of tracks not yet classified",
+                 QStyle.StandardPixmap.SP_MediaPlay),
+    "write_tags": ("&Library", "&Write Tags…", "Ctrl+T",
+                   "Review and write the genres into your files' tags",
+                   QStyle.StandardPixmap.SP_DialogSaveButton),
+    "cancel": ("&Library", "C&ancel Running Jobs", "Esc", "Stop scanning or classifying", None),
+}
+TOOLBAR = ("add_folder", "rescan", "classify", "write_tags")
+
+
+def build_actions(window: QMainWindow, slots: dict[str, Callable[[], None]]) -> dict[str, QAction]:
+    """Create every action with its shortcut, put it in its menu, connect it to its slot."""
+    actions: dict[str, QAction] = {}
+    menus: dict[str, QMenu] = {}
+    for name, (menu, text, shortcut, tip, icon) in ACTIONS.items():
+        action = QAction(text, window)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({shortcut})")
+        action.setStatusTip(tip)
+        if icon is not None:
+            action.setIcon(window.style().standardIcon(icon))
+        action.triggered.connect(slots[name])
+        if menu not in menus:
+            menus[menu] = window.menuBar().addMenu(menu)
+        menus[menu].addAction(action)
+        actions[name] = action
+    menus["&File"].insertSeparator(actions["quit"])
+    window.remove_folder_menu = menus["&File"].addMenu("Re&move Folder")  # type: ignore[attr-defined]
+    menus["&File"].insertMenu(actions["quit"], window.remove_folder_menu)  # type: ignore[attr-defined]
+    return actions
+
+
+def build_toolbar(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:
+    """The toolbar with the main actions; the search box is added by the window."""
+    bar = window.addToolBar("Main")
+    bar.setObjectName("mainToolbar")
+    bar.setMovable(False)
+    for name in TOOLBAR:
+        bar.addAction(actions[name])
+    return bar

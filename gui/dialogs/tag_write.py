@@ -1,0 +1,190 @@
+"""Write tags: the planned diff, the tag writer's options, a summary, then Apply.
+
+The dialog never plans or writes itself: it asks (replan_requested) and the main window runs
+the tag writer in a worker and hands back plan rows. Apply stays disabled until a plan for the
+current options is shown, so nothing is written without the user seeing the diff first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.backend import PlanRow, TagWriteOptions
+from gui.settings import format_mapping, parse_mapping
+from library.records import display_path
+
+Index = QModelIndex | QPersistentModelIndex
+POLICIES = (("replace", "Replace the genre"), ("merge", "Add to the genres there"),
+            ("fill-empty", "Only fill empty genres"))
+
+
+def _genres(genres: tuple[str, ...] | None) -> str:
+    return "(no genre tag)" if genres is None else "; ".join(genres) or "(empty)"
+
+
+def summarize(plan: Sequence[PlanRow]) -> str:
+    """E.g. '12 files will change · 3 unchanged or skipped'."""
+    writes = sum(r.will_write for r in plan)
+    rest = len(plan) - writes
+    return (f"{writes:,} file{'s' if writes != 1 else ''} will change"
+            + (f" · {rest:,} unchanged or skipped" if rest else ""))
+
+
+class PlanModel(QAbstractTableModel):
+    """The planned diff: file, genres now → genres after, reason."""
+
+    HEADERS = ("File", "Now", "After", "Why")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan: list[PlanRow] = []
+
+    def set_plan(self, plan: Sequence[PlanRow]) -> None:
+        """Show a new plan (a whole new diff, so a reset is right here)."""
+        self.beginResetModel()
+        self.plan = list(plan)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.plan)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self.plan[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (display_path(row.path).rsplit("/", 1)[-1], _genres(row.old_genres),
+                    _genres(row.new_genres), row.reason)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return display_path(row.path)
+        if role == Qt.ItemDataRole.ForegroundRole and not row.will_write:
+            return QColor("#8a94a6")
+        return None
+
+
+class TagWriteDialog(QDialog):
+    """Shows the diff for the current options; Apply asks the main window to write it."""
+
+    replan_requested = Signal(object)  # TagWriteOptions
+    apply_requested = Signal(object, list)  # TagWriteOptions, the plan shown
+
+    def __init__(self, options: TagWriteOptions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Write genres to tags")
+        self.resize(860, 560)
+        self.model = PlanModel(self)
+        self._planned_for: TagWriteOptions | None = None
+        self._build(options)
+
+    def _build(self, options: TagWriteOptions) -> None:
+        self.policy = QComboBox()
+        for value, label in POLICIES:
+            self.policy.addItem(label, value)
+        self.policy.setCurrentIndex(max(0, self.policy.findData(options.policy)))
+        self.max_genres = QSpinBox(minimum=1, maximum=5, value=options.max_genres)
+        self.min_confidence = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05,
+                                             decimals=2, value=options.min_confidence)
+        self.album = QCheckBox("Same genre for a whole album", checked=options.album_consistent)
+        self.id3 = QComboBox()
+        self.id3.addItems(["2.4", "2.3"])
+        self.id3.setCurrentText(options.id3_version)
+        self.separator = QLineEdit(options.separator, maximumWidth=60)
+        self.mapping = QPlainTextEdit(format_mapping(options.mapping), maximumHeight=70,
+                                      placeholderText="hiphop = Hip-Hop")
+        form = QFormLayout()
+        form.addRow("Policy", self.policy)
+        form.addRow("At most", self.max_genres)
+        form.addRow("Minimum confidence", self.min_confidence)
+        form.addRow("", self.album)
+        id3_row = QHBoxLayout()
+        id3_row.addWidget(self.id3)
+        id3_row.addWidget(QLabel("ID3v2.3 separator"))
+        id3_row.addWidget(self.separator)
+        id3_row.addStretch(1)
+        form.addRow("MP3 tags: ID3v", id3_row)
+        form.addRow("Rename genres", self.mapping)
+        self.table = QTableView(alternatingRowColors=True, showGrid=False)
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel("Planning…", objectName="summary")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.apply = self.buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply.setEnabled(False)
+        self.apply.clicked.connect(self._apply)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.buttons)
+        for signal in (self.policy.currentIndexChanged, self.max_genres.valueChanged,
+                       self.min_confidence.valueChanged, self.album.toggled,
+                       self.id3.currentIndexChanged, self.separator.editingFinished,
+                       self.mapping.textChanged):
+            signal.connect(self._options_changed)
+
+    def options(self) -> TagWriteOptions:
+        """The options as edited."""
+        return replace(
+            TagWriteOptions(), policy=self.policy.currentData(), max_genres=self.max_genres.value(),
+            min_confidence=round(self.min_confidence.value(), 2),
+            album_consistent=self.album.isChecked(), id3_version=self.id3.currentText(),
+            separator=self.separator.text() or "; ",
+            mapping=parse_mapping(self.mapping.toPlainText()),
+        )
+
+    def _options_changed(self) -> None:
+        self.apply.setEnabled(False)  # the diff shown no longer matches the options
+        self.summary.setText("Planning…")
+        self.replan_requested.emit(self.options())
+
+    def set_plan(self, options: TagWriteOptions, plan: Sequence[PlanRow]) -> None:
+        """Show the plan made for `options`; ignored if the options changed since."""
+        if options != self.options():
+            return
+        self.model.set_plan(plan)
+        self._planned_for = options
+        self.summary.setText(summarize(plan))
+        self.apply.setEnabled(any(r.will_write for r in plan))
+
+    def set_error(self, message: str) -> None:
+        """Say why no plan could be made."""
+        self.summary.setText(message)
+        self.apply.setEnabled(False)
+
+    def _apply(self) -> None:
+        if self._planned_for is None or self._planned_for != self.options():
+            return
+        self.apply_requested.emit(self._planned_for, list(self.model.plan))
+        self.accept()

@@ -1,0 +1,99 @@
+"""The genre sidebar's model: two groups of (category, count) entries, updated in place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
+
+from library import browse
+from library.records import SidebarCounts
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (kind, value) of an entry; None on group headers
+COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+FIXED_BEFORE = ((browse.ALL, "All tracks"),)
+FIXED_AFTER = (
+    (browse.UNCERTAIN, "Uncertain"),
+    (browse.UNCLASSIFIED, "Not yet classified"),
+    (browse.ERRORS, "Errors"),
+)
+
+
+def _entry(text: str, key: tuple[str, str | None], count: int = 0) -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    item.setData(key, KEY_ROLE)
+    item.setData(count, COUNT_ROLE)
+    return item
+
+
+def _header(text: str) -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    item.setSelectable(False)
+    font = QFont()
+    font.setPointSizeF(font.pointSizeF() * 0.85)
+    font.setBold(True)
+    item.setFont(font)
+    item.setForeground(QColor("#7c8595"))
+    return item
+
+
+class SidebarModel(QStandardItemModel):
+    """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags group."""
+
+    def __init__(self, parent: object | None = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.library = _header("LIBRARY")
+        self.tags = _header("IN YOUR FILES' TAGS")
+        for kind, text in FIXED_BEFORE + FIXED_AFTER:
+            self.library.appendRow(_entry(text, (kind, None)))
+        self.appendRow(self.library)
+        self.appendRow(self.tags)
+
+    def update_counts(self, counts: SidebarCounts) -> None:
+        """Set every count; add and remove genre entries without resetting the model."""
+        fixed = {browse.ALL: counts.total, browse.UNCERTAIN: counts.uncertain,
+                 browse.UNCLASSIFIED: counts.unclassified, browse.ERRORS: counts.errors}
+        for row in range(self.library.rowCount()):
+            item = self.library.child(row)
+            kind, _ = item.data(KEY_ROLE)
+            if kind in fixed:
+                self._set_count(item, fixed[kind])
+        first = len(FIXED_BEFORE)
+        last = self.library.rowCount() - len(FIXED_AFTER)
+        self._sync_genres(self.library, first, last, browse.GENRE, dict(counts.predicted))
+        self._sync_genres(self.tags, 0, self.tags.rowCount(), browse.TAG, dict(counts.tagged))
+
+    @staticmethod
+    def _set_count(item: QStandardItem, count: int) -> None:
+        if item.data(COUNT_ROLE) != count:
+            item.setData(count, COUNT_ROLE)
+
+    def _sync_genres(self, group: QStandardItem, first: int, end: int, kind: str,
+                     counts: dict[str, int]) -> None:
+        """Keep the group's genre entries (rows first..end) equal to `counts`, alphabetically."""
+        row = first
+        for genre in sorted(counts, key=str.casefold):
+            while row < end and group.child(row).text().casefold() < genre.casefold():
+                group.removeRow(row)  # a genre nobody has any more
+                end -= 1
+            item = group.child(row) if row < end else None
+            if item is not None and item.text() == genre:
+                self._set_count(item, counts[genre])
+            else:
+                group.insertRow(row, [_entry(genre, (kind, genre), counts[genre])])
+                end += 1
+            row += 1
+        while row < end:
+            group.removeRow(row)
+            end -= 1
+
+    def entries(self) -> dict[tuple[str, str | None], int]:
+        """Every entry's key and count (for tests and the status line)."""
+        found: dict[tuple[str, str | None], int] = {}
+        for group in (self.library, self.tags):
+            for row in range(group.rowCount()):
+                item = group.child(row)
+                found[item.data(KEY_ROLE)] = item.data(COUNT_ROLE)
+        return found

@@ -1,0 +1,230 @@
+"""The track table's model: BrowseRows by id, updated in place (never reset after loading)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from library.browse import CategoryTally
+from library.records import BrowseRow, display_path
+
+Index = QModelIndex | QPersistentModelIndex
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the BrowseRow itself
+CONFIRMED_MARK = "✓ "
+STATUS_COLORS = {"Error": QColor("#ff6b6b"), "Missing": QColor("#ff6b6b"),
+                 "Uncertain": QColor("#fcc419"), "Confirmed": QColor("#69db7c"),
+                 "Not classified": QColor("#8a94a6"), "Changed": QColor("#fcc419")}
+
+
+class Column(IntEnum):
+    """The table's columns, in order."""
+
+    TITLE = 0
+    ARTIST = 1
+    ALBUM = 2
+    DURATION = 3
+    TAG_GENRE = 4
+    PREDICTED = 5
+    CONFIDENCE = 6
+    STATUS = 7
+
+
+HEADERS = ("Title", "Artist", "Album", "Length", "Tag genre", "Genre", "Confidence", "Status")
+
+
+def format_duration(seconds: float | None) -> str:
+    """m:ss (or h:mm:ss) for a track length; empty when unknown."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def status_text(row: BrowseRow) -> str:
+    """A short word for where the track stands."""
+    if row.status == "error":
+        return "Error"
+    if row.status == "missing":
+        return "Missing"
+    if row.user_genres:
+        return "Confirmed"
+    if row.confidence is None:
+        return "Not classified"
+    if row.stale:
+        return "Changed"
+    return "Uncertain" if row.uncertain else "Classified"
+
+
+def genre_text(row: BrowseRow) -> str:
+    """The genre column: the user's genres marked as confirmed, else the prediction's."""
+    if row.user_genres:
+        return CONFIRMED_MARK + ", ".join(row.user_genres)
+    if row.uncertain and row.probabilities:
+        return f"{row.probabilities[0][0]}?"
+    return ", ".join(row.predicted)
+
+
+def display_value(row: BrowseRow, column: int) -> str:
+    """What a cell shows."""
+    match column:
+        case Column.TITLE:
+            return row.title or display_path(row.path).rsplit("/", 1)[-1]
+        case Column.ARTIST:
+            return row.artist or ""
+        case Column.ALBUM:
+            return row.album or ""
+        case Column.DURATION:
+            return format_duration(row.duration)
+        case Column.TAG_GENRE:
+            return ", ".join(row.tag_genres)
+        case Column.PREDICTED:
+            return genre_text(row)
+        case Column.CONFIDENCE:
+            return "" if row.confidence is None else f"{row.confidence:.0%}"
+        case _:
+            return status_text(row)
+
+
+def sort_key(row: BrowseRow, column: int) -> tuple[int, object]:
+    """A key that sorts a column naturally, empty values last."""
+    if column == Column.DURATION:
+        value: object = row.duration
+    elif column == Column.CONFIDENCE:
+        value = row.confidence
+    else:
+        value = display_value(row, column).removeprefix(CONFIRMED_MARK).casefold() or None
+    return (1, 0) if value is None else (0, value)
+
+
+def contiguous_runs(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted (first, last) runs of consecutive row numbers."""
+    runs: list[tuple[int, int]] = []
+    for pos in sorted(set(positions)):
+        if runs and runs[-1][1] == pos - 1:
+            runs[-1] = (runs[-1][0], pos)
+        else:
+            runs.append((pos, pos))
+    return runs
+
+
+class TrackTableModel(QAbstractTableModel):
+    """Rows of the track table, addressable by track id."""
+
+    def __init__(self, parent: object | None = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self._rows: list[BrowseRow] = []
+        self._position: dict[int, int] = {}
+        self.tally = CategoryTally()  # the sidebar's counts, kept with every change
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # Views call these thousands of times per frame: no default QModelIndex built per call.
+    def rowCount(self, parent: Index | None = None) -> int:  # noqa: N802 (Qt's name)
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index | None = None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display_value(row, index.column())
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.FontRole and index.column() == Column.PREDICTED:
+            return self._bold if row.user_genres else self._italic if row.uncertain else None
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == Column.STATUS:
+            return STATUS_COLORS.get(status_text(row))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == Column.DURATION:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _tooltip(row: BrowseRow, column: int) -> str | None:
+        if column == Column.STATUS and row.error:
+            return row.error
+        if column == Column.PREDICTED and row.user_genres:
+            return "Set by you (confirmed); wins over the prediction"
+        if column == Column.TITLE:
+            return display_path(row.path)
+        return None
+
+    def row(self, source_row: int) -> BrowseRow:
+        """The record at a row of this model."""
+        return self._rows[source_row]
+
+    def rows(self) -> list[BrowseRow]:
+        """Every record, in table order (a copy)."""
+        return list(self._rows)
+
+    def row_of(self, track_id: int) -> int | None:
+        """The table row of a track, if present."""
+        return self._position.get(track_id)
+
+    def upsert_rows(self, records: Iterable[BrowseRow]) -> None:
+        """Replace the rows of known ids in place and append the new ones in one insert."""
+        new: list[BrowseRow] = []
+        changed: list[int] = []
+        for record in {r.id: r for r in records}.values():  # the newest of each id
+            at = self._position.get(record.id)
+            self.tally.add(record)
+            if at is None:
+                new.append(record)
+            else:
+                self.tally.remove(self._rows[at])
+                self._rows[at] = record
+                changed.append(at)
+        for first, last in contiguous_runs(changed):  # one signal per run, not one huge range
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._rows.extend(new)
+            self._position.update((r.id, first + i) for i, r in enumerate(new))
+            self.endInsertRows()
+
+    def remove_ids(self, track_ids: Iterable[int]) -> None:
+        """Remove the rows of these tracks, one contiguous run at a time, from the bottom up."""
+        positions = [self._position[i] for i in track_ids if i in self._position]
+        for first, last in reversed(contiguous_runs(positions)):
+            for gone in self._rows[first : last + 1]:
+                self.tally.remove(gone)
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+        self._position = {r.id: i for i, r in enumerate(self._rows)}
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reorder rows as a layout change, so selections and persistent indexes follow."""
+        if not 0 <= column < len(HEADERS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        old_ids = [self._rows[i.row()].id for i in old]
+        descending = order == Qt.SortOrder.DescendingOrder
+        keys = [sort_key(r, column) for r in self._rows]  # once per row, not per comparison
+        ranks = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+        if descending:  # keep empty values last both ways
+            ranks = [i for i in ranks if keys[i][0] == 0] + [i for i in ranks if keys[i][0] == 1]
+        self._rows = [self._rows[i] for i in ranks]
+        self._position = {r.id: i for i, r in enumerate(self._rows)}
+        self.changePersistentIndexList(
+            old, [self.index(self._position[i], p.column()) for i, p in zip(old_ids, old)]
+        )
+        self.layoutChanged.emit()

@@ -1,0 +1,204 @@
+"""The app's jobs: plain generator functions that run in workers (gui/workers.py), never on the
+GUI thread. They read and write the database with the worker's own sessions and yield records.
+
+Scanning, classifying and tag writing come from other packages; each is reached through one
+small adapter in gui/backend.py, so wiring them is a few lines there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from gui import backend
+from gui.workers import Job, JobContext, Total, Uncounted
+from library import browse
+from library.records import BrowseRow, FolderRecord, TrackDetails
+
+ROW_REFRESH_EVERY = 200  # ids collected before re-reading their table rows ...
+ROW_REFRESH_SECONDS = 0.25  # ... or this long, so rows appear while a slow scan runs
+
+
+@dataclass(frozen=True)
+class RowsChanged(Uncounted):
+    """Fresh table rows for tracks that were added or changed."""
+
+    rows: tuple[BrowseRow, ...]
+
+
+@dataclass(frozen=True)
+class RowsRemoved(Uncounted):
+    """Tracks that are no longer in the library."""
+
+    ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class FoldersChanged(Uncounted):
+    """The watched folders as they are now."""
+
+    folders: tuple[FolderRecord, ...]
+
+
+@dataclass(frozen=True)
+class DetailsReady:
+    """What the details pane shows for one track; the picture is RGB uint8 (mels x frames)."""
+
+    details: TrackDetails | None
+    mel_rgb: object | None = None  # numpy.ndarray; typed loosely to keep numpy out of Qt code
+    clip_start: float = 0.0
+    clip_seconds: float = 0.0
+    error: str | None = None
+
+
+def load_library(page_size: int = 2000) -> Job:
+    """Every track as table rows, page by page, then the folders."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        with ctx.sessions() as session:
+            yield Total(len(browse.all_track_ids(session)))
+            yield FoldersChanged(tuple(browse.list_folders(session)))
+            for page in browse.iter_row_pages(session, page_size):
+                yield from page
+                if ctx.cancelled.is_set():
+                    return
+
+    return job
+
+
+def set_genres(track_ids: Sequence[int], genres: Sequence[str]) -> Job:
+    """Store the user's genres for the tracks (empty: forget them), then yield the new rows."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        with ctx.sessions() as session:
+            browse.set_user_genres(session, track_ids, genres)
+            session.commit()
+            yield Total(len(track_ids))
+            yield RowsChanged(tuple(browse.rows_for_ids(session, track_ids)))
+
+    return job
+
+
+def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
+    """Pass a backend's events through, adding fresh rows for the tracks they touched."""
+    touched: list[int] = []
+    last_total = None
+    refreshed = time.monotonic()
+    with ctx.sessions() as session:
+        try:
+            for event in events:
+                total = getattr(event, "total", None)
+                if isinstance(total, int) and total != last_total:
+                    last_total = total
+                    yield Total(total)
+                yield event
+                if getattr(event, "track_id", None) is not None:
+                    touched.append(event.track_id)  # type: ignore[attr-defined]
+                due = time.monotonic() - refreshed >= ROW_REFRESH_SECONDS
+                if touched and (due or len(touched) >= ROW_REFRESH_EVERY):
+                    yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
+                    touched, refreshed = [], time.monotonic()
+                    session.rollback()  # end the read snapshot: the next sees new commits
+                if ctx.cancelled.is_set():
+                    break
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # the backend commits or rolls back its current item, here
+        if touched:  # also when cancelled: what was committed shows
+            session.rollback()
+            yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
+
+
+def scan_folders(paths: Sequence[str]) -> Job:
+    """Add the folders (if new), scan them, yield progress and the changed rows."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        with ctx.sessions() as session:
+            before = browse.all_track_ids(session)
+            for path in paths:
+                backend.add_folder(session, path)
+            session.commit()
+            yield FoldersChanged(tuple(browse.list_folders(session)))
+        yield from _with_rows(ctx, backend.scan_events(ctx, paths))
+        with ctx.sessions() as session:
+            gone = before - browse.all_track_ids(session)
+        if gone:
+            yield RowsRemoved(frozenset(gone))
+
+    return job
+
+
+def remove_folder(folder_id: int) -> Job:
+    """Forget a folder and its tracks (the files stay on disk)."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        with ctx.sessions() as session:
+            before = browse.all_track_ids(session)
+            backend.remove_folder(session, folder_id)
+            session.commit()
+            yield RowsRemoved(frozenset(before - browse.all_track_ids(session)))
+            yield FoldersChanged(tuple(browse.list_folders(session)))
+
+    return job
+
+
+def classify(options: backend.ClassifyOptions, track_ids: Sequence[int] | None = None) -> Job:
+    """Classify the given tracks (None: every track not yet classified or changed since)."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        yield from _with_rows(ctx, backend.classify_events(ctx, options, track_ids))
+
+    return job
+
+
+def details(track_id: int, clip_seconds: float = 6.0) -> Job:
+    """The track's details and a mel-spectrogram picture of a clip from its middle."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        with ctx.sessions() as session:
+            info = browse.track_details(session, track_id)
+        if info is None or info.track.status != "ok":
+            yield DetailsReady(info)
+            return
+        start = max(0.0, (info.track.duration or 0.0) / 2 - clip_seconds / 2)
+        try:
+            picture = backend.mel_picture(info.track.path, start, clip_seconds)
+        except Exception as exc:  # a bad file: say why in the pane, keep the metadata
+            yield DetailsReady(info, None, start, clip_seconds, f"cannot decode: {exc}")
+            return
+        yield DetailsReady(info, picture, start, clip_seconds)
+
+    return job
+
+
+def plan_tags(options: backend.TagWriteOptions, track_ids: Sequence[int] | None) -> Job:
+    """The tag writer's dry run: one PlanRow per file it looked at."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        for row in backend.tag_plan_events(ctx, options, track_ids):
+            yield row
+            if ctx.cancelled.is_set():
+                return
+
+    return job
+
+
+def apply_tags(options: backend.TagWriteOptions, plan: Sequence[backend.PlanRow]) -> Job:
+    """Write a plan the user has seen; yields per-file events and the changed rows."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        yield Total(sum(r.will_write for r in plan))
+        yield from _with_rows(ctx, backend.tag_apply_events(ctx, options, plan))
+
+    return job
+
+
+def undo_last_write() -> Job:
+    """Put back the genres the last applied batch replaced."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        yield from _with_rows(ctx, backend.tag_undo_events(ctx))
+
+    return job

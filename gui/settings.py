@@ -1,0 +1,91 @@
+"""The app's settings, kept with QSettings, and the choices the settings dialog offers."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import fields
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from gui.backend import ClassifyOptions, TagWriteOptions
+
+DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
+
+
+def device_choices(cuda_available: bool) -> list[tuple[str, str]]:
+    """(value, label) of the devices to offer: CUDA only when the machine has it."""
+    return [(value, label) for value, label in DEVICES if value != "cuda" or cuda_available]
+
+
+def cuda_probably_available() -> bool:
+    """Whether an NVIDIA driver is present, without importing torch on the GUI thread.
+
+    Only decides whether to offer CUDA; classifier/predict.py makes the real choice and
+    falls back to the CPU.
+    """
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+def available_bundles(models_dir: Path) -> list[str]:
+    """Names of the model bundles shipped in `models_dir` (one folder each)."""
+    if not models_dir.is_dir():
+        return []
+    return sorted(p.name for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+class AppSettings:
+    """Typed access to QSettings: classification and tag-writing defaults, window state."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store or QSettings()
+
+    def _load(self, group: str, cls: type) -> object:
+        default = cls()
+        values = {}
+        for f in fields(cls):
+            if f.name == "mapping":
+                continue  # edited as text in the dialog, stored as "label=tag" lines
+            fallback = getattr(default, f.name)
+            value = self.store.value(f"{group}/{f.name}", fallback)
+            if value is not None and fallback is not None:  # QSettings returns strings from INI
+                value = value in (True, "true") if isinstance(fallback, bool) else type(fallback)(value)
+            values[f.name] = value
+        if any(f.name == "mapping" for f in fields(cls)):
+            values["mapping"] = parse_mapping(str(self.store.value(f"{group}/mapping", "")))
+        return cls(**values)
+
+    def _save(self, group: str, options: object) -> None:
+        for f in fields(options):  # type: ignore[arg-type]
+            value = getattr(options, f.name)
+            if f.name == "mapping":
+                value = format_mapping(value)
+            self.store.setValue(f"{group}/{f.name}", value)
+        self.store.sync()
+
+    def classify_options(self) -> ClassifyOptions:
+        """How to classify, as last saved."""
+        return self._load("classify", ClassifyOptions)  # type: ignore[return-value]
+
+    def save_classify_options(self, options: ClassifyOptions) -> None:
+        """Remember how to classify."""
+        self._save("classify", options)
+
+    def tag_options(self) -> TagWriteOptions:
+        """Tag-writing defaults, as last saved."""
+        return self._load("tags", TagWriteOptions)  # type: ignore[return-value]
+
+    def save_tag_options(self, options: TagWriteOptions) -> None:
+        """Remember tag-writing defaults."""
+        self._save("tags", options)
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """'hiphop = Hip-Hop' lines → {'hiphop': 'Hip-Hop'}; blank and malformed lines are skipped."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs if k.strip() and v.strip()}
+
+
+def format_mapping(mapping: dict[str, str]) -> str:
+    """The inverse of parse_mapping."""
+    return "\n".join(f"{k} = {v}" for k, v in mapping.items())

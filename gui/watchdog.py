@@ -1,0 +1,42 @@
+"""Measures how long the GUI thread's event loop stalls: a fast timer notes its longest gap."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+
+class StallWatchdog(QObject):
+    """A 10 ms timer on the GUI thread; a late tick means the loop was busy that long."""
+
+    def __init__(self, interval_ms: int = 10, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.interval = interval_ms / 1000
+        self.longest = 0.0  # seconds the loop was late beyond the timer's interval
+        self.longest_cpu = 0.0  # CPU seconds the GUI thread itself used during that stall
+        self.ticks = 0
+        self._last = self._last_cpu = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        """Begin measuring."""
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self._timer.start()
+
+    def stop(self) -> float:
+        """Stop; return the longest stall in seconds."""
+        self._timer.stop()
+        return self.longest
+
+    @Slot()
+    def _tick(self) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        late = now - self._last - self.interval
+        if late > self.longest:
+            # Little CPU in a long stall: the thread waited (GIL, other processes), not worked.
+            self.longest, self.longest_cpu = late, cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
+        self.ticks += 1

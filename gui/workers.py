@@ -1,0 +1,193 @@
+"""Background work: a job (a generator function) runs in a QObject worker on its own QThread.
+
+The worker owns the thread's database engine (rule 3: no ORM object crosses threads), checks
+a cancel flag between items, and hands items to the GUI in batches, at most every
+`batch_seconds`, with progress (count, rate, ETA). Jobs themselves are plain Python (gui/jobs.py)
+and must check `ctx.cancelled` between items: only the job knows where stopping is safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from sqlalchemy.orm import Session, sessionmaker
+
+from library.db import create_db_engine, session_factory
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job gets on its thread: its own sessions and the cancel flag to check."""
+
+    sessions: sessionmaker[Session]
+    cancelled: threading.Event
+
+
+Job = Callable[[JobContext], Iterator[object]]
+
+
+class Uncounted:
+    """Base of items that travel with the results but are not units of work."""
+
+
+@dataclass(frozen=True)
+class Total(Uncounted):
+    """A job yields this (any time, again if it learns more) to say how many items to expect."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a job stands: done of total, items per second, seconds left (None: unknown)."""
+
+    name: str
+    done: int
+    total: int | None
+    rate: float
+    eta: float | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job ended."""
+
+    name: str
+    done: int
+    cancelled: bool
+    error: str | None = None
+
+
+def measure(name: str, done: int, total: int | None, elapsed: float) -> Progress:
+    """Progress with rate and ETA from a count and the time spent (pure)."""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    eta = (total - done) / rate if total is not None and rate > 0 else None
+    return Progress(name, done, total, rate, max(eta, 0.0) if eta is not None else None)
+
+
+class GeneratorWorker(QObject):
+    """Runs one job on the thread it was moved to; emits its items in batches."""
+
+    batch = Signal(list)
+    progress = Signal(object)  # Progress
+    finished = Signal(object)  # Outcome
+
+    def __init__(self, name: str, job: Job, db_path: Path, batch_seconds: float = 0.1,
+                 batch_size: int = 1000) -> None:
+        super().__init__()
+        self.name, self._job, self._db_path = name, job, db_path
+        self._batch_seconds, self._batch_size = batch_seconds, batch_size
+        self._cancel = threading.Event()
+        self.done = 0  # items produced so far (read by the worker's own thread)
+        self.ended = False  # set just before `finished`: the job no longer runs
+
+    def cancel(self) -> None:
+        """Ask the job to stop after its current item (thread-safe)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        """Run the job to its end, its failure or its cancellation."""
+        engine = create_db_engine(self._db_path)
+        error = None
+        try:
+            self._drain(self._job(JobContext(session_factory(engine), self._cancel)))
+        except Exception:  # any failure ends this job only, readable in the status bar
+            error = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        finally:
+            engine.dispose()
+        self.ended = True
+        self.finished.emit(Outcome(self.name, self.done, self._cancel.is_set(), error))
+
+    def _drain(self, items: Iterator[object]) -> None:
+        start = last = time.monotonic()
+        pending: list[object] = []
+        total = None
+        try:
+            for item in items:
+                if isinstance(item, Total):
+                    total = item.count
+                elif not isinstance(item, Uncounted):
+                    self.done += 1
+                pending.append(item)
+                now = time.monotonic()
+                if now - last >= self._batch_seconds or len(pending) >= self._batch_size:
+                    self._flush(pending, measure(self.name, self.done, total, now - start))
+                    pending, last = [], now
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # runs the job's finally blocks (commit or roll back) on this thread
+            self._flush(pending, measure(self.name, self.done, total, time.monotonic() - start))
+
+    def _flush(self, pending: list[object], progress: Progress) -> None:
+        if pending:
+            self.batch.emit(pending)
+        self.progress.emit(progress)
+
+
+class JobRunner(QObject):
+    """Starts workers on their own threads and keeps them alive until they finish."""
+
+    started = Signal(object)  # GeneratorWorker
+    job_finished = Signal(object)  # Outcome, emitted on the GUI thread
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self._running: dict[GeneratorWorker, QThread] = {}
+
+    def start(self, name: str, job: Job, **options: float) -> GeneratorWorker:
+        """Run `job` in a new worker thread; connect to the worker's signals right away."""
+        worker = GeneratorWorker(name, job, self.db_path, **options)  # type: ignore[arg-type]
+        thread = QThread(self)
+        thread.setObjectName(f"genrelens-{name}")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.finished.connect(thread.quit)
+        thread.finished.connect(self._forget, Qt.ConnectionType.QueuedConnection)
+        # Queued explicitly: PySide runs undecorated Python slots in the emitting thread.
+        worker.finished.connect(self._relay_finished, Qt.ConnectionType.QueuedConnection)
+        self._running[worker] = thread
+        thread.start()
+        self.started.emit(worker)
+        return worker
+
+    def running(self, name: str | None = None) -> list[GeneratorWorker]:
+        """Workers whose job still runs (with that name, if given)."""
+        return [w for w in self._running if not w.ended and (name is None or w.name == name)]
+
+    def cancel_all(self) -> None:
+        """Ask every running job to stop."""
+        for worker in self._running:
+            worker.cancel()
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Cancel everything and wait for the threads (when the window closes)."""
+        self.cancel_all()
+        for thread in list(self._running.values()):
+            thread.quit()
+            thread.wait(timeout_ms)
+        self._running.clear()
+
+    @Slot(object)
+    def _relay_finished(self, outcome: Outcome) -> None:
+        self.job_finished.emit(outcome)
+
+    @Slot()
+    def _forget(self) -> None:
+        for worker, thread in list(self._running.items()):
+            if thread.isFinished():  # now the worker can go: its thread runs no more
+                del self._running[worker]
+                thread.deleteLater()

@@ -1,0 +1,119 @@
+"""Browse queries over a real SQLite file: rows with joins, paging, categories, user labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from library import browse
+from library.db import create_db_engine, session_factory
+from library.models import Folder, Prediction, Track, UserLabel
+
+
+def _prediction(track: Track, genres: list[str], conf: float, **extra: object) -> Prediction:
+    fields: dict[str, object] = dict(
+        track_id=track.id, bundle="broad", bundle_version="1",
+        probabilities={"rock": conf, "jazz": 1 - conf}, top_genres=genres, confidence=conf,
+        uncertain=not genres, clip_probabilities=[[conf, 1 - conf]] * 3,
+        clip_starts=[0.0, 10.0, 20.0], track_size=track.size, track_mtime_ns=track.mtime_ns,
+    )
+    fields.update(extra)
+    return Prediction(**fields)
+
+
+@pytest.fixture
+def session(db_path: Path) -> Session:
+    engine = create_db_engine(db_path)
+    with session_factory(engine)() as s:
+        s.add(Folder(id=1, path="/m"))
+        tracks = [
+            Track(id=1, folder_id=1, path="/m/a.flac", size=1, mtime_ns=1, title="A",
+                  genres=["Rock"]),
+            Track(id=2, folder_id=1, path="/m/b.flac", size=2, mtime_ns=2, title="B"),
+            Track(id=3, folder_id=1, path="/m/c.flac", size=3, mtime_ns=3, title="C"),
+            Track(id=4, folder_id=1, path="/m/d.flac", size=4, mtime_ns=4, status="error",
+                  error="truncated"),
+            Track(id=5, folder_id=1, path="/m/e.flac", size=5, mtime_ns=5, genres=["Jazz"]),
+        ]
+        s.add_all(tracks)
+        s.flush()
+        s.add_all([
+            _prediction(tracks[0], ["rock"], 0.9),
+            _prediction(tracks[1], [], 0.3),  # uncertain
+            # an older prediction of a track, superseded by a newer one: only the newest shows
+            _prediction(tracks[2], ["rock"], 0.7, bundle="old"),
+            _prediction(tracks[2], ["jazz"], 0.8, track_size=99),  # file changed since
+        ])
+        s.add(UserLabel(track_id=5, genres=["jazz"]))
+        s.commit()
+        yield s
+    engine.dispose()
+
+
+def test_rows_join_prediction_and_label_in_pages(session: Session) -> None:
+    pages = list(browse.iter_row_pages(session, page_size=2))
+    assert [len(p) for p in pages] == [2, 2, 1]
+    rows = {r.id: r for page in pages for r in page}
+    assert rows[1].predicted == ("rock",) and rows[1].confidence == 0.9
+    assert rows[1].probabilities[0] == ("rock", 0.9)
+    assert rows[2].uncertain and rows[2].genres == ()
+    assert rows[3].predicted == ("jazz",) and rows[3].stale
+    assert rows[4].confidence is None and rows[4].error == "truncated"
+    assert rows[5].user_genres == ("jazz",) and rows[5].genres == ("jazz",)
+
+
+def test_bundle_choice_picks_that_bundles_prediction(session: Session) -> None:
+    (row,) = browse.rows_for_ids(session, [3], bundle="old")
+    assert row.predicted == ("rock",)
+
+
+def test_categories_and_counts_agree(session: Session) -> None:
+    rows = [r for page in browse.iter_row_pages(session) for r in page]
+    counts = browse.count_sidebar(rows)
+    assert counts.total == 5
+    assert dict(counts.predicted) == {"rock": 1, "jazz": 2}
+    assert dict(counts.tagged) == {"Rock": 1, "Jazz": 1}
+    assert (counts.uncertain, counts.errors) == (1, 1)
+    assert counts.unclassified == 1  # track 3 changed since it was classified
+    for genre, n in counts.predicted:
+        assert sum(browse.in_category(r, browse.GENRE, genre) for r in rows) == n
+    with pytest.raises(ValueError):
+        browse.in_category(rows[0], "nonsense")
+
+
+def test_user_genres_set_replace_and_clear(session: Session) -> None:
+    assert browse.set_user_genres(session, [1, 2], [" blues ", "blues", "soul"]) == 2
+    session.commit()
+    rows = {r.id: r for r in browse.rows_for_ids(session, [1, 2])}
+    assert rows[1].user_genres == ("blues", "soul") and rows[1].genres == ("blues", "soul")
+    browse.set_user_genres(session, [1], ["metal"])
+    browse.clear_user_genres(session, [2])
+    session.commit()
+    rows = {r.id: r for r in browse.rows_for_ids(session, [1, 2])}
+    assert rows[1].user_genres == ("metal",)
+    assert rows[2].user_genres == () and browse.in_category(rows[2], browse.UNCERTAIN)
+
+
+def test_details_carry_clip_probabilities(session: Session) -> None:
+    details = browse.track_details(session, 1)
+    assert details is not None and details.prediction is not None
+    assert details.track.genres == ("Rock",)
+    assert details.prediction.clip_starts == (0.0, 10.0, 20.0)
+    assert len(details.prediction.clip_probabilities) == 3
+    assert browse.track_details(session, 999) is None
+    assert [f.path for f in browse.list_folders(session)] == ["/m"]
+    assert browse.all_track_ids(session) == {1, 2, 3, 4, 5}
+
+
+def test_generated_library_pages_cover_every_track(db_path: Path) -> None:
+    from tools.demo_library import populate
+
+    populate(db_path, 3000)
+    engine = create_db_engine(db_path)
+    with session_factory(engine)() as s:
+        rows = [r for page in browse.iter_row_pages(s, page_size=1000) for r in page]
+    engine.dispose()
+    assert [r.id for r in rows] == list(range(1, 3001))
+    assert sum(r.confidence is not None for r in rows) > 2000
