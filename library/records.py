@@ -149,6 +149,8 @@ class BatchSummary:
     options: dict[str, object]
     counts: dict[str, int]  # files per change state
 
+
+@dataclass(frozen=True, slots=True)
 class BrowseRow:
     """One line of the app's track table: the track, its latest prediction, the user's label."""
 
