@@ -6,4 +6,4 @@ sets `handler(args, app) -> int` on each as the parser default.
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("classify",)
