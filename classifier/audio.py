@@ -97,8 +97,15 @@ def _read_with_soundfile(path: str, plan: ClipPlan, target: int) -> tuple[list[n
                     raise DecodeError(f"file ends early at {(first + len(block)) / rate:.1f} s of {duration:.1f} s (truncated?)")
                 clips.append(_to_rate(block.mean(axis=1), rate, target))
             return clips, starts, duration
-    except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
-        raise DecodeError(str(exc)) from exc
+    except sf.LibsndfileError as exc:
+        raise DecodeError(_tidy(exc.error_string)) from exc
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise DecodeError(_tidy(str(exc))) from exc
+
+
+def _tidy(message: str) -> str:
+    """libsndfile's message without its "Error : " prefix and final full stop."""
+    return message.strip().removeprefix("Error :").strip().rstrip(".")
 
 
 def _frame_mono(frame: object) -> np.ndarray:
@@ -126,7 +133,9 @@ def _read_with_ffmpeg(path: str, plan: ClipPlan, target: int) -> tuple[list[np.n
             return clips, starts, duration
     except IndexError as exc:
         raise DecodeError("no audio stream") from exc
-    except (av.FFmpegError, ValueError) as exc:
+    except av.FFmpegError as exc:
+        raise DecodeError(exc.strerror or str(exc)) from exc
+    except (ValueError, OSError) as exc:
         raise DecodeError(str(exc)) from exc
 
 
@@ -167,21 +176,24 @@ def decode_clips(path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), samp
         stat = os.stat(path)
     except OSError as exc:
         return DecodedClips(path, sample_rate, None, error=f"cannot open: {exc.strerror or exc}")
-    readers = [_read_with_soundfile, _read_with_ffmpeg]
+    readers = [("libsndfile", _read_with_soundfile), ("FFmpeg", _read_with_ffmpeg)]
     if Path(path).suffix.lower() in FFMPEG_FIRST:
         readers.reverse()
     errors = []
-    for reader in readers:
+    for name, reader in readers:
         try:
             clips, starts, duration = reader(path, plan, sample_rate)
         except DecodeError as exc:
-            errors.append(str(exc))
+            errors.append(f"{name}: {exc}")
+            continue
+        except Exception as exc:  # decoders raise undocumented types; one file must not stop a run
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
         length = int(round(plan.seconds * sample_rate))
         try:
             stacked = np.stack([fit_length(clip, length) for clip in clips])
         except DecodeError as exc:
-            errors.append(str(exc))
+            errors.append(f"{name}: {exc}")
             continue
         return DecodedClips(path, sample_rate, stacked, starts, duration, stat.st_size, stat.st_mtime_ns)
-    return DecodedClips(path, sample_rate, None, error="cannot decode: " + "; ".join(dict.fromkeys(errors)))
+    return DecodedClips(path, sample_rate, None, error="cannot decode (" + "; ".join(errors) + ")")

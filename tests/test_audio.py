@@ -98,7 +98,9 @@ def test_truncated_file_is_an_error_not_an_exception(ext: str, tmp_path: Path, s
     path.write_bytes(data[: len(data) // 3])  # the header still promises 61 s
     decoded = decode_clips(path)
     assert decoded.clips is None
-    assert decoded.error and ("truncated" in decoded.error or "cannot decode" in decoded.error)
+    assert decoded.error.startswith("cannot decode (")
+    if ext == ".mp3":  # the Xing header promises 61 s: the reader notices the missing part
+        assert "truncated?" in decoded.error
 
 
 def test_garbage_and_missing_files_are_errors(tmp_path: Path) -> None:
