@@ -73,6 +73,11 @@ class DecodeError(Exception):
     """A file, or a part of it, cannot be decoded."""
 
 
+def _native(path: str) -> str | bytes:
+    """The path as libsndfile can open it: bytes on POSIX, so non-UTF-8 names work too."""
+    return path if os.name == "nt" else os.fsencode(path)
+
+
 def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     if rate == target:
         return samples.astype(np.float32, copy=False)
@@ -81,7 +86,7 @@ def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
 
 def _read_with_soundfile(path: str, plan: ClipPlan, target: int) -> tuple[list[np.ndarray], tuple[float, ...], float]:
     try:
-        with sf.SoundFile(path) as f:
+        with sf.SoundFile(_native(path)) as f:
             rate, frames = f.samplerate, f.frames
             if rate <= 0 or frames <= 0:
                 raise DecodeError("empty or unknown length")
@@ -125,7 +130,7 @@ def _read_with_ffmpeg(path: str, plan: ClipPlan, target: int) -> tuple[list[np.n
     import av  # FFmpeg loads only when a file needs it
 
     try:
-        with av.open(path) as container:
+        with open(path, "rb") as raw, av.open(raw) as container:  # a file object takes any name
             stream = container.streams.audio[0]
             duration = _ffmpeg_duration(container, stream)
             starts = clip_starts(duration, plan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -111,3 +112,14 @@ def test_garbage_and_missing_files_are_errors(tmp_path: Path) -> None:
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
     assert decode_clips(empty).error is not None
+
+
+@pytest.mark.parametrize("ext", [".ogg", ".m4a"])
+def test_non_utf8_file_name(ext: str, tmp_path: Path, source: tuple[np.ndarray, int]) -> None:
+    plain = write_audio(tmp_path / f"plain{ext}", *source)
+    odd = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9" + ext.encode())  # Latin-1 é: not UTF-8
+    shutil.copy(plain, odd)
+    decoded = decode_clips(odd)
+    assert decoded.error is None and decoded.path == odd
+    # the same decoder as for a plain name (no silent fallback): bit-identical clips
+    np.testing.assert_array_equal(decoded.clips, decode_clips(plain).clips)
