@@ -63,16 +63,18 @@ def make_tracks(workdir: Path, count: int) -> list[Path]:
     return paths
 
 
-def pick_bundle(name: str) -> tuple[object, str]:
-    """The real bundle if merged, else a random-init musicnn (theirs, else the bench's)."""
+def pick_bundle(name: str, network: str) -> tuple[object, str]:
+    """The real bundle if merged, else a random-init musicnn-shaped one; or a nearly free net."""
+    from bench.musicnn_shape import shaped_bundle
+
+    if network == "nearly-free":
+        return shaped_bundle(nearly_free=True), "NEARLY FREE network: the pipeline around the network only"
     try:
         from classifier.bundle import load_bundle
 
         return load_bundle(name), "real bundle"
     except ImportError:
         pass
-    from bench.musicnn_shape import shaped_bundle
-
     return shaped_bundle(), "RANDOM-INIT musicnn-shaped network (nets branch not merged)"
 
 
@@ -126,11 +128,13 @@ def main() -> None:
     parser.add_argument("--bundle", default="broad")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--clips", type=int, default=5)
+    parser.add_argument("--network", choices=["auto", "nearly-free"], default="auto",
+                        help="nearly-free: time decode, features and DB around a network costing ~0")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     tracks = make_tracks(args.workdir, args.tracks)
     audio_seconds = sum(sf.info(p).duration for p in tracks)
-    bundle, kind = pick_bundle(args.bundle)
+    bundle, kind = pick_bundle(args.bundle, args.network)
     print(f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}")
     print(f"library: {len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio (MP3 + FLAC, 44.1 kHz stereo)")
 
@@ -146,6 +150,8 @@ def main() -> None:
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
 
     naive_paths = tracks[: args.naive_tracks]
+    if not naive_paths:
+        return
     start, cpu = time.perf_counter(), time.process_time()
     for path in naive_paths:
         naive_track(path, bundle)
