@@ -131,6 +131,7 @@ class _Runner:
             self.stats.features += t1 - t0
             self.stats.network += t2 - t1
             self.stats.clips += len(probs)
+            self.stats.tracks += len(batch)
         results, row = [], 0
         for key, decoded in batch:
             n = len(decoded.clips)
@@ -164,6 +165,40 @@ class _Runner:
         )
 
 
+class _DecodeAhead:
+    """Decodes running ahead in a thread pool; results come back in submission order."""
+
+    def __init__(self, items: Iterable[Item], plan: ClipPlan, rate: int, workers: int, ahead: int,
+                 stats: PipelineStats | None) -> None:
+        self.todo, self.plan, self.rate, self.ahead, self.stats = _normalise(items), plan, rate, ahead, stats
+        self.pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="decode")
+        self.pending: deque[tuple[Hashable, Future[DecodedClips]]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self.pending) < self.ahead:  # enough queued that the network never waits
+            item = next(self.todo, None)
+            if item is None:
+                return
+            future = self.pool.submit(_timed_decode, item[1], self.plan, self.rate, self.stats)
+            self.pending.append((item[0], future))
+
+    def next(self) -> tuple[Hashable, DecodedClips] | None:
+        """The next decoded item, None when all are done."""
+        if not self.pending:
+            return None
+        key, future = self.pending.popleft()
+        decoded = future.result()
+        self._fill()
+        return key, decoded
+
+    def close(self) -> None:
+        """Drop queued work and wait for the decodes already running."""
+        for _, future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
 def predict_tracks(
     items: Iterable[Item],
     bundle: Any,
@@ -179,66 +214,28 @@ def predict_tracks(
     """Yield a TrackPrediction per item (a path, or a (key, path) pair) as batches finish.
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
-    Setting `cancel` stops the run after the batch in progress; its tracks are not yielded.
+    Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
     """
     aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
     runner = _Runner(bundle, choose_device(device), how, stats)
     config = bundle.preprocessing
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
-    todo = _normalise(items)
-    pending: deque[tuple[Hashable, Future[DecodedClips]]] = deque()
+    decodes = _DecodeAhead(items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats)
     stopped = lambda: cancel is not None and cancel.is_set()  # noqa: E731
-    pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="decode")
+    batch: list[tuple[Hashable, DecodedClips]] = []
     try:
-        batch: list[tuple[Hashable, DecodedClips]] = []
-        _fill(pending, todo, pool, plan, config.sample_rate, stats, 2 * batch_tracks + workers)
-        while pending and not stopped():
-            key, future = pending.popleft()
-            decoded = future.result()
-            _fill(pending, todo, pool, plan, config.sample_rate, stats, 2 * batch_tracks + workers)
+        while not stopped() and (item := decodes.next()) is not None:
+            key, decoded = item
             if decoded.error is not None:
                 if stats is not None:
                     stats.errors += 1
                 yield TrackPrediction(key, decoded.path, runner.labels, error=decoded.error)
                 continue
-            batch.append((key, decoded))
+            batch.append(item)
             if len(batch) >= batch_tracks:
-                yield from _finish(runner, batch, stats, stopped)
+                yield from runner.run(batch)
                 batch = []
-        if batch:
-            yield from _finish(runner, batch, stats, stopped)
+        if batch and not stopped():
+            yield from runner.run(batch)
     finally:
-        for _, future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
-
-
-def _fill(
-    pending: deque[tuple[Hashable, Future[DecodedClips]]],
-    todo: Iterator[tuple[Hashable, str]],
-    pool: ThreadPoolExecutor,
-    plan: ClipPlan,
-    rate: int,
-    stats: PipelineStats | None,
-    ahead: int,
-) -> None:
-    """Keep up to `ahead` decodes queued so the network never waits for I/O."""
-    while len(pending) < ahead:
-        item = next(todo, None)
-        if item is None:
-            return
-        pending.append((item[0], pool.submit(_timed_decode, item[1], plan, rate, stats)))
-
-
-def _finish(
-    runner: _Runner,
-    batch: list[tuple[Hashable, DecodedClips]],
-    stats: PipelineStats | None,
-    stopped: Any,
-) -> Iterator[TrackPrediction]:
-    if stopped():
-        return
-    for result in runner.run(batch):
-        if stats is not None:
-            stats.tracks += 1
-        yield result
+        decodes.close()

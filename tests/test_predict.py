@@ -86,6 +86,14 @@ def test_broken_file_in_a_batch_is_reported_and_the_rest_predicted(tracks: list[
         assert r.uncertain == (r.top_genres == ())
 
 
+def test_partial_last_batch_is_run_even_when_a_failure_comes_last(tracks: list[Path]) -> None:
+    items = [tracks[0], tracks[1], tracks[3]]  # two good tracks, then the broken one
+    results = list(predict_tracks(items, StandInBundle(), device="cpu", batch_tracks=4))
+    assert sorted((r.error is None, Path(r.path).name) for r in results) == [
+        (False, "broken.flac"), (True, tracks[0].name), (True, tracks[1].name),
+    ]
+
+
 def test_batching_does_not_mix_tracks(tracks: list[Path]) -> None:
     bundle = StandInBundle()
     together = {r.key: r for r in predict_tracks(tracks, bundle, device="cpu", batch_tracks=3)}
