@@ -67,7 +67,7 @@ class MusicnnShaped(nn.Module):
 class _Preprocessing:
     sample_rate: int = 16000
     n_fft: int = 512
-    hop: int = 256
+    hop_length: int = 256
     n_mels: int = 96
     patch_frames: int = 187
 

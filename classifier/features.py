@@ -18,7 +18,7 @@ class Preprocessing(Protocol):
 
     sample_rate: int
     n_fft: int
-    hop: int
+    hop_length: int
     n_mels: int
     patch_frames: int
 
@@ -32,7 +32,7 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
 
 def patch_samples(config: Preprocessing) -> int:
     """Samples of audio giving exactly `patch_frames` centred STFT frames."""
-    return (config.patch_frames - 1) * config.hop + 1
+    return (config.patch_frames - 1) * config.hop_length + 1
 
 
 class LogMel:
@@ -51,7 +51,7 @@ class LogMel:
         spec = torch.stft(
             x,
             n_fft=self.config.n_fft,
-            hop_length=self.config.hop,
+            hop_length=self.config.hop_length,
             window=self.window,
             center=True,
             pad_mode="constant",

@@ -205,7 +205,7 @@ def predict_tracks(
     *,
     device: str = "auto",
     clips: int = 5,
-    batch_tracks: int = 4,  # 20 musicnn patches: ~0.7 GB peak RSS; 8 tracks need ~1 GB
+    batch_tracks: int = 4,  # small: cancel acts within one batch; musicnn chunks its forwards
     workers: int = 2,
     how: str = "mean",
     cancel: threading.Event | None = None,

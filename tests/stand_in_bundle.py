@@ -21,7 +21,7 @@ class StandInPreprocessing:
 
     sample_rate: int = 16000
     n_fft: int = 512
-    hop: int = 256
+    hop_length: int = 256
     n_mels: int = 96
     patch_frames: int = 187
     log: str = "log10(10000x+1)"

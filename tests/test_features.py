@@ -18,7 +18,7 @@ CONFIG = StandInPreprocessing()
 def librosa_logmel(clip: np.ndarray) -> np.ndarray:
     """musicnn's reference preprocessing of one clip, (frames, mels)."""
     mel = librosa.feature.melspectrogram(
-        y=clip, sr=CONFIG.sample_rate, n_fft=CONFIG.n_fft, hop_length=CONFIG.hop, n_mels=CONFIG.n_mels
+        y=clip, sr=CONFIG.sample_rate, n_fft=CONFIG.n_fft, hop_length=CONFIG.hop_length, n_mels=CONFIG.n_mels
     )
     return np.log10(10000 * mel + 1).T.astype(np.float32)
 
