@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli.classify import classify_tracks  # noqa: E402
+from cli.classify import classify_tracks  # noqa: E402  (classifier first: it sets OMP_WAIT_POLICY)
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.models import Track  # noqa: E402
 from library.predictions import tracks_needing_prediction  # noqa: E402
+
+import torch  # noqa: E402
 
 DATA = Path(os.environ.get("GENRELENS_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 RATE = 44100
@@ -135,7 +136,8 @@ def main() -> None:
     tracks = make_tracks(args.workdir, args.tracks)
     audio_seconds = sum(sf.info(p).duration for p in tracks)
     bundle, kind = pick_bundle(args.bundle, args.network)
-    print(f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}")
+    print(f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load {os.getloadavg()[0]:.1f}")
     print(f"library: {len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio (MP3 + FLAC, 44.1 kHz stereo)")
 
     run_fast(fresh_library(args.workdir, tracks[:2]), bundle, args.device, args.clips)  # warm-up

@@ -140,11 +140,16 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     if not todo:
         print(f"Nothing to do: every selected track has a current {bundle.name} prediction.")
         return 0
+    start = time.perf_counter()
     outcome = classify_tracks(
         app.sessions, todo, bundle, device=device, clips=args.clips,
         commit_every=args.commit_every, progress=sys.stderr.isatty(),
     )
-    print(f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} on {device}.")
+    elapsed = time.perf_counter() - start
+    print(
+        f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} "
+        f"on {device} in {elapsed:.1f} s ({len(todo) / elapsed:.1f} tracks/s)."
+    )
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
     if outcome.errors:
