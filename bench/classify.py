@@ -30,7 +30,9 @@ from library.predictions import tracks_needing_prediction  # noqa: E402
 
 import torch  # noqa: E402
 
-DATA = Path(os.environ.get("GENRELENS_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA = Path(
+    os.environ.get("GENRELENS_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 RATE = 44100
 
 
@@ -69,7 +71,9 @@ def pick_bundle(name: str, network: str) -> tuple[object, str]:
     from bench.musicnn_shape import shaped_bundle
 
     if network == "nearly-free":
-        return shaped_bundle(nearly_free=True), "NEARLY FREE network: the pipeline around the network only"
+        return shaped_bundle(
+            nearly_free=True
+        ), "NEARLY FREE network: the pipeline around the network only"
     try:
         from classifier.bundle import load_bundle
 
@@ -97,7 +101,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_fast(sessions: object, bundle: object, device: str, clips: int) -> tuple[float, object, int]:
+def run_fast(
+    sessions: object, bundle: object, device: str, clips: int
+) -> tuple[float, object, int]:
     """(wall seconds, outcome, tracks) of classify over the whole library."""
     with sessions() as session:  # type: ignore[operator]
         todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))  # type: ignore[attr-defined]
@@ -122,31 +128,56 @@ def naive_track(path: Path, bundle: object, batch: int = 64) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tracks", type=int, default=40)
-    parser.add_argument("--naive-tracks", type=int, default=8, help="naive pipeline on the first N (it is slow)")
+    parser.add_argument(
+        "--naive-tracks", type=int, default=8, help="naive pipeline on the first N (it is slow)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/genrelens-bench"))
     parser.add_argument("--bundle", default="broad")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--clips", type=int, default=5)
-    parser.add_argument("--network", choices=["auto", "nearly-free"], default="auto",
-                        help="nearly-free: time decode, features and DB around a network costing ~0")
+    parser.add_argument(
+        "--network",
+        choices=["auto", "nearly-free"],
+        default="auto",
+        help="nearly-free: time decode, features and DB around a network costing ~0",
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     tracks = make_tracks(args.workdir, args.tracks)
     audio_seconds = sum(sf.info(p).duration for p in tracks)
     bundle, kind = pick_bundle(args.bundle, args.network)
-    print(f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load {os.getloadavg()[0]:.1f}")
-    print(f"library: {len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio (MP3 + FLAC, 44.1 kHz stereo)")
+    print(
+        f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"library: {len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio"
+        " (MP3 + FLAC, 44.1 kHz stereo)"
+    )
 
     run_fast(fresh_library(args.workdir, tracks[:2]), bundle, args.device, args.clips)  # warm-up
-    wall, outcome, n = run_fast(fresh_library(args.workdir, tracks), bundle, args.device, args.clips)
+    wall, outcome, n = run_fast(
+        fresh_library(args.workdir, tracks), bundle, args.device, args.clips
+    )
     s = outcome.stats
-    print(f"\nfast pipeline ({args.clips} clips of 3 s per track), {n} tracks, {len(outcome.errors)} errors:")
-    print(f"  {n / wall:.2f} tracks/s, {audio_seconds / wall:.0f} audio-seconds/s, wall {wall:.2f} s")
+    print(
+        f"\nfast pipeline ({args.clips} clips of 3 s per track), {n} tracks,"
+        f" {len(outcome.errors)} errors:"
+    )
+    print(
+        f"  {n / wall:.2f} tracks/s, {audio_seconds / wall:.0f} audio-seconds/s, wall {wall:.2f} s"
+    )
     print(f"  process CPU time {1000 * outcome.cpu_seconds / n:.0f} ms/track (all threads)")
-    for stage, seconds in [("decode*", s.decode), ("features", s.features), ("network", s.network), ("DB", outcome.db_seconds)]:
+    for stage, seconds in [
+        ("decode*", s.decode),
+        ("features", s.features),
+        ("network", s.network),
+        ("DB", outcome.db_seconds),
+    ]:
         print(f"  {stage:9s} {1000 * seconds / n:7.1f} ms/track")
     print("  (*decode runs in 2 background threads overlapping the network; summed thread time)")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
@@ -160,10 +191,19 @@ def main() -> None:
     naive_per_track = (time.perf_counter() - start) / len(naive_paths)
     naive_cpu = (time.process_time() - cpu) / len(naive_paths)
     print(f"\nnaive pipeline (librosa.load whole file, all patches) on {len(naive_paths)} tracks:")
-    print(f"  {1 / naive_per_track:.3f} tracks/s ({naive_per_track:.2f} s/track, CPU {naive_cpu:.2f} s/track)")
+    print(
+        f"  {1 / naive_per_track:.3f} tracks/s ({naive_per_track:.2f} s/track,"
+        f" CPU {naive_cpu:.2f} s/track)"
+    )
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
-    print(f"\nspeed-up fast/naive: {naive_per_track / (wall / n):.1f}x wall, {naive_cpu / (outcome.cpu_seconds / n):.1f}x CPU time")
-    print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other processes share them)")
+    print(
+        f"\nspeed-up fast/naive: {naive_per_track / (wall / n):.1f}x wall,"
+        f" {naive_cpu / (outcome.cpu_seconds / n):.1f}x CPU time"
+    )
+    print(
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        " (other processes share them)"
+    )
 
 
 if __name__ == "__main__":

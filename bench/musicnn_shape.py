@@ -14,7 +14,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LABELS = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+LABELS = (
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
+)
 
 
 class _Timbral(nn.Module):
@@ -43,11 +54,27 @@ class MusicnnShaped(nn.Module):
         super().__init__()
         self.bn_in = nn.BatchNorm2d(1)
         self.front = nn.ModuleList(
-            [_Timbral(204, 38), _Timbral(204, 67), _Temporal(51, 128), _Temporal(51, 64), _Temporal(51, 32)]
+            [
+                _Timbral(204, 38),
+                _Timbral(204, 67),
+                _Temporal(51, 128),
+                _Temporal(51, 64),
+                _Temporal(51, 32),
+            ]
         )
-        self.mid = nn.ModuleList([nn.Conv1d(561, 64, 7, padding=3), nn.Conv1d(64, 64, 7, padding=3), nn.Conv1d(64, 64, 7, padding=3)])
+        self.mid = nn.ModuleList(
+            [
+                nn.Conv1d(561, 64, 7, padding=3),
+                nn.Conv1d(64, 64, 7, padding=3),
+                nn.Conv1d(64, 64, 7, padding=3),
+            ]
+        )
         self.mid_bn = nn.ModuleList([nn.BatchNorm1d(64) for _ in range(3)])
-        self.pool_bn, self.dense, self.dense_bn = nn.BatchNorm1d(1506), nn.Linear(1506, 200), nn.BatchNorm1d(200)
+        self.pool_bn, self.dense, self.dense_bn = (
+            nn.BatchNorm1d(1506),
+            nn.Linear(1506, 200),
+            nn.BatchNorm1d(200),
+        )
         self.out = nn.Linear(200, n_labels)
 
     def forward(self, logmel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -84,7 +84,9 @@ def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     return soxr.resample(samples, rate, target).astype(np.float32, copy=False)
 
 
-def _read_with_soundfile(path: str, plan: ClipPlan, target: int) -> tuple[list[np.ndarray], tuple[float, ...], float]:
+def _read_with_soundfile(
+    path: str, plan: ClipPlan, target: int
+) -> tuple[list[np.ndarray], tuple[float, ...], float]:
     try:
         with sf.SoundFile(_native(path)) as f:
             rate, frames = f.samplerate, f.frames
@@ -99,7 +101,10 @@ def _read_with_soundfile(path: str, plan: ClipPlan, target: int) -> tuple[list[n
                 f.seek(first)
                 block = f.read(want, dtype="float32", always_2d=True)
                 if len(block) < want:
-                    raise DecodeError(f"file ends early at {(first + len(block)) / rate:.1f} s of {duration:.1f} s (truncated?)")
+                    ends = (first + len(block)) / rate
+                    raise DecodeError(
+                        f"file ends early at {ends:.1f} s of {duration:.1f} s (truncated?)"
+                    )
                 clips.append(_to_rate(block.mean(axis=1), rate, target))
             return clips, starts, duration
     except sf.LibsndfileError as exc:
@@ -122,11 +127,15 @@ def _frame_mono(frame: object) -> np.ndarray:
         data = data.reshape(-1, channels).T
     if np.issubdtype(data.dtype, np.integer):
         info = np.iinfo(data.dtype)
-        data = (data.astype(np.float32) - (info.min + info.max + 1) / 2) / ((info.max - info.min + 1) / 2)
+        data = (data.astype(np.float32) - (info.min + info.max + 1) / 2) / (
+            (info.max - info.min + 1) / 2
+        )
     return data.astype(np.float32, copy=False).mean(axis=0)
 
 
-def _read_with_ffmpeg(path: str, plan: ClipPlan, target: int) -> tuple[list[np.ndarray], tuple[float, ...], float]:
+def _read_with_ffmpeg(
+    path: str, plan: ClipPlan, target: int
+) -> tuple[list[np.ndarray], tuple[float, ...], float]:
     import av  # FFmpeg loads only when a file needs it
 
     try:
@@ -134,7 +143,10 @@ def _read_with_ffmpeg(path: str, plan: ClipPlan, target: int) -> tuple[list[np.n
             stream = container.streams.audio[0]
             duration = _ffmpeg_duration(container, stream)
             starts = clip_starts(duration, plan)
-            clips = [_ffmpeg_clip(container, stream, start, min(plan.seconds, duration), target) for start in starts]
+            clips = [
+                _ffmpeg_clip(container, stream, start, min(plan.seconds, duration), target)
+                for start in starts
+            ]
             return clips, starts, duration
     except IndexError as exc:
         raise DecodeError("no audio stream") from exc
@@ -152,7 +164,9 @@ def _ffmpeg_duration(container: object, stream: object) -> float:
     raise DecodeError("unknown duration")
 
 
-def _ffmpeg_clip(container: object, stream: object, start: float, seconds: float, target: int) -> np.ndarray:
+def _ffmpeg_clip(
+    container: object, stream: object, start: float, seconds: float, target: int
+) -> np.ndarray:
     """Seek to the keyframe before `start`, then decode just until `seconds` are in hand."""
     rate = stream.codec_context.sample_rate  # type: ignore[attr-defined]
     need = int(np.ceil(seconds * rate)) + 64
@@ -163,7 +177,7 @@ def _ffmpeg_clip(container: object, stream: object, start: float, seconds: float
     for frame in container.decode(stream):  # type: ignore[attr-defined]
         mono = _frame_mono(frame)
         if frame.time is not None and frame.time < start:  # before the wanted start: trim
-            mono = mono[int((start - frame.time) * rate):]
+            mono = mono[int((start - frame.time) * rate) :]
         parts.append(mono)
         have += mono.size
         if have >= need:
@@ -174,7 +188,9 @@ def _ffmpeg_clip(container: object, stream: object, start: float, seconds: float
     return _to_rate(samples[:need], rate, target)
 
 
-def decode_clips(path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), sample_rate: int = 16000) -> DecodedClips:
+def decode_clips(
+    path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), sample_rate: int = 16000
+) -> DecodedClips:
     """The clips of `plan` from the file at `path`, mono at `sample_rate`; errors are returned."""
     path = os.fspath(path)
     try:
@@ -200,5 +216,7 @@ def decode_clips(path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), samp
         except DecodeError as exc:
             errors.append(f"{name}: {exc}")
             continue
-        return DecodedClips(path, sample_rate, stacked, starts, duration, stat.st_size, stat.st_mtime_ns)
+        return DecodedClips(
+            path, sample_rate, stacked, starts, duration, stat.st_size, stat.st_mtime_ns
+        )
     return DecodedClips(path, sample_rate, None, error="cannot decode (" + "; ".join(errors) + ")")

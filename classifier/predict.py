@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from classifier.aggregate import aggregate, max_probabilities, mean_probabilities, top_genres, vote_shares
+from classifier.aggregate import (
+    aggregate,
+    max_probabilities,
+    mean_probabilities,
+    top_genres,
+    vote_shares,
+)
 from classifier.audio import ClipPlan, DecodedClips, decode_clips
 from classifier.features import LogMel, patch_samples
 
@@ -29,13 +35,15 @@ def _empty() -> np.ndarray:
     return np.zeros(0, dtype=np.float32)
 
 
-
 class DeviceError(Exception):
     """The requested compute device does not exist here."""
 
 
 def choose_device(
-    requested: str = "auto", *, cuda_available: bool | None = None, mps_available: bool | None = None
+    requested: str = "auto",
+    *,
+    cuda_available: bool | None = None,
+    mps_available: bool | None = None,
 ) -> str:
     """The torch device to use: CUDA, then Apple MPS, then CPU, unless one is requested."""
     if cuda_available is None:
@@ -99,7 +107,9 @@ def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str]]:
             yield path, path
 
 
-def _timed_decode(path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None) -> DecodedClips:
+def _timed_decode(
+    path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None
+) -> DecodedClips:
     start = time.perf_counter()
     decoded = decode_clips(path, plan, rate)
     if stats is not None:
@@ -135,7 +145,9 @@ class _Runner:
         results, row = [], 0
         for key, decoded in batch:
             n = len(decoded.clips)
-            results.append(self.track_result(key, decoded, probs[row : row + n], embeddings[row : row + n]))
+            results.append(
+                self.track_result(key, decoded, probs[row : row + n], embeddings[row : row + n])
+            )
             row += n
         return results
 
@@ -168,9 +180,22 @@ class _Runner:
 class _DecodeAhead:
     """Decodes running ahead in a thread pool; results come back in submission order."""
 
-    def __init__(self, items: Iterable[Item], plan: ClipPlan, rate: int, workers: int, ahead: int,
-                 stats: PipelineStats | None) -> None:
-        self.todo, self.plan, self.rate, self.ahead, self.stats = _normalise(items), plan, rate, ahead, stats
+    def __init__(
+        self,
+        items: Iterable[Item],
+        plan: ClipPlan,
+        rate: int,
+        workers: int,
+        ahead: int,
+        stats: PipelineStats | None,
+    ) -> None:
+        self.todo, self.plan, self.rate, self.ahead, self.stats = (
+            _normalise(items),
+            plan,
+            rate,
+            ahead,
+            stats,
+        )
         self.pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="decode")
         self.pending: deque[tuple[Hashable, Future[DecodedClips]]] = deque()
         self._fill()
@@ -220,7 +245,9 @@ def predict_tracks(
     runner = _Runner(bundle, choose_device(device), how, stats)
     config = bundle.preprocessing
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
-    decodes = _DecodeAhead(items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats)
+    decodes = _DecodeAhead(
+        items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
+    )
     stopped = lambda: cancel is not None and cancel.is_set()  # noqa: E731
     batch: list[tuple[Hashable, DecodedClips]] = []
     try:

@@ -18,10 +18,22 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from classifier.predict import DeviceError, PipelineStats, TrackPrediction, choose_device, predict_tracks
+from classifier.predict import (
+    DeviceError,
+    PipelineStats,
+    TrackPrediction,
+    choose_device,
+    predict_tracks,
+)
 from cli.context import AppContext
 from library.predictions import stat_on_disk, store_predictions, tracks_needing_prediction
-from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite, TrackToClassify, display_path
+from library.records import (
+    EmbeddingRecord,
+    PredictionRecord,
+    PredictionWrite,
+    TrackToClassify,
+    display_path,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,12 +45,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "(or whose file changed since). Results are committed in batches: after Ctrl-C or a "
         "crash, a rerun continues where it stopped.",
     )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="only tracks in these files or folders")
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="only tracks in these files or folders"
+    )
     parser.add_argument("--bundle", default=None, help="model bundle name or path (default: broad)")
-    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    parser.add_argument(
+        "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
+    )
     parser.add_argument("--clips", type=_positive, default=5, help="clips per track (default: 5)")
     parser.add_argument("--force", action="store_true", help="predict again even if up to date")
-    parser.add_argument("--commit-every", type=_positive, default=64, metavar="N", help="tracks per commit (default: 64)")
+    parser.add_argument(
+        "--commit-every",
+        type=_positive,
+        default=64,
+        metavar="N",
+        help="tracks per commit (default: 64)",
+    )
     parser.set_defaults(handler=run_classify)
 
 
@@ -72,11 +94,15 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
         track_id=track_id,
         bundle=bundle.name,
         bundle_version=str(bundle.version),
-        probabilities={label: round(float(p), 6) for label, p in zip(result.labels, result.probabilities)},
+        probabilities={
+            label: round(float(p), 6) for label, p in zip(result.labels, result.probabilities)
+        },
         top_genres=result.top_genres,
         confidence=result.confidence,
         uncertain=result.uncertain,
-        clip_probabilities=tuple(tuple(round(float(p), 6) for p in clip) for clip in result.clip_probabilities),
+        clip_probabilities=tuple(
+            tuple(round(float(p), 6) for p in clip) for clip in result.clip_probabilities
+        ),
         clip_starts=tuple(round(s, 3) for s in result.clip_starts),
     )
     backbone = getattr(bundle, "backbone", None) or bundle.name
@@ -84,7 +110,9 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
     return PredictionWrite(prediction, result.size, result.mtime_ns, embedding)
 
 
-def _commit(sessions: sessionmaker[Session], writes: list[PredictionWrite], outcome: ClassifyOutcome) -> None:
+def _commit(
+    sessions: sessionmaker[Session], writes: list[PredictionWrite], outcome: ClassifyOutcome
+) -> None:
     start = time.perf_counter()
     with sessions.begin() as session:
         store_predictions(session, writes)
@@ -142,8 +170,13 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
         return 0
     start = time.perf_counter()
     outcome = classify_tracks(
-        app.sessions, todo, bundle, device=device, clips=args.clips,
-        commit_every=args.commit_every, progress=sys.stderr.isatty(),
+        app.sessions,
+        todo,
+        bundle,
+        device=device,
+        clips=args.clips,
+        commit_every=args.commit_every,
+        progress=sys.stderr.isatty(),
     )
     elapsed = time.perf_counter() - start
     print(

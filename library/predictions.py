@@ -47,10 +47,17 @@ def tracks_needing_prediction(
     """
     rows = session.execute(
         select(
-            Track.id, Track.path, Track.size, Track.mtime_ns,
-            Prediction.bundle_version, Prediction.track_size, Prediction.track_mtime_ns,
+            Track.id,
+            Track.path,
+            Track.size,
+            Track.mtime_ns,
+            Prediction.bundle_version,
+            Prediction.track_size,
+            Prediction.track_mtime_ns,
         )
-        .outerjoin(Prediction, and_(Prediction.track_id == Track.id, Prediction.bundle == bundle_name))
+        .outerjoin(
+            Prediction, and_(Prediction.track_id == Track.id, Prediction.bundle == bundle_name)
+        )
         .where(Track.status == "ok")
         .order_by(Track.id)
     ).all()
@@ -142,7 +149,9 @@ def predictions_for_track(session: Session, track_id: int) -> list[PredictionRec
     return [_prediction_record(row) for row in rows]
 
 
-def track_ids_with_predicted_genre(session: Session, genre: str, bundle: str | None = None) -> set[int]:
+def track_ids_with_predicted_genre(
+    session: Session, genre: str, bundle: str | None = None
+) -> set[int]:
     """Tracks whose top genres (of `bundle`, or of any bundle) include `genre`, any case."""
     top = func.json_each(Prediction.top_genres).table_valued("value")
     query = select(Prediction.track_id).where(

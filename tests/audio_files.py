@@ -35,7 +35,9 @@ def write_m4a(path: Path, samples: np.ndarray, rate: int) -> Path:
 
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("aac", rate=rate, layout="mono")
-        frame = av.AudioFrame.from_ndarray(samples[np.newaxis, :].astype(np.float32), format="fltp", layout="mono")
+        frame = av.AudioFrame.from_ndarray(
+            samples[np.newaxis, :].astype(np.float32), format="fltp", layout="mono"
+        )
         frame.sample_rate = rate
         for packet in stream.encode(frame):
             container.mux(packet)

@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-GTZAN_LABELS = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+GTZAN_LABELS = (
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
+)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ def test_clips_come_from_the_planned_places_in_every_format(
 
 
 def test_clips_lie_in_the_middle_80_percent(tmp_path: Path, source: tuple[np.ndarray, int]) -> None:
-    decoded = decode_clips(write_audio(tmp_path / "t.flac", *source), ClipPlan(count=4, seconds=3.0), RATE)
+    decoded = decode_clips(
+        write_audio(tmp_path / "t.flac", *source), ClipPlan(count=4, seconds=3.0), RATE
+    )
     duration = decoded.duration
     assert decoded.starts[0] == pytest.approx(0.1 * duration, abs=0.01)
     assert decoded.starts[-1] + 3.0 == pytest.approx(0.9 * duration, abs=0.01)
@@ -75,7 +77,9 @@ def test_clip_starts_for_short_and_middling_tracks() -> None:
 def test_short_file_repeats_to_fill(tmp_path: Path, source: tuple[np.ndarray, int]) -> None:
     samples, rate = source
     short = samples[int(20 * rate) : int(21.2 * rate)]  # 1.2 s of music
-    decoded = decode_clips(write_audio(tmp_path / "short.wav", short, rate), ClipPlan(count=2, seconds=3.0), RATE)
+    decoded = decode_clips(
+        write_audio(tmp_path / "short.wav", short, rate), ClipPlan(count=2, seconds=3.0), RATE
+    )
     assert decoded.error is None and decoded.clips.shape == (2, 3 * RATE)
     clip = decoded.clips[0]
     period = int(round(1.2 * RATE))
@@ -83,7 +87,9 @@ def test_short_file_repeats_to_fill(tmp_path: Path, source: tuple[np.ndarray, in
     np.testing.assert_allclose(clip[period : 2 * period], clip[:period], atol=1e-6)
 
 
-def test_flac_named_mp3_is_decoded_by_its_content(tmp_path: Path, source: tuple[np.ndarray, int]) -> None:
+def test_flac_named_mp3_is_decoded_by_its_content(
+    tmp_path: Path, source: tuple[np.ndarray, int]
+) -> None:
     flac = write_audio(tmp_path / "real.flac", *source)
     disguised = tmp_path / "disguised.mp3"
     shutil.copy(flac, disguised)
@@ -93,7 +99,9 @@ def test_flac_named_mp3_is_decoded_by_its_content(tmp_path: Path, source: tuple[
 
 
 @pytest.mark.parametrize("ext", [".flac", ".mp3", ".m4a"])
-def test_truncated_file_is_an_error_not_an_exception(ext: str, tmp_path: Path, source: tuple[np.ndarray, int]) -> None:
+def test_truncated_file_is_an_error_not_an_exception(
+    ext: str, tmp_path: Path, source: tuple[np.ndarray, int]
+) -> None:
     path = write_audio(tmp_path / f"cut{ext}", *source)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3])  # the header still promises 61 s

@@ -15,18 +15,29 @@ from main import main
 from tests.audio_files import load_source, write_audio
 from tests.stand_in_bundle import StandInBundle
 
-SOURCES = ["blues/blues.00001", "classical/classical.00002", "jazz/jazz.00003", "metal/metal.00000", "reggae/reggae.00004"]
+SOURCES = [
+    "blues/blues.00001",
+    "classical/classical.00002",
+    "jazz/jazz.00003",
+    "metal/metal.00000",
+    "reggae/reggae.00004",
+]
 EXTENSIONS = [".flac", ".ogg", ".mp3", ".m4a", ".opus"]
 
 
 @pytest.fixture
-def library(shared_data: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+def library(
+    shared_data: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
     """Five real tracks in five formats and one corrupt file, as rows in a fresh library."""
     music = tmp_path / "music"
     music.mkdir()
     files = {}
     for source, ext in zip(SOURCES, EXTENSIONS):
-        files[source] = write_audio(music / f"{Path(source).name}{ext}", *load_source(shared_data / f"gtzan-mini/{source}.flac"))
+        files[source] = write_audio(
+            music / f"{Path(source).name}{ext}",
+            *load_source(shared_data / f"gtzan-mini/{source}.flac"),
+        )
     files["broken"] = music / "broken.mp3"
     files["broken"].write_bytes(b"ID3" + os.urandom(20_000))
     sessions = session_factory(create_db_engine(db_path))
@@ -45,7 +56,9 @@ def classify(db_path: Path, *args: str) -> int:
 def stored(db_path: Path) -> dict[str, tuple[int, object]]:
     """path -> (prediction id, created_at) of every stored prediction."""
     with session_factory(create_db_engine(db_path))() as session:
-        rows = session.execute(select(Track.path, Prediction.id, Prediction.created_at).join(Prediction.track)).all()
+        rows = session.execute(
+            select(Track.path, Prediction.id, Prediction.created_at).join(Prediction.track)
+        ).all()
         assert session.scalar(select(func.count()).select_from(Embedding)) == len(rows)
         return {path: (pid, created) for path, pid, created in rows}
 
@@ -84,7 +97,9 @@ def test_rerun_skips_force_redoes_changed_file_is_redone(
     assert "Classified 1 of 1" in capsys.readouterr().out
     after = stored(db_path)
     assert after[str(changed)][1] > first[str(changed)][1]
-    assert {p: v for p, v in after.items() if p != str(changed)} == {p: v for p, v in first.items() if p != str(changed)}
+    assert {p: v for p, v in after.items() if p != str(changed)} == {
+        p: v for p, v in first.items() if p != str(changed)
+    }
 
     assert classify(db_path, "--force", str(library["metal/metal.00000"].parent)) == 0
     assert "Classified 5 of 5" in capsys.readouterr().out
@@ -92,7 +107,10 @@ def test_rerun_skips_force_redoes_changed_file_is_redone(
 
 
 def test_interrupted_run_keeps_committed_batches_and_rerun_continues(
-    library: dict[str, Path], db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    library: dict[str, Path],
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     real_store = cli.classify.store_predictions
     calls = []

@@ -74,13 +74,20 @@ def test_broken_file_in_a_batch_is_reported_and_the_rest_predicted(tracks: list[
     bundle = StandInBundle()
     stats = PipelineStats()
     items = [(i, path) for i, path in enumerate(tracks)]
-    results = {r.key: r for r in predict_tracks(items, bundle, device="cpu", clips=3, batch_tracks=4, stats=stats)}
+    results = {
+        r.key: r
+        for r in predict_tracks(items, bundle, device="cpu", clips=3, batch_tracks=4, stats=stats)
+    }
     assert sorted(results) == list(range(7))
     assert results[3].error and results[3].path.endswith("broken.flac")
     good = [r for k, r in results.items() if k != 3]
     assert stats.tracks == 6 and stats.errors == 1 and stats.clips == 18
     for r in good:
-        assert r.error is None and r.clip_probabilities.shape == (3, 10) and r.embedding.shape == (200,)
+        assert (
+            r.error is None
+            and r.clip_probabilities.shape == (3, 10)
+            and r.embedding.shape == (200,)
+        )
         np.testing.assert_allclose(r.probabilities, r.clip_probabilities.mean(axis=0), rtol=1e-6)
         assert r.confidence == pytest.approx(float(r.probabilities.max()))
         assert r.uncertain == (r.top_genres == ())
@@ -90,7 +97,9 @@ def test_partial_last_batch_is_run_even_when_a_failure_comes_last(tracks: list[P
     items = [tracks[0], tracks[1], tracks[3]]  # two good tracks, then the broken one
     results = list(predict_tracks(items, StandInBundle(), device="cpu", batch_tracks=4))
     assert sorted((r.error is None, Path(r.path).name) for r in results) == [
-        (False, "broken.flac"), (True, tracks[0].name), (True, tracks[1].name),
+        (False, "broken.flac"),
+        (True, tracks[0].name),
+        (True, tracks[1].name),
     ]
 
 
@@ -98,7 +107,9 @@ def test_batching_does_not_mix_tracks(tracks: list[Path]) -> None:
     bundle = StandInBundle()
     together = {r.key: r for r in predict_tracks(tracks, bundle, device="cpu", batch_tracks=3)}
     alone = next(iter(predict_tracks([tracks[4]], bundle, device="cpu")))
-    np.testing.assert_allclose(together[str(tracks[4])].clip_probabilities, alone.clip_probabilities, atol=1e-5)
+    np.testing.assert_allclose(
+        together[str(tracks[4])].clip_probabilities, alone.clip_probabilities, atol=1e-5
+    )
     assert together[str(tracks[4])].top_genres == alone.top_genres
 
 
@@ -106,7 +117,9 @@ def test_cancel_stops_after_the_batch_in_progress(shared_data: Path) -> None:
     files = sorted((shared_data / "gtzan-mini").glob("*/*.flac"))[:12]
     cancel = threading.Event()
     seen = []
-    for result in predict_tracks(files, StandInBundle(), device="cpu", batch_tracks=2, cancel=cancel):
+    for result in predict_tracks(
+        files, StandInBundle(), device="cpu", batch_tracks=2, cancel=cancel
+    ):
         seen.append(result)
         cancel.set()
     assert len(seen) == 2
