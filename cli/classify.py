@@ -186,5 +186,7 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
     if outcome.errors:
-        print(f"{len(outcome.errors)} tracks could not be classified (see above).", file=sys.stderr)
+        count = len(outcome.errors)
+        noun = "track" if count == 1 else "tracks"
+        print(f"{count} {noun} could not be classified (see above).", file=sys.stderr)
     return 1 if outcome.errors else 0

@@ -69,7 +69,7 @@ def test_classify_stores_predictions_and_reports_the_broken_file(
     assert classify(db_path) == 1
     out, err = capsys.readouterr()
     assert "Classified 5 of 6 tracks" in out
-    assert "broken.mp3" in err and "could not be classified" in err
+    assert "broken.mp3" in err and "1 track could not be classified" in err
     assert sorted(stored(db_path)) == sorted(str(p) for k, p in library.items() if k != "broken")
     with session_factory(create_db_engine(db_path))() as session:
         prediction = session.scalars(select(Prediction)).first()
