@@ -10,6 +10,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "tracks",
     "folders",
+    "classify",
     "tagging",
     "train",
     "evaluate",

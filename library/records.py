@@ -196,3 +196,33 @@ class TrackDetails:
     track: TrackRecord
     prediction: PredictionRecord | None
     user_genres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackToClassify:
+    """A track the classifier should (re)process: where it is and the file as last seen."""
+
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingRecord:
+    """A backbone's feature vector for one track (stored as float16)."""
+
+    track_id: int
+    backbone: str
+    vector: tuple[float, ...]
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionWrite:
+    """A new prediction to store, with the file's size/mtime as decoded and its embedding."""
+
+    prediction: PredictionRecord
+    track_size: int
+    track_mtime_ns: int
+    embedding: EmbeddingRecord | None = None

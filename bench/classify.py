@@ -1,0 +1,210 @@
+"""Benchmark of `classify` on real-length tracks, and of the naive pipeline on the same files.
+
+    python bench/classify.py [--tracks 40] [--naive-tracks 8] [--workdir /tmp/genrelens-bench]
+
+Builds (once, cached in --workdir) tracks of 3-5 minutes by concatenating the real audio of
+../shared/data, re-encoded at 44.1 kHz stereo to MP3 and FLAC alternately, then times the
+fast pipeline end to end through cli.classify (decode, features, network, DB) and the naive
+one (librosa.load of the whole file, log-mel, every patch through the network).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cli.classify import classify_tracks  # noqa: E402  (classifier first: it sets OMP_WAIT_POLICY)
+from library.db import create_db_engine, session_factory  # noqa: E402
+from library.models import Track  # noqa: E402
+from library.predictions import tracks_needing_prediction  # noqa: E402
+
+import torch  # noqa: E402
+
+DATA = Path(
+    os.environ.get("GENRELENS_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+RATE = 44100
+
+
+def source_audio() -> list[np.ndarray]:
+    """Every real recording in the shared data, mono at 44.1 kHz."""
+    paths = sorted(DATA.glob("gtzan-mini/*/*.flac")) + sorted(DATA.glob("cc-music/*.ogg"))
+    if not paths:
+        sys.exit(f"no audio under {DATA}; set GENRELENS_TEST_DATA to ../shared/data")
+    sources = []
+    for path in paths:
+        samples, rate = sf.read(path, dtype="float32", always_2d=True)
+        sources.append(soxr.resample(samples.mean(axis=1), rate, RATE))
+    return sources
+
+
+def make_tracks(workdir: Path, count: int) -> list[Path]:
+    """`count` real-length tracks (3-5 min), MP3 and FLAC alternately; cached."""
+    paths = [workdir / f"track{i:03d}{'.mp3' if i % 2 == 0 else '.flac'}" for i in range(count)]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"encoding {len(missing)} tracks into {workdir} (once)...", flush=True)
+        sources, rng = source_audio(), np.random.default_rng(7)
+        for path in missing:
+            length, parts = int(rng.uniform(180, 300) * RATE), []
+            while sum(map(len, parts)) < length:
+                parts.append(sources[rng.integers(len(sources))])
+            mono = np.concatenate(parts)[:length]
+            stereo = np.stack([mono, np.roll(mono, 300)], axis=1) * 0.8
+            fmt = ("MP3", "MPEG_LAYER_III") if path.suffix == ".mp3" else ("FLAC", "PCM_16")
+            sf.write(path, stereo, RATE, format=fmt[0], subtype=fmt[1])
+    return paths
+
+
+def pick_bundle(name: str, network: str) -> tuple[object, str]:
+    """The real bundle if merged, else a random-init musicnn-shaped one; or a nearly free net."""
+    from bench.musicnn_shape import shaped_bundle
+
+    if network == "nearly-free":
+        return shaped_bundle(
+            nearly_free=True
+        ), "NEARLY FREE network: the pipeline around the network only"
+    try:
+        from classifier.bundle import load_bundle
+
+        return load_bundle(name), "real bundle"
+    except ImportError:
+        pass
+    return shaped_bundle(), "RANDOM-INIT musicnn-shaped network (nets branch not merged)"
+
+
+def fresh_library(workdir: Path, tracks: list[Path]) -> object:
+    """A new SQLite library holding `tracks`."""
+    db = workdir / "bench.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    sessions = session_factory(create_db_engine(db))
+    with sessions.begin() as session:
+        for path in tracks:
+            stat = path.stat()
+            session.add(Track(path=str(path), size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+    return sessions
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_fast(
+    sessions: object, bundle: object, device: str, clips: int
+) -> tuple[float, object, int]:
+    """(wall seconds, outcome, tracks) of classify over the whole library."""
+    with sessions() as session:  # type: ignore[operator]
+        todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))  # type: ignore[attr-defined]
+    start, cpu = time.perf_counter(), time.process_time()
+    outcome = classify_tracks(sessions, todo, bundle, device=device, clips=clips, progress=False)  # type: ignore[arg-type]
+    outcome.cpu_seconds = time.process_time() - cpu  # type: ignore[attr-defined]
+    return time.perf_counter() - start, outcome, len(todo)
+
+
+def naive_track(path: Path, bundle: object, batch: int = 64) -> np.ndarray:
+    """The straightforward way: decode the whole file, mel of everything, every patch."""
+    import librosa
+
+    audio, _ = librosa.load(path, sr=16000)
+    mel = librosa.feature.melspectrogram(y=audio, sr=16000, n_fft=512, hop_length=256, n_mels=96)
+    logmel = np.log10(10000 * mel + 1).T.astype(np.float32)
+    n = len(logmel) // 187
+    patches = torch.from_numpy(logmel[: n * 187].reshape(n, 187, 96))
+    with torch.inference_mode():
+        probs = torch.cat([bundle.model(patches[i : i + batch])[0] for i in range(0, n, batch)])  # type: ignore[attr-defined]
+    return probs.mean(dim=0).numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tracks", type=int, default=40)
+    parser.add_argument(
+        "--naive-tracks", type=int, default=8, help="naive pipeline on the first N (it is slow)"
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/genrelens-bench"))
+    parser.add_argument("--bundle", default="broad")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--clips", type=int, default=5)
+    parser.add_argument(
+        "--network",
+        choices=["auto", "nearly-free"],
+        default="auto",
+        help="nearly-free: time decode, features and DB around a network costing ~0",
+    )
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    tracks = make_tracks(args.workdir, args.tracks)
+    audio_seconds = sum(sf.info(p).duration for p in tracks)
+    bundle, kind = pick_bundle(args.bundle, args.network)
+    print(
+        f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"library: {len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio"
+        " (MP3 + FLAC, 44.1 kHz stereo)"
+    )
+
+    run_fast(fresh_library(args.workdir, tracks[:2]), bundle, args.device, args.clips)  # warm-up
+    wall, outcome, n = run_fast(
+        fresh_library(args.workdir, tracks), bundle, args.device, args.clips
+    )
+    s = outcome.stats
+    print(
+        f"\nfast pipeline ({args.clips} clips of 3 s per track), {n} tracks,"
+        f" {len(outcome.errors)} errors:"
+    )
+    print(
+        f"  {n / wall:.2f} tracks/s, {audio_seconds / wall:.0f} audio-seconds/s, wall {wall:.2f} s"
+    )
+    print(f"  process CPU time {1000 * outcome.cpu_seconds / n:.0f} ms/track (all threads)")
+    for stage, seconds in [
+        ("decode*", s.decode),
+        ("features", s.features),
+        ("network", s.network),
+        ("DB", outcome.db_seconds),
+    ]:
+        print(f"  {stage:9s} {1000 * seconds / n:7.1f} ms/track")
+    print("  (*decode runs in 2 background threads overlapping the network; summed thread time)")
+    print(f"  peak RSS {peak_rss_mb():.0f} MB")
+
+    naive_paths = tracks[: args.naive_tracks]
+    if not naive_paths:
+        return
+    start, cpu = time.perf_counter(), time.process_time()
+    for path in naive_paths:
+        naive_track(path, bundle)
+    naive_per_track = (time.perf_counter() - start) / len(naive_paths)
+    naive_cpu = (time.process_time() - cpu) / len(naive_paths)
+    print(f"\nnaive pipeline (librosa.load whole file, all patches) on {len(naive_paths)} tracks:")
+    print(
+        f"  {1 / naive_per_track:.3f} tracks/s ({naive_per_track:.2f} s/track,"
+        f" CPU {naive_cpu:.2f} s/track)"
+    )
+    print(f"  peak RSS {peak_rss_mb():.0f} MB")
+    print(
+        f"\nspeed-up fast/naive: {naive_per_track / (wall / n):.1f}x wall,"
+        f" {naive_cpu / (outcome.cpu_seconds / n):.1f}x CPU time"
+    )
+    print(
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        " (other processes share them)"
+    )
+
+
+if __name__ == "__main__":
+    main()

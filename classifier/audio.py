@@ -1,0 +1,222 @@
+"""Decode only the clips a prediction needs: seek, read a few seconds, resample.
+
+Whole files are never decoded: a 5-minute track costs five 3-second reads. libsndfile
+(soundfile) seeks in mp3/flac/ogg/opus/wav/aiff; PyAV (FFmpeg) handles m4a/wma and anything
+libsndfile refuses. Every failure becomes `DecodedClips.error`, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+# Containers libsndfile cannot read at all: go straight to FFmpeg.
+FFMPEG_FIRST = frozenset({".m4a", ".mp4", ".m4b", ".aac", ".alac", ".wma", ".asf", ".webm"})
+
+
+@dataclass(frozen=True, slots=True)
+class ClipPlan:
+    """Where to take clips: `count` clips of `seconds`, spread over the middle `span` of a track."""
+
+    count: int = 5
+    seconds: float = 3.0
+    span: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.seconds <= 0 or not 0 < self.span <= 1:
+            raise ValueError(f"invalid clip plan {self}")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DecodedClips:
+    """The clips of one file as mono float32 at `sample_rate`, or the reason there are none."""
+
+    path: str
+    sample_rate: int
+    clips: np.ndarray | None  # (count, samples)
+    starts: tuple[float, ...] = ()  # seconds into the file
+    duration: float = 0.0
+    size: int = 0  # the file as decoded, to notice later changes
+    mtime_ns: int = 0
+    error: str | None = None
+
+
+def clip_starts(duration: float, plan: ClipPlan) -> tuple[float, ...]:
+    """Evenly spaced clip start times (s) inside the middle `plan.span` of `duration` seconds."""
+    if duration <= plan.seconds:
+        return (0.0,) * plan.count  # short track: one clip from the start, repeated
+    margin = duration * (1 - plan.span) / 2
+    first, last = margin, duration - margin - plan.seconds
+    if last < first:  # the middle part is shorter than one clip: centre a single window
+        first = last = (duration - plan.seconds) / 2
+    if plan.count == 1:
+        return ((first + last) / 2,)
+    step = (last - first) / (plan.count - 1)
+    return tuple(first + i * step for i in range(plan.count))
+
+
+def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
+    """`samples` cut or tiled (a short track repeats itself) to exactly `length`."""
+    if samples.size == 0:
+        raise DecodeError("no audio samples")
+    if samples.size < length:
+        samples = np.tile(samples, -(-length // samples.size))
+    return samples[:length]
+
+
+class DecodeError(Exception):
+    """A file, or a part of it, cannot be decoded."""
+
+
+def _native(path: str) -> str | bytes:
+    """The path as libsndfile can open it: bytes on POSIX, so non-UTF-8 names work too."""
+    return path if os.name == "nt" else os.fsencode(path)
+
+
+def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    if rate == target:
+        return samples.astype(np.float32, copy=False)
+    return soxr.resample(samples, rate, target).astype(np.float32, copy=False)
+
+
+def _read_with_soundfile(
+    path: str, plan: ClipPlan, target: int
+) -> tuple[list[np.ndarray], tuple[float, ...], float]:
+    try:
+        with sf.SoundFile(_native(path)) as f:
+            rate, frames = f.samplerate, f.frames
+            if rate <= 0 or frames <= 0:
+                raise DecodeError("empty or unknown length")
+            duration = frames / rate
+            starts = clip_starts(duration, plan)
+            want = min(frames, int(np.ceil(plan.seconds * rate)) + 64)  # margin for resampling
+            clips = []
+            for start in starts:
+                first = min(int(start * rate), frames - want)
+                f.seek(first)
+                block = f.read(want, dtype="float32", always_2d=True)
+                if len(block) < want:
+                    ends = (first + len(block)) / rate
+                    raise DecodeError(
+                        f"file ends early at {ends:.1f} s of {duration:.1f} s (truncated?)"
+                    )
+                clips.append(_to_rate(block.mean(axis=1), rate, target))
+            return clips, starts, duration
+    except sf.LibsndfileError as exc:
+        raise DecodeError(_tidy(exc.error_string)) from exc
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise DecodeError(_tidy(str(exc))) from exc
+
+
+def _tidy(message: str) -> str:
+    """libsndfile's message without its "Error : " prefix and final full stop."""
+    return message.strip().removeprefix("Error :").strip().rstrip(".")
+
+
+def _frame_mono(frame: object) -> np.ndarray:
+    """One PyAV audio frame as mono float32, whatever its sample format."""
+    data = frame.to_ndarray()  # type: ignore[attr-defined]
+    fmt = frame.format  # type: ignore[attr-defined]
+    channels = len(frame.layout.channels)  # type: ignore[attr-defined]
+    if not fmt.is_planar:
+        data = data.reshape(-1, channels).T
+    if np.issubdtype(data.dtype, np.integer):
+        info = np.iinfo(data.dtype)
+        data = (data.astype(np.float32) - (info.min + info.max + 1) / 2) / (
+            (info.max - info.min + 1) / 2
+        )
+    return data.astype(np.float32, copy=False).mean(axis=0)
+
+
+def _read_with_ffmpeg(
+    path: str, plan: ClipPlan, target: int
+) -> tuple[list[np.ndarray], tuple[float, ...], float]:
+    import av  # FFmpeg loads only when a file needs it
+
+    try:
+        with open(path, "rb") as raw, av.open(raw) as container:  # a file object takes any name
+            stream = container.streams.audio[0]
+            duration = _ffmpeg_duration(container, stream)
+            starts = clip_starts(duration, plan)
+            clips = [
+                _ffmpeg_clip(container, stream, start, min(plan.seconds, duration), target)
+                for start in starts
+            ]
+            return clips, starts, duration
+    except IndexError as exc:
+        raise DecodeError("no audio stream") from exc
+    except av.FFmpegError as exc:
+        raise DecodeError(exc.strerror or str(exc)) from exc
+    except (ValueError, OSError) as exc:
+        raise DecodeError(str(exc)) from exc
+
+
+def _ffmpeg_duration(container: object, stream: object) -> float:
+    if stream.duration is not None and stream.time_base is not None:  # type: ignore[attr-defined]
+        return float(stream.duration * stream.time_base)  # type: ignore[attr-defined]
+    if container.duration is not None:  # type: ignore[attr-defined]
+        return container.duration / 1_000_000  # type: ignore[attr-defined]
+    raise DecodeError("unknown duration")
+
+
+def _ffmpeg_clip(
+    container: object, stream: object, start: float, seconds: float, target: int
+) -> np.ndarray:
+    """Seek to the keyframe before `start`, then decode just until `seconds` are in hand."""
+    rate = stream.codec_context.sample_rate  # type: ignore[attr-defined]
+    need = int(np.ceil(seconds * rate)) + 64
+    if start > 0:
+        container.seek(int(start * 1_000_000))  # type: ignore[attr-defined]  # AV_TIME_BASE units
+    parts: list[np.ndarray] = []
+    have = 0
+    for frame in container.decode(stream):  # type: ignore[attr-defined]
+        mono = _frame_mono(frame)
+        if frame.time is not None and frame.time < start:  # before the wanted start: trim
+            mono = mono[int((start - frame.time) * rate) :]
+        parts.append(mono)
+        have += mono.size
+        if have >= need:
+            break
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    if samples.size < need - rate // 10:  # the container promised more audio than there is
+        raise DecodeError(f"file ends early at {start + samples.size / rate:.1f} s (truncated?)")
+    return _to_rate(samples[:need], rate, target)
+
+
+def decode_clips(
+    path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), sample_rate: int = 16000
+) -> DecodedClips:
+    """The clips of `plan` from the file at `path`, mono at `sample_rate`; errors are returned."""
+    path = os.fspath(path)
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return DecodedClips(path, sample_rate, None, error=f"cannot open: {exc.strerror or exc}")
+    readers = [("libsndfile", _read_with_soundfile), ("FFmpeg", _read_with_ffmpeg)]
+    if Path(path).suffix.lower() in FFMPEG_FIRST:
+        readers.reverse()
+    errors = []
+    for name, reader in readers:
+        try:
+            clips, starts, duration = reader(path, plan, sample_rate)
+        except DecodeError as exc:
+            errors.append(f"{name}: {exc}")
+            continue
+        except Exception as exc:  # decoders raise undocumented types; one file must not stop a run
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        length = int(round(plan.seconds * sample_rate))
+        try:
+            stacked = np.stack([fit_length(clip, length) for clip in clips])
+        except DecodeError as exc:
+            errors.append(f"{name}: {exc}")
+            continue
+        return DecodedClips(
+            path, sample_rate, stacked, starts, duration, stat.st_size, stat.st_mtime_ns
+        )
+    return DecodedClips(path, sample_rate, None, error="cannot decode (" + "; ".join(errors) + ")")

@@ -1,0 +1,268 @@
+"""Tracks in, genre predictions out: decode ahead in a thread pool, batch clips across tracks.
+
+Decoding (I/O, libsndfile, FFmpeg, soxr: all release the GIL) runs in 1-2 worker threads
+ahead of the network, which runs on the calling thread in `torch.inference_mode`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Hashable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from classifier.aggregate import (
+    aggregate,
+    max_probabilities,
+    mean_probabilities,
+    top_genres,
+    vote_shares,
+)
+from classifier.audio import ClipPlan, DecodedClips, decode_clips
+from classifier.features import LogMel, patch_samples
+
+Item = str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.float32)
+
+
+class DeviceError(Exception):
+    """The requested compute device does not exist here."""
+
+
+def choose_device(
+    requested: str = "auto",
+    *,
+    cuda_available: bool | None = None,
+    mps_available: bool | None = None,
+) -> str:
+    """The torch device to use: CUDA, then Apple MPS, then CPU, unless one is requested."""
+    if cuda_available is None:
+        cuda_available = torch.cuda.is_available()
+    if mps_available is None:
+        mps_available = torch.backends.mps.is_available()
+    requested = requested.strip().lower()
+    if requested == "auto":
+        return "cuda" if cuda_available else "mps" if mps_available else "cpu"
+    kind = requested.split(":", 1)[0]
+    available = {"cpu": True, "cuda": cuda_available, "mps": mps_available}
+    if kind not in available:
+        raise DeviceError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+    if not available[kind]:
+        raise DeviceError(f"device {requested!r} is not available on this machine")
+    return requested
+
+
+@dataclass(frozen=True, eq=False)
+class TrackPrediction:
+    """One track's prediction (or why there is none) with everything later stages need."""
+
+    key: Hashable  # what the caller passed to identify the track
+    path: str
+    labels: tuple[str, ...]
+    clip_probabilities: np.ndarray = field(default_factory=_empty)  # (clips, labels)
+    clip_starts: tuple[float, ...] = ()
+    mean: np.ndarray = field(default_factory=_empty)  # track probabilities, three ways
+    max: np.ndarray = field(default_factory=_empty)
+    vote: np.ndarray = field(default_factory=_empty)
+    probabilities: np.ndarray = field(default_factory=_empty)  # the chosen aggregate
+    top_genres: tuple[str, ...] = ()
+    confidence: float = 0.0  # the best label's probability
+    uncertain: bool = True  # no label reached the bundle's threshold
+    embedding: np.ndarray = field(default_factory=_empty)  # (200,), mean over clips
+    duration: float = 0.0
+    size: int = 0  # the file as decoded
+    mtime_ns: int = 0
+    error: str | None = None
+
+
+@dataclass
+class PipelineStats:
+    """Seconds spent per stage (decode is summed over worker threads) and counts."""
+
+    decode: float = 0.0
+    features: float = 0.0
+    network: float = 0.0
+    tracks: int = 0
+    clips: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str]]:
+    for item in items:
+        if isinstance(item, tuple):
+            yield item[0], os.fspath(item[1])
+        else:
+            path = os.fspath(item)
+            yield path, path
+
+
+def _timed_decode(
+    path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None
+) -> DecodedClips:
+    start = time.perf_counter()
+    decoded = decode_clips(path, plan, rate)
+    if stats is not None:
+        with stats.lock:
+            stats.decode += time.perf_counter() - start
+    return decoded
+
+
+class _Runner:
+    """The network side: log-mel + model over a batch of decoded tracks."""
+
+    def __init__(self, bundle: Any, device: str, how: str, stats: PipelineStats | None) -> None:
+        self.bundle, self.how, self.stats = bundle, how, stats
+        self.labels = tuple(bundle.labels)
+        self.model = bundle.model.to(device).eval()
+        self.logmel = LogMel(bundle.preprocessing, device)
+
+    def run(self, batch: list[tuple[Hashable, DecodedClips]]) -> list[TrackPrediction]:
+        """Predictions of every track in `batch`, in order."""
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            patches = self.logmel(np.concatenate([d.clips for _, d in batch]))
+            t1 = time.perf_counter()
+            probs, embeddings = self.model(patches)
+            probs = probs.float().cpu().numpy()
+            embeddings = embeddings.float().cpu().numpy()
+        t2 = time.perf_counter()
+        if self.stats is not None:
+            self.stats.features += t1 - t0
+            self.stats.network += t2 - t1
+            self.stats.clips += len(probs)
+            self.stats.tracks += len(batch)
+        results, row = [], 0
+        for key, decoded in batch:
+            n = len(decoded.clips)
+            results.append(
+                self.track_result(key, decoded, probs[row : row + n], embeddings[row : row + n])
+            )
+            row += n
+        return results
+
+    def track_result(
+        self, key: Hashable, decoded: DecodedClips, clip_probs: np.ndarray, clip_emb: np.ndarray
+    ) -> TrackPrediction:
+        """Aggregate one track's clips into a TrackPrediction."""
+        probabilities = aggregate(clip_probs, self.how)
+        best = top_genres(probabilities, self.labels, self.bundle.uncertain_threshold)
+        return TrackPrediction(
+            key=key,
+            path=decoded.path,
+            labels=self.labels,
+            clip_probabilities=clip_probs,
+            clip_starts=decoded.starts,
+            mean=mean_probabilities(clip_probs),
+            max=max_probabilities(clip_probs),
+            vote=vote_shares(clip_probs),
+            probabilities=probabilities,
+            top_genres=best,
+            confidence=float(probabilities.max()),
+            uncertain=not best,
+            embedding=clip_emb.mean(axis=0),
+            duration=decoded.duration,
+            size=decoded.size,
+            mtime_ns=decoded.mtime_ns,
+        )
+
+
+class _DecodeAhead:
+    """Decodes running ahead in a thread pool; results come back in submission order."""
+
+    def __init__(
+        self,
+        items: Iterable[Item],
+        plan: ClipPlan,
+        rate: int,
+        workers: int,
+        ahead: int,
+        stats: PipelineStats | None,
+    ) -> None:
+        self.todo, self.plan, self.rate, self.ahead, self.stats = (
+            _normalise(items),
+            plan,
+            rate,
+            ahead,
+            stats,
+        )
+        self.pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="decode")
+        self.pending: deque[tuple[Hashable, Future[DecodedClips]]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self.pending) < self.ahead:  # enough queued that the network never waits
+            item = next(self.todo, None)
+            if item is None:
+                return
+            future = self.pool.submit(_timed_decode, item[1], self.plan, self.rate, self.stats)
+            self.pending.append((item[0], future))
+
+    def next(self) -> tuple[Hashable, DecodedClips] | None:
+        """The next decoded item, None when all are done."""
+        if not self.pending:
+            return None
+        key, future = self.pending.popleft()
+        decoded = future.result()
+        self._fill()
+        return key, decoded
+
+    def close(self) -> None:
+        """Drop queued work and wait for the decodes already running."""
+        for _, future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
+def predict_tracks(
+    items: Iterable[Item],
+    bundle: Any,
+    *,
+    device: str = "auto",
+    clips: int = 5,
+    batch_tracks: int = 4,  # small: cancel acts within one batch; musicnn chunks its forwards
+    workers: int = 2,
+    how: str = "mean",
+    cancel: threading.Event | None = None,
+    stats: PipelineStats | None = None,
+) -> Iterator[TrackPrediction]:
+    """Yield a TrackPrediction per item (a path, or a (key, path) pair) as batches finish.
+
+    Failed tracks come out as soon as their decoding fails, so the order is not the input's.
+    Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
+    """
+    aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
+    runner = _Runner(bundle, choose_device(device), how, stats)
+    config = bundle.preprocessing
+    plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
+    decodes = _DecodeAhead(
+        items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
+    )
+    stopped = lambda: cancel is not None and cancel.is_set()  # noqa: E731
+    batch: list[tuple[Hashable, DecodedClips]] = []
+    try:
+        while not stopped() and (item := decodes.next()) is not None:
+            key, decoded = item
+            if decoded.error is not None:
+                if stats is not None:
+                    stats.errors += 1
+                yield TrackPrediction(key, decoded.path, runner.labels, error=decoded.error)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_tracks:
+                yield from runner.run(batch)
+                batch = []
+        if batch and not stopped():
+            yield from runner.run(batch)
+    finally:
+        decodes.close()

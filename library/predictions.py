@@ -1,0 +1,173 @@
+"""Genre predictions and embeddings in the library: what needs predicting, store, query."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
+
+from library.models import Embedding, Prediction, Track, utcnow
+from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite, TrackToClassify
+
+# (size, mtime_ns) of a file now, or None when it is gone.
+StatFunction = Callable[[str], tuple[int, int] | None]
+
+
+def stat_on_disk(path: str) -> tuple[int, int] | None:
+    """The file's (size, mtime_ns) as it is now, None if it cannot be stat'ed."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def is_under(path: str, roots: Sequence[str]) -> bool:
+    """True if `path` is one of `roots` or inside one of them."""
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def tracks_needing_prediction(
+    session: Session,
+    bundle_name: str,
+    bundle_version: str,
+    paths: Iterable[str | os.PathLike[str]] | None = None,
+    force: bool = False,
+    current_stat: StatFunction | None = None,
+) -> list[TrackToClassify]:
+    """Tracks (status ok) without a current prediction of this bundle, by id.
+
+    A prediction is stale when its bundle version differs or the file changed since: its
+    size/mtime differ from the tracks row or, if `current_stat` is given, from the disk.
+    `paths` limits the search to these files and folders; `force` returns them all.
+    """
+    rows = session.execute(
+        select(
+            Track.id,
+            Track.path,
+            Track.size,
+            Track.mtime_ns,
+            Prediction.bundle_version,
+            Prediction.track_size,
+            Prediction.track_mtime_ns,
+        )
+        .outerjoin(
+            Prediction, and_(Prediction.track_id == Track.id, Prediction.bundle == bundle_name)
+        )
+        .where(Track.status == "ok")
+        .order_by(Track.id)
+    ).all()
+    roots = None if paths is None else [os.path.abspath(os.fspath(p)) for p in paths]
+    todo = []
+    for track_id, path, size, mtime_ns, version, pred_size, pred_mtime in rows:
+        if roots is not None and not is_under(path, roots):
+            continue
+        if force or version is None or version != bundle_version:
+            stale = True
+        else:
+            predicted = (pred_size, pred_mtime)
+            stale = predicted != (size, mtime_ns)
+            if not stale and current_stat is not None:
+                now = current_stat(path)
+                stale = now is None or now != predicted  # gone files fail loudly in decoding
+        if stale:
+            todo.append(TrackToClassify(track_id, path, size, mtime_ns))
+    return todo
+
+
+def _prediction_values(write: PredictionWrite) -> dict[str, object]:
+    p = write.prediction
+    return {
+        "track_id": p.track_id,
+        "bundle": p.bundle,
+        "bundle_version": p.bundle_version,
+        "probabilities": dict(p.probabilities),
+        "top_genres": list(p.top_genres),
+        "confidence": float(p.confidence),
+        "uncertain": bool(p.uncertain),
+        "clip_probabilities": [list(row) for row in p.clip_probabilities],
+        "clip_starts": list(p.clip_starts),
+        "track_size": write.track_size,
+        "track_mtime_ns": write.track_mtime_ns,
+        "created_at": p.created_at or utcnow(),
+    }
+
+
+def _upsert(session: Session, table: type, keys: list[str], rows: list[dict[str, object]]) -> None:
+    if not rows:
+        return
+    statement = insert(table).values(rows)
+    changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+def store_predictions(session: Session, writes: Sequence[PredictionWrite]) -> None:
+    """Insert or replace predictions (and embeddings) of a batch; the caller commits."""
+    _upsert(session, Prediction, ["track_id", "bundle"], [_prediction_values(w) for w in writes])
+    embeddings = [w.embedding for w in writes if w.embedding is not None]
+    _upsert(
+        session,
+        Embedding,
+        ["track_id", "backbone"],
+        [
+            {
+                "track_id": e.track_id,
+                "backbone": e.backbone,
+                "dim": len(e.vector),
+                "vector": np.asarray(e.vector, dtype="<f2").tobytes(),
+                "created_at": e.created_at or utcnow(),
+            }
+            for e in embeddings
+        ],
+    )
+
+
+def _prediction_record(row: Prediction) -> PredictionRecord:
+    return PredictionRecord(
+        track_id=row.track_id,
+        bundle=row.bundle,
+        bundle_version=row.bundle_version,
+        probabilities=dict(row.probabilities),
+        top_genres=tuple(row.top_genres),
+        confidence=row.confidence,
+        uncertain=row.uncertain,
+        clip_probabilities=tuple(tuple(clip) for clip in row.clip_probabilities),
+        clip_starts=tuple(row.clip_starts),
+        created_at=row.created_at,
+    )
+
+
+def predictions_for_track(session: Session, track_id: int) -> list[PredictionRecord]:
+    """Every bundle's prediction for a track, by bundle name."""
+    rows = session.scalars(
+        select(Prediction).where(Prediction.track_id == track_id).order_by(Prediction.bundle)
+    )
+    return [_prediction_record(row) for row in rows]
+
+
+def track_ids_with_predicted_genre(
+    session: Session, genre: str, bundle: str | None = None
+) -> set[int]:
+    """Tracks whose top genres (of `bundle`, or of any bundle) include `genre`, any case."""
+    top = func.json_each(Prediction.top_genres).table_valued("value")
+    query = select(Prediction.track_id).where(
+        select(top.c.value).where(func.lower(top.c.value) == genre.lower()).exists()
+    )
+    if bundle is not None:
+        query = query.where(Prediction.bundle == bundle)
+    return set(session.scalars(query))
+
+
+def embedding_for_track(session: Session, track_id: int, backbone: str) -> EmbeddingRecord | None:
+    """A track's embedding from `backbone`, as float values, or None."""
+    row = session.scalar(
+        select(Embedding).where(Embedding.track_id == track_id, Embedding.backbone == backbone)
+    )
+    if row is None:
+        return None
+    vector = np.frombuffer(row.vector, dtype="<f2").astype(np.float32)
+    return EmbeddingRecord(row.track_id, row.backbone, tuple(vector.tolist()), row.created_at)

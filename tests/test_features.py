@@ -1,0 +1,59 @@
+"""classifier.features against the librosa reference on real audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import librosa
+import numpy as np
+import torch
+
+from classifier.audio import ClipPlan, decode_clips
+from classifier.features import LogMel, patch_samples
+from tests.stand_in_bundle import StandInPreprocessing
+
+CONFIG = StandInPreprocessing()
+ORCHESTRA = "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra)"
+
+
+def librosa_logmel(clip: np.ndarray) -> np.ndarray:
+    """musicnn's reference preprocessing of one clip, (frames, mels)."""
+    mel = librosa.feature.melspectrogram(
+        y=clip,
+        sr=CONFIG.sample_rate,
+        n_fft=CONFIG.n_fft,
+        hop_length=CONFIG.hop_length,
+        n_mels=CONFIG.n_mels,
+    )
+    return np.log10(10000 * mel + 1).T.astype(np.float32)
+
+
+def test_patch_samples_give_exactly_one_patch_of_frames() -> None:
+    frames = librosa.feature.melspectrogram(
+        y=np.zeros(patch_samples(CONFIG), np.float32), sr=16000, n_fft=512, hop_length=256
+    ).shape[1]
+    assert frames == CONFIG.patch_frames == 187
+
+
+def test_logmel_matches_librosa_on_real_music(shared_data: Path) -> None:
+    plan = ClipPlan(count=4, seconds=patch_samples(CONFIG) / CONFIG.sample_rate)
+    clips = np.concatenate(
+        [
+            decode_clips(shared_data / "gtzan-mini/metal/metal.00001.flac", plan).clips,
+            decode_clips(shared_data / f"cc-music/{ORCHESTRA}.ogg", plan).clips,
+        ]
+    )
+    ours = LogMel(CONFIG)(clips)
+    assert ours.shape == (8, 187, 96) and ours.dtype == torch.float32
+    reference = np.stack([librosa_logmel(clip) for clip in clips])
+    assert reference.max() > 1.0  # real, loud enough music: the comparison means something
+    np.testing.assert_allclose(ours.numpy(), reference, atol=1e-3, rtol=0)
+
+
+def test_longer_clips_are_cut_to_one_patch(shared_data: Path) -> None:
+    clip = decode_clips(
+        shared_data / "gtzan-mini/jazz/jazz.00002.flac", ClipPlan(count=1, seconds=5.0)
+    ).clips
+    ours = LogMel(CONFIG)(clip)
+    assert ours.shape == (1, 187, 96)
+    np.testing.assert_allclose(ours[0].numpy(), librosa_logmel(clip[0])[:187], atol=1e-3, rtol=0)
