@@ -77,8 +77,10 @@ def tag_clip_set(features: Mapping[int, np.ndarray], indices: Sequence[int],
     return ClipSet(np.concatenate(xs)[:, None], np.concatenate(ys), np.concatenate(owners))
 
 
-def train_tagger(net: NetSpec, data: PreparedData, train_idx: Sequence[int],
-                 valid_idx: Sequence[int], config: TrainConfig) -> tuple[ScratchBundle, TrainResult]:
+def train_tagger(
+    net: NetSpec, data: PreparedData, train_idx: Sequence[int], valid_idx: Sequence[int],
+    config: TrainConfig,
+) -> tuple[ScratchBundle, TrainResult]:
     """Train `net` with one sigmoid output per tag of the training tracks."""
     usable = [i for i in train_idx if i in data.features]
     labels = tag_vocabulary(data.tracks, usable)
@@ -169,8 +171,8 @@ def format_tag_report(report: TagReport) -> str:
 
 def tag_compare_table(rows: Sequence[tuple[str, Sequence[TagReport]]]) -> str:
     """Markdown table: one row per multi-label model, macro AUCs (mean ± std over reports)."""
-    header = ("| model | ROC-AUC (clip) | PR-AUC (clip) | ROC-AUC (track) | PR-AUC (track) | folds |"
-              "\n|---|---|---|---|---|---|")
+    header = ("| model | ROC-AUC (clip) | PR-AUC (clip) | ROC-AUC (track) | PR-AUC (track) "
+              "| folds |\n|---|---|---|---|---|---|")
     body = []
     for name, reports in rows:
         cells = []
