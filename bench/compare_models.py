@@ -81,6 +81,40 @@ def scratch_row(
     return label, reports, sum(seconds) / len(seconds)
 
 
+def loudness_tagged(tracks: list[LabelledTrack]) -> list[LabelledTrack]:
+    """The tracks tagged with their genre and "loud"/"quiet" (RMS above/below the median): a
+    multi-label set from real audio, for the sigmoid/BCE machinery until real tags exist."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from classifier.inputs import decode
+
+    rms = [float(np.sqrt(np.mean(decode(t.path, 22050) ** 2))) for t in tracks]
+    median = float(np.median(rms))
+    return [replace(t, tags=(t.genre, "loud" if r > median else "quiet"))
+            for t, r in zip(tracks, rms, strict=True)]
+
+
+def tags_row(name: str, tracks: list[LabelledTrack], folds: list, epochs: int | None,
+             seed: int) -> tuple[str, list]:
+    """Train and test one net multi-label (genre + loudness tags) on every fold."""
+    from classifier.multilabel import evaluate_tagger, train_tagger
+
+    net, tagged = get_net(name), loudness_tagged(tracks)
+    data = prepared(tracks, net.input_spec)
+    data = PreparedData(tagged, data.spec, data.features, data.errors)
+    config = recipe_config(net, epochs=epochs, seed=seed, progress=False)
+    reports = []
+    for k, (train_idx, test_idx) in enumerate(folds):
+        fit_idx, valid_idx = holdout(tracks, train_idx, 0.25, seed=seed + k)
+        bundle, _ = train_tagger(net, data, fit_idx, valid_idx, config)
+        reports.append(evaluate_tagger(bundle, data, test_idx))
+        print(f"  {name} tags fold {k + 1}: macro track ROC-AUC "
+              f"{reports[-1].macro['track_roc_auc']:.3f}", flush=True)
+    return f"{name}, genre + loud/quiet tags ({config.epochs} ep)", reports
+
+
 def pretrained_head_row(tracks: list[LabelledTrack], folds, seed: int) -> Row | None:
     """HOOK(lead): the pretrained-embedding head row, same folds, once classifier/bundle.py and
     the musicnn backbone are merged. Return (name, per-fold EvalReports, mean train seconds)."""
@@ -97,10 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=None,
                         help="minibatch for every net (default: each paper's own)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--nets", nargs="+", default=list(NETS),
+    parser.add_argument("--nets", nargs="*", default=list(NETS),
                         help=f"registered nets; issue #7's: {' '.join(PAPER_NETS)}")
     parser.add_argument("--net-epochs", nargs="+", default=[], metavar="NAME=N",
                         help="epochs for single nets, over --epochs")
+    parser.add_argument("--tags-net", default=None, metavar="NAME",
+                        help="also train NAME multi-label (genre + loud/quiet) per fold")
     parser.add_argument("--json", type=Path, default=None, help="also save all reports here")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (1 copes best with a busy machine)")
@@ -122,12 +158,20 @@ def main(argv: list[str] | None = None) -> int:
     head = pretrained_head_row(tracks, folds, args.seed)
     if head is not None:
         rows.append(head)
+    tag_rows = [tags_row(args.tags_net, tracks, folds, args.epochs, args.seed)] \
+        if args.tags_net else []
     print()
-    print(compare_table(rows))
+    if rows:
+        print(compare_table(rows))
+    if tag_rows:
+        from classifier.multilabel import tag_compare_table
+
+        print(tag_compare_table(tag_rows))
     print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(
-            {name: [r.to_dict() for r in reports] for name, reports, _ in rows}, indent=1))
+            {name: [r.to_dict() for r in reports]
+             for name, reports, *_ in [*rows, *tag_rows]}, indent=1))
     return 0
 
 
