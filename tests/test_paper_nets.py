@@ -90,3 +90,28 @@ def test_bundle_round_trip_gives_identical_outputs(name, tiny_inputs, tmp_path) 
     before, after = bundle.predict_clips(clips.x), loaded.predict_clips(clips.x)
     np.testing.assert_array_equal(before, after)
     np.testing.assert_allclose(after.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_feature_models_read_the_clips_cs230_cuts() -> None:
+    for name in ("feature-mlp", "random-forest", "cnn-mlp"):
+        spec = get_net(name).input_spec
+        assert (spec.sample_rate, spec.clip_seconds, spec.stride) == (
+            CS230_INPUT.sample_rate, CS230_INPUT.clip_seconds, CS230_INPUT.stride)
+
+
+def test_random_forest_trains_and_evaluates_from_the_command_line(shared_data, tmp_path,
+                                                                  capsys) -> None:
+    import json
+
+    from main import main
+
+    rows = ["path,genre"] + [f"{shared_data}/gtzan-mini/{g}/{g}.00001.flac,{g}" for g in GENRES]
+    (tmp_path / "two.csv").write_text("\n".join(rows) + "\n")
+    bundle, db = tmp_path / "forest", str(tmp_path / "lib.sqlite3")
+    assert main(["--db", db, "train", "--net", "random-forest", "--data",
+                 str(tmp_path / "two.csv"), "--no-progress", "--out", str(bundle)]) == 0
+    assert load_scratch_bundle(bundle).info["train_clips"] >= 8  # 2.97 s clips of 15 s+ audio
+    assert main(["--db", db, "evaluate", "--bundle", str(bundle), "--data",
+                 str(tmp_path / "two.csv")]) == 0
+    report = json.loads((bundle / "evaluation" / "evaluation.json").read_text())
+    assert report["n_tracks"] == 2 and report["track_accuracy_max_prob"] == 1.0
