@@ -61,3 +61,8 @@ def test_clip_descriptors_cut_a_track_like_the_3_second_table(blues, first_clip)
     assert rows.shape == (2, 57)
     np.testing.assert_array_equal(rows[0], first_clip[1])
     assert clip_descriptors(blues[: CLIP - 1], SR, CLIP).shape == (0, 57)
+
+
+def test_a_silent_clip_inside_a_track_gives_finite_descriptors() -> None:
+    # Digital silence between songs reaches describe() as a clip: nothing may become NaN.
+    assert np.isfinite(describe(np.zeros(CLIP, dtype=np.float32), SR)).all()

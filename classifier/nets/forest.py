@@ -100,7 +100,7 @@ class RandomForest(nn.Module):
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities for descriptor rows (N, 57) or (N, 1, 57)."""
-        arrays = {name: getattr(self, name).numpy() for name in _ARRAYS}
+        arrays = {name: getattr(self, name).cpu().numpy() for name in _ARRAYS}
         return forest_proba(arrays, x.reshape(len(x), -1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
