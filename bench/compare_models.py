@@ -6,6 +6,8 @@ Rows: the CS230 CNN and Schindler et al.'s shallow/deep nets on mel and CQT inpu
 scratch per fold (a quarter of each fold's training tracks held out for early stopping), plus
 the pretrained-embedding head once the backbone is merged (see `pretrained_head_row`).
 Mean ± std over folds; train time is the mean per fold. Figures vary with the machine.
+Issue #7's rows: `--nets feature-mlp random-forest cnn-mlp cnn-rnn rnn` (descriptors are computed
+once for all of them), `--tags-net NAME` adds a multi-label row (genre + loud/quiet tags).
 """
 
 from __future__ import annotations
