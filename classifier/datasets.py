@@ -29,6 +29,7 @@ class LabelledTrack:
     path: Path
     genre: str
     artist: str | None = None
+    tags: tuple[str, ...] = ()  # multi-label sets: the CSV's `tags` column, ';'-separated
 
     @property
     def stem(self) -> str:
@@ -53,7 +54,8 @@ def load_folder(root: Path) -> list[LabelledTrack]:
 
 
 def load_csv(csv_path: Path) -> list[LabelledTrack]:
-    """Tracks of a CSV with columns `path,genre[,artist]`; relative paths are from the CSV."""
+    """Tracks of a CSV with columns `path,genre[,artist][,tags]`; relative paths are from the
+    CSV."""
     csv_path = Path(csv_path)
     with csv_path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -69,6 +71,7 @@ def load_csv(csv_path: Path) -> list[LabelledTrack]:
                 path=path if path.is_absolute() else csv_path.parent / path,
                 genre=row["genre"].strip(),
                 artist=(row.get("artist") or "").strip() or None,
+                tags=tuple(t.strip() for t in (row.get("tags") or "").split(";") if t.strip()),
             )
         )
     return tracks

@@ -18,6 +18,7 @@ from classifier.train import (
     choose_device,
     config_dict,
     fit,
+    fit_classical,
     seed_everything,
 )
 
@@ -78,7 +79,11 @@ def train_scratch(
     if config.seed is not None:
         seed_everything(config.seed)  # the initial weights are part of what a seed fixes
     model = net.create(len(labels))
-    result = fit(model, train, valid if len(valid) else None, config, mean=mean, std=std)
+    if hasattr(model, "fit_input"):  # the net standardises its own (packed) input rows
+        model.fit_input(train.x)
+        mean, std = 0.0, 1.0
+    trainer = fit_classical if hasattr(model, "fit_direct") else fit  # forests grow in one go
+    result = trainer(model, train, valid if len(valid) else None, config, mean=mean, std=std)
     info = {
         "training": config_dict(config),
         "history": result.history,

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 LOG_FLOOR = 1e-6  # keeps log() finite on digital silence
+# Kinds whose per-track features are already one row per clip (see clip_inputs.py).
+CLIP_LEVEL_KINDS = frozenset({"descriptors", "mel+descriptors"})
 
 
 class InputError(ValueError):
@@ -116,11 +118,17 @@ def track_features(path: Path, spec: InputSpec) -> np.ndarray:
         raise InputError(f"{path}: shorter than one {spec.clip_seconds:.2f} s clip")
     if not np.any(audio):
         raise InputError(f"{path}: digital silence")
+    if spec.kind in CLIP_LEVEL_KINDS:
+        from classifier.clip_inputs import clip_rows
+
+        return clip_rows(audio, spec)
     return spectrogram(audio, spec)
 
 
 def cut_clips(features: np.ndarray, spec: InputSpec) -> np.ndarray:
     """Consecutive (n_bins × frames) clips of one track's spectrogram, `stride` frames apart."""
+    if spec.kind in CLIP_LEVEL_KINDS:  # already one row per clip
+        return features
     total = features.shape[1]
     if total < spec.frames:
         return np.empty((0, spec.n_bins, spec.frames), dtype=np.float32)

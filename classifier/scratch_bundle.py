@@ -42,17 +42,21 @@ class ScratchBundle:
     std: float
     net_config: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    multi_label: bool = False  # True: independent tags (sigmoid), not one genre (softmax)
 
     @torch.no_grad()
     def predict_clips(
         self, clips: np.ndarray, batch_size: int = 64, device: str | torch.device = "cpu"
     ) -> np.ndarray:
-        """Genre probabilities (N, n_labels) for clips (N, 1, bins, frames)."""
+        """Genre probabilities (N, n_labels) for clips (N, 1, bins, frames); per-tag
+        probabilities for a multi-label bundle."""
         self.model.to(device).eval()
         out = []
         for start in range(0, len(clips), batch_size):
             x = torch.from_numpy(clips[start : start + batch_size]).to(device)
-            out.append(torch.softmax(self.model((x - self.mean) / self.std), dim=1).cpu())
+            logits = self.model((x - self.mean) / self.std)
+            out.append((torch.sigmoid(logits) if self.multi_label
+                        else torch.softmax(logits, dim=1)).cpu())
         if not out:
             return np.empty((0, len(self.labels)), dtype=np.float32)
         return torch.cat(out).numpy()
@@ -70,6 +74,7 @@ def save_scratch_bundle(bundle: ScratchBundle, directory: Path) -> Path:
         "net": bundle.net,
         "net_config": dict(bundle.net_config),
         "labels": list(bundle.labels),
+        "multi_label": bundle.multi_label,
         "input": bundle.input_spec.to_dict(),
         "normalization": {"mean": bundle.mean, "std": bundle.std},
         "weights": WEIGHTS,
@@ -101,6 +106,7 @@ def load_scratch_bundle(directory: Path) -> ScratchBundle:
         net=manifest["net"], model=model, labels=labels, input_spec=input_spec,
         mean=float(norm["mean"]), std=float(norm["std"]), net_config=net_config,
         info=dict(manifest.get("info", {})),
+        multi_label=bool(manifest.get("multi_label", False)),
     )
 
 

@@ -128,7 +128,7 @@ def _train_epoch(model, train, config, optimiser, generator, device, mean, std, 
     for batch in tqdm(batches, desc=desc, leave=False, disable=not config.progress):
         x = (torch.from_numpy(train.x[batch]).to(device) - mean) / std
         y = torch.from_numpy(train.y[batch]).to(device)
-        loss = F.cross_entropy(model(x), y)
+        loss = task_loss(model(x), y)
         optimiser.zero_grad()
         (loss + regularisation(model, config.l1, config.l2)).backward()
         optimiser.step()
@@ -148,9 +148,34 @@ def validation_loss(
         x = (torch.from_numpy(clips.x[start : start + batch_size]).to(device) - mean) / std
         y = torch.from_numpy(clips.y[start : start + batch_size]).to(device)
         logits = model(x)
-        loss += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += int((logits.argmax(1) == y).sum())
+        if y.dim() == 2:  # multi-label: per-tag loss and per-tag accuracy, averaged over tags
+            loss += task_loss(logits, y, reduction="sum").item() / y.shape[1]
+            correct += float(((logits > 0) == (y > 0.5)).float().mean(1).sum())
+        else:
+            loss += task_loss(logits, y, reduction="sum").item()
+            correct += int((logits.argmax(1) == y).sum())
     return loss / len(clips), correct / len(clips)
+
+
+def task_loss(logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy for class indices (N,); binary cross-entropy per tag for multi-hot (N, C)."""
+    if y.dim() == 2:
+        return F.binary_cross_entropy_with_logits(logits, y.float(), reduction=reduction)
+    return F.cross_entropy(logits, y, reduction=reduction)
+
+
+def fit_classical(model: nn.Module, train: ClipSet, valid: ClipSet | None,
+                  config: TrainConfig, mean: float = 0.0, std: float = 1.0) -> TrainResult:
+    """Grow a classical model (random forest) in one go through its `fit_direct`; such models
+    scale their own input, so `mean` and `std` (fit's signature) must stay 0 and 1."""
+    if (mean, std) != (0.0, 1.0):
+        raise ValueError("a classical model takes its input unscaled")
+    started = time.perf_counter()
+    row = {"epoch": 1, **model.fit_direct(train, config.seed)}
+    if valid is not None and len(valid):
+        row["val_loss"], row["val_accuracy"] = validation_loss(model, valid, torch.device("cpu"),
+                                                               0.0, 1.0)
+    return TrainResult(history=[row], best_epoch=1, seconds=time.perf_counter() - started)
 
 
 def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:

@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="validation tracks for early stopping (default: 20%% of training)")
     parser.add_argument("--epochs", type=int, help="default: the paper's epoch count")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--multi-label", action="store_true",
+                        help="train tags (CSV 'tags' column, ';'-separated) with sigmoid outputs "
+                        "and binary cross-entropy instead of one genre per track")
     parser.add_argument("--device", help="torch device (default: CUDA if available, else CPU)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--out", required=True, type=Path, help="bundle directory to write")
@@ -59,16 +62,22 @@ def run_train(args: argparse.Namespace, app: AppContext) -> int:
         print(f"skipped: {message}", file=sys.stderr)
     config = recipe_config(net, epochs=args.epochs, seed=args.seed, device=args.device,
                            progress=not args.no_progress)
+    if args.folds and args.multi_label:
+        print("error: --multi-label trains on a split, not --folds", file=sys.stderr)
+        return 2
     if args.folds:
         return _cross_validate(net, data, args.folds, config, args.out, args.seed, args.by_artist)
-    return _train_one(net, data, train_idx, valid_idx, config, args.out, args.seed)
+    return _train_one(net, data, train_idx, valid_idx, config, args.out, args.seed,
+                      args.multi_label)
 
 
-def _train_one(net, data, train_idx, valid_idx, config, out: Path, seed: int) -> int:
+def _train_one(net, data, train_idx, valid_idx, config, out: Path, seed: int,
+               multi_label: bool = False) -> int:
     from dataclasses import replace
 
     from classifier.datasets import holdout
     from classifier.experiment import train_scratch
+    from classifier.multilabel import train_tagger
     from classifier.scratch_bundle import save_scratch_bundle
 
     if valid_idx is None:
@@ -77,7 +86,8 @@ def _train_one(net, data, train_idx, valid_idx, config, out: Path, seed: int) ->
         valid_idx = sorted(set(valid_idx) - set(train_idx))
     config = replace(config, checkpoint_dir=out / "checkpoints")
     try:
-        bundle, result = train_scratch(net, data, train_idx, valid_idx, config)
+        trainer = train_tagger if multi_label else train_scratch
+        bundle, result = trainer(net, data, train_idx, valid_idx, config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -70,8 +70,8 @@ def test_registry_knows_the_papers_recipes() -> None:
     assert get_net("schindler-deep").recipe.lr == 5e-5
     assert get_net("schindler-shallow-cqt-decay").recipe.lr_decay < 1.0
     assert get_net("schindler-deep-cqt").input_spec.n_bins == 84
-    assert len(NETS) == 9
-    with pytest.raises(KeyError, match="known: cs230"):
+    assert len([n for n in NETS if n.startswith(("cs230", "schindler"))]) == 9
+    with pytest.raises(KeyError, match="known: .*cs230"):
         get_net("alexnet")
 
 

@@ -9,7 +9,11 @@ from typing import Any
 from torch import nn
 
 from classifier.inputs import InputSpec
+from classifier.nets.cnn_mlp import CNNMLP
+from classifier.nets.crnn import CNNRNN, BiGRU
 from classifier.nets.cs230 import CS230CNN
+from classifier.nets.feature_mlp import FeatureMLP
+from classifier.nets.forest import RandomForest
 from classifier.nets.schindler import SchindlerCNN
 
 CS230_INPUT = InputSpec(kind="mel", sample_rate=22050, hop_length=512, n_bins=128, frames=128,
@@ -80,6 +84,33 @@ NETS: dict[str, NetSpec] = {
           for decay in (False, True)),
     ]
 }
+
+# The feature models read the 57 descriptors of the same 2.97 s clips CS230 cuts (n_bins = 57);
+# the CNN-MLP reads that log-mel clip and its descriptors packed in one row (clip_inputs.py).
+DESCRIPTOR_INPUT = InputSpec(kind="descriptors", sample_rate=22050, hop_length=512, n_bins=57,
+                             frames=128, stride=128)
+MEL_DESCRIPTOR_INPUT = InputSpec(kind="mel+descriptors", sample_rate=22050, hop_length=512,
+                                 n_bins=128, frames=128, stride=128, n_fft=2048)
+# Adam 1e-3, batch 32: the common Keras set-up of the GTZAN-feature and LSE notebooks.
+FEATURE_RECIPE = Recipe(lr=1e-3, batch_size=32, epochs=100)
+LSE_RECIPE = Recipe(lr=1e-3, batch_size=32, epochs=30)
+FOREST_RECIPE = Recipe(lr=0.0, batch_size=1, epochs=1)  # grown in one go (fit_classical)
+
+NETS.update({
+    spec.name: spec
+    for spec in [
+        NetSpec("feature-mlp", "MLP 57→64→32→16→genres over the 57 GTZAN descriptors, dropout",
+                FeatureMLP, DESCRIPTOR_INPUT, FEATURE_RECIPE),
+        NetSpec("random-forest", "random forest (200 trees) over the 57 GTZAN descriptors",
+                RandomForest, DESCRIPTOR_INPUT, FOREST_RECIPE),
+        NetSpec("cnn-mlp", "LSE CNN-MLP: log-mel CNN + descriptor MLP, 100 + 100 → dense",
+                CNNMLP, MEL_DESCRIPTOR_INPUT, LSE_RECIPE),
+        NetSpec("cnn-rnn", "LSE CNN-RNN: conv features per time step → 2 stacked GRUs",
+                CNNRNN, CS230_INPUT, LSE_RECIPE),
+        NetSpec("rnn", "bidirectional-GRU baseline (2 layers) over log-mel frames",
+                BiGRU, CS230_INPUT, LSE_RECIPE),
+    ]
+})
 
 
 def get_net(name: str) -> NetSpec:
