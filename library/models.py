@@ -143,7 +143,7 @@ class Embedding(Base):
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
     backbone: Mapped[str] = mapped_column(String(64))
     dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian float16
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian; float16 embeddings, float32 descriptors
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
