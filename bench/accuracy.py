@@ -61,7 +61,9 @@ def whole_patches(bundle: Bundle, paths: list[Path]) -> list[torch.Tensor]:
     out = []
     for path in paths:
         audio = decode(path, config.sample_rate)
-        audio = np.tile(audio, -(-length // len(audio)))  # a 2.7-s bird call still gives a patch
+        audio = np.tile(
+            audio, -(-length // len(audio))
+        )  # a 2.7-s bird call still gives a patch
         n = len(audio) // length
         out.append(logmel(audio[: n * length].reshape(n, length)))
     return out
@@ -91,16 +93,25 @@ def correct(decision: str | None, accepted: set[str] | None) -> bool | None:
     return decision in accepted if accepted else None
 
 
-def report(name: str, bundle: Bundle, probs: np.ndarray, cpu_ms: float,
-           ref: np.ndarray, whole: np.ndarray, labels: list[set[str] | None]) -> None:
+def report(
+    name: str,
+    bundle: Bundle,
+    probs: np.ndarray,
+    cpu_ms: float,
+    ref: np.ndarray,
+    whole: np.ndarray,
+    labels: list[set[str] | None],
+) -> None:
     """One line of the table."""
     got, want = decisions(bundle, probs), decisions(bundle, ref)
     same = sum(g == w for g, w in zip(got, want))
     as_whole = sum(g == w for g, w in zip(got, decisions(bundle, whole)))
     top1 = int((probs.argmax(1) == ref.argmax(1)).sum())
     scored = [c for c in map(correct, got, labels) if c is not None]
-    print(f"{name:12}{same:>4}/{len(got):<5}{top1:>4}/{len(got):<5}"
-          f"{float(np.abs(probs - ref).max()):>9.1e}{as_whole:>6}/{len(got):<5}{sum(scored):>6}/{len(scored):<5}{cpu_ms:>8.0f}")
+    print(
+        f"{name:12}{same:>4}/{len(got):<5}{top1:>4}/{len(got):<5}"
+        f"{float(np.abs(probs - ref).max()):>9.1e}{as_whole:>6}/{len(got):<5}{sum(scored):>6}/{len(scored):<5}{cpu_ms:>8.0f}"
+    )
 
 
 def main() -> int:
@@ -114,17 +125,28 @@ def main() -> int:
     tracks = labelled_clips(DATA)
     paths, labels = [t[0] for t in tracks], [t[1] for t in tracks]
     bundle = load_bundle("broad")
-    patches = {n: track_patches(bundle, paths, n) for n in sorted({5, *args.clips}, reverse=True)}
+    patches = {
+        n: track_patches(bundle, paths, n)
+        for n in sorted({5, *args.clips}, reverse=True)
+    }
     set_precision(bundle, REFERENCE[0])
     ref, ref_ms = run(bundle, patches[REFERENCE[1]])
     whole, _ = run(bundle, whole_patches(bundle, paths))
-    print(f"{len(paths)} real tracks; reference = {REFERENCE[0]} model, {REFERENCE[1]} clips; "
-          f"threads={args.threads}, load {__import__('os').getloadavg()[0]:.1f}")
-    print(f"{'variant':12}{'decision=':>10}{'top1=':>10}{'max|dp|':>9}{'=whole':>11}{'correct':>12}{'CPU ms':>8}")
+    print(
+        f"{len(paths)} real tracks; reference = {REFERENCE[0]} model, {REFERENCE[1]} clips; "
+        f"threads={args.threads}, load {__import__('os').getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'variant':12}{'decision=':>10}{'top1=':>10}{'max|dp|':>9}{'=whole':>11}{'correct':>12}{'CPU ms':>8}"
+    )
     for precision in args.precisions:
         set_precision(bundle, precision)
         for n in args.clips:
-            probs, ms = (ref, ref_ms) if (precision, n) == REFERENCE else run(bundle, patches[n])
+            probs, ms = (
+                (ref, ref_ms)
+                if (precision, n) == REFERENCE
+                else run(bundle, patches[n])
+            )
             report(f"{precision}/{n}", bundle, probs, ms, ref, whole, labels)
     return 0
 

@@ -26,7 +26,8 @@ PRECISIONS = ("exact", "bf16")
 
 def bf16_supported() -> bool:
     """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 / AMX), so "bf16" pays off."""
-    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    mkldnn = torch.backends.mkldnn.is_available()
+    return bool(mkldnn and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def batch_norm(channels: int) -> nn.BatchNorm1d:
