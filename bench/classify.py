@@ -24,6 +24,7 @@ import soxr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cli.classify import classify_tracks  # noqa: E402  (classifier first: it sets OMP_WAIT_POLICY)
+from classifier.predict import DEFAULT_CLIPS  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.models import Track  # noqa: E402
 from library.predictions import tracks_needing_prediction  # noqa: E402
@@ -138,7 +139,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/genrelens-bench"))
     parser.add_argument("--bundle", default="broad")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--clips", type=int, default=5)
+    parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS)
     parser.add_argument(
         "--network",
         choices=["auto", "nearly-free"],

@@ -2,11 +2,13 @@
 
     /work/venv/bin/python bench/network.py [--threads 1] [--repeats 10]
 
-Variants (all but bf16 give the same numbers):
+Variants (all but autocast and bf16 give the same numbers):
   literal   conv -> ReLU -> BatchNorm over the whole map, then max over mel (TF's order), one forward
   pooled    max over mel first (exact, the shipped FrontBlock), one forward for the whole batch
-  chunked   pooled, in forwards of MusicNN.chunk_patches (=2) patches: the shipped default
-  bf16      chunked under torch.autocast(bfloat16); not shipped (accuracy cost printed below)
+  chunked   pooled, in forwards of MusicNN.chunk_patches (=2) patches: the exact model
+  autocast  chunked under torch.autocast(bfloat16); not shipped (accuracy cost printed below)
+  bf16      chunked, timbral convs as one im2col + bfloat16 matmul (set_precision("bf16")):
+            what bundles run on CPUs with AMX / AVX512-BF16 (docs/speed.md)
 "CPU" is this thread's CPU time (steadier than wall time on a shared machine); "wall" is elapsed.
 """
 
@@ -54,12 +56,19 @@ def variants(model: MusicNN) -> dict[str, Callable[[torch.Tensor], torch.Tensor]
         finally:
             FrontBlock.forward = shipped
 
-    def bf16(mel: torch.Tensor) -> torch.Tensor:
+    def autocast(mel: torch.Tensor) -> torch.Tensor:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             return model(mel)[0].float()
 
+    def bf16(mel: torch.Tensor) -> torch.Tensor:
+        model.set_precision("bf16")
+        try:
+            return model(mel)[0]
+        finally:
+            model.set_precision("exact")
+
     return {"literal": literal, "pooled": whole, "chunked": lambda mel: model(mel)[0],
-            "bf16": bf16}
+            "autocast": autocast, "bf16": bf16}
 
 
 def time_per_patch(run: Callable, batch: int, repeats: int) -> tuple[float, float]:

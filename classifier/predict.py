@@ -29,6 +29,9 @@ from classifier.audio import ClipPlan, DecodedClips, decode_clips
 from classifier.features import LogMel, patch_samples
 
 Item = str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
+# Clips per track: 3 agreed with whole-file decisions as often as 5 on the real clips and
+# scored no worse against their labels, for 40% less network time (docs/speed.md).
+DEFAULT_CLIPS = ClipPlan().count
 
 
 def _empty() -> np.ndarray:
@@ -229,7 +232,7 @@ def predict_tracks(
     bundle: Any,
     *,
     device: str = "auto",
-    clips: int = 5,
+    clips: int = DEFAULT_CLIPS,
     batch_tracks: int = 4,  # small: cancel acts within one batch; musicnn chunks its forwards
     workers: int = 2,
     how: str = "mean",

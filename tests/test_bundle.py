@@ -63,7 +63,9 @@ def test_default_bundle_model_maps_patches_to_genres_and_embedding(broad) -> Non
     with torch.inference_mode():
         probs, embedding = broad.model(mel)
     assert probs.shape == (4, 15) and embedding.shape == (4, 200)
-    assert np.abs(embedding.numpy() - msd_embedding).max() <= 1e-4
+    # bfloat16 timbral convs (where the CPU has them) move the embedding ~1% (docs/speed.md)
+    exact = all(net.timbral_74.precision == "exact" for net in broad.model.backbones)
+    assert np.abs(embedding.numpy() - msd_embedding).max() <= (1e-4 if exact else 0.05)
     verdicts = dict(zip(clips, (broad.decide(p) for p in probs)))
     assert verdicts["gtzan-mini/classical/classical.00001.flac"] == "Classical"
     assert verdicts["gtzan-mini/hiphop/hiphop.00002.flac"] == "Hip-Hop"
@@ -171,3 +173,13 @@ def test_unknown_bundle_name_says_where_it_looked(user_dir: Path) -> None:
 def test_shipped_spec_reads_without_loading_weights() -> None:
     spec = read_spec(BROAD)
     assert spec["labels"] == list(spec["head"]["genres"])
+
+
+def test_precision_can_be_forced_to_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from classifier.bundle_weights import PRECISION_ENV, bundle_precision
+    from classifier.nets.musicnn import bf16_supported
+
+    monkeypatch.setenv(PRECISION_ENV, "exact")
+    assert bundle_precision() == "exact"
+    monkeypatch.delenv(PRECISION_ENV)
+    assert bundle_precision() == ("bf16" if bf16_supported() else "exact")

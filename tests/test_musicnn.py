@@ -43,6 +43,23 @@ def test_port_matches_tensorflow_original(source: str, reference: dict[str, np.n
     assert np.abs(embedding.numpy() - reference[f"{source}_embedding"]).max() <= 1e-4
 
 
+@pytest.mark.parametrize("source", ["msd", "mtt"])
+def test_bf16_fast_path_stays_within_its_stated_bound(source: str, reference: dict) -> None:
+    model, _ = load_musicnn(MODELS_DIR / f"musicnn-{source}.safetensors")
+    with torch.inference_mode():
+        probs, embedding = model.set_precision("bf16")(torch.from_numpy(reference["inputs"]))
+    drift = np.abs(probs.numpy() - reference[f"{source}_probs"]).max()
+    assert 1e-5 < drift <= 1e-2  # really ran in bfloat16, and stayed close (docs/speed.md)
+    assert np.abs(embedding.numpy() - reference[f"{source}_embedding"]).max() <= 0.05
+    for got, want in zip(probs.numpy(), reference[f"{source}_probs"]):
+        assert set(np.argsort(-got)[:3]) == set(np.argsort(-want)[:3])
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="fp8"):
+        MusicNN(50).set_precision("fp8")
+
+
 def test_models_disagree_so_parity_is_not_vacuous(reference: dict[str, np.ndarray]) -> None:
     assert np.abs(reference["msd_probs"] - reference["mtt_probs"]).max() > 0.1
 

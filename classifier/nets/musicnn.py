@@ -21,6 +21,13 @@ FRONTEND_CHANNELS = 2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS
 # Patches per internal forward: the timbral maps of more than ~2 patches spill out of the CPU
 # cache (measured in bench/network.py), and a fixed chunk keeps oneDNN's per-shape setup cached.
 CHUNK_PATCHES = 2
+PRECISIONS = ("exact", "bf16")
+
+
+def bf16_supported() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 / AMX), so "bf16" pays off."""
+    mkldnn = torch.backends.mkldnn.is_available()
+    return bool(mkldnn and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def batch_norm(channels: int) -> nn.BatchNorm1d:
@@ -36,6 +43,7 @@ class FrontBlock(nn.Module):
         self.conv = nn.Conv2d(1, filters, kernel)
         self.bn = batch_norm(filters)
         self.time_pad = time_pad
+        self.precision = "exact"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # ReLU and BatchNorm are monotone per channel, so pooling first is exact and
@@ -44,9 +52,28 @@ class FrontBlock(nn.Module):
         # the maximum, then flip back.
         sign = 1 - 2 * (self.bn.weight < 0).to(self.bn.weight.dtype)
         x = F.pad(x, (0, 0, *self.time_pad))
-        z = F.conv2d(x, self.conv.weight * sign[:, None, None, None], self.conv.bias * sign)
-        pooled = torch.relu(z.amax(dim=3) * sign[:, None])
-        return self.bn(pooled)
+        weight, bias = self.conv.weight * sign[:, None, None, None], self.conv.bias * sign
+        if self.precision == "bf16" and x.device.type == "cpu":
+            pooled = bf16_conv_max(x, weight) + bias[:, None]
+        else:
+            pooled = F.conv2d(x, weight, bias).amax(dim=3)
+        return self.bn(torch.relu(pooled * sign[:, None]))
+
+
+def bf16_conv_max(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Valid conv of (B, 1, T, F) by (C, 1, kt, kf), maxed over F, as one bfloat16 matmul.
+
+    im2col + matmul lets oneDNN use the AMX/AVX512-BF16 units (accumulating in float32);
+    F.conv2d in bfloat16 does not, for a single input channel. Inputs and weights are
+    rounded to bfloat16 (8-bit mantissa): the drift this causes is measured in
+    bench/accuracy.py and docs/speed.md.
+    """
+    channels, _, kt, kf = weight.shape
+    batch, _, frames, mels = x.shape
+    cols = x.bfloat16().unfold(2, kt, 1).unfold(3, kf, 1).reshape(batch, -1, kt * kf)
+    z = cols @ weight.reshape(channels, -1).t().bfloat16()
+    z = z.reshape(batch, frames - kt + 1, mels - kf + 1, channels).amax(dim=2)
+    return z.transpose(1, 2).float()
 
 
 class MidBlock(nn.Module):
@@ -86,6 +113,13 @@ class MusicNN(nn.Module):
         self.dense_bn = batch_norm(backend_units)
         self.output = nn.Linear(backend_units, n_tags)
         self.chunk_patches = CHUNK_PATCHES
+
+    def set_precision(self, precision: str) -> MusicNN:
+        """"exact" (float32, matches TensorFlow to 1e-4) or "bf16" timbral convolutions."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
+        self.timbral_74.precision = self.timbral_77.precision = precision
+        return self
 
     def frontend(self, mel: torch.Tensor) -> torch.Tensor:
         """(B, T, mel) -> (B, 561, T): the five front-end branches side by side."""

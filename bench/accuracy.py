@@ -1,0 +1,155 @@
+"""Accuracy gate for speed changes: every variant against the exact model on all real audio.
+
+    /work/venv/bin/python bench/accuracy.py [--clips 5 3 2] [--precisions exact bf16]
+
+Tracks: the 50 gtzan-mini excerpts (GTZAN genre mapped to a broad genre as in
+tools/fit_broad.py; reggae has no broad genre and counts only for agreement) and cc-music
+(music with its acceptable genres; speech and animals must come out "uncertain").
+Reference: the exact float32 model on 5 clips (the shipped default before issue #3's speed work).
+Per variant (precision x clips): the bundle's decision (top genre or uncertain) agreeing with
+the reference's, top-1 genre agreeing, max |track probability - reference| over all tracks and
+genres, the decision agreeing with the exact model over the WHOLE file (every 3-s patch, what
+the naive pipeline computes), accuracy vs the labels, and this thread's CPU ms of network per
+track.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from classifier.audio import ClipPlan, decode_clips  # noqa: E402
+from classifier.bundle import Bundle, load_bundle  # noqa: E402
+from classifier.features import LogMel, patch_samples  # noqa: E402
+from classifier.inputs import decode  # noqa: E402
+from tools.fit_broad import labelled_clips  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+REFERENCE = ("exact", 5)
+
+
+def set_precision(bundle: Bundle, precision: str) -> None:
+    """Switch every musicnn backbone of the bundle's model."""
+    for net in bundle.model.backbones:
+        net.set_precision(precision)
+
+
+def track_patches(bundle: Bundle, paths: list[Path], clips: int) -> list[torch.Tensor]:
+    """Each track's (clips, frames, mels) log-mel patches, as the pipeline makes them."""
+    config = bundle.preprocessing
+    plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
+    logmel = LogMel(config, "cpu")
+    out = []
+    for path in paths:
+        decoded = decode_clips(str(path), plan, config.sample_rate)
+        if decoded.error is not None:
+            sys.exit(f"{path}: {decoded.error}")
+        out.append(logmel(decoded.clips))
+    return out
+
+
+def whole_patches(bundle: Bundle, paths: list[Path]) -> list[torch.Tensor]:
+    """Each track cut into consecutive patches end to end (at least one, tiled if short)."""
+    config = bundle.preprocessing
+    length, logmel = patch_samples(config), LogMel(config, "cpu")
+    out = []
+    for path in paths:
+        audio = decode(path, config.sample_rate)
+        audio = np.tile(
+            audio, -(-length // len(audio))
+        )  # a 2.7-s bird call still gives a patch
+        n = len(audio) // length
+        out.append(logmel(audio[: n * length].reshape(n, length)))
+    return out
+
+
+def run(bundle: Bundle, patches: list[torch.Tensor]) -> tuple[np.ndarray, float]:
+    """(tracks, genres) mean-over-clips probabilities and CPU ms of network per track."""
+    probs, cpu = [], 0.0
+    with torch.inference_mode():
+        bundle.model(patches[0])  # warm-up: oneDNN's first call per shape
+        for mel in patches:
+            start = time.thread_time()
+            probs.append(bundle.model(mel)[0].mean(dim=0).numpy())
+            cpu += time.thread_time() - start
+    return np.stack(probs), 1000 * cpu / len(patches)
+
+
+def decisions(bundle: Bundle, probs: np.ndarray) -> list[str | None]:
+    """The bundle's decision per track: a genre, or None for uncertain."""
+    return [bundle.decide(p) for p in probs]
+
+
+def correct(decision: str | None, accepted: set[str] | None) -> bool | None:
+    """Right or wrong vs the label; None when the label has no broad genre (reggae)."""
+    if accepted is None:  # speech, animals: only "uncertain" is right
+        return decision is None
+    return decision in accepted if accepted else None
+
+
+def report(
+    name: str,
+    bundle: Bundle,
+    probs: np.ndarray,
+    cpu_ms: float,
+    ref: np.ndarray,
+    whole: np.ndarray,
+    labels: list[set[str] | None],
+) -> None:
+    """One line of the table."""
+    got, want = decisions(bundle, probs), decisions(bundle, ref)
+    same = sum(g == w for g, w in zip(got, want))
+    as_whole = sum(g == w for g, w in zip(got, decisions(bundle, whole)))
+    top1 = int((probs.argmax(1) == ref.argmax(1)).sum())
+    scored = [c for c in map(correct, got, labels) if c is not None]
+    print(
+        f"{name:12}{same:>4}/{len(got):<5}{top1:>4}/{len(got):<5}"
+        f"{float(np.abs(probs - ref).max()):>9.1e}{as_whole:>6}/{len(got):<5}{sum(scored):>6}/{len(scored):<5}{cpu_ms:>8.0f}"
+    )
+
+
+def main() -> int:
+    """Print one line per variant; the first is the reference itself."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, nargs="+", default=[5, 3, 2])
+    parser.add_argument("--precisions", nargs="+", default=["exact", "bf16"])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    tracks = labelled_clips(DATA)
+    paths, labels = [t[0] for t in tracks], [t[1] for t in tracks]
+    bundle = load_bundle("broad")
+    patches = {
+        n: track_patches(bundle, paths, n)
+        for n in sorted({5, *args.clips}, reverse=True)
+    }
+    set_precision(bundle, REFERENCE[0])
+    ref, ref_ms = run(bundle, patches[REFERENCE[1]])
+    whole, _ = run(bundle, whole_patches(bundle, paths))
+    print(
+        f"{len(paths)} real tracks; reference = {REFERENCE[0]} model, {REFERENCE[1]} clips; "
+        f"threads={args.threads}, load {__import__('os').getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'variant':12}{'decision=':>10}{'top1=':>10}{'max|dp|':>9}{'=whole':>11}{'correct':>12}{'CPU ms':>8}"
+    )
+    for precision in args.precisions:
+        set_precision(bundle, precision)
+        for n in args.clips:
+            probs, ms = (
+                (ref, ref_ms)
+                if (precision, n) == REFERENCE
+                else run(bundle, patches[n])
+            )
+            report(f"{precision}/{n}", bundle, probs, ms, ref, whole, labels)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
