@@ -16,13 +16,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Clip accuracy, track accuracy (max probability and majority vote), "
         "per-genre precision/recall and the confusion matrix of a bundle on DATA.",
     )
-    parser.add_argument("--bundle", required=True, type=Path)
+    parser.add_argument("--bundle", required=True, type=Path,
+                        help="a bundle name (broad, gtzan10, …) or folder, pretrained or scratch")
     parser.add_argument("--data", required=True, type=Path, help="folder or CSV of labelled audio")
     parser.add_argument("--split", type=Path, help="evaluate only the tracks this file lists")
     parser.add_argument("--compare", nargs="+", type=Path, default=[], metavar="BUNDLE",
                         help="more bundles to lay side by side in one table")
     parser.add_argument("--out", type=Path,
-                        help="where to save results (default: BUNDLE/evaluation for each)")
+                        help="where to save results (default: BUNDLE/evaluation for scratch "
+                        "bundles, ./evaluation/NAME for the others)")
+    parser.add_argument("--clips", type=int, default=5,
+                        help="clips per track for pretrained bundles (default 5, as classify)")
     parser.set_defaults(handler=run_evaluate)
 
 
@@ -30,7 +34,8 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     """Evaluate every bundle on the same tracks; print reports and the comparison table."""
     from classifier.datasets import DatasetError, load_dataset, select_by_split_file
     from classifier.evaluate import compare_table, format_report, save_report
-    from classifier.scratch_bundle import ScratchBundleError, load_scratch_bundle
+    from classifier.bundle import BundleError
+    from classifier.scratch_bundle import ScratchBundleError
 
     try:
         tracks = load_dataset(args.data)
@@ -46,19 +51,45 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     rows, status = [], 0
     for bundle_dir in [args.bundle, *args.compare]:
         try:
-            bundle = load_scratch_bundle(bundle_dir)
-        except ScratchBundleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            name, kind, report, out = _run_one(bundle_dir, tracks, test_idx, prepared, args)
+        except (ScratchBundleError, BundleError, ValueError) as exc:
+            print(f"error: {bundle_dir}: {exc}", file=sys.stderr)
             status = 1
             continue
-        report = _evaluate(bundle, tracks, test_idx, prepared)
-        out = (args.out / bundle_dir.name) if args.out else bundle_dir / "evaluation"
-        json_path, png_path = save_report(report, out, f"{bundle.net} ({bundle_dir.name})")
+        json_path, png_path = save_report(report, out, f"{name} ({kind})")
         print(f"=== {bundle_dir}\n{format_report(report)}\nsaved {json_path} and {png_path}\n")
-        rows.append((f"{bundle_dir.name} ({bundle.net})", [report], None))
+        rows.append((f"{name} ({kind})", [report], None))
     if len(rows) > 1:
         print(compare_table(rows))
     return status
+
+
+def _run_one(bundle_dir, tracks, test_idx, prepared, args):
+    """(name, kind, report, output folder) of one bundle: scratch or pretrained backbone."""
+    import json
+
+    from classifier.bundle import find_bundle, load_bundle
+    from classifier.evaluate_bundle import evaluate_pretrained
+    from classifier.predict import choose_device
+    from classifier.scratch_bundle import load_scratch_bundle
+
+    folder = find_bundle(bundle_dir)
+    try:
+        kind = json.loads((folder / "bundle.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError):
+        kind = None  # load_bundle says what is wrong
+    if kind == "scratch":
+        bundle = load_scratch_bundle(folder)
+        out = (args.out / folder.name) if args.out else folder / "evaluation"
+        return folder.name, bundle.net, _evaluate(bundle, tracks, test_idx, prepared), out
+    bundle = load_bundle(folder)
+    report = evaluate_pretrained(bundle, tracks, test_idx, clips=args.clips,
+                                 device=choose_device())
+    if report.errors:
+        print(f"{bundle.name}: matched genres {', '.join(report.labels)}; "
+              f"{len(report.errors)} track(s) skipped (see 'skipped:' lines)")
+    head = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["head"]["type"]
+    return bundle.name, head, report, (args.out or Path("evaluation")) / bundle.name
 
 
 def _evaluate(bundle, tracks, test_idx, prepared):
