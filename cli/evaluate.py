@@ -32,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     """Evaluate every bundle on the same tracks; print reports and the comparison table."""
+    from classifier.bundle import BundleError
     from classifier.datasets import DatasetError, load_dataset, select_by_split_file
     from classifier.evaluate import compare_table, format_report, save_report
-    from classifier.bundle import BundleError
     from classifier.scratch_bundle import ScratchBundleError
 
     try:

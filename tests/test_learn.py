@@ -89,3 +89,27 @@ def test_learn_refuses_with_too_few_examples(
     assert code == 1
     assert "at least 2 genres with 5 or more tracks" in message and "Rock (1)" in message
     assert not (tmp_path / "b").exists()
+
+
+def test_learn_uses_cached_track_embeddings_without_decoding(tmp_path: Path, db_path: Path) -> None:
+    """Tracks the broad bundle already embedded are not decoded again (these files don't exist)."""
+    import numpy as np
+
+    from library.models import Embedding
+    from workflows.learn import learn
+
+    rng = np.random.default_rng(0)
+    centres = {"Jazz": rng.normal(0, 1, 200), "Rock": rng.normal(0, 1, 200)}
+    sessions = session_factory(create_db_engine(db_path))
+    with sessions.begin() as session:
+        for i in range(8):
+            genre = "Jazz" if i % 2 else "Rock"
+            session.add(Track(id=i + 1, path=f"/nowhere/{i}.mp3", genres=[genre]))
+            session.flush()  # the embedding row points at the track
+            vector = centres[genre] + rng.normal(0, 0.3, 200)
+            session.add(Embedding(track_id=i + 1, backbone="broad", dim=200,
+                                  vector=vector.astype("<f2").tobytes()))
+    report = learn(sessions, min_examples=4, folds=2, out=tmp_path / "cached")
+    assert report.labels == ["Jazz", "Rock"] and report.skipped == []
+    assert report.track_accuracy == 1.0
+    assert (tmp_path / "cached" / "head.safetensors").is_file()

@@ -18,11 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.bundle_weights import load_musicnn  # noqa: E402
-from classifier.clip_outputs import clip_outputs  # noqa: E402
-from classifier.datasets import LabelledTrack, labels_of, load_folder, stratified_kfold  # noqa: E402
-from classifier.evaluate import EvalReport  # noqa: E402
-from classifier.heads_train import (  # noqa: E402
+from classifier.bundle import PreprocessingConfig
+from classifier.bundle_weights import load_musicnn
+from classifier.clip_outputs import clip_outputs
+from classifier.datasets import LabelledTrack, labels_of, load_folder, stratified_kfold
+from classifier.evaluate import EvalReport
+from classifier.heads_train import (
     BACKBONE_WEIGHTS,
     HeadConfig,
     clip_rows,
@@ -30,8 +31,7 @@ from classifier.heads_train import (  # noqa: E402
     save_head_bundle,
     train_head,
 )
-from classifier.bundle import PreprocessingConfig  # noqa: E402
-from resources import MODELS_DIR  # noqa: E402
+from resources import MODELS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("clip_accuracy", "track_accuracy_max_prob", "track_accuracy_vote")

@@ -110,8 +110,13 @@ def learn(
 
 def _train_and_save(usable, vectors, min_examples, folds, folder, name) -> LearnReport:
     from classifier.datasets import LabelledTrack, labels_of, stratified_kfold
-    from classifier.heads_train import (HeadConfig, clip_rows, cross_validate, save_head_bundle,
-                                        train_head)
+    from classifier.heads_train import (
+        HeadConfig,
+        clip_rows,
+        cross_validate,
+        save_head_bundle,
+        train_head,
+    )
 
     tracks = [LabelledTrack(Path(k.path), k.genre, k.artist) for k in usable]
     labels = labels_of(tracks)
