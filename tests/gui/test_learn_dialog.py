@@ -24,3 +24,5 @@ def test_learn_dialog_shows_the_refusal_from_the_worker(qtbot, db_path: Path) ->
     qtbot.waitUntil(lambda: dialog.learn_button.isEnabled())
     text = dialog.report.toPlainText()
     assert "Cannot learn" in text and "Jazz (3)" in text
+    dialog.reject()  # closing waits for the worker's thread: it must not outlive the dialog
+    assert dialog.runner.running() == []
