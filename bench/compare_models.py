@@ -118,9 +118,21 @@ def tags_row(name: str, tracks: list[LabelledTrack], folds: list, epochs: int | 
 
 
 def pretrained_head_row(tracks: list[LabelledTrack], folds, seed: int) -> Row | None:
-    """HOOK(lead): the pretrained-embedding head row, same folds, once classifier/bundle.py and
-    the musicnn backbone are merged. Return (name, per-fold EvalReports, mean train seconds)."""
-    return None
+    """The pretrained-embedding head (linear, musicnn-msd, 10 clips a track) on the same folds;
+    train time is the head's alone (embeddings are computed once, like features above)."""
+    from classifier.heads_train import HeadConfig, cross_validate
+    from tools.train_gtzan10 import embed
+
+    embeddings = embed(tracks, "msd", clips=10)
+    labels = sorted({t.genre for t in tracks})
+    classes = [labels.index(t.genre) for t in tracks]
+    start = time.perf_counter()
+    reports = cross_validate(embeddings, classes, labels, folds, HeadConfig(seed=seed))
+    for k, report in enumerate(reports):
+        print(f"  pretrained head fold {k + 1}: raw {report.clip_accuracy:.3f} "
+              f"max-prob {report.track_accuracy_max_prob:.3f} "
+              f"vote {report.track_accuracy_vote:.3f}", flush=True)
+    return "musicnn-msd + linear head", reports, (time.perf_counter() - start) / len(folds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="minibatch for every net (default: each paper's own)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--nets", nargs="*", default=list(NETS),
-                        help=f"registered nets; issue #7's: {' '.join(PAPER_NETS)}")
+                        help="from-scratch nets to train (none: only the pretrained head row); "
+                        f"issue #7's: {' '.join(PAPER_NETS)}")
     parser.add_argument("--net-epochs", nargs="+", default=[], metavar="NAME=N",
                         help="epochs for single nets, over --epochs")
     parser.add_argument("--tags-net", default=None, metavar="NAME",

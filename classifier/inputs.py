@@ -53,6 +53,9 @@ class InputSpec:
 
 def decode(path: Path, sample_rate: int) -> np.ndarray:
     """A whole file as mono float32 at `sample_rate`."""
+    # Not classifier.audio.decode_clips: that one reads a few seek windows on purpose (and pads
+    # short tracks), while the from-scratch nets tile the *whole* excerpt into clips. Same
+    # libsndfile-then-FFmpeg fallback and soxr resampling, so both decode a file alike.
     import soundfile as sf
     import soxr
 

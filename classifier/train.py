@@ -52,10 +52,10 @@ class TrainResult:
 
 
 def choose_device(requested: str | None = None) -> torch.device:
-    """The requested device, else CUDA when available, else CPU."""
-    if requested:
-        return torch.device(requested)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The requested device, else CUDA, then MPS, else CPU (the pipeline's own choice)."""
+    from classifier.predict import choose_device as pipeline_device
+
+    return torch.device(pipeline_device(requested or "auto"))
 
 
 def seed_everything(seed: int) -> None:

@@ -17,21 +17,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per-genre precision/recall and the confusion matrix of a bundle on DATA; for a "
         "multi-label bundle, ROC-AUC and PR-AUC per tag (DATA's CSV 'tags' column).",
     )
-    parser.add_argument("--bundle", required=True, type=Path)
+    parser.add_argument("--bundle", required=True, type=Path,
+                        help="a bundle name (broad, gtzan10, …) or folder, pretrained or scratch")
     parser.add_argument("--data", required=True, type=Path, help="folder or CSV of labelled audio")
     parser.add_argument("--split", type=Path, help="evaluate only the tracks this file lists")
     parser.add_argument("--compare", nargs="+", type=Path, default=[], metavar="BUNDLE",
                         help="more bundles to lay side by side in one table")
     parser.add_argument("--out", type=Path,
-                        help="where to save results (default: BUNDLE/evaluation for each)")
+                        help="where to save results (default: BUNDLE/evaluation for scratch "
+                        "bundles, ./evaluation/NAME for the others)")
+    parser.add_argument("--clips", type=int, default=None,
+                        help="clips per track for pretrained bundles (default: as classify)")
     parser.set_defaults(handler=run_evaluate)
 
 
 def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     """Evaluate every bundle on the same tracks; print reports and the comparison table."""
+    from classifier.bundle import BundleError
     from classifier.datasets import DatasetError, load_dataset, select_by_split_file
     from classifier.evaluate import compare_table, format_report, save_report
-    from classifier.scratch_bundle import ScratchBundleError, load_scratch_bundle
+    from classifier.scratch_bundle import ScratchBundleError
 
     try:
         tracks = load_dataset(args.data)
@@ -47,20 +52,18 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     rows, tag_rows, status = [], [], 0
     for bundle_dir in [args.bundle, *args.compare]:
         try:
-            bundle = load_scratch_bundle(bundle_dir)
-        except ScratchBundleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            result = _run_one(bundle_dir, tracks, test_idx, prepared, args)
+        except (ScratchBundleError, BundleError, ValueError) as exc:
+            print(f"error: {bundle_dir}: {exc}", file=sys.stderr)
             status = 1
             continue
-        if bundle.multi_label:
-            tag_report = _evaluate_tags(bundle, bundle_dir, tracks, test_idx, prepared, args)
-            tag_rows.append((f"{bundle_dir.name} ({bundle.net})", [tag_report]))
+        if result[1] == "tags":  # a multi-label bundle: AUC per tag, its own table
+            tag_rows.append(result[0])
             continue
-        report = _evaluate(bundle, tracks, test_idx, prepared)
-        out = (args.out / bundle_dir.name) if args.out else bundle_dir / "evaluation"
-        json_path, png_path = save_report(report, out, f"{bundle.net} ({bundle_dir.name})")
+        name, kind, report, out = result
+        json_path, png_path = save_report(report, out, f"{name} ({kind})")
         print(f"=== {bundle_dir}\n{format_report(report)}\nsaved {json_path} and {png_path}\n")
-        rows.append((f"{bundle_dir.name} ({bundle.net})", [report], None))
+        rows.append((f"{name} ({kind})", [report], None))
     if len(rows) > 1:
         print(compare_table(rows))
     if tag_rows and len(rows) + len(tag_rows) > 1:
@@ -87,6 +90,38 @@ def _evaluate_tags(bundle, bundle_dir: Path, tracks, test_idx, prepared, args):
     print(f"=== {bundle_dir} (multi-label)\n{format_tag_report(report)}\n"
           f"saved {out / 'evaluation.json'}\n")
     return report
+
+
+def _run_one(bundle_dir, tracks, test_idx, prepared, args):
+    """(name, kind, report, output folder) of one bundle, scratch or pretrained; for a
+    multi-label bundle ((row name, [tag report]), "tags")."""
+    import json
+
+    from classifier.bundle import find_bundle, load_bundle
+    from classifier.evaluate_bundle import evaluate_pretrained
+    from classifier.predict import DEFAULT_CLIPS, choose_device
+    from classifier.scratch_bundle import load_scratch_bundle
+
+    folder = find_bundle(bundle_dir)
+    try:
+        kind = json.loads((folder / "bundle.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError):
+        kind = None  # load_bundle says what is wrong
+    if kind == "scratch":
+        bundle = load_scratch_bundle(folder)
+        if bundle.multi_label:
+            report = _evaluate_tags(bundle, folder, tracks, test_idx, prepared, args)
+            return (f"{folder.name} ({bundle.net})", [report]), "tags"
+        out = (args.out / folder.name) if args.out else folder / "evaluation"
+        return folder.name, bundle.net, _evaluate(bundle, tracks, test_idx, prepared), out
+    bundle = load_bundle(folder)
+    report = evaluate_pretrained(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
+                                 device=choose_device())
+    if report.errors:
+        print(f"{bundle.name}: matched genres {', '.join(report.labels)}; "
+              f"{len(report.errors)} track(s) skipped (see 'skipped:' lines)")
+    head = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["head"]["type"]
+    return bundle.name, head, report, (args.out or Path("evaluation")) / bundle.name
 
 
 def _evaluate(bundle, tracks, test_idx, prepared):

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_timers()
         self.actions = build_actions(self, self._slots())
+        self.menuBar().addAction("&Learn from my library…", self._learn)
         toolbar = build_toolbar(self, self.actions)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         spacer = QWidget()
@@ -88,6 +89,11 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search)
         self.remove_folder_menu.triggered.connect(self._remove_folder_action)  # type: ignore[attr-defined]
         self._start("load", jobs.load_library())
+
+    def _learn(self) -> None:
+        from gui.dialogs.learn_dialog import LearnDialog
+
+        LearnDialog(self.db_path, self).exec()
 
     # ---- building -------------------------------------------------------------------------
     def _build_models(self) -> None:

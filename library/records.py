@@ -226,3 +226,14 @@ class PredictionWrite:
     track_size: int
     track_mtime_ns: int
     embedding: EmbeddingRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownGenre:
+    """A track whose genre is known (user label or file tag), spelling normalised."""
+
+    track_id: int
+    path: str
+    genre: str
+    source: str  # "user" or "tag"
+    artist: str | None = None

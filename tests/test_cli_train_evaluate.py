@@ -64,7 +64,7 @@ def test_evaluate_with_the_real_split_file_selects_its_tracks(shared_data, tmp_p
 def test_evaluate_reports_a_missing_bundle(shared_data, tmp_path, capsys) -> None:
     code = main(["--db", str(tmp_path / "l.db"), "evaluate", "--bundle", str(tmp_path / "none"),
                  "--data", str(shared_data / "gtzan-mini")])
-    assert code == 1 and "cannot read bundle manifest" in capsys.readouterr().err
+    assert code == 1 and "not found" in capsys.readouterr().err
 
 
 def test_cross_validation_by_artist_writes_one_bundle_per_fold(shared_data, tmp_path, capsys):

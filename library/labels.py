@@ -1,0 +1,53 @@
+"""Tracks whose genre is known — set by the user or read from file tags — for learning.
+
+Genre spellings are unified: "Hip Hop", "hip-hop" and "HIPHOP" are one genre, shown in the
+library's most common spelling. A user label wins over the file's tags; the first genre counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from library.models import Track, UserLabel
+from library.records import KnownGenre
+
+
+def genre_key(genre: str) -> str:
+    """The spelling-free identity of a genre: case-folded letters and digits ("&" as "n")."""
+    return re.sub(r"[^0-9a-z]", "", genre.casefold().replace("&", "n"))
+
+
+def _first(genres: list[str] | None) -> str | None:
+    return next((g.strip() for g in genres or [] if g and genre_key(g)), None)
+
+
+def known_genres(session: Session) -> list[KnownGenre]:
+    """Every readable track with a genre, normalised spelling, user labels first in priority."""
+    rows = session.execute(
+        select(Track.id, Track.path, Track.genres, Track.artist, UserLabel.genres)
+        .outerjoin(UserLabel, UserLabel.track_id == Track.id)
+        .where(Track.status == "ok")
+        .order_by(Track.id)
+    ).all()
+    raw = []
+    for track_id, path, tags, artist, user in rows:
+        genre, source = (_first(user), "user") if _first(user) else (_first(tags), "tag")
+        if genre:
+            raw.append((track_id, path, genre, source, artist))
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, _, genre, _, _ in raw:
+        spellings[genre_key(genre)][genre] += 1
+    # most common spelling wins; on a tie mixed case ("Hip Hop") beats ALL CAPS and all lower,
+    # then the alphabetically first, so the result is stable
+    shown = {k: min(c, key=lambda s: (-c[s], s.isupper() or s.islower(), s))
+             for k, c in spellings.items()}
+    return [KnownGenre(t, p, shown[genre_key(g)], s, a) for t, p, g, s, a in raw]
+
+
+def genre_counts(known: list[KnownGenre]) -> Counter[str]:
+    """How many tracks each (normalised) genre has."""
+    return Counter(k.genre for k in known)

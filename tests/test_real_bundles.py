@@ -1,0 +1,52 @@
+"""The shipped gtzan10 head bundle in `classify`, and `evaluate` on real (pretrained) bundles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from library.db import create_db_engine, session_factory
+from library.models import Prediction, Track
+from main import main
+
+pytestmark = pytest.mark.slow  # real musicnn on real audio
+
+
+def test_gtzan10_bundle_runs_in_classify(shared_data: Path, db_path: Path) -> None:
+    path = shared_data / "gtzan-mini/metal/metal.00001.flac"
+    sessions = session_factory(create_db_engine(db_path))
+    with sessions.begin() as session:
+        session.add(Track(path=str(path), size=path.stat().st_size,
+                          mtime_ns=path.stat().st_mtime_ns))
+    assert main(["--db", str(db_path), "classify", "--bundle", "gtzan10", "--device", "cpu"]) == 0
+    with sessions() as session:
+        stored = session.scalars(select(Prediction)).one()
+    assert stored.bundle == "gtzan10"
+    assert set(stored.probabilities) == {"blues", "classical", "country", "disco", "hiphop",
+                                         "jazz", "metal", "pop", "reggae", "rock"}
+    assert abs(sum(stored.probabilities.values()) - 1) < 1e-3
+    assert stored.top_genres[0] == "metal"  # a training excerpt: this checks wiring, not skill
+
+
+def test_evaluate_compares_pretrained_bundles_with_a_label_mapping(
+    shared_data: Path, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    split = tmp_path / "split.txt"
+    split.write_text("classical/classical.00000.wav\nmetal/metal.00002.wav\n"
+                     "reggae/reggae.00001.wav\n")
+    code = main(["--db", str(db_path), "evaluate", "--bundle", "gtzan10", "--compare", "broad",
+                 "--data", str(shared_data / "gtzan-mini"), "--split", str(split),
+                 "--clips", "2", "--out", str(tmp_path / "eval")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| gtzan10 (linear) |" in out and "| broad (tag_map) |" in out
+    broad = json.loads((tmp_path / "eval/broad/evaluation.json").read_text())
+    assert broad["n_tracks"] == 2  # reggae has no broad label: skipped and said so
+    assert set(broad["labels"]) == {"Classical", "Metal"}
+    assert any("reggae" in error for error in broad["errors"])
+    gtzan10 = json.loads((tmp_path / "eval/gtzan10/evaluation.json").read_text())
+    assert gtzan10["n_tracks"] == 3 and gtzan10["n_clips"] == 6
+    assert (tmp_path / "eval/gtzan10/confusion.png").stat().st_size > 1000

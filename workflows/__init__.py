@@ -1,0 +1,1 @@
+"""Glue between library/ and classifier/: the steps a command or the GUI runs end to end."""
