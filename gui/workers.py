@@ -137,6 +137,10 @@ class GeneratorWorker(QObject):
         self.progress.emit(progress)
 
 
+# Threads still running after their window closed, kept alive until they end (see shutdown).
+_ORPHANS: dict[QThread, GeneratorWorker] = {}
+
+
 class JobRunner(QObject):
     """Starts workers on their own threads and keeps them alive until they finish."""
 
@@ -173,12 +177,20 @@ class JobRunner(QObject):
         for worker in self._running:
             worker.cancel()
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Cancel everything and wait for the threads (when the window closes)."""
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Cancel everything and wait for the threads (when the window closes).
+
+        A job stuck in one step that cannot be interrupted (a slow first import, a hung
+        network share) outlives the wait: its thread is handed to `_ORPHANS` instead of being
+        destroyed while it runs, which would abort the whole process.
+        """
         self.cancel_all()
-        for thread in list(self._running.values()):
+        for worker, thread in list(self._running.items()):
             thread.quit()
-            thread.wait(timeout_ms)
+            if not thread.wait(timeout_ms):
+                thread.setParent(None)
+                _ORPHANS[thread] = worker
+                thread.finished.connect(lambda t=thread: _ORPHANS.pop(t, None))
         self._running.clear()
 
     @Slot(object)

@@ -106,3 +106,24 @@ def test_stall_watchdog_records_the_gui_thread_while_2000_rows_are_written(
     longest = watchdog.stop()
     print(f"longest GUI stall while writing 2,000 rows: {longest * 1000:.1f} ms")
     assert watchdog.ticks > 0 and longest >= 0.0  # measured; speed lives in bench/gui_stall.py
+
+
+def test_shutdown_never_destroys_a_thread_that_still_runs(qtbot: QtBot, db_path: Path) -> None:
+    """A job stuck in a step that ignores cancel must not abort the process on close."""
+    from gui import workers
+
+    release, entered = threading.Event(), threading.Event()
+
+    def stuck(ctx: JobContext) -> Iterator[object]:
+        entered.set()
+        release.wait(30)  # like a slow first import: no cancel check in here
+        yield "done"
+
+    runner = JobRunner(db_path)
+    runner.start("stuck", stuck)
+    assert entered.wait(10)
+    runner.shutdown(timeout_ms=50)
+    orphans = list(workers._ORPHANS)
+    assert len(orphans) == 1 and orphans[0].isRunning()
+    release.set()
+    qtbot.waitUntil(lambda: not workers._ORPHANS, timeout=10000)
