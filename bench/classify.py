@@ -4,7 +4,7 @@
 
 Builds (once, cached in --workdir) tracks of 3-5 minutes by concatenating the real audio of
 ../shared/data, re-encoded at 44.1 kHz stereo to MP3 and FLAC alternately, then times the
-fast pipeline end to end through cli.classify (decode, features, network, DB) and the naive
+fast pipeline end to end through workflows.classify (decode, features, network, DB) and the naive
 one (librosa.load of the whole file, log-mel, every patch through the network).
 """
 
@@ -23,8 +23,8 @@ import soxr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli.classify import classify_tracks  # noqa: E402  (classifier first: it sets OMP_WAIT_POLICY)
-from classifier.predict import DEFAULT_CLIPS  # noqa: E402
+from classifier.predict import DEFAULT_CLIPS  # noqa: E402  (first: it sets OMP_WAIT_POLICY)
+from workflows.classify import classify_tracks  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.models import Track  # noqa: E402
 from library.predictions import tracks_needing_prediction  # noqa: E402
@@ -109,7 +109,7 @@ def run_fast(
     with sessions() as session:  # type: ignore[operator]
         todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))  # type: ignore[attr-defined]
     start, cpu = time.perf_counter(), time.process_time()
-    outcome = classify_tracks(sessions, todo, bundle, device=device, clips=clips, progress=False)  # type: ignore[arg-type]
+    outcome = classify_tracks(sessions, todo, bundle, device=device, clips=clips)  # type: ignore[arg-type]
     outcome.cpu_seconds = time.process_time() - cpu  # type: ignore[attr-defined]
     return time.perf_counter() - start, outcome, len(todo)
 

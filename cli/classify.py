@@ -1,7 +1,6 @@
 """`genrelens classify`: predict genres of library tracks, committing as it goes.
 
-This module is the glue between classifier (TrackPrediction, numpy) and library (plain
-records); neither package knows the other.
+A thin command over workflows.classify, the glue the GUI's classify worker shares.
 """
 
 from __future__ import annotations
@@ -9,31 +8,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
-from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from classifier.predict import (
-    DeviceError,
-    PipelineStats,
-    TrackPrediction,
-    choose_device,
-    predict_tracks,
-)
+from classifier.predict import DEFAULT_CLIPS, DeviceError, choose_device
 from cli.context import AppContext
-from library.predictions import stat_on_disk, store_predictions, tracks_needing_prediction
-from library.records import (
-    EmbeddingRecord,
-    PredictionRecord,
-    PredictionWrite,
-    TrackToClassify,
-    display_path,
-)
+from library.predictions import stat_on_disk, tracks_needing_prediction
+from library.records import display_path
+from workflows.classify import classify_tracks
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
     )
-    parser.add_argument("--clips", type=_positive, default=5, help="clips per track (default: 5)")
+    parser.add_argument("--clips", type=_positive, default=DEFAULT_CLIPS,
+                        help=f"clips per track (default: {DEFAULT_CLIPS})")
     parser.add_argument("--force", action="store_true", help="predict again even if up to date")
     parser.add_argument(
         "--commit-every",
@@ -78,78 +64,6 @@ def load_bundle(name: str | None) -> Any:
     return bundles.load_bundle(name or bundles.DEFAULT_BUNDLE)
 
 
-@dataclass
-class ClassifyOutcome:
-    """What a classify run did."""
-
-    stored: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
-    db_seconds: float = 0.0
-    stats: PipelineStats = field(default_factory=PipelineStats)
-
-
-def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
-    """A classifier result as plain library values."""
-    prediction = PredictionRecord(
-        track_id=track_id,
-        bundle=bundle.name,
-        bundle_version=str(bundle.version),
-        probabilities={
-            label: round(float(p), 6) for label, p in zip(result.labels, result.probabilities)
-        },
-        top_genres=result.top_genres,
-        confidence=result.confidence,
-        uncertain=result.uncertain,
-        clip_probabilities=tuple(
-            tuple(round(float(p), 6) for p in clip) for clip in result.clip_probabilities
-        ),
-        clip_starts=tuple(round(s, 3) for s in result.clip_starts),
-    )
-    backbone = getattr(bundle, "backbone", None) or bundle.name
-    embedding = EmbeddingRecord(track_id, backbone, tuple(result.embedding.tolist()))
-    return PredictionWrite(prediction, result.size, result.mtime_ns, embedding)
-
-
-def _commit(
-    sessions: sessionmaker[Session], writes: list[PredictionWrite], outcome: ClassifyOutcome
-) -> None:
-    start = time.perf_counter()
-    with sessions.begin() as session:
-        store_predictions(session, writes)
-    outcome.db_seconds += time.perf_counter() - start
-    outcome.stored += len(writes)
-    writes.clear()
-
-
-def classify_tracks(
-    sessions: sessionmaker[Session],
-    todo: Sequence[TrackToClassify],
-    bundle: Any,
-    *,
-    device: str = "auto",
-    clips: int = 5,
-    commit_every: int = 64,
-    progress: bool = True,
-) -> ClassifyOutcome:
-    """Predict `todo` and store the results, committing every `commit_every` tracks."""
-    outcome = ClassifyOutcome()
-    writes: list[PredictionWrite] = []
-    items = [(track.id, track.path) for track in todo]
-    results = predict_tracks(items, bundle, device=device, clips=clips, stats=outcome.stats)
-    with closing(results), tqdm(total=len(todo), unit="track", disable=not progress) as bar:
-        for result in results:
-            bar.update()
-            if result.error is not None:
-                outcome.errors.append((result.path, result.error))
-                continue
-            writes.append(to_write(result, int(result.key), bundle))  # type: ignore[call-overload]
-            if len(writes) >= commit_every:
-                _commit(sessions, writes, outcome)
-    if writes:
-        _commit(sessions, writes, outcome)
-    return outcome
-
-
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     """Handler of `classify`: exit 0 if all went well, 1 if some tracks failed, 2 on bad setup."""
     try:
@@ -169,15 +83,16 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
         print(f"Nothing to do: every selected track has a current {bundle.name} prediction.")
         return 0
     start = time.perf_counter()
-    outcome = classify_tracks(
-        app.sessions,
-        todo,
-        bundle,
-        device=device,
-        clips=args.clips,
-        commit_every=args.commit_every,
-        progress=sys.stderr.isatty(),
-    )
+    with tqdm(total=len(todo), unit="track", disable=not sys.stderr.isatty()) as bar:
+        outcome = classify_tracks(
+            app.sessions,
+            todo,
+            bundle,
+            device=device,
+            clips=args.clips,
+            commit_every=args.commit_every,
+            on_result=bar.update,
+        )
     elapsed = time.perf_counter() - start
     print(
         f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} "

@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from collections.abc import Sequence
+from types import MappingProxyType
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
-from library.records import TrackRecord, display_path
+from library.records import PredictionRecord, TrackRecord, display_path
 
-TABLE_COLUMNS = ("id", "status", "artist", "title", "genres", "format", "path")
+TABLE_COLUMNS = ("id", "status", "artist", "title", "genres", "predicted", "conf", "format",
+                 "path")
+Predictions = Mapping[int, PredictionRecord]  # track id -> its newest prediction
+NO_PREDICTIONS: Predictions = MappingProxyType({})
 
 
 def plain(track: TrackRecord) -> dict[str, Any]:
@@ -26,7 +30,19 @@ def plain(track: TrackRecord) -> dict[str, Any]:
     return values
 
 
-def _cell(track: TrackRecord, column: str) -> str:
+def predicted_text(prediction: PredictionRecord | None) -> str:
+    """'Jazz; Blues', 'uncertain', or '' when never classified."""
+    if prediction is None:
+        return ""
+    return "; ".join(prediction.top_genres) or "uncertain"
+
+
+def _cell(track: TrackRecord, column: str, predictions: Predictions) -> str:
+    prediction = predictions.get(track.id)
+    if column == "predicted":
+        return predicted_text(prediction)
+    if column == "conf":
+        return f"{prediction.confidence:.2f}" if prediction else ""
     value = getattr(track, column)
     if column == "genres":
         return "; ".join(value)
@@ -35,14 +51,14 @@ def _cell(track: TrackRecord, column: str) -> str:
     return "" if value is None else str(value)
 
 
-def write_table(tracks: Sequence[TrackRecord], out: TextIO) -> None:
+def write_table(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
     """Aligned columns; long titles and artists are cut to keep a line per track."""
-    rows = [[_cell(t, c) for c in TABLE_COLUMNS] for t in tracks]
+    rows = [[_cell(t, c, predictions) for c in TABLE_COLUMNS] for t in tracks]
     widths = [len(c) for c in TABLE_COLUMNS]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
     budget = max(20, shutil.get_terminal_size((120, 24)).columns // 5)
-    widths = [min(w, budget) if c in ("artist", "title", "genres") else w
+    widths = [min(w, budget) if c in ("artist", "title", "genres", "predicted") else w
               for w, c in zip(widths, TABLE_COLUMNS)]
     for row in [list(TABLE_COLUMNS), *rows]:
         cells = [_fit(cell, width) for cell, width in zip(row, widths)]
@@ -53,18 +69,28 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
-def write_json(tracks: Sequence[TrackRecord], out: TextIO) -> None:
-    """A JSON array of track objects."""
-    json.dump([plain(t) for t in tracks], out, ensure_ascii=False, indent=2)
+def _with_prediction(track: TrackRecord, predictions: Predictions) -> dict[str, Any]:
+    values = plain(track)
+    prediction = predictions.get(track.id)
+    values["predicted"] = list(prediction.top_genres) if prediction else None
+    values["confidence"] = round(prediction.confidence, 4) if prediction else None
+    return values
+
+
+def write_json(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
+    """A JSON array of track objects, with the newest predicted genres and confidence."""
+    json.dump([_with_prediction(t, predictions) for t in tracks], out, ensure_ascii=False,
+              indent=2)
     out.write("\n")
 
 
-def write_csv(tracks: Sequence[TrackRecord], out: TextIO) -> None:
+def write_csv(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
     """CSV with a header row; genres joined with '; '."""
-    fields = list(TrackRecord.__slots__)
+    fields = [*TrackRecord.__slots__, "predicted", "confidence"]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for track in tracks:
-        row = plain(track)
+        row = _with_prediction(track, predictions)
         row["genres"] = "; ".join(track.genres)
+        row["predicted"] = predicted_text(predictions.get(track.id))
         writer.writerow(row)

@@ -11,7 +11,7 @@ from cli.context import AppContext
 from cli.output import plain, write_csv, write_json, write_table
 from library import repository
 from library.folders import normalise
-from library.records import TrackRecord, display_path
+from library.records import display_path
 from library.tags import TagError, read_file
 
 STATUSES = ("ok", "missing", "error")
@@ -21,11 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the `list` and `info` subcommands."""
     lister = subparsers.add_parser(
         "list", help="list tracks in the library",
-        description="List tracks, filtered by tag genre, artist, status and free text "
-        "(matched against title, artist, album and path).",
+        description="List tracks with their predicted genres, filtered by genre (in the tags, "
+        "predicted or set by you), artist, status and free text (matched against title, "
+        "artist, album and path).",
     )
     lister.add_argument("text", nargs="?", help="text to look for in title/artist/album/path")
-    lister.add_argument("--genre", help="a genre in the file's tags (case-insensitive)")
+    lister.add_argument("--genre", help="a genre in the file's tags, its predicted genres or your label "
+                        "(case-insensitive)")
     lister.add_argument("--artist", help="part of the artist name")
     lister.add_argument("--status", choices=STATUSES, help="only tracks with this status")
     lister.add_argument("--limit", type=int, help="at most this many tracks")
@@ -50,8 +52,9 @@ def list_command(args: argparse.Namespace, app: AppContext) -> int:
                                    text=args.text, limit=args.limit)
     with app.sessions() as session:
         tracks = repository.list_tracks(session, where)
+        predictions = repository.latest_predictions(session, [t.id for t in tracks])
     writer = write_json if args.json else write_csv if args.csv else write_table
-    writer(tracks, sys.stdout)
+    writer(tracks, sys.stdout, predictions)
     return 0
 
 
@@ -61,8 +64,11 @@ def info_command(args: argparse.Namespace, app: AppContext) -> int:
     with app.sessions() as session:
         track = repository.get_track_by_path(session, path)
         predictions = repository.predictions_for(session, track.id) if track else []
+        label = repository.user_genres(session, track.id) if track else ()
     if track is not None:
-        _print_track(track, [asdict(p) for p in predictions], args.json)
+        values = {**plain(track), "in_library": True, "user_genres": list(label),
+                  "predictions": [asdict(p) for p in predictions]}
+        _print_values(values, args.json)
         return 0
     try:
         info = read_file(path)
@@ -74,20 +80,34 @@ def info_command(args: argparse.Namespace, app: AppContext) -> int:
     return 0
 
 
-def _print_track(track: TrackRecord, predictions: list[dict], as_json: bool) -> None:
-    values = {**plain(track), "in_library": True, "predictions": predictions}
-    _print_values(values, as_json)
-
-
 def _print_values(values: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(values, ensure_ascii=False, indent=2, default=str))
         return
+    predictions = values.pop("predictions", None)
+    if "user_genres" in values:
+        values["user_genres"] = values["user_genres"] or "none (the prediction counts)"
     width = max(len(key) for key in values)
     for key, value in values.items():
-        if isinstance(value, (list, tuple)) and key != "predictions":
+        if isinstance(value, (list, tuple)):
             value = "; ".join(map(str, value))
-        if key == "predictions":
-            value = "; ".join(f"{p['bundle']}: {', '.join(p['top_genres']) or 'uncertain'} "
-                              f"({p['confidence']:.2f})" for p in value) or "none yet"
         print(f"{key.replace('_', ' '):<{width}}  {'' if value is None else value}")
+    if predictions is not None:
+        _print_predictions(predictions)
+
+
+def _print_predictions(predictions: list[dict]) -> None:
+    """Per bundle: top genres, confidence, every genre's probability and each clip's winner."""
+    if not predictions:
+        print("prediction    none yet (run `genrelens classify`)")
+    for p in predictions:
+        top = ", ".join(p["top_genres"]) or "uncertain"
+        print(f"prediction    {p['bundle']} {p['bundle_version']}: {top} "
+              f"(confidence {p['confidence']:.2f})")
+        ranked = sorted(p["probabilities"].items(), key=lambda kv: -kv[1])
+        for genre, probability in ranked:
+            print(f"  {genre:<18} {probability:6.3f}  {'█' * round(probability * 30)}")
+        labels = list(p["probabilities"])  # clip columns follow the probability keys
+        for start, clip in zip(p["clip_starts"], p["clip_probabilities"]):
+            best = max(range(len(clip)), key=clip.__getitem__)
+            print(f"  clip at {start:6.1f} s: {labels[best]} ({clip[best]:.2f})")

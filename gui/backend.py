@@ -1,26 +1,36 @@
 """The seams where the app reaches the other packages. Runs in worker threads only.
 
-Each function is a thin adapter onto library/ or classifier/ code, imported lazily so Qt
-starts without torch. Those not yet wired raise BackendMissing with what is expected; the
-job then ends with that message in the status bar, and the app goes on.
+Each function is a thin adapter onto library/, classifier/ or workflows/ code. The classifier
+is imported lazily, so Qt starts (and the window shows) without waiting for torch.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from gui.workers import Uncounted
+from library import browse, folders
+from library.models import Track
+from library.records import FileOutcome, PlanRow, ScanEvent
+from library.tagplan import TagOptions, TagSelection, plan_tags
 
 if TYPE_CHECKING:
     import numpy as np
 
     from gui.workers import JobContext
 
+__all__ = ["ClassifyOptions", "PlanRow", "TagOptions"]
 
-class BackendMissing(RuntimeError):
-    """A piece of the pipeline this build does not have yet."""
+SCAN_COMMIT_EVERY = 50  # the scanner's batch: new rows show up in the table this often
+CLASSIFY_COMMIT_EVERY = 8  # a few seconds of CPU work: a cancel loses at most this much
+ID_LOOKUP_SECONDS = 0.25  # how often a scan looks up the ids of the files it committed
 
 
 @dataclass(frozen=True)
@@ -29,95 +39,164 @@ class ClassifyOptions:
 
     bundle: str | None = None
     device: str = "auto"  # auto | cpu | cuda
-    clips_per_track: int = 8
-    threshold: float = 0.35
+    clips_per_track: int = 3  # classifier.predict.DEFAULT_CLIPS; literal so torch loads lazily
+    threshold: float = 0.0  # uncertain below this; 0: the bundle's own calibrated threshold
 
 
 @dataclass(frozen=True)
-class TagWriteOptions:
-    """The tag writer's options as the write dialog edits them."""
+class ScanStep:
+    """One scanner event (a file handled), counted as a unit of work."""
 
-    policy: str = "replace"  # replace | merge | fill-empty
-    max_genres: int = 2
-    min_confidence: float = 0.5
-    album_consistent: bool = False
-    id3_version: str = "2.4"  # 2.4 | 2.3
-    separator: str = "; "  # ID3v2.3 has no multi-value frames: join with this
-    mapping: dict[str, str] = field(default_factory=dict)  # predicted label -> tag text
+    event: ScanEvent
+    total: int
 
 
 @dataclass(frozen=True)
-class PlanRow:
-    """One file's planned genre change, as the write dialog shows it."""
+class TrackTouched(Uncounted):
+    """A scanned file's row, now committed: its table row can be (re)read."""
 
-    track_id: int | None
-    path: str
-    old_genres: tuple[str, ...] | None  # None: the file has no genre tag
-    new_genres: tuple[str, ...]
-    reason: str
-    will_write: bool = True
+    track_id: int
 
 
 def add_folder(session: Session, path: str) -> None:
-    """Start watching a folder (no-op if already watched)."""
-    from library import repository  # type: ignore[attr-defined]
-
-    repository.add_folder(session, path)  # type: ignore[attr-defined]
+    """Start watching a folder (no-op if already watched); raises FolderError if it is none."""
+    folders.add_folder(session, path)
 
 
 def remove_folder(session: Session, folder_id: int) -> None:
-    """Stop watching a folder and forget its tracks."""
-    from library import repository  # type: ignore[attr-defined]
-
-    repository.remove_folder(session, folder_id)  # type: ignore[attr-defined]
+    """Stop watching a folder and forget its tracks (the files stay on disk)."""
+    paths = [f.path for f in browse.list_folders(session) if f.id == folder_id]
+    if paths:
+        folders.remove_folder(session, paths[0], forget_tracks=True)
 
 
 def scan_events(ctx: JobContext, paths: Sequence[str]) -> Iterator[object]:
-    """The scanner's per-file events (each with .track_id, .total) for the given folders."""
-    from library import scanner  # type: ignore[attr-defined]
+    """The scanner's events for the given folders, then the ids of the tracks they touched.
 
-    return scanner.scan(ctx.sessions, list(paths), cancel=ctx.cancelled)  # type: ignore[attr-defined, no-any-return]
+    The scanner commits in batches and its events carry paths; the rows it wrote are looked
+    up by path every ID_LOOKUP_SECONDS (a read of committed data) and at the end.
+    """
+    from library.scanner import scan
+
+    with ctx.sessions() as session:
+        watched = [f for f in (folders.get_folder(session, p) for p in paths) if f is not None]
+    events = scan(ctx.sessions, watched, cancel=ctx.cancelled, batch_size=SCAN_COMMIT_EVERY)
+    pending: dict[str, None] = {}  # paths whose rows may not be committed yet
+    checked = time.monotonic()
+    with ctx.sessions() as session:
+        try:
+            for event in events:
+                yield ScanStep(event, event.total)
+                if not event.is_folder and event.outcome != "unchanged":
+                    pending[event.path] = None
+                if pending and time.monotonic() - checked >= ID_LOOKUP_SECONDS:
+                    yield from _touched(session, pending)
+                    checked = time.monotonic()
+        finally:
+            events.close()  # the scanner commits what it has, on this thread
+        yield from _touched(session, pending)
+
+
+def _ids_of(session: Session, paths: Sequence[str]) -> dict[str, int]:
+    """Committed track ids by path; ends the read so the next call sees newer commits."""
+    found: dict[str, int] = {}
+    for start in range(0, len(paths), 500):  # SQLite caps bound parameters
+        chunk = paths[start : start + 500]
+        rows = session.execute(select(Track.path, Track.id).where(Track.path.in_(chunk)))
+        found.update((path, track_id) for path, track_id in rows)
+    session.rollback()
+    return found
+
+
+def _touched(session: Session, pending: dict[str, None]) -> Iterator[TrackTouched]:
+    """TrackTouched for the pending paths now committed (removed from `pending`)."""
+    found = _ids_of(session, list(pending))
+    for path, track_id in found.items():
+        del pending[path]
+        yield TrackTouched(track_id)
+
+
+def load_bundle(options: ClassifyOptions) -> object:
+    """The bundle the options name, with the user's uncertainty threshold if they set one."""
+    from classifier.bundle import DEFAULT_BUNDLE
+    from classifier.bundle import load_bundle as load
+
+    bundle = load(options.bundle or DEFAULT_BUNDLE)
+    if options.threshold > 0:
+        bundle = replace(bundle, uncertain_threshold=options.threshold)
+    return bundle
 
 
 def classify_events(
     ctx: JobContext, options: ClassifyOptions, track_ids: Sequence[int] | None
 ) -> Iterator[object]:
-    """Per-track classification events (each with .track_id), predictions stored as they come."""
-    raise BackendMissing(
-        "classification is not wired yet: expected classifier.predict.predict_tracks and "
-        "library.predictions to store its results"
+    """Per-track events (each with .track_id), yielded once its prediction is committed."""
+    from classifier.predict import choose_device
+    from library.predictions import stat_on_disk, tracks_needing_prediction
+    from workflows.classify import classify_stream
+
+    bundle = load_bundle(options)
+    device = choose_device(options.device)
+    with ctx.sessions() as session:
+        todo = tracks_needing_prediction(
+            session, bundle.name, str(bundle.version), current_stat=stat_on_disk  # type: ignore[attr-defined]
+        )
+    if track_ids is not None:
+        wanted = set(track_ids)
+        todo = [t for t in todo if t.id in wanted]
+    return classify_stream(
+        ctx.sessions, todo, bundle, device=device, clips=options.clips_per_track,
+        commit_every=CLASSIFY_COMMIT_EVERY, cancel=ctx.cancelled,
     )
 
 
 def tag_plan_events(
-    ctx: JobContext, options: TagWriteOptions, track_ids: Sequence[int] | None
+    ctx: JobContext, options: TagOptions, track_ids: Sequence[int] | None
 ) -> Iterator[PlanRow]:
-    """The tag writer's dry-run plan as PlanRows."""
-    raise BackendMissing("tag writing is not wired yet: expected library.tagwriter.plan")
+    """The tag writer's dry run (touches no file): one PlanRow per selected track."""
+    with ctx.sessions() as session:
+        yield from plan_tags(session, options, TagSelection(track_ids=tuple(track_ids or ())))
 
 
 def tag_apply_events(
-    ctx: JobContext, options: TagWriteOptions, plan: Sequence[PlanRow]
-) -> Iterator[object]:
-    """Apply a plan the user saw; per-file events (each with .track_id)."""
-    raise BackendMissing("tag writing is not wired yet: expected library.tagwriter.apply")
+    ctx: JobContext, options: TagOptions, plan: Sequence[PlanRow]
+) -> Iterator[FileOutcome]:
+    """Write a plan the user saw, as one undoable batch; per-file outcomes (with .track_id)."""
+    from library.tagwriter import apply_plan
+
+    yield from apply_plan(ctx.sessions, plan, options, cancel=ctx.cancelled).outcomes
 
 
-def tag_undo_events(ctx: JobContext) -> Iterator[object]:
-    """Undo the last applied batch; per-file events (each with .track_id)."""
-    raise BackendMissing("undo is not wired yet: expected library.tagwriter.undo_last")
+def tag_undo_events(ctx: JobContext) -> Iterator[FileOutcome]:
+    """Undo the last applied batch; per-file outcomes (with .track_id)."""
+    from library.tag_history import undo_batch
+
+    yield from undo_batch(ctx.sessions, cancel=ctx.cancelled).outcomes
 
 
-def mel_picture(path: str, start: float, seconds: float) -> np.ndarray:
-    """An RGB picture (mels x frames x 3, low notes at the bottom) of a clip of the file."""
-    import librosa
+@lru_cache(maxsize=1)
+def _log_mel() -> object:
+    """The classifier's own log-mel (the default bundle preprocessing), built once."""
+    from classifier.bundle import PreprocessingConfig
+    from classifier.features import LogMel
+
+    # patch_frames bounds how much of a clip LogMel keeps: here the whole clip shown.
+    return LogMel(PreprocessingConfig(patch_frames=1_000_000))
+
+
+def mel_picture(path: str, seconds: float) -> tuple[np.ndarray, float]:
+    """An RGB picture (mels x frames x 3, low notes at the bottom) of the file's middle
+    `seconds`, as the classifier sees it, and where that clip starts."""
     import numpy as np
 
+    from classifier.audio import ClipPlan, decode_clips
     from gui.colormap import colorize
 
-    audio, rate = librosa.load(path, sr=22050, mono=True, offset=start, duration=seconds)
-    if audio.size == 0:
-        raise ValueError("no audio in that clip")
-    mel = librosa.feature.melspectrogram(y=audio, sr=rate, n_fft=2048, hop_length=512, n_mels=96)
-    db = librosa.power_to_db(mel, ref=np.max, top_db=80.0)
-    return colorize(np.flipud((db + 80.0) / 80.0))
+    log_mel = _log_mel()
+    config = log_mel.config  # type: ignore[attr-defined]
+    decoded = decode_clips(path, ClipPlan(count=1, seconds=seconds, span=1.0), config.sample_rate)
+    if decoded.clips is None:
+        raise ValueError(decoded.error or "no audio in that clip")
+    mel = log_mel(decoded.clips)[0].numpy().T  # type: ignore[operator]
+    scaled = mel / max(float(mel.max()), 1e-6)
+    return colorize(np.flipud(scaled)), decoded.starts[0]

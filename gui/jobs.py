@@ -100,8 +100,8 @@ def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
                     yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
                     touched, refreshed = [], time.monotonic()
                     session.rollback()  # end the read snapshot: the next sees new commits
-                if ctx.cancelled.is_set():
-                    break
+                # No break on cancel here: every backend stops itself on ctx.cancelled, and
+                # its last events (the rows it committed on the way out) must still show.
         finally:
             close = getattr(events, "close", None)
             if close is not None:
@@ -162,18 +162,17 @@ def details(track_id: int, clip_seconds: float = 6.0) -> Job:
         if info is None or info.track.status != "ok":
             yield DetailsReady(info)
             return
-        start = max(0.0, (info.track.duration or 0.0) / 2 - clip_seconds / 2)
         try:
-            picture = backend.mel_picture(info.track.path, start, clip_seconds)
+            picture, start = backend.mel_picture(info.track.path, clip_seconds)
         except Exception as exc:  # a bad file: say why in the pane, keep the metadata
-            yield DetailsReady(info, None, start, clip_seconds, f"cannot decode: {exc}")
+            yield DetailsReady(info, None, 0.0, clip_seconds, f"cannot decode: {exc}")
             return
         yield DetailsReady(info, picture, start, clip_seconds)
 
     return job
 
 
-def plan_tags(options: backend.TagWriteOptions, track_ids: Sequence[int] | None) -> Job:
+def plan_tags(options: backend.TagOptions, track_ids: Sequence[int] | None) -> Job:
     """The tag writer's dry run: one PlanRow per file it looked at."""
 
     def job(ctx: JobContext) -> Iterator[object]:
@@ -185,11 +184,11 @@ def plan_tags(options: backend.TagWriteOptions, track_ids: Sequence[int] | None)
     return job
 
 
-def apply_tags(options: backend.TagWriteOptions, plan: Sequence[backend.PlanRow]) -> Job:
+def apply_tags(options: backend.TagOptions, plan: Sequence[backend.PlanRow]) -> Job:
     """Write a plan the user has seen; yields per-file events and the changed rows."""
 
     def job(ctx: JobContext) -> Iterator[object]:
-        yield Total(sum(r.will_write for r in plan))
+        yield Total(sum(r.action == "write" for r in plan))
         yield from _with_rows(ctx, backend.tag_apply_events(ctx, options, plan))
 
     return job

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from gui import jobs
 from gui.actions import build_actions, build_toolbar
-from gui.backend import PlanRow, TagWriteOptions
+from gui.backend import PlanRow, TagOptions
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import TagWriteDialog
@@ -44,7 +44,7 @@ WRITERS = {"scan", "classify", "set-genre", "remove-folder", "write-tags", "undo
 class PlanCollector(QObject):
     """Gathers one plan job's rows on the GUI thread and hands them to the write dialog."""
 
-    def __init__(self, dialog: TagWriteDialog, options: TagWriteOptions) -> None:
+    def __init__(self, dialog: TagWriteDialog, options: TagOptions) -> None:
         super().__init__(dialog)
         self.dialog, self.options, self.rows = dialog, options, []  # type: ignore[var-annotated]
 
@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
         self._plan(dialog, dialog.options(), target)
         return dialog
 
-    def _plan(self, dialog: TagWriteDialog, options: TagWriteOptions,
+    def _plan(self, dialog: TagWriteDialog, options: TagOptions,
               ids: list[int] | None) -> None:
         for worker in self.runner.running("plan"):
             worker.cancel()  # the options changed: that plan is no longer wanted
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
         worker.finished.connect(collector.on_finished, QUEUED)
 
     @Slot(object, list)
-    def _apply_tags(self, options: TagWriteOptions, plan: list[PlanRow]) -> None:
+    def _apply_tags(self, options: TagOptions, plan: list[PlanRow]) -> None:
         self.settings.save_tag_options(options)
         self._start("write-tags", jobs.apply_tags(options, plan))
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from gui.backend import ClassifyOptions, TagWriteOptions
+from gui.backend import ClassifyOptions, TagOptions
+
+# The app's tag-writing defaults: what a user picking "Write genres" most likely wants.
+GUI_TAG_DEFAULTS = TagOptions(policy="replace", max_genres=2, min_confidence=0.5)
+NOT_STORED = ("mapping", "allowed")  # mapping is stored as text; allowed is not edited here
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
 
@@ -40,23 +44,27 @@ class AppSettings:
     def __init__(self, store: QSettings | None = None) -> None:
         self.store = store or QSettings()
 
-    def _load(self, group: str, cls: type) -> object:
-        default = cls()
+    def _load(self, group: str, default: object) -> object:
         values = {}
-        for f in fields(cls):
-            if f.name == "mapping":
-                continue  # edited as text in the dialog, stored as "label=tag" lines
+        for f in fields(default):  # type: ignore[arg-type]
             fallback = getattr(default, f.name)
+            if f.name in NOT_STORED:
+                continue
             value = self.store.value(f"{group}/{f.name}", fallback)
             if value is not None and fallback is not None:  # QSettings returns strings from INI
                 value = value in (True, "true") if isinstance(fallback, bool) else type(fallback)(value)
             values[f.name] = value
-        if any(f.name == "mapping" for f in fields(cls)):
+        if any(f.name == "mapping" for f in fields(default)):  # type: ignore[arg-type]
             values["mapping"] = parse_mapping(str(self.store.value(f"{group}/mapping", "")))
-        return cls(**values)
+        try:
+            return replace(default, **values)  # type: ignore[type-var]
+        except (TypeError, ValueError):  # a hand-edited or outdated settings file
+            return default
 
     def _save(self, group: str, options: object) -> None:
         for f in fields(options):  # type: ignore[arg-type]
+            if f.name == "allowed":
+                continue
             value = getattr(options, f.name)
             if f.name == "mapping":
                 value = format_mapping(value)
@@ -65,17 +73,17 @@ class AppSettings:
 
     def classify_options(self) -> ClassifyOptions:
         """How to classify, as last saved."""
-        return self._load("classify", ClassifyOptions)  # type: ignore[return-value]
+        return self._load("classify", ClassifyOptions())  # type: ignore[return-value]
 
     def save_classify_options(self, options: ClassifyOptions) -> None:
         """Remember how to classify."""
         self._save("classify", options)
 
-    def tag_options(self) -> TagWriteOptions:
+    def tag_options(self) -> TagOptions:
         """Tag-writing defaults, as last saved."""
-        return self._load("tags", TagWriteOptions)  # type: ignore[return-value]
+        return self._load("tags", GUI_TAG_DEFAULTS)  # type: ignore[return-value]
 
-    def save_tag_options(self, options: TagWriteOptions) -> None:
+    def save_tag_options(self, options: TagOptions) -> None:
         """Remember tag-writing defaults."""
         self._save("tags", options)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from library.models import Prediction, Track
+from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord
 
 
@@ -15,12 +16,11 @@ from library.records import PredictionRecord, TrackRecord
 class TrackFilter:
     """Which tracks to list; empty fields do not filter."""
 
-    genre: str | None = None  # one of the genres in the file's tags (case-insensitive)
+    genre: str | None = None  # in the tags, the predicted top genres or the user's label (any case)
     artist: str | None = None  # substring of the artist (case-insensitive)
     status: str | None = None  # ok|missing|error
     text: str | None = None  # substring of title, artist, album or path
     folder_id: int | None = None
-    # Predicted genres (issue: classifier) will filter here too, on the predictions table.
     limit: int | None = None
     offset: int = 0
 
@@ -42,12 +42,23 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _contains(column: Any, genre: str) -> Any:
+    """SQL: the JSON list in `column` holds `genre`, any case."""
+    value = func.json_each(column).table_valued("value")
+    return exists(select(1).select_from(value).where(func.lower(value.c.value) == genre.lower()))
+
+
+def _has_genre(genre: str) -> Any:
+    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label."""
+    predicted = select(1).where(Prediction.track_id == Track.id,
+                                _contains(Prediction.top_genres, genre))
+    labelled = select(1).where(UserLabel.track_id == Track.id, _contains(UserLabel.genres, genre))
+    return or_(_contains(Track.genres, genre), exists(predicted), exists(labelled))
+
+
 def _filtered(query: Select[tuple[Track]], where: TrackFilter) -> Select[tuple[Track]]:
     if where.genre:
-        tag = func.json_each(Track.genres).table_valued("value")
-        query = query.where(
-            exists(select(1).select_from(tag).where(func.lower(tag.c.value) == where.genre.lower()))
-        )
+        query = query.where(_has_genre(where.genre))
     if where.artist:
         query = query.where(func.lower(Track.artist).like(_like(where.artist), escape="\\"))
     if where.status:
@@ -100,13 +111,31 @@ def predictions_for(session: Session, track_id: int) -> list[PredictionRecord]:
         select(Prediction).where(Prediction.track_id == track_id)
         .order_by(Prediction.created_at.desc())
     )
-    return [
-        PredictionRecord(
-            track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
-            probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
-            confidence=p.confidence, uncertain=p.uncertain,
-            clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-            clip_starts=tuple(p.clip_starts), created_at=p.created_at,
-        )
-        for p in rows
-    ]
+    return [_prediction(p) for p in rows]
+
+
+def _prediction(p: Prediction) -> PredictionRecord:
+    return PredictionRecord(
+        track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
+        probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
+        confidence=p.confidence, uncertain=p.uncertain,
+        clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
+        clip_starts=tuple(p.clip_starts), created_at=p.created_at,
+    )
+
+
+def latest_predictions(session: Session, track_ids: list[int]) -> dict[int, PredictionRecord]:
+    """Each track's newest prediction (of any bundle), for listings."""
+    found: dict[int, PredictionRecord] = {}
+    for start in range(0, len(track_ids), 500):  # SQLite caps bound parameters
+        chunk = track_ids[start : start + 500]
+        rows = session.scalars(select(Prediction).where(Prediction.track_id.in_(chunk))
+                               .order_by(Prediction.created_at))
+        found.update((p.track_id, _prediction(p)) for p in rows)  # newest wins
+    return found
+
+
+def user_genres(session: Session, track_id: int) -> tuple[str, ...]:
+    """The genres the user set for a track (empty: none)."""
+    label = session.get(UserLabel, track_id)
+    return tuple(label.genres) if label else ()

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 import cli.classify
+import workflows.classify
 from library.db import create_db_engine, session_factory
 from library.models import Embedding, Prediction, Track
 from main import main
+from classifier.bundle import load_bundle
 from tests.audio_files import load_source, write_audio
 from tests.stand_in_bundle import StandInBundle
 
@@ -45,8 +47,14 @@ def library(
         for path in files.values():
             stat = path.stat()
             session.add(Track(path=str(path), size=stat.st_size, mtime_ns=stat.st_mtime_ns))
-    monkeypatch.setattr(cli.classify, "load_bundle", lambda name: StandInBundle())
     return files
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tiny seeded bundle, for tests of the run's mechanics (skip, redo, commit, resume):
+    they classify 11+ tracks, and what the network says is not what they are about."""
+    monkeypatch.setattr(cli.classify, "load_bundle", lambda name: StandInBundle())
 
 
 def classify(db_path: Path, *args: str) -> int:
@@ -63,7 +71,7 @@ def stored(db_path: Path) -> dict[str, tuple[int, object]]:
         return {path: (pid, created) for path, pid, created in rows}
 
 
-def test_classify_stores_predictions_and_reports_the_broken_file(
+def test_classify_with_the_real_broad_bundle_stores_predictions_and_reports_the_broken_file(
     library: dict[str, Path], db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert classify(db_path) == 1
@@ -73,12 +81,16 @@ def test_classify_stores_predictions_and_reports_the_broken_file(
     assert sorted(stored(db_path)) == sorted(str(p) for k, p in library.items() if k != "broken")
     with session_factory(create_db_engine(db_path))() as session:
         prediction = session.scalars(select(Prediction)).first()
-        assert prediction.bundle == "stand-in" and len(prediction.clip_probabilities) == 5
-        assert abs(sum(prediction.probabilities.values()) - 1) < 1e-3
+        assert prediction.bundle == "broad" and len(prediction.clip_probabilities) == 5
+        assert list(prediction.probabilities) == list(load_bundle("broad").labels)
+        assert all(len(clip) == 15 for clip in prediction.clip_probabilities)
+        by_path = dict(session.execute(select(Track.path, Prediction.top_genres).join(Prediction.track)).all())
+        # the real network, not a stand-in:
+        assert by_path[str(library["classical/classical.00002"])][:1] == ["Classical"]
 
 
 def test_rerun_skips_force_redoes_changed_file_is_redone(
-    library: dict[str, Path], db_path: Path, capsys: pytest.CaptureFixture[str]
+    library: dict[str, Path], stand_in: None, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     classify(db_path)
     first = stored(db_path)
@@ -108,11 +120,12 @@ def test_rerun_skips_force_redoes_changed_file_is_redone(
 
 def test_interrupted_run_keeps_committed_batches_and_rerun_continues(
     library: dict[str, Path],
+    stand_in: None,
     db_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    real_store = cli.classify.store_predictions
+    real_store = workflows.classify.store_predictions
     calls = []
 
     def store_then_interrupt(session: object, writes: list[object]) -> None:
@@ -121,13 +134,13 @@ def test_interrupted_run_keeps_committed_batches_and_rerun_continues(
             raise KeyboardInterrupt  # Ctrl-C while the second batch is being written
         real_store(session, writes)
 
-    monkeypatch.setattr(cli.classify, "store_predictions", store_then_interrupt)
+    monkeypatch.setattr(workflows.classify, "store_predictions", store_then_interrupt)
     assert classify(db_path, "--commit-every", "2") == 130
     assert "committed so far is kept" in capsys.readouterr().err
     kept = stored(db_path)
     assert len(kept) == 2
 
-    monkeypatch.setattr(cli.classify, "store_predictions", real_store)
+    monkeypatch.setattr(workflows.classify, "store_predictions", real_store)
     assert classify(db_path, "--commit-every", "2") == 1  # only the broken file fails
     assert "Classified 3 of 4 tracks" in capsys.readouterr().out
     final = stored(db_path)

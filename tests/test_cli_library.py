@@ -80,7 +80,8 @@ def test_list_table_json_and_csv_agree(
     capsys.readouterr()
     assert run(db_path, "list", "--genre", "JAZZ") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "status", "artist", "title", "genres", "format", "path"]
+    assert lines[0].split() == [
+        "id", "status", "artist", "title", "genres", "predicted", "conf", "format", "path"]
     assert sorted(line.split()[-1] for line in lines[1:]) == [
         str(music / "id3" / "v1_and_v2.mp3"), str(music / "id3" / "v24_multi.mp3")]
     run(db_path, "list", "--genre", "jazz", "--json")

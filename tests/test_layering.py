@@ -10,8 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 FORBIDDEN = {
-    "library": {"PySide6", "torch", "classifier", "gui"},
-    "classifier": {"PySide6", "sqlalchemy", "library", "gui"},
+    "library": {"PySide6", "torch", "classifier", "gui", "workflows", "cli"},
+    "classifier": {"PySide6", "sqlalchemy", "library", "gui", "workflows", "cli"},
+    "workflows": {"PySide6", "gui", "cli"},  # shared by the CLI and the GUI: neither's world
 }
 
 
@@ -47,3 +48,10 @@ def test_only_gui_and_main_import_qt() -> None:
 
 def test_imports_detector_sees_nested_imports() -> None:
     assert imported_roots("def f():\n    import torch.nn\n") == {"torch"}
+
+
+def test_gui_default_clips_follow_the_classifier() -> None:
+    from classifier.predict import DEFAULT_CLIPS
+    from gui.backend import ClassifyOptions
+
+    assert ClassifyOptions().clips_per_track == DEFAULT_CLIPS

@@ -38,6 +38,7 @@ class SettingsDialog(QDialog):
         self.bundle.setCurrentIndex(max(0, self.bundle.findData(options.bundle)))
         self.threshold = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2,
                                         value=options.threshold)
+        self.threshold.setSpecialValueText("Model's own")  # 0.0 means the bundle's threshold
         self.threshold.setToolTip("Below this confidence a track is marked uncertain")
         form = QFormLayout(self)
         form.addRow("Device", self.device)

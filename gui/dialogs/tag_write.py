@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.backend import PlanRow, TagWriteOptions
+from gui.backend import PlanRow, TagOptions
 from gui.settings import format_mapping, parse_mapping
 from library.records import display_path
 
@@ -40,12 +40,17 @@ POLICIES = (("replace", "Replace the genre"), ("merge", "Add to the genres there
 
 
 def _genres(genres: tuple[str, ...] | None) -> str:
-    return "(no genre tag)" if genres is None else "; ".join(genres) or "(empty)"
+    return "(unchanged)" if genres is None else "; ".join(genres) or "(no genre)"
+
+
+def will_write(row: PlanRow) -> bool:
+    """Whether applying the plan writes this file."""
+    return row.action == "write"
 
 
 def summarize(plan: Sequence[PlanRow]) -> str:
     """E.g. '12 files will change · 3 unchanged or skipped'."""
-    writes = sum(r.will_write for r in plan)
+    writes = sum(map(will_write, plan))
     rest = len(plan) - writes
     return (f"{writes:,} file{'s' if writes != 1 else ''} will change"
             + (f" · {rest:,} unchanged or skipped" if rest else ""))
@@ -87,7 +92,7 @@ class PlanModel(QAbstractTableModel):
                     _genres(row.new_genres), row.reason)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
             return display_path(row.path)
-        if role == Qt.ItemDataRole.ForegroundRole and not row.will_write:
+        if role == Qt.ItemDataRole.ForegroundRole and not will_write(row):
             return QColor("#8a94a6")
         return None
 
@@ -95,29 +100,30 @@ class PlanModel(QAbstractTableModel):
 class TagWriteDialog(QDialog):
     """Shows the diff for the current options; Apply asks the main window to write it."""
 
-    replan_requested = Signal(object)  # TagWriteOptions
-    apply_requested = Signal(object, list)  # TagWriteOptions, the plan shown
+    replan_requested = Signal(object)  # TagOptions
+    apply_requested = Signal(object, list)  # TagOptions, the plan shown
 
-    def __init__(self, options: TagWriteOptions, parent: QWidget | None = None) -> None:
+    def __init__(self, options: TagOptions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Write genres to tags")
         self.resize(860, 560)
         self.model = PlanModel(self)
-        self._planned_for: TagWriteOptions | None = None
+        self._planned_for: TagOptions | None = None
+        self._base = options  # keeps what this dialog does not edit (bundle, allowed list)
         self._build(options)
 
-    def _build(self, options: TagWriteOptions) -> None:
+    def _build(self, options: TagOptions) -> None:
         self.policy = QComboBox()
         for value, label in POLICIES:
             self.policy.addItem(label, value)
         self.policy.setCurrentIndex(max(0, self.policy.findData(options.policy)))
-        self.max_genres = QSpinBox(minimum=1, maximum=5, value=options.max_genres)
+        self.max_genres = QSpinBox(minimum=1, maximum=5, value=options.max_genres or 5)
         self.min_confidence = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05,
-                                             decimals=2, value=options.min_confidence)
+                                             decimals=2, value=options.min_confidence or 0.0)
         self.album = QCheckBox("Same genre for a whole album", checked=options.album_consistent)
         self.id3 = QComboBox()
         self.id3.addItems(["2.4", "2.3"])
-        self.id3.setCurrentText(options.id3_version)
+        self.id3.setCurrentText("2.3" if options.id3v23 else "2.4")
         self.separator = QLineEdit(options.separator, maximumWidth=60)
         self.mapping = QPlainTextEdit(format_mapping(options.mapping), maximumHeight=70,
                                       placeholderText="hiphop = Hip-Hop")
@@ -154,12 +160,12 @@ class TagWriteDialog(QDialog):
                        self.mapping.textChanged):
             signal.connect(self._options_changed)
 
-    def options(self) -> TagWriteOptions:
+    def options(self) -> TagOptions:
         """The options as edited."""
         return replace(
-            TagWriteOptions(), policy=self.policy.currentData(), max_genres=self.max_genres.value(),
+            self._base, policy=self.policy.currentData(), max_genres=self.max_genres.value(),
             min_confidence=round(self.min_confidence.value(), 2),
-            album_consistent=self.album.isChecked(), id3_version=self.id3.currentText(),
+            album_consistent=self.album.isChecked(), id3v23=self.id3.currentText() == "2.3",
             separator=self.separator.text() or "; ",
             mapping=parse_mapping(self.mapping.toPlainText()),
         )
@@ -169,14 +175,14 @@ class TagWriteDialog(QDialog):
         self.summary.setText("Planning…")
         self.replan_requested.emit(self.options())
 
-    def set_plan(self, options: TagWriteOptions, plan: Sequence[PlanRow]) -> None:
+    def set_plan(self, options: TagOptions, plan: Sequence[PlanRow]) -> None:
         """Show the plan made for `options`; ignored if the options changed since."""
         if options != self.options():
             return
         self.model.set_plan(plan)
         self._planned_for = options
         self.summary.setText(summarize(plan))
-        self.apply.setEnabled(any(r.will_write for r in plan))
+        self.apply.setEnabled(any(map(will_write, plan)))
 
     def set_error(self, message: str) -> None:
         """Say why no plan could be made."""

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from gui.backend import ClassifyOptions
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
 
@@ -37,14 +38,27 @@ def wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 60000) -> None:
                     and not window.sidebar_timer.isActive(), timeout=timeout)
 
 
+GENRES = ("blues", "classical", "country", "hiphop", "jazz", "metal")
+SPEECH = "198-209-0000.ogg"  # LibriSpeech: a reading, not music
+
+
 @pytest.fixture
 def music(tmp_path: Path, shared_data: Path) -> Path:
-    """A tmp music folder: real GTZAN excerpts of three genres and one broken file."""
+    """A tmp music folder: six real GTZAN excerpts of six genres (one folder per genre), a
+    speech clip and one broken file. Small on purpose: the real model classifies it."""
     root = tmp_path / "Music"
-    for genre in ("classical", "metal", "jazz"):
+    for genre in GENRES:
         (root / genre).mkdir(parents=True)
-        for n in range(2):
-            name = f"{genre}.0000{n}.flac"
-            shutil.copy(shared_data / "gtzan-mini" / genre / name, root / genre / name)
+        name = f"{genre}.00000.flac"
+        shutil.copy(shared_data / "gtzan-mini" / genre / name, root / genre / name)
+    shutil.copy(shared_data / "cc-music" / SPEECH, root / SPEECH)
     (root / "broken.flac").write_bytes(b"fLaC" + b"\0" * 100)  # truncated: no audio frames
     return root
+
+
+@pytest.fixture
+def quick_classify(settings: AppSettings) -> AppSettings:
+    """Settings that classify with one clip per track on the CPU: the real model, cheaply,
+    for tests about folders and scanning in which classification only comes along."""
+    settings.save_classify_options(ClassifyOptions(device="cpu", clips_per_track=1))
+    return settings

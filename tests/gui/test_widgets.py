@@ -12,7 +12,8 @@ from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
 from gui import colormap
-from gui.backend import ClassifyOptions, PlanRow, TagWriteOptions
+from gui.backend import ClassifyOptions, PlanRow, TagOptions
+from gui.settings import GUI_TAG_DEFAULTS
 from gui.dialogs.set_genre import SetGenreDialog, parse_genres
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import TagWriteDialog, summarize
@@ -83,8 +84,9 @@ def test_settings_round_trip_and_devices(tmp_path: Path, qtbot: QtBot) -> None:
     settings = AppSettings(store)
     assert settings.classify_options() == ClassifyOptions()
     settings.save_classify_options(ClassifyOptions("broad", "cpu", 4, 0.5))
-    options = TagWriteOptions(policy="merge", max_genres=3, album_consistent=True,
-                              mapping={"hiphop": "Hip-Hop"})
+    assert settings.tag_options() == GUI_TAG_DEFAULTS
+    options = TagOptions(policy="merge", max_genres=3, album_consistent=True, id3v23=True,
+                         mapping={"hiphop": "Hip-Hop"})
     settings.save_tag_options(options)
     again = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     assert again.classify_options() == ClassifyOptions("broad", "cpu", 4, 0.5)
@@ -109,24 +111,25 @@ def test_set_genre_dialog(qtbot: QtBot) -> None:
 
 
 def plan() -> list[PlanRow]:
-    return [PlanRow(1, "/m/a.mp3", None, ("Jazz",), "predicted"),
-            PlanRow(2, "/m/b.mp3", ("Rock",), ("Rock",), "already tagged", False)]
+    return [PlanRow(1, "/m/a.mp3", "mp3", (), ("Jazz",), "write", "predicted"),
+            PlanRow(2, "/m/b.mp3", "mp3", ("Rock",), None, "skip", "already has these genres")]
 
 
 def test_write_dialog_applies_only_the_plan_it_showed(qtbot: QtBot) -> None:
-    dialog = TagWriteDialog(TagWriteOptions())
+    dialog = TagWriteDialog(GUI_TAG_DEFAULTS)
     qtbot.addWidget(dialog)
     QAbstractItemModelTester(dialog.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     assert not dialog.apply.isEnabled()  # no diff seen yet
     with qtbot.waitSignal(dialog.replan_requested) as asked:
         dialog.max_genres.setValue(3)
     assert asked.args[0].max_genres == 3
-    dialog.set_plan(TagWriteOptions(), plan())  # a stale plan (max 2): ignored
+    dialog.set_plan(GUI_TAG_DEFAULTS, plan())  # a stale plan (max 2): ignored
     assert not dialog.apply.isEnabled()
     dialog.set_plan(dialog.options(), plan())
     assert dialog.apply.isEnabled() and dialog.summary.text() == summarize(plan())
-    assert dialog.model.index(0, 1).data() == "(no genre tag)"
+    assert dialog.model.index(0, 1).data() == "(no genre)"
     assert dialog.model.index(0, 2).data() == "Jazz"
+    assert dialog.model.index(1, 2).data() == "(unchanged)"
     with qtbot.waitSignal(dialog.apply_requested) as applied:
         dialog.apply.click()
     assert applied.args[0].max_genres == 3 and len(applied.args[1]) == 2
