@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 import cli.classify
 import workflows.classify
+from classifier.bundle import load_bundle
+from classifier.predict import DEFAULT_CLIPS
 from library.db import create_db_engine, session_factory
 from library.models import Embedding, Prediction, Track
 from main import main
-from classifier.bundle import load_bundle
 from tests.audio_files import load_source, write_audio
 from tests.stand_in_bundle import StandInBundle
 
@@ -81,7 +82,8 @@ def test_classify_with_the_real_broad_bundle_stores_predictions_and_reports_the_
     assert sorted(stored(db_path)) == sorted(str(p) for k, p in library.items() if k != "broken")
     with session_factory(create_db_engine(db_path))() as session:
         prediction = session.scalars(select(Prediction)).first()
-        assert prediction.bundle == "broad" and len(prediction.clip_probabilities) == 5
+        assert prediction.bundle == "broad"
+        assert len(prediction.clip_probabilities) == DEFAULT_CLIPS
         assert list(prediction.probabilities) == list(load_bundle("broad").labels)
         assert all(len(clip) == 15 for clip in prediction.clip_probabilities)
         by_path = dict(session.execute(select(Track.path, Prediction.top_genres).join(Prediction.track)).all())
