@@ -172,6 +172,10 @@ class JobRunner(QObject):
         """Workers whose job still runs (with that name, if given)."""
         return [w for w in self._running if not w.ended and (name is None or w.name == name)]
 
+    def settled(self) -> bool:
+        """No thread left: every job ended and its `job_finished` has been delivered."""
+        return not self._running
+
     def cancel_all(self) -> None:
         """Ask every running job to stop."""
         for worker in self._running:

@@ -15,6 +15,16 @@ from gui.main_window import MainWindow
 from gui.settings import AppSettings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_imports() -> None:
+    """Import the heavy libraries once, up front: a worker's cold first import of torch and
+    librosa in a fresh venv can take longer than a test's wait."""
+    import classifier.audio  # noqa: F401
+    import classifier.features  # noqa: F401
+    import classifier.predict  # noqa: F401
+    import librosa.filters  # noqa: F401  (the log-mel filterbank comes from here)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> AppSettings:
     return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
@@ -34,7 +44,7 @@ def make_window(qtbot: QtBot, settings: AppSettings) -> Iterator[Callable[..., M
 
 def wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 60000) -> None:
     """Until no job runs or waits, and the sidebar shows the latest counts."""
-    qtbot.waitUntil(lambda: not window.runner.running() and not window._queue
+    qtbot.waitUntil(lambda: window.runner.settled() and not window._queue
                     and not window.sidebar_timer.isActive(), timeout=timeout)
 
 
