@@ -1,11 +1,10 @@
 """The longest GUI event-loop stall while a 2,000-track library is scanned and classified.
 
-    python bench/gui_stall.py [--tracks 2000]
+    python bench/gui_stall.py [--tracks 2000] [--clips 1] [--seconds 4]
 
 A 10 ms watchdog timer on the GUI thread records its longest late tick while the app's real
-workers scan a folder of generated WAV files and classify them. Until library.scanner and
-classifier.predict are wired into gui/backend.py, the stand-ins of tests/gui/standins.py do
-the scanning and classifying (real files, real database writes, commit per file).
+workers (gui/backend.py: library.scanner, then the default bundle through workflows.classify)
+scan a folder of generated FLAC files and classify them, as "Add Folder" does.
 """
 
 from __future__ import annotations
@@ -25,33 +24,22 @@ import soundfile  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui import backend  # noqa: E402
+from gui.backend import ClassifyOptions  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
 from gui.watchdog import StallWatchdog  # noqa: E402
+from gui.workers import Outcome  # noqa: E402
 
 
-def make_music(root: Path, count: int) -> None:
-    """`count` one-second WAV files of filtered noise in album folders."""
+def make_music(root: Path, count: int, seconds: float) -> None:
+    """`count` FLAC files of filtered noise (16 kHz, the model's rate) in album folders."""
     rng = np.random.default_rng(1)
+    rate = 16000
     for i in range(count):
         folder = root / f"Artist {i // 100:02d}" / f"Album {i // 10 % 10}"
         folder.mkdir(parents=True, exist_ok=True)
-        noise = np.cumsum(rng.standard_normal(22050)) * (0.001 + (i % 7) * 0.002)
-        soundfile.write(folder / f"{i:04d} Track.wav", np.clip(noise, -1, 1), 22050)
-
-
-def use_standins_if_needed() -> str:
-    """Wire the test stand-ins where the real backends are not there yet."""
-    try:
-        import library.scanner  # noqa: F401
-        return "real backends"
-    except ImportError:
-        from tests.gui import standins
-
-        for name in ("add_folder", "remove_folder", "scan_events", "classify_events"):
-            setattr(backend, name, getattr(standins, name))
-        return "test stand-ins for scanner and classifier"
+        noise = np.cumsum(rng.standard_normal(int(rate * seconds))) * (0.001 + (i % 7) * 0.002)
+        soundfile.write(folder / f"{i:04d} Track.flac", np.clip(noise, -1, 1), rate)
 
 
 def run_until(app: QApplication, done: object) -> None:
@@ -67,13 +55,17 @@ def main() -> None:
     """Generate, scan, classify, print."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--tracks", type=int, default=2000)
+    parser.add_argument("--clips", type=int, default=1, help="clips per track (the app: 5)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each file")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
         music = Path(tmp) / "Music"
-        make_music(music, args.tracks)
-        print(f"backends: {use_standins_if_needed()}")
+        make_music(music, args.tracks, args.seconds)
         settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+        settings.save_classify_options(ClassifyOptions(device="cpu", clips_per_track=args.clips))
+        print(f"{args.tracks} files of {args.seconds:g} s; real scanner; default bundle on the "
+              f"CPU, {args.clips} clip(s) per track")
         window = MainWindow(Path(tmp) / "library.sqlite3", settings, rescan_on_start=False)
         window.show()
         run_until(app, lambda: not window.runner.running())
@@ -81,13 +73,22 @@ def main() -> None:
         watchdog.start()
         start = time.perf_counter()
         window.add_folders([str(music)])
+        outcomes: list[tuple[float, Outcome]] = []
+        window.runner.job_finished.connect(
+            lambda outcome: outcomes.append((time.perf_counter() - start, outcome)))
         run_until(app, lambda: not window.runner.running() and not window._queue)
         elapsed = time.perf_counter() - start
         longest = watchdog.stop()
-        print(f"scanned and classified {window.table.rowCount():,} tracks in {elapsed:.1f} s")
+        for ended, outcome in outcomes:
+            print(f"job {outcome.name}: {outcome.done:,} items, ended at {ended:.1f} s, "
+                  f"error: {outcome.error}")
+        classified = sum(r.confidence is not None for r in window.table.rows())
+        print(f"scanned {window.table.rowCount():,} and classified {classified:,} tracks "
+              f"in {elapsed:.1f} s")
         print(f"watchdog ticks: {watchdog.ticks:,} (10 ms timer)")
         print(f"longest GUI event-loop stall: {longest * 1000:.1f} ms "
-              f"(GUI thread CPU during it: {watchdog.longest_cpu * 1000:.1f} ms)")
+              f"(GUI thread CPU during it: {watchdog.longest_cpu * 1000:.1f} ms), "
+              f"ended at {watchdog.longest_at - start:.1f} s")
         window.close()
 
 

@@ -15,6 +15,7 @@ class StallWatchdog(QObject):
         self.interval = interval_ms / 1000
         self.longest = 0.0  # seconds the loop was late beyond the timer's interval
         self.longest_cpu = 0.0  # CPU seconds the GUI thread itself used during that stall
+        self.longest_at = 0.0  # perf_counter() when that stall ended
         self.ticks = 0
         self._last = self._last_cpu = 0.0
         self._timer = QTimer(self)
@@ -38,5 +39,6 @@ class StallWatchdog(QObject):
         if late > self.longest:
             # Little CPU in a long stall: the thread waited (GIL, other processes), not worked.
             self.longest, self.longest_cpu = late, cpu - self._last_cpu
+            self.longest_at = now
         self._last, self._last_cpu = now, cpu
         self.ticks += 1

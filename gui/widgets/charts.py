@@ -31,7 +31,9 @@ class ProbabilityChart(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        label_w, value_w = 96.0, 44.0
+        # As wide as the longest genre name ("Ambient/New Age"), up to 45% of the chart.
+        names = [self.fontMetrics().horizontalAdvance(genre) for genre, _ in self.bars]
+        label_w, value_w = min(max(names, default=0) + 12.0, self.width() * 0.45), 44.0
         bar_w = max(10.0, self.width() - label_w - value_w)
         text = self.palette().text().color()
         for i, (genre, p) in enumerate(self.bars):

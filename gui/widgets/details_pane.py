@@ -99,7 +99,8 @@ class DetailsPane(QScrollArea):
             return
         track, prediction = ready.details.track, ready.details.prediction
         self.fields["Format"].setText(
-            " · ".join(x for x in (track.format, track.codec, _rate(track.sample_rate),
+            " · ".join(x for x in (track.format, track.codec if track.codec != track.format
+                                   else None, _rate(track.sample_rate),
                                    _channels(track.channels)) if x) or "—")
         if prediction is not None:
             labels = tuple(prediction.probabilities)

@@ -21,8 +21,9 @@ from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import Column
 from gui.widgets.delegates import ConfidenceDelegate, CountBadgeDelegate
 
-WIDTHS = {Column.ARTIST: 132, Column.ALBUM: 132, Column.DURATION: 66, Column.TAG_GENRE: 100,
-          Column.PREDICTED: 104, Column.CONFIDENCE: 100, Column.STATUS: 112}
+# Title stretches into what is left: keep the rest tight so titles stay readable at 1440 px.
+WIDTHS = {Column.ARTIST: 108, Column.ALBUM: 108, Column.DURATION: 58, Column.TAG_GENRE: 88,
+          Column.PREDICTED: 132, Column.CONFIDENCE: 92, Column.STATUS: 96}
 
 
 class SidebarView(QTreeView):
