@@ -248,7 +248,8 @@ def test_a_failing_classify_is_reported_not_fatal(  # type: ignore[no-untyped-de
 ) -> None:
     settings.save_classify_options(ClassifyOptions(bundle="no-such-bundle"))
     window = make_window(db_path)
-    with qtbot.waitSignal(window.runner.job_finished, timeout=60000) as blocker:
+    with qtbot.waitSignal(window.runner.job_finished, timeout=60000,
+                          check_params_cb=lambda o: o.name == "classify") as blocker:
         window.classify()
-    assert "no-such-bundle" in blocker.args[0].error
+    assert "no-such-bundle" in (blocker.args[0].error or "")
     assert "failed" in window.statusBar().currentMessage()
