@@ -14,18 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LABELS = (
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-)
+from classifier.bundle import PreprocessingConfig
+from tests.stand_in_bundle import GTZAN_LABELS
+
+LABELS = GTZAN_LABELS
 
 
 class _Timbral(nn.Module):
@@ -90,15 +82,6 @@ class MusicnnShaped(nn.Module):
         return torch.softmax(self.out(embedding), dim=1), embedding
 
 
-@dataclass(frozen=True)
-class _Preprocessing:
-    sample_rate: int = 16000
-    n_fft: int = 512
-    hop_length: int = 256
-    n_mels: int = 96
-    patch_frames: int = 187
-
-
 @dataclass
 class ShapedBundle:
     """Duck-typed like classifier.bundle.Bundle."""
@@ -107,7 +90,7 @@ class ShapedBundle:
     name: str = "musicnn-shaped-random"
     version: str = "0"
     labels: tuple[str, ...] = LABELS
-    preprocessing: _Preprocessing = field(default_factory=_Preprocessing)
+    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
     uncertain_threshold: float = 0.3
 
 

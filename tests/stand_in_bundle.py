@@ -1,4 +1,4 @@
-"""A stand-in for classifier.bundle.Bundle until the `nets` branch (real MusicNN) is merged.
+"""A tiny stand-in for classifier.bundle.Bundle, for tests of the pipeline's mechanics.
 
 Same duck-typed interface the pipeline uses: name, version, labels, preprocessing,
 uncertain_threshold and a model mapping (B, 187, 96) log-mel to (genre probs, 200-d embedding).
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from classifier.bundle import PreprocessingConfig
+
 GTZAN_LABELS = (
     "blues",
     "classical",
@@ -24,18 +26,6 @@ GTZAN_LABELS = (
     "reggae",
     "rock",
 )
-
-
-@dataclass(frozen=True)
-class StandInPreprocessing:
-    """The musicnn preprocessing the real bundle declares."""
-
-    sample_rate: int = 16000
-    n_fft: int = 512
-    hop_length: int = 256
-    n_mels: int = 96
-    patch_frames: int = 187
-    log: str = "log10(10000x+1)"
 
 
 class StandInNet(nn.Module):
@@ -61,6 +51,6 @@ class StandInBundle:
     version: str = "0.1"
     description: str = "test stand-in for the real MusicNN bundle"
     labels: tuple[str, ...] = GTZAN_LABELS
-    preprocessing: StandInPreprocessing = field(default_factory=StandInPreprocessing)
+    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
     uncertain_threshold: float = 0.1
     model: nn.Module = field(default_factory=StandInNet)

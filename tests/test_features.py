@@ -9,10 +9,10 @@ import numpy as np
 import torch
 
 from classifier.audio import ClipPlan, decode_clips
+from classifier.bundle import PreprocessingConfig
 from classifier.features import LogMel, patch_samples
-from tests.stand_in_bundle import StandInPreprocessing
 
-CONFIG = StandInPreprocessing()
+CONFIG = PreprocessingConfig()
 ORCHESTRA = "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra)"
 
 
