@@ -11,14 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from classifier.predict import DEFAULT_CLIPS, DeviceError, choose_device
+from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from library.records import display_path
-from workflows.classify import classify_tracks
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -66,6 +64,9 @@ def load_bundle(name: str | None) -> Any:
 
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     """Handler of `classify`: exit 0 if all went well, 1 if some tracks failed, 2 on bad setup."""
+    from classifier.predict import DeviceError, choose_device  # torch: only when classifying
+    from workflows.classify import classify_tracks
+
     try:
         bundle = load_bundle(args.bundle)
         device = choose_device(args.device)

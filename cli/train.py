@@ -11,14 +11,13 @@ from cli.context import AppContext
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` subcommand."""
-    from classifier.nets.registry import NETS
-
     parser = subparsers.add_parser(
         "train", help="train a from-scratch genre network and write a bundle",
         description="Train one of the papers' networks from scratch. DATA is a folder in GTZAN "
         "layout (<genre>/<file>) or a CSV with path,genre[,artist] columns.",
     )
-    parser.add_argument("--net", required=True, choices=sorted(NETS))
+    parser.add_argument("--net", required=True, type=_net_name,
+                        help="the network to train (a wrong name lists them)")
     parser.add_argument("--data", required=True, type=Path, help="folder or CSV of labelled audio")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--split", type=Path, help="train on the tracks this split file lists")
@@ -36,6 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--out", required=True, type=Path, help="bundle directory to write")
     parser.set_defaults(handler=run_train)
+
+
+def _net_name(name: str) -> str:
+    """A registered network's name; checked when parsing so torch loads only for `train`."""
+    from classifier.nets.registry import NETS
+
+    if name not in NETS:
+        raise argparse.ArgumentTypeError(f"{name!r} is none of: {', '.join(sorted(NETS))}")
+    return name
 
 
 def run_train(args: argparse.Namespace, app: AppContext) -> int:

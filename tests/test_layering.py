@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,12 @@ def test_gui_default_clips_follow_the_classifier() -> None:
     from gui.backend import ClassifyOptions
 
     assert ClassifyOptions().clips_per_track == DEFAULT_CLIPS
+
+
+def test_cli_parser_loads_no_model_libraries() -> None:
+    """`genrelens --help` or `list` must not wait seconds for torch and librosa to import."""
+    code = ("import sys, main; main.build_parser(); "
+            "print(sorted(m for m in ('torch', 'librosa', 'numba') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO, check=True)
+    assert result.stdout.strip() == "[]"
