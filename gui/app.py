@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QSplashScreen
 
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
 from library.db import create_db_engine
+from resources import RESOURCES_DIR
+
+# What the workers use from the model side. Importing these in a worker while the window runs
+# holds the interpreter lock for 0.1-0.6 s at a time (mapping libtorch, unmarshalling large
+# modules, numba's set-up), so the GUI froze for up to 638 ms when the first classification
+# began (bench/gui_stall.py). Imported up front, before the window shows, they cost nothing later.
+CLASSIFIER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.features",
+                      "librosa.filters", "gui.colormap")
+
+
+def load_classifier_modules() -> None:
+    """Import everything the classify and spectrogram workers need, on this thread."""
+    for name in CLASSIFIER_MODULES:
+        importlib.import_module(name)
+
+
+def splash_picture() -> QPixmap:
+    """The theme's background, the icon and the app's name."""
+    pixmap = QPixmap(360, 220)
+    pixmap.fill(QColor("#17191f"))
+    painter = QPainter(pixmap)
+    painter.drawPixmap(130, 28, QIcon(str(RESOURCES_DIR / "genrelens.svg")).pixmap(100, 100))
+    font = QFont(painter.font())
+    font.setPointSize(16)
+    painter.setFont(font)
+    painter.setPen(QColor("#e6e9ef"))
+    painter.drawText(QRect(0, 136, 360, 32), Qt.AlignmentFlag.AlignCenter, "GenreLens")
+    painter.end()
+    return pixmap
+
+
+def show_splash(app: QApplication) -> QSplashScreen:
+    """A splash screen saying what the wait is for, while the model libraries load."""
+    splash = QSplashScreen(splash_picture())
+    splash.showMessage("Loading the genre model…",
+                       Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                       QColor("#7c8595"))
+    splash.show()
+    app.processEvents()  # paint it now: the imports that follow keep this thread busy
+    return splash
 
 
 def run_gui(db_path: Path, argv: Sequence[str]) -> int:
@@ -20,6 +63,9 @@ def run_gui(db_path: Path, argv: Sequence[str]) -> int:
     app.setOrganizationName("GenreLens")
     app.setDesktopFileName("genrelens")
     apply_theme(app)  # type: ignore[arg-type]
+    splash = show_splash(app)  # type: ignore[arg-type]
+    load_classifier_modules()
     window = MainWindow(db_path)
     window.show()
+    splash.finish(window)
     return app.exec()

@@ -1,7 +1,8 @@
 """The seams where the app reaches the other packages. Runs in worker threads only.
 
 Each function is a thin adapter onto library/, classifier/ or workflows/ code. The classifier
-is imported lazily, so Qt starts (and the window shows) without waiting for torch.
+is imported inside functions, so tests and tools that need no model never load torch; the app
+loads it before its window shows (gui.app.load_classifier_modules).
 """
 
 from __future__ import annotations

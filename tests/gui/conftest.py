@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from gui.app import load_classifier_modules
 from gui.backend import ClassifyOptions
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
@@ -17,12 +18,8 @@ from gui.settings import AppSettings
 
 @pytest.fixture(scope="session", autouse=True)
 def warm_imports() -> None:
-    """Import the heavy libraries once, up front: a worker's cold first import of torch and
-    librosa in a fresh venv can take longer than a test's wait."""
-    import classifier.audio  # noqa: F401
-    import classifier.features  # noqa: F401
-    import classifier.predict  # noqa: F401
-    import librosa.filters  # noqa: F401  (the log-mel filterbank comes from here)
+    """Import the model libraries up front, as the app does before its window shows."""
+    load_classifier_modules()
 
 
 @pytest.fixture

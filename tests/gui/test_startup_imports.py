@@ -1,0 +1,54 @@
+"""The app imports the model libraries before its window shows, so no worker imports them later.
+
+A worker's first `import torch` or `import librosa` holds the interpreter lock for up to 0.6 s at
+a time and freezes the GUI; gui.app.load_classifier_modules exists to prevent that. This runs the
+workers' own functions in a fresh interpreter and lists what they still import.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+SCRIPT = """
+import json, shutil, sys, threading
+from pathlib import Path
+from gui.app import load_classifier_modules
+from gui import backend
+from gui.workers import JobContext
+from library.db import create_db_engine, session_factory
+
+music, db = Path(sys.argv[1]), Path(sys.argv[2])
+engine = create_db_engine(db)
+ctx = JobContext(session_factory(engine), threading.Event())
+with ctx.sessions.begin() as session:
+    backend.add_folder(session, str(music))
+load_classifier_modules()
+before = set(sys.modules)
+list(backend.scan_events(ctx, [str(music)]))
+classified = list(backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None))
+backend.mel_picture(str(next(music.iterdir())), 3.0)
+late = sorted({name.split(".")[0] for name in set(sys.modules) - before})
+print(json.dumps({"classified": len(classified), "late": late}))
+"""
+
+HEAVY = {"torch", "librosa", "numba", "scipy", "sklearn", "llvmlite"}
+
+
+def test_workers_import_no_model_library_late(tmp_path: Path, shared_data: Path) -> None:
+    music = tmp_path / "Music"
+    music.mkdir()
+    source = next((shared_data / "gtzan-mini" / "jazz").iterdir())
+    (music / source.name).symlink_to(source)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(music), str(tmp_path / "lib.sqlite3")],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["classified"] == 1  # the workers really ran the model
+    assert HEAVY.isdisjoint(report["late"]), report["late"]
