@@ -23,11 +23,40 @@ class Preprocessing(Protocol):
     patch_frames: int
 
 
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
-    """librosa's Slaney mel filterbank, (n_mels, n_fft // 2 + 1) float32."""
-    import librosa  # slow to import; only needed once per LogMel
+# The Slaney mel scale (Auditory Toolbox, librosa's default): linear below 1 kHz, log above.
+_HZ_PER_MEL = 200.0 / 3
+_LOG_FROM_HZ = 1000.0
+_LOG_FROM_MEL = _LOG_FROM_HZ / _HZ_PER_MEL
+_LOG_STEP = np.log(6.4) / 27.0
 
-    return librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+
+def hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney mels of frequencies in Hz."""
+    hz = np.asarray(hz, dtype=np.float64)
+    above = _LOG_FROM_MEL + np.log(np.maximum(hz, _LOG_FROM_HZ) / _LOG_FROM_HZ) / _LOG_STEP
+    return np.where(hz >= _LOG_FROM_HZ, above, hz / _HZ_PER_MEL)
+
+
+def mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    """Frequencies in Hz of Slaney mels."""
+    mel = np.asarray(mel, dtype=np.float64)
+    above = _LOG_FROM_HZ * np.exp(_LOG_STEP * (mel - _LOG_FROM_MEL))
+    return np.where(mel >= _LOG_FROM_MEL, above, mel * _HZ_PER_MEL)
+
+
+def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """The Slaney-normalised triangular mel filterbank, (n_mels, n_fft // 2 + 1) float32.
+
+    Equal to librosa.filters.mel's default (a test checks it) without importing librosa, whose
+    scipy.signal and numba imports took 2 s of the app's start.
+    """
+    edges = mel_to_hz(np.linspace(0.0, float(hz_to_mel(sample_rate / 2)), n_mels + 2))
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising = (freqs - lower) / (centre - lower)
+    falling = (upper - freqs) / (upper - centre)
+    triangles = np.maximum(0.0, np.minimum(rising, falling))
+    return (triangles * (2.0 / (upper - lower))).astype(np.float32)  # equal area per filter
 
 
 def patch_samples(config: Preprocessing) -> int:

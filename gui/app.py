@@ -17,10 +17,10 @@ from resources import RESOURCES_DIR
 
 # What the workers use from the model side. Importing these in a worker while the window runs
 # holds the interpreter lock for 0.1-0.6 s at a time (mapping libtorch, unmarshalling large
-# modules, numba's set-up), so the GUI froze for up to 638 ms when the first classification
+# modules, extension set-up), so the GUI froze for up to 638 ms when the first classification
 # began (bench/gui_stall.py). Imported up front, before the window shows, they cost nothing later.
 CLASSIFIER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.features",
-                      "librosa.filters", "gui.colormap")
+                      "gui.colormap")
 
 
 def load_classifier_modules() -> None:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import librosa
 import numpy as np
+import pytest
 import torch
 
 from classifier.audio import ClipPlan, decode_clips
 from classifier.bundle import PreprocessingConfig
-from classifier.features import LogMel, patch_samples
+from classifier.features import LogMel, mel_filterbank, patch_samples
 
 CONFIG = PreprocessingConfig()
 ORCHESTRA = "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra)"
@@ -57,3 +58,12 @@ def test_longer_clips_are_cut_to_one_patch(shared_data: Path) -> None:
     ours = LogMel(CONFIG)(clip)
     assert ours.shape == (1, 187, 96)
     np.testing.assert_allclose(ours[0].numpy(), librosa_logmel(clip[0])[:187], atol=1e-3, rtol=0)
+
+
+@pytest.mark.parametrize(("sample_rate", "n_fft", "n_mels"),
+                         [(16000, 512, 96), (22050, 2048, 128), (22050, 1024, 80), (44100, 4096, 40)])
+def test_mel_filterbank_equals_librosa(sample_rate: int, n_fft: int, n_mels: int) -> None:
+    ours = mel_filterbank(sample_rate, n_fft, n_mels)
+    reference = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels)
+    assert ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-8)
