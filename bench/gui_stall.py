@@ -24,7 +24,7 @@ import soundfile  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.app import load_classifier_modules  # noqa: E402
+from gui.app import load_worker_modules  # noqa: E402
 from gui.backend import ClassifyOptions  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     start = time.perf_counter()
-    load_classifier_modules()  # as gui.app.run_gui does, before the window shows
+    load_worker_modules()  # as gui.app.run_gui does, before the window shows
     print(f"model libraries loaded before the window in {time.perf_counter() - start:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         music = Path(tmp) / "Music"
@@ -93,6 +93,11 @@ def main() -> None:
         print(f"longest GUI event-loop stall: {longest * 1000:.1f} ms "
               f"(GUI thread CPU during it: {watchdog.longest_cpu * 1000:.1f} ms), "
               f"ended at {watchdog.longest_at - start:.1f} s")
+        over = [late for _, late in watchdog.stalls]
+        print(f"stalls over 50 ms: {len(over)}, over 100 ms: {sum(late > 0.1 for late in over)}; "
+              "the five longest (ms, ended at s): "
+              + ", ".join(f"{late * 1000:.0f} @ {end - start:.1f}"
+                          for end, late in sorted(watchdog.stalls, key=lambda s: -s[1])[:5]))
         window.close()
 
 

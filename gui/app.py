@@ -15,17 +15,18 @@ from gui.theme import apply_theme
 from library.db import create_db_engine
 from resources import RESOURCES_DIR
 
-# What the workers use from the model side. Importing these in a worker while the window runs
-# holds the interpreter lock for 0.1-0.6 s at a time (mapping libtorch, unmarshalling large
-# modules, extension set-up), so the GUI froze for up to 638 ms when the first classification
-# began (bench/gui_stall.py). Imported up front, before the window shows, they cost nothing later.
-CLASSIFIER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.features",
-                      "gui.colormap")
+# What the workers import. Importing these in a worker while the window runs holds the
+# interpreter lock for 0.1-0.6 s at a time (mapping libtorch, unmarshalling large modules,
+# building mutagen's classes), so the GUI froze for up to 638 ms when the first classification
+# began and 192 ms when the first scan did (bench/gui_stall.py). Imported up front, before the
+# window shows, they cost nothing later.
+WORKER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.features",
+                  "gui.colormap", "library.scanner", "library.tagwriter", "library.tag_history")
 
 
-def load_classifier_modules() -> None:
-    """Import everything the classify and spectrogram workers need, on this thread."""
-    for name in CLASSIFIER_MODULES:
+def load_worker_modules() -> None:
+    """Import everything the scan, classify, tag and spectrogram workers need, on this thread."""
+    for name in WORKER_MODULES:
         importlib.import_module(name)
 
 
@@ -64,7 +65,7 @@ def run_gui(db_path: Path, argv: Sequence[str]) -> int:
     app.setDesktopFileName("genrelens")
     apply_theme(app)  # type: ignore[arg-type]
     splash = show_splash(app)  # type: ignore[arg-type]
-    load_classifier_modules()
+    load_worker_modules()
     window = MainWindow(db_path)
     window.show()
     splash.finish(window)

@@ -2,7 +2,7 @@
 
 Each function is a thin adapter onto library/, classifier/ or workflows/ code. The classifier
 is imported inside functions, so tests and tools that need no model never load torch; the app
-loads it before its window shows (gui.app.load_classifier_modules).
+loads it before its window shows (gui.app.load_worker_modules).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ import time
 from PySide6.QtCore import QObject, QTimer, Slot
 
 
+NOTED_STALL = 0.05  # seconds late beyond which a tick is listed in .stalls
+
+
 class StallWatchdog(QObject):
     """A 10 ms timer on the GUI thread; a late tick means the loop was busy that long."""
 
@@ -17,6 +20,7 @@ class StallWatchdog(QObject):
         self.longest_cpu = 0.0  # CPU seconds the GUI thread itself used during that stall
         self.longest_at = 0.0  # perf_counter() when that stall ended
         self.ticks = 0
+        self.stalls: list[tuple[float, float]] = []  # (perf_counter at the end, seconds late)
         self._last = self._last_cpu = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -36,6 +40,8 @@ class StallWatchdog(QObject):
     def _tick(self) -> None:
         now, cpu = time.perf_counter(), time.thread_time()
         late = now - self._last - self.interval
+        if late > NOTED_STALL:
+            self.stalls.append((now, late))
         if late > self.longest:
             # Little CPU in a long stall: the thread waited (GIL, other processes), not worked.
             self.longest, self.longest_cpu = late, cpu - self._last_cpu

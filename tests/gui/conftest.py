@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from gui.app import load_classifier_modules
+from gui.app import load_worker_modules
 from gui.backend import ClassifyOptions
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
@@ -19,7 +19,7 @@ from gui.settings import AppSettings
 @pytest.fixture(scope="session", autouse=True)
 def warm_imports() -> None:
     """Import the model libraries up front, as the app does before its window shows."""
-    load_classifier_modules()
+    load_worker_modules()
 
 
 @pytest.fixture

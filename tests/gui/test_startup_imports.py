@@ -1,7 +1,7 @@
 """The app imports the model libraries before its window shows, so no worker imports them later.
 
-A worker's first `import torch` or `import librosa` holds the interpreter lock for up to 0.6 s at
-a time and freezes the GUI; gui.app.load_classifier_modules exists to prevent that. This runs the
+A worker's first `import torch` or `import mutagen` holds the interpreter lock for up to 0.6 s at
+a time and freezes the GUI; gui.app.load_worker_modules exists to prevent that. This runs the
 workers' own functions in a fresh interpreter and lists what they still import.
 """
 
@@ -17,7 +17,7 @@ from tests.conftest import REPO_ROOT
 SCRIPT = """
 import json, shutil, sys, threading
 from pathlib import Path
-from gui.app import load_classifier_modules
+from gui.app import load_worker_modules
 from gui import backend
 from gui.workers import JobContext
 from library.db import create_db_engine, session_factory
@@ -27,7 +27,7 @@ engine = create_db_engine(db)
 ctx = JobContext(session_factory(engine), threading.Event())
 with ctx.sessions.begin() as session:
     backend.add_folder(session, str(music))
-load_classifier_modules()
+load_worker_modules()
 before = set(sys.modules)
 list(backend.scan_events(ctx, [str(music)]))
 classified = list(backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None))
@@ -36,7 +36,7 @@ late = sorted({name.split(".")[0] for name in set(sys.modules) - before})
 print(json.dumps({"classified": len(classified), "late": late}))
 """
 
-HEAVY = {"torch", "librosa", "numba", "scipy", "sklearn", "llvmlite"}
+HEAVY = {"torch", "librosa", "numba", "scipy", "sklearn", "llvmlite", "mutagen", "sqlalchemy"}
 
 
 def test_workers_import_no_model_library_late(tmp_path: Path, shared_data: Path) -> None:
