@@ -139,17 +139,27 @@ def tag_plan_events(
 def tag_apply_events(
     ctx: JobContext, options: TagOptions, plan: Sequence[PlanRow]
 ) -> Iterator[FileOutcome]:
-    """Write a plan the user saw, as one undoable batch; per-file outcomes (with .track_id)."""
-    from library.tagwriter import apply_plan
+    """Write a plan the user saw, as one undoable batch: each file's outcome (with .track_id)
+    as soon as that file is written; a cancel stops it between files."""
+    from library.tagwriter import apply_steps
 
-    yield from apply_plan(ctx.sessions, plan, options, cancel=ctx.cancelled).outcomes
+    return apply_steps(ctx.sessions, plan, options, cancel=ctx.cancelled)
+
+
+def tag_undo_size(ctx: JobContext) -> int:
+    """How many files undoing the last applied batch looks at; raises UndoError if none."""
+    from library.tag_history import count_undoable
+
+    with ctx.sessions() as session:
+        return count_undoable(session)
 
 
 def tag_undo_events(ctx: JobContext) -> Iterator[FileOutcome]:
-    """Undo the last applied batch; per-file outcomes (with .track_id)."""
-    from library.tag_history import undo_batch
+    """Undo the last applied batch: each file's outcome (with .track_id) as soon as it is
+    restored; a cancel stops it between files."""
+    from library.tag_history import undo_steps
 
-    yield from undo_batch(ctx.sessions, cancel=ctx.cancelled).outcomes
+    return undo_steps(ctx.sessions, cancel=ctx.cancelled)
 
 
 @lru_cache(maxsize=1)
