@@ -208,8 +208,10 @@ class _Scan:
         return track_id
 
     def _maybe_flush(self) -> None:
-        held = self.next_id is not None and time.monotonic() - self.locked_at > LOCK_SECONDS
-        if held or len(self.inserts) + len(self.updates) >= self.batch_size:
+        inserted_at_once = self.next_id is not None  # the batch's first new track
+        if inserted_at_once and time.monotonic() - self.locked_at > LOCK_SECONDS:
+            self.flush()
+        elif len(self.inserts) + len(self.updates) + inserted_at_once >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:

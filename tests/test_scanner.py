@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from library import repository
+from library import repository, scanner
 from library.db import create_db_engine, session_factory
 from library.folders import add_folder
 from library.models import Prediction
@@ -248,6 +248,19 @@ def test_on_commit_comes_once_the_tracks_of_the_events_so_far_are_readable(
     for event in scan(sessions, [folder], batch_size=4, on_commit=on_commit):
         yielded[event.path] = event.track_id
     assert unreadable == [] and len(commits) > 2 and commits[0] < len(yielded)
+
+
+def test_a_batch_that_holds_the_write_lock_too_long_commits_early(
+    library: tuple[Path, dict[str, Made]], sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = library
+    monkeypatch.setattr(scanner, "LOCK_SECONDS", -1.0)  # any wait is too long: every file
+    commits: list[int] = []
+    events = _run(sessions, _folder(sessions, root), batch_size=10_000,
+                  on_commit=lambda: commits.append(len(_tracks(sessions))))
+    new = len([e for e in events if not e.is_folder])
+    assert new > 10 and commits == [*range(1, new + 1), new]  # one commit per file, then the end
 
 
 def test_cancel_from_another_thread_stops_without_marking_missing(
