@@ -209,9 +209,8 @@ class _Scan:
 
     def _maybe_flush(self) -> None:
         inserted_at_once = self.next_id is not None  # the batch's first new track
-        if inserted_at_once and time.monotonic() - self.locked_at > LOCK_SECONDS:
-            self.flush()
-        elif len(self.inserts) + len(self.updates) + inserted_at_once >= self.batch_size:
+        too_long = inserted_at_once and time.monotonic() - self.locked_at > LOCK_SECONDS
+        if too_long or len(self.inserts) + len(self.updates) + inserted_at_once >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
