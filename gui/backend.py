@@ -7,18 +7,15 @@ loads it before its window shows (gui.app.load_worker_modules).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui.workers import Uncounted
 from library import browse, folders
-from library.models import Track
 from library.records import FileOutcome, PlanRow, ScanEvent
 from library.tagplan import TagOptions, TagSelection, plan_tags
 
@@ -31,7 +28,6 @@ __all__ = ["ClassifyOptions", "PlanRow", "TagOptions"]
 
 SCAN_COMMIT_EVERY = 50  # the scanner's batch: new rows show up in the table this often
 CLASSIFY_COMMIT_EVERY = 8  # a few seconds of CPU work: a cancel loses at most this much
-ID_LOOKUP_SECONDS = 0.25  # how often a scan looks up the ids of the files it committed
 
 
 @dataclass(frozen=True)
@@ -72,49 +68,31 @@ def remove_folder(session: Session, folder_id: int) -> None:
 
 
 def scan_events(ctx: JobContext, paths: Sequence[str]) -> Iterator[object]:
-    """The scanner's events for the given folders, then the ids of the tracks they touched.
-
-    The scanner commits in batches and its events carry paths; the rows it wrote are looked
-    up by path every ID_LOOKUP_SECONDS (a read of committed data) and at the end.
-    """
+    """The scanner's events for the given folders, and TrackTouched for each track that was
+    not unchanged, once the scanner has committed its row (so a read sees the new state)."""
     from library.scanner import scan
 
     with ctx.sessions() as session:
         watched = [f for f in (folders.get_folder(session, p) for p in paths) if f is not None]
-    events = scan(ctx.sessions, watched, cancel=ctx.cancelled, batch_size=SCAN_COMMIT_EVERY)
-    pending: dict[str, None] = {}  # paths whose rows may not be committed yet
-    checked = time.monotonic()
-    with ctx.sessions() as session:
-        try:
-            for event in events:
-                yield ScanStep(event, event.total)
-                if not event.is_folder and event.outcome != "unchanged":
-                    pending[event.path] = None
-                if pending and time.monotonic() - checked >= ID_LOOKUP_SECONDS:
-                    yield from _touched(session, pending)
-                    checked = time.monotonic()
-        finally:
-            events.close()  # the scanner commits what it has, on this thread
-        yield from _touched(session, pending)
+    written: list[int] = []  # tracks of the events so far, rows not yet committed
+    committed: list[int] = []
 
+    def on_commit() -> None:
+        committed.extend(written)
+        written.clear()
 
-def _ids_of(session: Session, paths: Sequence[str]) -> dict[str, int]:
-    """Committed track ids by path; ends the read so the next call sees newer commits."""
-    found: dict[str, int] = {}
-    for start in range(0, len(paths), 500):  # SQLite caps bound parameters
-        chunk = paths[start : start + 500]
-        rows = session.execute(select(Track.path, Track.id).where(Track.path.in_(chunk)))
-        found.update((path, track_id) for path, track_id in rows)
-    session.rollback()
-    return found
-
-
-def _touched(session: Session, pending: dict[str, None]) -> Iterator[TrackTouched]:
-    """TrackTouched for the pending paths now committed (removed from `pending`)."""
-    found = _ids_of(session, list(pending))
-    for path, track_id in found.items():
-        del pending[path]
-        yield TrackTouched(track_id)
+    events = scan(ctx.sessions, watched, cancel=ctx.cancelled, batch_size=SCAN_COMMIT_EVERY,
+                  on_commit=on_commit)
+    try:
+        for event in events:
+            yield from map(TrackTouched, committed)
+            committed.clear()
+            yield ScanStep(event, event.total)
+            if event.track_id is not None and event.outcome != "unchanged":
+                written.append(event.track_id)
+    finally:
+        events.close()  # the scanner commits what it has, on this thread
+    yield from map(TrackTouched, committed + written)
 
 
 def load_bundle(options: ClassifyOptions) -> object:
@@ -162,17 +140,27 @@ def tag_plan_events(
 def tag_apply_events(
     ctx: JobContext, options: TagOptions, plan: Sequence[PlanRow]
 ) -> Iterator[FileOutcome]:
-    """Write a plan the user saw, as one undoable batch; per-file outcomes (with .track_id)."""
-    from library.tagwriter import apply_plan
+    """Write a plan the user saw, as one undoable batch: each file's outcome (with .track_id)
+    as soon as that file is written; a cancel stops it between files."""
+    from library.tagwriter import apply_steps
 
-    yield from apply_plan(ctx.sessions, plan, options, cancel=ctx.cancelled).outcomes
+    return apply_steps(ctx.sessions, plan, options, cancel=ctx.cancelled)
+
+
+def tag_undo_size(ctx: JobContext) -> int:
+    """How many files undoing the last applied batch looks at; raises UndoError if none."""
+    from library.tag_history import count_undoable
+
+    with ctx.sessions() as session:
+        return count_undoable(session)
 
 
 def tag_undo_events(ctx: JobContext) -> Iterator[FileOutcome]:
-    """Undo the last applied batch; per-file outcomes (with .track_id)."""
-    from library.tag_history import undo_batch
+    """Undo the last applied batch: each file's outcome (with .track_id) as soon as it is
+    restored; a cancel stops it between files."""
+    from library.tag_history import undo_steps
 
-    yield from undo_batch(ctx.sessions, cancel=ctx.cancelled).outcomes
+    return undo_steps(ctx.sessions, cancel=ctx.cancelled)
 
 
 @lru_cache(maxsize=1)

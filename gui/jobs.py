@@ -111,6 +111,21 @@ def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
             yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
 
 
+def _reread_at_end(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
+    """Pass events through, then fresh rows for every track they named: for a backend whose
+    events come before their rows are committed (the tag writer commits a file's track with
+    the next file's log entry, undo every 50 files), the rows read on the way may be stale."""
+    ids: dict[int, None] = {}  # in order, once each
+    for event in events:
+        yield event
+        track_id = getattr(event, "track_id", None)
+        if track_id is not None:
+            ids[track_id] = None
+    if ids:
+        with ctx.sessions() as session:
+            yield RowsChanged(tuple(browse.rows_for_ids(session, ids)))
+
+
 def scan_folders(paths: Sequence[str]) -> Job:
     """Add the folders (if new), scan them, yield progress and the changed rows."""
 
@@ -185,19 +200,22 @@ def plan_tags(options: backend.TagOptions, track_ids: Sequence[int] | None) -> J
 
 
 def apply_tags(options: backend.TagOptions, plan: Sequence[backend.PlanRow]) -> Job:
-    """Write a plan the user has seen; yields per-file events and the changed rows."""
+    """Write a plan the user has seen; yields each file's outcome as it is written (progress
+    moves per file, Cancel stops between files) and the changed rows."""
 
     def job(ctx: JobContext) -> Iterator[object]:
         yield Total(sum(r.action == "write" for r in plan))
-        yield from _with_rows(ctx, backend.tag_apply_events(ctx, options, plan))
+        events = backend.tag_apply_events(ctx, options, plan)
+        yield from _reread_at_end(ctx, _with_rows(ctx, events))
 
     return job
 
 
 def undo_last_write() -> Job:
-    """Put back the genres the last applied batch replaced."""
+    """Put back the genres the last applied batch replaced, file by file like apply_tags."""
 
     def job(ctx: JobContext) -> Iterator[object]:
-        yield from _with_rows(ctx, backend.tag_undo_events(ctx))
+        yield Total(backend.tag_undo_size(ctx))
+        yield from _reread_at_end(ctx, _with_rows(ctx, backend.tag_undo_events(ctx)))
 
     return job

@@ -92,6 +92,7 @@ class ScanEvent:
     error: str | None = None  # the readable reason when outcome == "error"
     old_path: str | None = None  # where a moved file was before
     is_folder: bool = False  # a folder that could not be listed (never a track)
+    track_id: int | None = None  # the file's track (None only for a folder)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ Incremental: a file whose size and mtime match the library is not opened at all;
 one is re-read; one that vanished becomes "missing" (its record and predictions stay); one
 that reappears elsewhere with the same size and first 64 KiB is "moved" and keeps its record.
 Every problem is recorded with a readable reason and the scan goes on. Writes are committed
-in batches, and whatever was handled before a cancel (or a closed generator) is kept.
+in batches, and whatever was handled before a cancel (or a closed generator) is kept. Each
+event names its track's id; `on_commit` says when the rows of the events so far are committed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -26,8 +28,11 @@ from library.walk import FolderProblem, FoundFile, walk_audio
 
 HEAD_BYTES = 64 * 1024
 BATCH_SIZE = 500
+LOCK_SECONDS = 2.0  # commit sooner on slow disks: other programs wait for a write lock we hold
 Reader = Callable[[str], FileInfo]
+OnCommit = Callable[[], None]
 _TRACKS = Track.__table__.c
+_INSERT = insert(Track.__table__)
 _KNOWN_COLUMNS = (_TRACKS.id, _TRACKS.path, _TRACKS.size, _TRACKS.mtime_ns, _TRACKS.status,
                   _TRACKS.folder_id, _TRACKS.head_hash, _TRACKS.error)
 
@@ -46,23 +51,26 @@ class _Scan:
     """The state of one scan run; `events()` does the work."""
 
     def __init__(self, session: Session, folders: Sequence[FolderRecord],
-                 cancel: threading.Event | None, reader: Reader, batch_size: int) -> None:
+                 cancel: threading.Event | None, reader: Reader, batch_size: int,
+                 on_commit: OnCommit | None = None) -> None:
         self.session, self.folders, self.cancel = session, folders, cancel
-        self.reader, self.batch_size = reader, batch_size
+        self.reader, self.batch_size, self.on_commit = reader, batch_size, on_commit
         self.counts: dict[str, int] = dict.fromkeys(asdict(ScanCounts()), 0)
         self.total = 0
         self.inserts: list[dict[str, Any]] = []
+        self.next_id: int | None = None  # the batch's next free track id, once it holds one
+        self.locked_at = 0.0  # when the batch took the database's write lock
         self.updates: list[dict[str, Any]] = []
         self.unreadable_folders: list[str] = []
         # Core, not ORM, rows: loading 100,000 of them is most of an unchanged rescan.
         self.known: dict[str, Row[Any]] = {}
-        # What an untouched file in place looks like, compared without touching the Row.
-        self.untouched: dict[str, tuple[int, int, int | None]] = {}
+        # The id of an untouched file in place, by what it looks like: one dict lookup per file.
+        self.untouched: dict[tuple[str, int, int, int | None], int] = {}
         for row in session.connection().execute(select(*_KNOWN_COLUMNS)):
-            _, path, size, mtime_ns, status, folder_id, *_ = row
+            track_id, path, size, mtime_ns, status, folder_id, *_ = row
             self.known[path] = row
             if status != "missing":
-                self.untouched[path] = (size, mtime_ns, folder_id)
+                self.untouched[path, size, mtime_ns, folder_id] = track_id
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
@@ -92,8 +100,9 @@ class _Scan:
         for path, (item, folder_id) in found.items():
             if self.cancelled():
                 return
-            if untouched.get(path) == (item.size, item.mtime_ns, folder_id):
-                yield self.event(path, "unchanged")  # the common case, kept cheap
+            track_id = untouched.get((path, item.size, item.mtime_ns, folder_id))
+            if track_id is not None:
+                yield self.event(path, "unchanged", track_id=track_id)  # the common case
                 continue
             known = self.known.get(path)
             if known is None:
@@ -125,10 +134,10 @@ class _Scan:
                 fixes["folder_id"] = folder_id
             if fixes:
                 self.updates.append({"id": known.id, **fixes})
-            return self.event(item.path, "unchanged")
+            return self.event(item.path, "unchanged", track_id=known.id)
         row = self._read(item)
         self.updates.append({"id": known.id, "folder_id": folder_id, **row})
-        return self._outcome(item.path, row, "changed")
+        return self._outcome(item.path, row, "changed", track_id=known.id)
 
     def _newcomers(self, newcomers: list[tuple[FoundFile, int]],
                    vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
@@ -146,17 +155,18 @@ class _Scan:
             if previous is not None and row["head_hash"]:
                 vanished.pop(previous.path, None)
                 self.updates.append({"id": previous.id, "path": item.path, **row})
-                yield self._outcome(item.path, row, "moved", old_path=previous.path)
+                yield self._outcome(item.path, row, "moved", old_path=previous.path,
+                                    track_id=previous.id)
             else:
-                self.inserts.append({"path": item.path, **row})
-                yield self._outcome(item.path, row, "new")
+                track_id = self._insert({"path": item.path, **row})
+                yield self._outcome(item.path, row, "new", track_id=track_id)
             self._maybe_flush()
 
     def _missing(self, vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
         for path, row in vanished.items():
             if row.status != "missing":
                 self.updates.append({"id": row.id, "status": "missing"})
-            yield self.event(path, "missing")
+            yield self.event(path, "missing", track_id=row.id)
             self._maybe_flush()
 
     def _outcome(self, path: str, row: dict[str, Any], outcome: str, **extra: Any) -> ScanEvent:
@@ -181,8 +191,26 @@ class _Scan:
         values = {name: getattr(info, name) for name in FileInfo.__slots__}
         return row | values | {"genres": list(info.genres), "status": "ok", "error": None}
 
+    def _insert(self, values: dict[str, Any]) -> int:
+        """Queue a new track for the batch's insert and return the id it will have.
+
+        Without a query per file: the batch's first new track is inserted at once, SQLite
+        gives it max(id) + 1, and the write lock that insert takes keeps every other writer
+        out until our commit, so the ids after it are ours to hand out.
+        """
+        if self.next_id is None:
+            self.locked_at = time.monotonic()
+            self.next_id = int(self.session.connection().execute(_INSERT, values)
+                               .inserted_primary_key[0]) + 1
+            return self.next_id - 1
+        track_id, self.next_id = self.next_id, self.next_id + 1
+        self.inserts.append({"id": track_id, **values})
+        return track_id
+
     def _maybe_flush(self) -> None:
-        if len(self.inserts) + len(self.updates) >= self.batch_size:
+        inserted_at_once = self.next_id is not None  # the batch's first new track
+        too_long = inserted_at_once and time.monotonic() - self.locked_at > LOCK_SECONDS
+        if too_long or len(self.inserts) + len(self.updates) + inserted_at_once >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
@@ -192,7 +220,9 @@ class _Scan:
         if self.updates:
             self.session.execute(update(Track), self.updates)
         self.session.commit()
-        self.inserts, self.updates = [], []
+        self.inserts, self.updates, self.next_id = [], [], None
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _mark_folders_scanned(self) -> None:
         """Stamp the folders that could be listed (an unmounted one was not scanned)."""
@@ -209,13 +239,16 @@ def scan(
     cancel: threading.Event | None = None,
     reader: Reader = read_file,
     batch_size: int = BATCH_SIZE,
+    on_commit: OnCommit | None = None,
 ) -> Iterator[ScanEvent]:
     """Scan `folders` and yield one ScanEvent per file (and per unlistable folder).
 
     Stop it with `cancel.set()` or by closing the generator; work done so far is committed.
+    `on_commit()` runs after each commit: the tracks of every event yielded before it can
+    then be read from other sessions.
     """
     with sessions() as session:
-        run = _Scan(session, folders, cancel, reader, batch_size)
+        run = _Scan(session, folders, cancel, reader, batch_size, on_commit)
         try:
             yield from run.events()
         finally:

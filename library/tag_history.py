@@ -11,15 +11,16 @@ from __future__ import annotations
 import os
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.models import TagBatch, TagChange
 from library.records import BatchSummary, FileOutcome, UndoResult
 from library.tags import TagError, WriteOptions, genre_state, read_file, sniff
 from library.tagwriter import (
-    Check, Progress, Refused, Skip, check_writable, clean_stale_temps, commit_copy,
-    describe_os_error, prepare_copy, refresh_track, remove_temp, shown_genres, sync_folders,
+    Check, Progress, Refused, Skip, Steps, check_writable, clean_stale_temps, commit_copy,
+    describe_os_error, prepare_copy, refresh_track, remove_temp, run_steps, shown_genres,
+    sync_folders,
 )
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
@@ -102,30 +103,51 @@ def _outcome(change: TagChange) -> FileOutcome:
                        change.track_id)
 
 
-def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
+def _undoable(batch: TagBatch) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a change that undoing `batch` looks at."""
+    return TagChange.batch_id == batch.id, TagChange.state.in_(UNDOABLE)
+
+
+def count_undoable(session: Session, batch_id: int | None = None) -> int:
+    """How many files undoing the batch (default: the latest not undone) will look at."""
+    return int(session.scalar(select(func.count()).select_from(TagChange)
+                              .where(*_undoable(_batch(session, batch_id)))) or 0)
+
+
+def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
                progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> UndoResult:
-    """Restore every file of a batch (default: the latest not undone); raises UndoError."""
+               ) -> Steps[UndoResult]:
+    """Restore every file of a batch (default: the latest not undone), yielding each file's
+    outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next()."""
     with sessions() as session:
         batch = _batch(session, batch_id)
         changes = list(session.scalars(
-            select(TagChange).where(TagChange.batch_id == batch.id,
-                                    TagChange.state.in_(UNDOABLE))
-            .order_by(TagChange.id.desc())))
+            select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))
         clean_stale_temps([change.path for change in changes])
         outcomes: list[FileOutcome] = []
-        for change in changes:
-            if cancel is not None and cancel.is_set():
-                break
-            _undo_one(session, change)
-            if len(outcomes) % 50 == 49:
-                session.commit()  # a rerun finds files already restored: no need for more
-            outcomes.append(_outcome(change))
-            if progress is not None:
-                progress(len(outcomes), len(changes))
+        try:
+            for change in changes:
+                if cancel is not None and cancel.is_set():
+                    break
+                _undo_one(session, change)
+                if len(outcomes) % 50 == 49:
+                    session.commit()  # a rerun finds files already restored: no need for more
+                outcomes.append(_outcome(change))
+                if progress is not None:
+                    progress(len(outcomes), len(changes))
+                yield outcomes[-1]
+        except GeneratorExit:
+            pass  # closed by the consumer: record what was done, like a cancel
         sync_folders(outcomes)
         cancelled = len(outcomes) < len(changes)
         if not cancelled and all(c.state == "undone" for c in changes):
             batch.state = "undone"
         session.commit()
         return UndoResult(batch.id, tuple(outcomes), cancelled)
+
+
+def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
+               progress: Progress | None = None, cancel: threading.Event | None = None
+               ) -> UndoResult:
+    """Restore every file of a batch (default: the latest not undone); raises UndoError."""
+    return run_steps(undo_steps(sessions, batch_id, progress, cancel))

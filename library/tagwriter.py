@@ -7,6 +7,8 @@ applied (the folders are fsynced once, at the end). A SIGKILL at any moment leav
 original or the new file, never a mix, and a log that says which two states are possible;
 `undo` restores either.
 The temp name has no audio extension, so a scan never picks up a leftover one.
+`apply_steps` yields each file's outcome as soon as that file is done (progress, cancel between
+files); `apply_plan` runs it to the end.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import os
 import shutil
 import stat
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +38,8 @@ from library.tags import (
 TEMP_SUFFIX = ".genrelens-tmp"
 Progress = Callable[[int, int], None]
 Check = Callable[[str], None]
+Result = TypeVar("Result", bound=BatchResult)
+Steps = Generator[FileOutcome, None, Result]  # per-file outcomes, then the batch's result
 
 _ERRNO_WORDS = {
     errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
@@ -255,10 +260,11 @@ def options_record(options: TagOptions) -> dict[str, object]:
     return values
 
 
-def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,
-               progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> BatchResult:
-    """Write the plan's "write" rows as one undoable batch; returns per-file outcomes."""
+def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,
+                progress: Progress | None = None, cancel: threading.Event | None = None
+                ) -> Steps[BatchResult]:
+    """Write the plan's "write" rows as one undoable batch, yielding each file's outcome as
+    soon as the file is done; returns the BatchResult. Closing it early is a cancel."""
     todo = [row for row in rows if row.action == "write"]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
@@ -268,13 +274,33 @@ def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options
         batch = TagBatch(options=options_record(options), state="running")
         session.add(batch)
         session.commit()
-        for row in todo:
-            if cancel is not None and cancel.is_set():
-                break
-            outcomes.append(_apply_one(session, batch.id, row, write_options(options)))
-            if progress is not None:
-                progress(len(outcomes), len(todo))
+        try:
+            for row in todo:
+                if cancel is not None and cancel.is_set():
+                    break
+                outcomes.append(_apply_one(session, batch.id, row, write_options(options)))
+                if progress is not None:
+                    progress(len(outcomes), len(todo))
+                yield outcomes[-1]  # between files: the only place a consumer may stop us
+        except GeneratorExit:
+            pass  # closed by the consumer: end the batch like a cancel, below
         sync_folders(outcomes)
         batch.state = "done"
         session.commit()
         return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
+
+
+def run_steps(steps: Steps[Result]) -> Result:
+    """Run a batch's steps to the end and return its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value  # type: ignore[no-any-return]
+
+
+def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,
+               progress: Progress | None = None, cancel: threading.Event | None = None
+               ) -> BatchResult:
+    """Write the plan's "write" rows as one undoable batch; returns per-file outcomes."""
+    return run_steps(apply_steps(sessions, rows, options, progress, cancel))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from library import repository
+from library import repository, scanner
 from library.db import create_db_engine, session_factory
 from library.folders import add_folder
 from library.models import Prediction
@@ -126,8 +126,11 @@ def test_touched_moved_deleted_and_added_files(
 ) -> None:
     root, made = library
     folder = _folder(sessions, root)
-    _run(sessions, folder)
+    first = _run(sessions, folder)
     before = _tracks(sessions)
+    assert {e.path: e.track_id for e in first if not e.is_folder} == {
+        path: track.id for path, track in before.items()}  # new files (and broken ones)
+    assert {e.outcome for e in first} == {"new", "error"}
     moved_from, moved_to = made["ogg"].path, root / "elsewhere" / "renamed.ogg"
     moved_id = before[str(moved_from)].id
     _add_prediction(sessions, moved_id)
@@ -152,6 +155,10 @@ def test_touched_moved_deleted_and_added_files(
     assert after[str(made["mp3"].path)].id == before[str(made["mp3"].path)].id
     assert events[str(root / "good" / "copy.aiff")].outcome == "new"
     assert after[str(made["aiff"].path)].id == before[str(made["aiff"].path)].id
+    assert {e.outcome for e in events.values()} == {"unchanged", "changed", "moved", "new",
+                                                    "missing"}
+    assert {path: e.track_id for path, e in events.items()} == {
+        path: track.id for path, track in after.items()}  # each event names its own track
 
 
 def test_missing_file_that_returns_untouched_is_ok_again_without_reading(
@@ -222,6 +229,38 @@ def test_closing_the_generator_keeps_committed_batches(
     rest = [e for e in _run(sessions, folder) if not e.is_folder]
     assert {e.path for e in rest if e.outcome == "unchanged"} == handled
     assert len(_tracks(sessions)) == len(made)
+
+
+def test_on_commit_comes_once_the_tracks_of_the_events_so_far_are_readable(
+    library: tuple[Path, dict[str, Made]], sessions: sessionmaker[Session]
+) -> None:
+    root, _ = library
+    folder = _folder(sessions, root)
+    yielded: dict[str, int | None] = {}  # path -> track id, of the events so far
+    unreadable: list[str] = []
+    commits = []
+
+    def on_commit() -> None:  # read through another session, as the GUI's row refresh does
+        stored = {path: track.id for path, track in _tracks(sessions).items()}
+        unreadable.extend(p for p, track_id in yielded.items() if stored.get(p) != track_id)
+        commits.append(len(yielded))
+
+    for event in scan(sessions, [folder], batch_size=4, on_commit=on_commit):
+        yielded[event.path] = event.track_id
+    assert unreadable == [] and len(commits) > 2 and commits[0] < len(yielded)
+
+
+def test_a_batch_that_holds_the_write_lock_too_long_commits_early(
+    library: tuple[Path, dict[str, Made]], sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = library
+    monkeypatch.setattr(scanner, "LOCK_SECONDS", -1.0)  # any wait is too long: every file
+    commits: list[int] = []
+    events = _run(sessions, _folder(sessions, root), batch_size=10_000,
+                  on_commit=lambda: commits.append(len(_tracks(sessions))))
+    new = len([e for e in events if not e.is_folder])
+    assert new > 10 and commits == [*range(1, new + 1), new]  # one commit per file, then the end
 
 
 def test_cancel_from_another_thread_stops_without_marking_missing(

@@ -20,10 +20,12 @@ from library.models import TagBatch, TagChange
 from library.records import BatchResult, PlanRow
 from library.scanner import scan
 from library.folders import list_folders
-from library.tag_history import UndoError, list_batches, undo_batch
+from library.tag_history import (
+    UndoError, count_undoable, list_batches, undo_batch, undo_steps,
+)
 from library.tagplan import TagOptions, plan_tags
 from library.tags import genre_state
-from library.tagwriter import TEMP_SUFFIX, apply_plan
+from library.tagwriter import TEMP_SUFFIX, apply_plan, apply_steps
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
 from tests.tagging_support import plain_genres, predict, scan_into
 
@@ -221,6 +223,33 @@ def test_progress_and_cancel_from_a_worker_thread(
     undone = undo_batch(session_factory(create_db_engine(db_path)), result.batch_id)
     assert undone.count("undone") == 3
     assert all(plain_genres(Path(r.path)) == ["Old"] for r in rows[:3])
+
+
+def test_steps_report_each_file_as_it_lands_and_closing_them_is_a_cancel(
+    library: tuple[Path, sessionmaker[Session], list[PlanRow]]
+) -> None:
+    _, sessions, rows = library
+    steps = apply_steps(sessions, rows, OPTIONS)
+    first = next(steps)
+    assert (first.path, first.state) == (rows[0].path, "applied")
+    assert plain_genres(Path(rows[0].path)) == ["New"]
+    assert all(plain_genres(Path(r.path)) == ["Old"] for r in rows[1:])  # not written yet
+    steps.close()  # the consumer stops here, e.g. a GUI job that is closed
+    with sessions() as session:
+        [batch] = list_batches(session)
+    assert (batch.state, batch.counts) == ("done", {"applied": 1})
+
+    apply_plan(sessions, rows[1:], OPTIONS)
+    with sessions() as session:
+        assert count_undoable(session) == 6  # the latest batch's files
+    undo = undo_steps(sessions)
+    assert next(undo).state == "undone"
+    undo.close()
+    with sessions() as session:
+        assert [b.state for b in list_batches(session)] == ["done", "done"]
+        assert count_undoable(session) == 5  # the restored file was recorded as undone
+    assert [plain_genres(Path(r.path)) for r in rows].count(["Old"]) == 1
+    assert undo_batch(sessions).count("undone") == 5  # the rest of the latest batch
 
 
 def test_hard_links_are_refused_and_symlinks_written_through(
