@@ -18,7 +18,7 @@ from classifier.predict import DEFAULT_CLIPS, DeviceError, choose_device
 from cli.context import AppContext
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from library.records import display_path
-from workflows.classify import classify_tracks
+from workflows.classify import NotAGenreBundleError, check_genre_bundle, classify_tracks
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,8 +68,9 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     """Handler of `classify`: exit 0 if all went well, 1 if some tracks failed, 2 on bad setup."""
     try:
         bundle = load_bundle(args.bundle)
+        check_genre_bundle(bundle)
         device = choose_device(args.device)
-    except DeviceError as exc:
+    except (DeviceError, NotAGenreBundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # BundleError, missing bundle module: nothing to run with

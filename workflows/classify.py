@@ -41,6 +41,24 @@ class ClassifyOutcome:
     stats: PipelineStats = field(default_factory=PipelineStats)
 
 
+class NotAGenreBundleError(ValueError):
+    """A multi-label tagging bundle given where genres are stored."""
+
+
+def check_genre_bundle(bundle: Any) -> None:
+    """Refuse a multi-label bundle: its tag probabilities are not genres.
+
+    Stored as predictions they would become the newest "genres" of every track, fill the
+    browser's genre column and sidebar with tags like "female vocalists" or "00s", and feed
+    the tag writer; so the library takes genre bundles only.
+    """
+    if getattr(bundle, "multi_label", False):
+        raise NotAGenreBundleError(
+            f"bundle {bundle.name!r} is a multi-label tagger: its {len(bundle.labels)} tag "
+            "probabilities are not genres, and the library stores genres only; measure it "
+            f"with `evaluate --bundle {bundle.name}` instead")
+
+
 def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
     """A classifier result as plain library values.
 
@@ -84,6 +102,7 @@ def classify_stream(
     Cancelling (or closing the generator) commits the finished predictions and stops: each
     stored row is a whole prediction, and a rerun picks up the tracks not yet stored.
     """
+    check_genre_bundle(bundle)
     outcome = outcome if outcome is not None else ClassifyOutcome()
     writes: list[PredictionWrite] = []
     done: list[TrackClassified] = []
