@@ -58,10 +58,12 @@ def _positive(text: str) -> int:
 
 
 def load_bundle(name: str | None) -> Any:
-    """The named model bundle (classifier.bundle, from the nets branch)."""
+    """The named model bundle: pretrained (classifier.bundle) or from scratch (`train`)."""
     from classifier import bundle as bundles
+    from classifier.scratch_predict import is_scratch, load_scratch_classifier
 
-    return bundles.load_bundle(name or bundles.DEFAULT_BUNDLE)
+    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
+    return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
 
 
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:
@@ -99,6 +101,8 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
         f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} "
         f"on {device} in {elapsed:.1f} s ({len(todo) / elapsed:.1f} tracks/s)."
     )
+    if outcome.descriptors_cached:
+        print(f"Cached the audio descriptors of {outcome.descriptors_cached} tracks for next time.")
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
     if outcome.errors:
