@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="only tracks in these files or folders"
     )
-    parser.add_argument("--bundle", default=None, help="model bundle name or path (default: broad)")
+    parser.add_argument("--bundle", default=None, help="model bundle name or path (default: "
+                        "broad); a bundle written by `train` works too")
     parser.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
     )
