@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from classifier.predict import DEFAULT_CLIPS, DeviceError, choose_device

@@ -17,11 +17,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier.predict import DEFAULT_CLIPS, PipelineStats, TrackPrediction, predict_tracks
+from classifier.predict import (
+    DEFAULT_CLIPS,
+    PipelineStats,
+    TrackPrediction,
+    predict_tracks,
+)
 from library.descriptor_store import load_fresh_descriptors, save_descriptors
 from library.predictions import store_predictions
-from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite, TrackToClassify
-
+from library.records import (
+    EmbeddingRecord,
+    PredictionRecord,
+    PredictionWrite,
+    TrackToClassify,
+)
 
 Descriptors = tuple[int, str, Any]  # (track id, cache key, clip descriptor rows)
 
