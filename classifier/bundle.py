@@ -22,7 +22,7 @@ DEFAULT_BUNDLE = "broad"
 BUNDLE_FILE = "bundle.json"
 FORMAT_VERSION = 1
 TOP_KEYS = {"format", "name", "version", "description", "labels", "preprocessing",
-            "backbones", "head", "uncertain_threshold", "calibration"}
+            "backbones", "head", "uncertain_threshold", "calibration", "multi_label"}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -53,7 +53,10 @@ class BundleInfo:
 
 @dataclass(frozen=True)
 class Bundle:
-    """A loaded bundle: `model` maps (B, frames, n_mels) log-mel -> (genre probs, embedding)."""
+    """A loaded bundle: `model` maps (B, frames, n_mels) log-mel -> (genre probs, embedding).
+
+    A multi-label bundle's outputs are independent tag probabilities, not genres.
+    """
 
     name: str
     version: str
@@ -63,6 +66,7 @@ class Bundle:
     uncertain_threshold: float
     model: torch.nn.Module
     path: Path
+    multi_label: bool = False
 
     def decide(self, probabilities: list[float] | torch.Tensor) -> str | None:
         """The most probable genre of one track, or None ("uncertain") below the threshold."""
@@ -124,7 +128,7 @@ def read_spec(folder: Path) -> dict[str, Any]:
         raise BundleError(f"{file}: not readable JSON ({error})") from None
     if not isinstance(spec, dict):
         raise BundleError(f"{file}: top level must be an object")
-    check_keys(spec, TOP_KEYS - {"calibration"}, TOP_KEYS, str(file))
+    check_keys(spec, TOP_KEYS - {"calibration", "multi_label"}, TOP_KEYS, str(file))
     if spec["format"] != FORMAT_VERSION:
         raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")
     for key in ("name", "version", "description"):
@@ -135,6 +139,8 @@ def read_spec(folder: Path) -> dict[str, Any]:
     threshold = spec["uncertain_threshold"]
     expect(isinstance(threshold, (int, float)) and 0 <= threshold <= 1,
            f"{file}: uncertain_threshold must be a number in [0, 1]")
+    expect(isinstance(spec.get("multi_label", False), bool), f"{file}: multi_label must be "
+           "true or false")
     return spec
 
 
@@ -159,7 +165,8 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     preprocessing = parse_preprocessing(spec["preprocessing"], f"{folder / BUNDLE_FILE}: preprocessing")
     model = build_model(folder, spec)
     return Bundle(spec["name"], spec["version"], spec["description"], tuple(spec["labels"]),
-                  preprocessing, float(spec["uncertain_threshold"]), model, folder)
+                  preprocessing, float(spec["uncertain_threshold"]), model, folder,
+                  spec.get("multi_label", False))
 
 
 __all__ = ["DEFAULT_BUNDLE", "Bundle", "BundleError", "BundleInfo", "PreprocessingConfig",

@@ -10,13 +10,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from classifier.nets.heads import BundleModel, EmbeddingHead, TagMapHead
+from classifier.nets.heads import BundleModel, EmbeddingHead, TagMapHead, TagsHead
 from classifier.nets.musicnn import MusicNN, bf16_supported
 from resources import MODELS_DIR
 
 PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle"}
 HEAD_KEYS = {
     "tag_map": ({"type", "genres"}, {"type", "genres"}),
+    "tags": ({"type"}, {"type"}),
     "linear": ({"type", "weights", "activation"}, {"type", "weights", "activation", "temperature"}),
     "mlp": ({"type", "weights", "activation"}, {"type", "weights", "activation", "temperature"}),
 }
@@ -134,6 +135,16 @@ def tag_map_head(head: dict, labels: list[str], tag_lists: dict[str, list[str]],
     return TagMapHead(masks, scale, bias)
 
 
+def tags_head(spec: dict, tag_lists: dict[str, list[str]], where: str) -> TagsHead:
+    """The "tags" head: one backbone's own sigmoid tags as a multi-label bundle's outputs."""
+    expect(len(tag_lists) == 1, f"{where}: a tags head takes exactly one backbone")
+    expect(spec.get("multi_label") is True, f"{where}: a tags head needs \"multi_label\": true")
+    (name, tags), = tag_lists.items()
+    expect(spec["labels"] == tags, f"{where}: labels must be backbone {name}'s {len(tags)} tags, "
+           "in its order")
+    return TagsHead()
+
+
 def embedding_head(folder: Path, head: dict, n_labels: int, width: int, where: str) -> EmbeddingHead:
     """A trained linear or MLP head whose weights are in a safetensors file."""
     expect(head["activation"] in ("softmax", "sigmoid"), f"{where}: activation must be "
@@ -173,6 +184,8 @@ def build_model(folder: Path, spec: dict) -> BundleModel:
     check_keys(head, *HEAD_KEYS[head["type"]], f"{where}: head")
     if head["type"] == "tag_map":
         module: nn.Module = tag_map_head(head, spec["labels"], tag_lists, f"{where}: head")
+    elif head["type"] == "tags":
+        module = tags_head(spec, tag_lists, where)
     else:
         expect(len(nets) == 1, f"{where}: a {head['type']} head takes exactly one backbone")
         module = embedding_head(folder, head, len(spec["labels"]), nets[0].dense.out_features,

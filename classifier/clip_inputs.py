@@ -13,14 +13,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from classifier.descriptors import N_DESCRIPTORS, clip_descriptors
+from classifier.descriptors import N_DESCRIPTORS, VERSION, clip_descriptors
 from classifier.inputs import InputSpec, cut_clips, spectrogram
 
 
-def clip_rows(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
-    """(n_clips, row length) of one track for a clip-level spec."""
-    clip_samples, step = spec.frames * spec.hop_length, spec.stride * spec.hop_length
-    descriptors = clip_descriptors(audio, spec.sample_rate, clip_samples, step)
+def clip_rows(audio: np.ndarray, spec: InputSpec,
+              descriptors: np.ndarray | None = None) -> np.ndarray:
+    """(n_clips, row length) of one track for a clip-level spec; `descriptors` (those of
+    spec_descriptors, e.g. from a cache) are used instead of computing them again."""
+    if descriptors is None:
+        descriptors = spec_descriptors(audio, spec)
     if spec.kind == "descriptors":
         return descriptors
     if spec.kind != "mel+descriptors":
@@ -28,6 +30,22 @@ def clip_rows(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
     mel = cut_clips(spectrogram(audio, replace(spec, kind="mel")), replace(spec, kind="mel"))
     n = min(len(mel), len(descriptors))  # the centred STFT may fit one clip more
     return np.concatenate([mel[:n].reshape(n, -1), descriptors[:n]], axis=1)
+
+
+def spec_descriptors(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """(n_clips, 57): the descriptors of the spec's clips of one track."""
+    clip_samples, step = spec.frames * spec.hop_length, spec.stride * spec.hop_length
+    return clip_descriptors(audio, spec.sample_rate, clip_samples, step)
+
+
+def descriptor_key(spec: InputSpec) -> str:
+    """The name a track's clip descriptors are cached under: version and clip geometry.
+
+    Nets whose clips are cut alike share the cached rows (feature-mlp, random-forest and
+    cnn-mlp all use the 3 s table's clips); any other cut gets rows of its own.
+    """
+    clip_samples, step = spec.frames * spec.hop_length, spec.stride * spec.hop_length
+    return f"{VERSION}/clips@{spec.sample_rate}:{clip_samples}:{step}"
 
 
 def row_length(spec: InputSpec) -> int:

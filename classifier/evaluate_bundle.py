@@ -4,6 +4,7 @@ Clips are decoded and featurised by the pipeline's own code (audio.py, features.
 figures are those `classify` would give. A dataset's genres are matched to the bundle's labels
 ignoring case, spaces and punctuation ("hiphop" = "Hip-Hop"); tracks of genres the bundle does
 not have are skipped and listed, and the decision is made among the matched labels only.
+A multi-label bundle ("tags") is scored per tag instead, against the CSV's `tags` column.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from classifier.clip_outputs import clip_outputs
 from classifier.datasets import LabelledTrack
 from classifier.evaluate import EvalReport, evaluate_probabilities
+from classifier.multilabel import TagReport, tag_report
 
 
 def genre_key(genre: str) -> str:
@@ -56,3 +58,43 @@ def evaluate_pretrained(
         raise ValueError("no track could be decoded")
     return evaluate_probabilities(np.concatenate(probs), np.array(truth), np.array(owners),
                                   labels, errors)
+
+
+def tag_truth(tracks: Sequence[LabelledTrack], labels: Sequence[str]) -> dict[int, np.ndarray]:
+    """Per track index, a 0/1 row over `labels`; a track's tags match labels ignoring case."""
+    index = {label.casefold(): k for k, label in enumerate(labels)}
+    rows = {}
+    for i, track in enumerate(tracks):
+        row = np.zeros(len(labels), dtype=np.float32)
+        row[[index[t.casefold()] for t in track.tags if t.casefold() in index]] = 1.0
+        rows[i] = row
+    return rows
+
+
+def evaluate_pretrained_tags(
+    bundle, tracks: Sequence[LabelledTrack], test_idx: Sequence[int], *, clips: int = 5,
+    device: str = "cpu",
+) -> TagReport:
+    """ROC-AUC and PR-AUC per tag of a multi-label bundle, over the tags the data uses.
+
+    Tags are the tracks' `tags` (CSV column); a track without tags is a negative for every tag.
+    """
+    truth = tag_truth(tracks, bundle.labels)
+    used = sorted({k for i in test_idx for k in np.flatnonzero(truth[i])})
+    if not used:
+        raise ValueError(f"no track has a tag {bundle.name} knows (tags come from a CSV "
+                         "'tags' column, ';'-separated)")
+    probs, rows, owners, errors = [], [], [], []
+    for out in clip_outputs([tracks[i].path for i in test_idx], bundle.model, bundle.preprocessing,
+                            clips=clips, device=device):
+        if out.error is not None:
+            errors.append(f"{out.path}: {out.error}")
+            continue
+        track = test_idx[out.index]
+        probs.append(out.probabilities[:, used])
+        rows.append(np.repeat(truth[track][None, used], len(out.probabilities), axis=0))
+        owners += [track] * len(out.probabilities)
+    if not probs:
+        raise ValueError("no track could be decoded")
+    return tag_report(np.concatenate(probs), np.concatenate(rows), np.array(owners),
+                      [bundle.labels[k] for k in used], errors)

@@ -111,6 +111,16 @@ def spectrogram(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
 
 def track_features(path: Path, spec: InputSpec) -> np.ndarray:
     """The whole-excerpt spectrogram of one file; InputError when it is unusable."""
+    audio = usable_audio(path, spec)
+    if spec.kind in CLIP_LEVEL_KINDS:
+        from classifier.clip_inputs import clip_rows
+
+        return clip_rows(audio, spec)
+    return spectrogram(audio, spec)
+
+
+def usable_audio(path: Path, spec: InputSpec) -> np.ndarray:
+    """The whole decoded excerpt at the spec's rate; InputError when it is unusable."""
     try:
         audio = decode(path, spec.sample_rate)
     except InputError:
@@ -121,11 +131,7 @@ def track_features(path: Path, spec: InputSpec) -> np.ndarray:
         raise InputError(f"{path}: shorter than one {spec.clip_seconds:.2f} s clip")
     if not np.any(audio):
         raise InputError(f"{path}: digital silence")
-    if spec.kind in CLIP_LEVEL_KINDS:
-        from classifier.clip_inputs import clip_rows
-
-        return clip_rows(audio, spec)
-    return spectrogram(audio, spec)
+    return audio
 
 
 def cut_clips(features: np.ndarray, spec: InputSpec) -> np.ndarray:

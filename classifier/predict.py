@@ -83,6 +83,7 @@ class TrackPrediction:
     size: int = 0  # the file as decoded
     mtime_ns: int = 0
     error: str | None = None
+    descriptors: np.ndarray | None = None  # clip descriptors computed for this run, to cache
 
 
 @dataclass

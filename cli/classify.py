@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="only tracks in these files or folders"
     )
-    parser.add_argument("--bundle", default=None, help="model bundle name or path (default: broad)")
+    parser.add_argument("--bundle", default=None, help="model bundle name or path (default: "
+                        "broad); a bundle written by `train` works too")
     parser.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
     )
@@ -56,21 +57,24 @@ def _positive(text: str) -> int:
 
 
 def load_bundle(name: str | None) -> Any:
-    """The named model bundle (classifier.bundle, from the nets branch)."""
+    """The named model bundle: pretrained (classifier.bundle) or from scratch (`train`)."""
     from classifier import bundle as bundles
+    from classifier.scratch_predict import is_scratch, load_scratch_classifier
 
-    return bundles.load_bundle(name or bundles.DEFAULT_BUNDLE)
+    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
+    return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
 
 
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     """Handler of `classify`: exit 0 if all went well, 1 if some tracks failed, 2 on bad setup."""
     from classifier.predict import DeviceError, choose_device  # torch: only when classifying
-    from workflows.classify import classify_tracks
+    from workflows.classify import NotAGenreBundleError, check_genre_bundle, classify_tracks
 
     try:
         bundle = load_bundle(args.bundle)
+        check_genre_bundle(bundle)
         device = choose_device(args.device)
-    except DeviceError as exc:
+    except (DeviceError, NotAGenreBundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # BundleError, missing bundle module: nothing to run with
@@ -99,6 +103,8 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
         f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} "
         f"on {device} in {elapsed:.1f} s ({len(todo) / elapsed:.1f} tracks/s)."
     )
+    if outcome.descriptors_cached:
+        print(f"Cached the audio descriptors of {outcome.descriptors_cached} tracks for next time.")
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
     if outcome.errors:

@@ -75,21 +75,38 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
 
 def _evaluate_tags(bundle, bundle_dir: Path, tracks, test_idx, prepared, args):
     """ROC-AUC and PR-AUC per tag of a multi-label bundle, saved as evaluation.json."""
-    import json
-
     from classifier.experiment import prepare
-    from classifier.multilabel import evaluate_tagger, format_tag_report
+    from classifier.multilabel import evaluate_tagger
 
     if bundle.input_spec not in prepared:
         prepared[bundle.input_spec] = prepare(tracks, bundle.input_spec, test_idx, progress=True)
     report = evaluate_tagger(bundle, prepared[bundle.input_spec], test_idx)
     out = (args.out / bundle_dir.name) if args.out else bundle_dir / "evaluation"
+    _save_tag_report(report, out, bundle_dir)
+    return report
+
+
+def _evaluate_pretrained_tags(bundle, tracks, test_idx, args):
+    """Per-tag AUCs of a pretrained multi-label bundle ("tags"), saved as evaluation.json."""
+    from classifier.evaluate_bundle import evaluate_pretrained_tags
+    from classifier.predict import DEFAULT_CLIPS, choose_device
+
+    report = evaluate_pretrained_tags(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
+                                      device=choose_device())
+    _save_tag_report(report, (args.out or Path("evaluation")) / bundle.name, bundle.name)
+    return report
+
+
+def _save_tag_report(report, out: Path, title) -> None:
+    import json
+
+    from classifier.multilabel import format_tag_report
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n",
                                          encoding="utf-8")
-    print(f"=== {bundle_dir} (multi-label)\n{format_tag_report(report)}\n"
+    print(f"=== {title} (multi-label)\n{format_tag_report(report)}\n"
           f"saved {out / 'evaluation.json'}\n")
-    return report
 
 
 def _run_one(bundle_dir, tracks, test_idx, prepared, args):
@@ -115,6 +132,9 @@ def _run_one(bundle_dir, tracks, test_idx, prepared, args):
         out = (args.out / folder.name) if args.out else folder / "evaluation"
         return folder.name, bundle.net, _evaluate(bundle, tracks, test_idx, prepared), out
     bundle = load_bundle(folder)
+    if bundle.multi_label:
+        return (f"{bundle.name} (pretrained)", [_evaluate_pretrained_tags(bundle, tracks, test_idx,
+                                                                    args)]), "tags"
     report = evaluate_pretrained(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
                                  device=choose_device())
     if report.errors:

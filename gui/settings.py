@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import fields, replace
 from pathlib import Path
@@ -32,10 +33,22 @@ def cuda_probably_available() -> bool:
 
 
 def available_bundles(models_dir: Path) -> list[str]:
-    """Names of the model bundles shipped in `models_dir` (one folder each)."""
+    """Names of the genre bundles shipped in `models_dir` (one folder each).
+
+    Multi-label taggers ("tags") are left out: classify refuses them, as tags are not genres.
+    """
     if not models_dir.is_dir():
         return []
-    return sorted(p.name for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p.name for p in models_dir.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and not _multi_label(p))
+
+
+def _multi_label(folder: Path) -> bool:
+    try:
+        spec = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # not ours to judge here: loading it says what is wrong
+    return isinstance(spec, dict) and spec.get("multi_label") is True
 
 
 class AppSettings:

@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from library.models import Embedding
+from library.models import Embedding, utcnow
 
 TRACK_VERSION = "descriptors-v1"  # must equal classifier.descriptors.VERSION
 CLIPS_VERSION = f"{TRACK_VERSION}/clips"
@@ -45,8 +45,8 @@ def save_descriptors(session: Session, track_id: int, rows: np.ndarray,
         Embedding.track_id == track_id, Embedding.backbone == version)).one_or_none()
     if stored is None:
         session.add(Embedding(track_id=track_id, backbone=version, dim=dim, vector=blob))
-    else:
-        stored.dim, stored.vector = dim, blob
+    else:  # a new computation: its time is what load_fresh_descriptors compares with the file
+        stored.dim, stored.vector, stored.created_at = dim, blob, utcnow()
 
 
 def load_descriptors(session: Session, track_id: int,
@@ -55,3 +55,17 @@ def load_descriptors(session: Session, track_id: int,
     stored = session.scalars(select(Embedding).where(
         Embedding.track_id == track_id, Embedding.backbone == version)).one_or_none()
     return None if stored is None else unpack(stored.vector, stored.dim)
+
+
+def load_fresh_descriptors(session: Session, track_id: int, version: str,
+                           file_mtime_ns: int) -> np.ndarray | None:
+    """Cached rows computed after the file's last modification, else None (recompute them).
+
+    The table holds no file identity, so a row older than the file's mtime is taken to
+    describe audio that has since changed.
+    """
+    stored = session.scalars(select(Embedding).where(
+        Embedding.track_id == track_id, Embedding.backbone == version)).one_or_none()
+    if stored is None or stored.created_at.timestamp() * 1e9 <= file_mtime_ns:
+        return None
+    return unpack(stored.vector, stored.dim)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from library.descriptor_store import (
     CLIPS_VERSION,
     DescriptorStoreError,
     load_descriptors,
+    load_fresh_descriptors,
     save_descriptors,
     unpack,
 )
@@ -51,3 +53,26 @@ def test_store_name_follows_the_descriptor_version() -> None:
     from library.descriptor_store import TRACK_VERSION
 
     assert TRACK_VERSION == VERSION
+
+
+def test_only_rows_computed_after_the_file_changed_count_as_fresh(db_path: Path) -> None:
+    sessions = db.session_factory(db.create_db_engine(db_path))
+    rows = np.ones((2, 57), dtype=np.float32)
+    with sessions.begin() as session:
+        track = Track(path="/music/a.flac", size=1, mtime_ns=1)
+        session.add(track)
+        session.flush()
+        save_descriptors(session, track.id, rows, CLIPS_VERSION)
+        track_id = track.id
+    time.sleep(0.002)
+    changed = time.time_ns()  # the file is written after the rows were computed
+    time.sleep(0.002)
+    with sessions() as session:
+        np.testing.assert_array_equal(load_fresh_descriptors(session, track_id, CLIPS_VERSION, 0),
+                                      rows)
+        assert load_fresh_descriptors(session, track_id, CLIPS_VERSION, changed) is None
+    with sessions.begin() as session:  # computing them again stamps the row anew
+        save_descriptors(session, track_id, rows * 2, CLIPS_VERSION)
+    with sessions() as session:
+        np.testing.assert_array_equal(
+            load_fresh_descriptors(session, track_id, CLIPS_VERSION, changed), rows * 2)

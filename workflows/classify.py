@@ -7,6 +7,7 @@ an event is yielded only after its track's prediction is committed, so readers s
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,9 +17,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier.predict import DEFAULT_CLIPS, PipelineStats, TrackPrediction, predict_tracks
+from classifier.predict import (
+    DEFAULT_CLIPS,
+    PipelineStats,
+    TrackPrediction,
+    predict_tracks,
+)
+from library.descriptor_store import load_fresh_descriptors, save_descriptors
 from library.predictions import store_predictions
-from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite, TrackToClassify
+from library.records import (
+    EmbeddingRecord,
+    PredictionRecord,
+    PredictionWrite,
+    TrackToClassify,
+)
+
+Descriptors = tuple[int, str, Any]  # (track id, cache key, clip descriptor rows)
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,25 @@ class ClassifyOutcome:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     db_seconds: float = 0.0
     stats: PipelineStats = field(default_factory=PipelineStats)
+    descriptors_cached: int = 0  # tracks whose clip descriptors this run computed and stored
+
+
+class NotAGenreBundleError(ValueError):
+    """A multi-label tagging bundle given where genres are stored."""
+
+
+def check_genre_bundle(bundle: Any) -> None:
+    """Refuse a multi-label bundle: its tag probabilities are not genres.
+
+    Stored as predictions they would become the newest "genres" of every track, fill the
+    browser's genre column and sidebar with tags like "female vocalists" or "00s", and feed
+    the tag writer; so the library takes genre bundles only.
+    """
+    if getattr(bundle, "multi_label", False):
+        raise NotAGenreBundleError(
+            f"bundle {bundle.name!r} is a multi-label tagger: its {len(bundle.labels)} tag "
+            "probabilities are not genres, and the library stores genres only; measure it "
+            f"with `evaluate --bundle {bundle.name}` instead")
 
 
 def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
@@ -63,8 +96,41 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
         clip_starts=tuple(round(s, 3) for s in result.clip_starts),
     )
     backbone = getattr(bundle, "backbone", None) or bundle.name
-    embedding = EmbeddingRecord(track_id, backbone, tuple(result.embedding.tolist()))
+    embedding = (EmbeddingRecord(track_id, backbone, tuple(result.embedding.tolist()))
+                 if result.embedding.size else None)  # from-scratch nets have no embedding
     return PredictionWrite(prediction, result.size, result.mtime_ns, embedding)
+
+
+def _predictions(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: Any,
+                 **options: Any) -> Iterator[TrackPrediction]:
+    """The pipeline the bundle needs: the pretrained one (unchanged), or the from-scratch one
+    fed with the library's cached clip descriptors."""
+    items = [(track.id, track.path) for track in todo]
+    if not hasattr(bundle, "scratch"):  # a pretrained bundle (classifier.bundle.Bundle)
+        return predict_tracks(items, bundle, **options)
+    from classifier.scratch_predict import predict_scratch_tracks
+
+    options.pop("clips")  # whole excerpts: every clip of the track
+    cached = _cached_descriptors(sessions, todo, bundle.descriptor_key)
+    return predict_scratch_tracks(items, bundle, cached, **options)
+
+
+def _cached_descriptors(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify],
+                        key: str | None) -> dict[int, Any]:
+    """Clip descriptors the library holds for `todo`, computed since each file last changed."""
+    if key is None:
+        return {}
+    found = {}
+    with sessions() as session:
+        for track in todo:
+            try:
+                mtime_ns = os.stat(track.path).st_mtime_ns
+            except OSError:
+                continue  # predicting says the file is gone
+            rows = load_fresh_descriptors(session, track.id, key, mtime_ns)
+            if rows is not None:
+                found[track.id] = rows
+    return found
 
 
 def classify_stream(
@@ -84,13 +150,14 @@ def classify_stream(
     Cancelling (or closing the generator) commits the finished predictions and stops: each
     stored row is a whole prediction, and a rerun picks up the tracks not yet stored.
     """
+    check_genre_bundle(bundle)
     outcome = outcome if outcome is not None else ClassifyOutcome()
     writes: list[PredictionWrite] = []
+    fresh: list[Descriptors] = []
     done: list[TrackClassified] = []
     total = len(todo)
-    items = [(track.id, track.path) for track in todo]
-    results = predict_tracks(
-        items, bundle, device=device, clips=clips, cancel=cancel, stats=outcome.stats
+    results = _predictions(
+        sessions, todo, bundle, device=device, clips=clips, cancel=cancel, stats=outcome.stats
     )
     try:
         with closing(results):
@@ -104,15 +171,17 @@ def classify_stream(
                 else:
                     writes.append(to_write(result, track_id, bundle))
                     done.append(TrackClassified(track_id, result.path, total))
+                    if result.descriptors is not None:  # cached with the prediction
+                        fresh.append((track_id, bundle.descriptor_key, result.descriptors))
                 if len(writes) >= commit_every or (not writes and done):
-                    _commit(sessions, writes, outcome)
+                    _commit(sessions, writes, fresh, outcome)
                     yield from _drained(done)
                 if cancel is not None and cancel.is_set():
                     break
     except GeneratorExit:  # the consumer stopped: keep what is finished, then stop
-        _commit(sessions, writes, outcome)
+        _commit(sessions, writes, fresh, outcome)
         raise
-    _commit(sessions, writes, outcome)  # not after a failure: that may be the store itself
+    _commit(sessions, writes, fresh, outcome)  # not after a failure: that may be the store itself
     yield from _drained(done)
 
 
@@ -123,13 +192,18 @@ def _drained(events: list[TrackClassified]) -> list[TrackClassified]:
 
 
 def _commit(
-    sessions: sessionmaker[Session], writes: list[PredictionWrite], outcome: ClassifyOutcome
+    sessions: sessionmaker[Session], writes: list[PredictionWrite], fresh: list[Descriptors],
+    outcome: ClassifyOutcome,
 ) -> None:
     if not writes:
         return
     start = time.perf_counter()
     with sessions.begin() as session:
         store_predictions(session, writes)
+        for track_id, key, rows in fresh:
+            save_descriptors(session, track_id, rows, key)
+    outcome.descriptors_cached += len(fresh)
+    fresh.clear()
     outcome.db_seconds += time.perf_counter() - start
     outcome.stored += len(writes)
     writes.clear()

@@ -41,6 +41,14 @@ class TagMapHead(nn.Module):
         return torch.sigmoid(self.scale * x + self.bias)
 
 
+class TagsHead(nn.Module):
+    """The backbone's own tags, unchanged: the multi-label "tags" bundle's head."""
+
+    def forward(self, tag_probs: list[torch.Tensor]) -> torch.Tensor:
+        """Tag probabilities of the single backbone (B, tags) -> the same (B, tags)."""
+        return tag_probs[0]
+
+
 class EmbeddingHead(nn.Module):
     """A trained linear layer or one-hidden-layer MLP over the 200-d embedding."""
 
@@ -71,6 +79,6 @@ class BundleModel(nn.Module):
         """Log-mel patches -> (genre probabilities, embedding)."""
         outputs = [backbone(mel) for backbone in self.backbones]
         embedding = outputs[0][1]
-        if isinstance(self.head, TagMapHead):
+        if isinstance(self.head, (TagMapHead, TagsHead)):
             return self.head([probs for probs, _ in outputs]), embedding
         return self.head(embedding), embedding
