@@ -98,8 +98,7 @@ class MainWindow(QMainWindow):
     # ---- building -------------------------------------------------------------------------
     def _build_models(self) -> None:
         self.table = TrackTableModel(self)
-        self.proxy = TrackFilterModel(self)
-        self.proxy.setSourceModel(self.table)
+        self.proxy = TrackFilterModel(self.table, self)
         self.sidebar_model = SidebarModel(self)
 
     def _build_widgets(self) -> None:

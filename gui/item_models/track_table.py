@@ -1,9 +1,14 @@
-"""The track table's model: BrowseRows by id, updated in place (never reset after loading)."""
+"""The track table's model: BrowseRows by id, updated in place (never reset after loading).
+
+Next to each row it keeps the row's folded search text, so the filter model can match 50,000
+rows in one pass over plain strings instead of asking for each row through Qt.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
+from operator import attrgetter
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
@@ -33,6 +38,7 @@ class Column(IntEnum):
 
 
 HEADERS = ("Title", "Artist", "Album", "Length", "Tag genre", "Genre", "Confidence", "Status")
+TEXT_FIELDS = {Column.TITLE: "title", Column.ARTIST: "artist", Column.ALBUM: "album"}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -89,15 +95,25 @@ def display_value(row: BrowseRow, column: int) -> str:
             return status_text(row)
 
 
-def sort_key(row: BrowseRow, column: int) -> tuple[int, object]:
-    """A key that sorts a column naturally, empty values last."""
+def search_text(row: BrowseRow) -> str:
+    """Everything the search box matches against, folded once."""
+    parts = (row.title, row.artist, row.album, display_path(row.path), *row.tag_genres,
+             *row.genres)
+    return " ".join(p for p in parts if p).casefold()
+
+
+def sort_values(rows: Sequence[BrowseRow], column: int) -> list[float | str | None]:
+    """What each row sorts by in a column: a number, folded text, or None when empty."""
     if column == Column.DURATION:
-        value: object = row.duration
-    elif column == Column.CONFIDENCE:
-        value = row.confidence
-    else:
-        value = display_value(row, column).removeprefix(CONFIRMED_MARK).casefold() or None
-    return (1, 0) if value is None else (0, value)
+        return [r.duration for r in rows]
+    if column == Column.CONFIDENCE:
+        return [r.confidence for r in rows]
+    field = TEXT_FIELDS.get(column)
+    if field is not None:  # read the field itself: a call per row costs 10x on 50,000 rows
+        return [(value or display_value(row, column)).casefold() or None
+                for row, value in zip(rows, map(attrgetter(field), rows))]
+    return [display_value(r, column).removeprefix(CONFIRMED_MARK).casefold() or None
+            for r in rows]
 
 
 def contiguous_runs(positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -117,6 +133,7 @@ class TrackTableModel(QAbstractTableModel):
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._rows: list[BrowseRow] = []
+        self._texts: list[str] = []  # search_text of each row, in the same order
         self._position: dict[int, int] = {}
         self.tally = CategoryTally()  # the sidebar's counts, kept with every change
         self._bold = QFont()
@@ -138,20 +155,22 @@ class TrackTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
+        return self.cell(index.row(), index.column(), role) if index.isValid() else None
+
+    def cell(self, source_row: int, column: int, role: int) -> object:
+        """A cell's data for a role (the filter model asks here directly, without an index)."""
+        row = self._rows[source_row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return display_value(row, index.column())
+            return display_value(row, column)
         if role == ROW_ROLE:
             return row
-        if role == Qt.ItemDataRole.FontRole and index.column() == Column.PREDICTED:
+        if role == Qt.ItemDataRole.FontRole and column == Column.PREDICTED:
             return self._bold if row.user_genres else self._italic if row.uncertain else None
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == Column.STATUS:
+        if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
             return STATUS_COLORS.get(status_text(row))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, index.column())
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == Column.DURATION:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.DURATION:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -173,6 +192,10 @@ class TrackTableModel(QAbstractTableModel):
         """Every record, in table order (a copy)."""
         return list(self._rows)
 
+    def search_texts(self) -> list[str]:
+        """Each row's search_text, in table order (the model's own list: read, don't change)."""
+        return self._texts
+
     def row_of(self, track_id: int) -> int | None:
         """The table row of a track, if present."""
         return self._position.get(track_id)
@@ -189,6 +212,7 @@ class TrackTableModel(QAbstractTableModel):
             else:
                 self.tally.remove(self._rows[at])
                 self._rows[at] = record
+                self._texts[at] = search_text(record)
                 changed.append(at)
         for first, last in contiguous_runs(changed):  # one signal per run, not one huge range
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))
@@ -196,6 +220,7 @@ class TrackTableModel(QAbstractTableModel):
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             self._rows.extend(new)
+            self._texts.extend(search_text(r) for r in new)
             self._position.update((r.id, first + i) for i, r in enumerate(new))
             self.endInsertRows()
 
@@ -207,6 +232,7 @@ class TrackTableModel(QAbstractTableModel):
                 self.tally.remove(gone)
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
+            del self._texts[first : last + 1]
             self.endRemoveRows()
         self._position = {r.id: i for i, r in enumerate(self._rows)}
 
@@ -217,12 +243,15 @@ class TrackTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_ids = [self._rows[i.row()].id for i in old]
-        descending = order == Qt.SortOrder.DescendingOrder
-        keys = [sort_key(r, column) for r in self._rows]  # once per row, not per comparison
-        ranks = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
-        if descending:  # keep empty values last both ways
-            ranks = [i for i in ranks if keys[i][0] == 0] + [i for i in ranks if keys[i][0] == 1]
-        self._rows = [self._rows[i] for i in ranks]
+        values = sort_values(self._rows, column)  # once per row, not per comparison
+        # Plain values compare in C; (flag, value) tuples cost twice as much. Empty ones go
+        # last both ways, in table order (the sort is stable, reversed or not).
+        present = [i for i, v in enumerate(values) if v is not None]
+        ranks = sorted(present, key=values.__getitem__,
+                       reverse=order == Qt.SortOrder.DescendingOrder)
+        ranks += [i for i, v in enumerate(values) if v is None]
+        self._rows = list(map(self._rows.__getitem__, ranks))
+        self._texts = list(map(self._texts.__getitem__, ranks))
         self._position = {r.id: i for i, r in enumerate(self._rows)}
         self.changePersistentIndexList(
             old, [self.index(self._position[i], p.column()) for i, p in zip(old_ids, old)]

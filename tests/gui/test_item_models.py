@@ -24,8 +24,7 @@ def row(i: int, **fields: object) -> BrowseRow:
 
 def models(qtbot: QtBot) -> tuple[TrackTableModel, TrackFilterModel]:
     table = TrackTableModel()
-    proxy = TrackFilterModel()
-    proxy.setSourceModel(table)
+    proxy = TrackFilterModel(table)
     testers = [QAbstractItemModelTester(m, FATAL) for m in (table, proxy)]
     table.setProperty("testers", testers)  # keep them alive as long as the model
     return table, proxy

@@ -1,0 +1,135 @@
+"""The filter model against a plain-Python reference, under QAbstractItemModelTester, and in a
+real table view: filter, sort and in-place updates keep selection, current row and scroll."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtTest import QAbstractItemModelTester
+from pytestqt.qtbot import QtBot
+
+from gui.item_models.track_filter import TrackFilterModel, matches, narrows
+from gui.item_models.track_table import HEADERS, Column, TrackTableModel
+from gui.widgets.views import TrackView
+from library import browse
+from library.records import BrowseRow
+
+FATAL = QAbstractItemModelTester.FailureReportingMode.Fatal
+ROWS = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+WORDS = ("blue", "train", "so", "what", "night", "midnight")
+CATEGORIES = ((browse.ALL, None), (browse.GENRE, "jazz"), (browse.GENRE, "rock"),
+              (browse.TAG, "Rock"), (browse.UNCERTAIN, None), (browse.UNCLASSIFIED, None),
+              (browse.ERRORS, None))
+SEARCHES = ("", "b", "bl", "blue", "blue tr", "NIGHT", "midnight", "jazz", "/m/1", "zzz")
+
+
+def random_row(rng: random.Random, track_id: int) -> BrowseRow:
+    """A row with a random title, status, prediction, label and tag."""
+    confidence = rng.choice((None, 0.3, 0.9))
+    return BrowseRow(
+        id=track_id, path=f"/m/{track_id}.flac", status=rng.choice(("ok", "ok", "ok", "error")),
+        title=" ".join(rng.sample(WORDS, 2)), artist=rng.choice(("Miles", None)),
+        duration=rng.choice((None, 90.0, 200.0)), tag_genres=rng.choice(((), ("Rock",))),
+        predicted=(rng.choice(("jazz", "rock")),) if confidence else (), confidence=confidence,
+        uncertain=confidence == 0.3, stale=rng.random() < 0.1,
+        user_genres=("jazz",) if rng.random() < 0.1 else (),
+    )
+
+
+def shown_ids(proxy: TrackFilterModel) -> list[int]:
+    return [proxy.row(r).id for r in range(proxy.rowCount())]
+
+
+def selected_ids(selection: QItemSelectionModel) -> set[int]:
+    model = selection.model()
+    assert isinstance(model, TrackFilterModel)
+    return {model.row(i.row()).id for i in selection.selectedIndexes()}
+
+
+def random_step(rng: random.Random, table: TrackTableModel, proxy: TrackFilterModel,
+                next_id: int) -> int:
+    """One of the things the app does to the models: filter, sort, update, add, remove."""
+    ids = [r.id for r in table.rows()]
+    match rng.randrange(6):
+        case 0:
+            proxy.set_category(*rng.choice(CATEGORIES))
+        case 1:
+            proxy.set_search(rng.choice(SEARCHES))
+        case 2:
+            order = rng.choice((Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder))
+            proxy.sort(rng.randrange(len(HEADERS)), order)
+        case 3:  # a worker's batch: changed rows (joining or leaving the filter) and new ones
+            batch = [random_row(rng, i) for i in rng.sample(ids, min(len(ids), 8))]
+            batch += [random_row(rng, i) for i in range(next_id, next_id + rng.randrange(4))]
+            table.upsert_rows(batch)
+            next_id += 4
+        case 4:
+            table.remove_ids(rng.sample(ids, min(len(ids), rng.randrange(6))))
+        case _:
+            table.upsert_rows([replace(table.rows()[0], title="blue night")] if ids else [])
+    return next_id
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_filter_model_equals_a_plain_filter_through_random_changes(qtbot: QtBot,
+                                                                    seed: int) -> None:
+    rng = random.Random(seed)
+    table = TrackTableModel()
+    table.upsert_rows([random_row(rng, i) for i in range(1, 41)])
+    proxy = TrackFilterModel(table)
+    testers = [QAbstractItemModelTester(m, FATAL) for m in (table, proxy)]
+    selection = QItemSelectionModel(proxy)
+    next_id = 41
+    for _ in range(150):
+        if rng.random() < 0.3 and proxy.rowCount():
+            selection.select(proxy.index(rng.randrange(proxy.rowCount()), 0), ROWS)
+        before = selected_ids(selection)
+        next_id = random_step(rng, table, proxy, next_id)
+        want = [r.id for r in table.rows() if matches(r, proxy.words, proxy.category)]
+        assert shown_ids(proxy) == want  # the same rows, in the source's (sorted) order
+        assert selected_ids(selection) == before & set(want)  # selection follows its tracks
+    assert testers  # the testers checked every signal above (Fatal: they raise)
+
+
+def test_narrowing_a_search_is_recognised() -> None:
+    assert narrows((), ("blue",)) and narrows(("bl",), ("blue",))
+    assert narrows(("blue",), ("blue", "train")) and narrows(("a", "b"), ("ab",))
+    assert not narrows(("blue",), ("bl",)) and not narrows(("blue", "train"), ("blue",))
+
+
+def test_table_view_keeps_selection_current_row_and_scroll(qtbot: QtBot) -> None:
+    table = TrackTableModel()
+    table.upsert_rows([BrowseRow(id=i, path=f"/m/{i}.flac", status="ok", title=f"song {i:03}",
+                                 predicted=("jazz" if i % 2 else "rock",), confidence=i / 300)
+                       for i in range(1, 301)])
+    proxy = TrackFilterModel(table)
+    view = TrackView(proxy)
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    view.sortByColumn(Column.TITLE, Qt.SortOrder.DescendingOrder)
+    proxy.set_category(browse.GENRE, "jazz")
+    assert proxy.rowCount() == 150 and proxy.row(0).title == "song 299"
+    view.selectRow(60)
+    view.verticalScrollBar().setValue(50)
+    chosen, scroll = view.selected_ids(), view.verticalScrollBar().value()
+    assert chosen == [view.current_track_id()] == [299 - 2 * 60]
+
+    # A classify batch: rows below the view join jazz, rows in view change in place.
+    joining = [replace(table.row(table.row_of(i)), predicted=("jazz",)) for i in (2, 4, 6)]
+    changed = [replace(table.row(table.row_of(i)), confidence=0.99) for i in (179, 177, 175)]
+    table.upsert_rows(joining + changed)
+    assert proxy.rowCount() == 153 and view.selected_ids() == chosen
+    assert view.current_track_id() == chosen[0] and view.verticalScrollBar().value() == scroll
+
+    proxy.set_search("song 1")  # narrows; the selected song 179 still matches
+    assert view.selected_ids() == chosen and view.current_track_id() == chosen[0]
+    view.sortByColumn(Column.CONFIDENCE, Qt.SortOrder.DescendingOrder)
+    assert proxy.row(0).id in (175, 177, 179) and view.selected_ids() == chosen
+    assert view.current_track_id() == chosen[0]
+    proxy.set_category(browse.GENRE, "rock")  # 179 is jazz: no longer shown, nor selected
+    assert view.selected_ids() == [] and view.current_track_id() is None
+    assert {proxy.row(r).id % 2 for r in range(proxy.rowCount())} == {0}
