@@ -1,23 +1,27 @@
-"""The rows of the track table that are in the sidebar's category and match the search.
+"""The track table as shown: the rows in the sidebar's category that match the search, sorted.
 
-Not a QSortFilterProxyModel: that one asks Python's filterAcceptsRow once per row, which costs
-a quarter of a second per keystroke on 50,000 tracks. Here a filter change is one pass over the
-table's precomputed search texts into an array of shown source rows (in source order, so
-sorting stays the source's job), and a batch of changed rows is matched row by row only.
+Not a QSortFilterProxyModel: that one asks Python's filterAcceptsRow once per row, a quarter of
+a second per keystroke on 50,000 tracks. Here the shown rows are a numpy array of source rows:
+a filter change is one pass over the table's precomputed search texts, a sort one Python sort
+of plain keys, and the source rows never move (reordering 50,000 Python objects and their id
+index cost more than the sort itself). Worker updates are matched row by row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from itertools import groupby
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from gui.item_models.track_table import (
     HEADERS,
+    NUMERIC_COLUMNS,
     TrackTableModel,
     contiguous_runs,
     search_text,
+    sort_values,
 )
 from library import browse
 from library.records import BrowseRow
@@ -37,25 +41,45 @@ def narrows(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
     return all(any(w in n for n in new) for w in old)
 
 
+def sort_keys(values: list[float | str | None], numeric: bool) -> np.ndarray:
+    """Floats that sort like `values`, NaN for empty ones (None)."""
+    if numeric:
+        return np.array(values, dtype=float)  # None becomes NaN
+    # Text: each distinct value's rank. Python sorts only the distinct values (few genres and
+    # statuses, a title repeated by many tracks); numpy sorts the 50,000 ranks.
+    rank: dict[float | str | None, float] = {
+        v: float(k) for k, v in enumerate(sorted({v for v in values if v is not None}))}
+    rank[None] = math.nan
+    return np.fromiter(map(rank.__getitem__, values), dtype=float, count=len(values))
+
+
 class TrackFilterModel(QAbstractTableModel):
-    """The track table filtered by sidebar category and search words; sorting asks the source."""
+    """The track table filtered by sidebar category and search words, and sorted."""
 
     def __init__(self, source: TrackTableModel, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._source = source
         self._category: Category = (browse.ALL, None)
         self._words: tuple[str, ...] = ()
-        self._shown = np.arange(source.rowCount(), dtype=np.int64)  # source rows, ascending
-        self._removing: tuple[int, int] | None = None  # shown slice of a pending source removal
-        self._layout_ids: list[tuple[QModelIndex, int]] = []  # persistent index, its track
+        self._set_order(np.arange(source.rowCount(), dtype=np.int64))
+        self._set_shown(self._order.copy())
         source.dataChanged.connect(self._on_data_changed)
         source.rowsInserted.connect(self._on_rows_inserted)
         source.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
         source.rowsRemoved.connect(self._on_rows_removed)
-        source.layoutAboutToBeChanged.connect(self._begin_layout)
-        source.layoutChanged.connect(lambda *_: self._end_layout(self._matching()))
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._on_reset)
+
+    # The shown rows, and the index arrays that make each lookup one array read.
+    def _set_order(self, order: np.ndarray) -> None:
+        self._order = order  # every source row, in sort order
+        self._rank = np.empty_like(order)  # each source row's place in _order
+        self._rank[order] = np.arange(len(order))
+
+    def _set_shown(self, shown: np.ndarray) -> None:
+        self._shown = shown  # the shown source rows, in sort order
+        self._proxy_of = np.full(len(self._order), -1, dtype=np.int64)  # -1: hidden
+        self._proxy_of[shown] = np.arange(len(shown))
 
     # ---- what views ask ---------------------------------------------------------------------
     def rowCount(self, parent: Index | None = None) -> int:  # noqa: N802 (Qt's name)
@@ -73,10 +97,6 @@ class TrackFilterModel(QAbstractTableModel):
             return None
         return self._source.cell(int(self._shown[index.row()]), index.column(), role)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort the source; its layout change reaches this model and the views."""
-        self._source.sort(column, order)
-
     def row(self, proxy_row: int) -> BrowseRow:
         """The record shown at a row of this model."""
         return self._source.row(int(self._shown[proxy_row]))
@@ -84,13 +104,10 @@ class TrackFilterModel(QAbstractTableModel):
     def row_of(self, track_id: int) -> int | None:
         """The row a track is shown at, if it is shown."""
         source_row = self._source.row_of(track_id)
-        return None if source_row is None else self._shown_at(source_row)
+        at = -1 if source_row is None else int(self._proxy_of[source_row])
+        return None if at < 0 else at
 
-    def _shown_at(self, source_row: int) -> int | None:
-        at = int(np.searchsorted(self._shown, source_row))
-        return at if at < len(self._shown) and self._shown[at] == source_row else None
-
-    # ---- filtering ----------------------------------------------------------------------------
+    # ---- filtering and sorting -------------------------------------------------------------------
     @property
     def category(self) -> Category:
         """The sidebar entry filtered on: (kind, genre or None)."""
@@ -105,7 +122,7 @@ class TrackFilterModel(QAbstractTableModel):
         """Show only rows of a sidebar entry."""
         if (kind, value) != self._category:
             self._category = (kind, value)
-            self._refilter(self._matching())
+            self._relayout(self._matching())
 
     def set_search(self, text: str) -> None:
         """Show only rows containing every word of `text` (case-insensitive)."""
@@ -113,97 +130,126 @@ class TrackFilterModel(QAbstractTableModel):
         if words != self._words:
             shown = self._shown.tolist() if narrows(self._words, words) else None
             self._words = words
-            self._refilter(self._matching(shown))
+            self._relayout(self._matching(shown))
 
-    def _matching(self, candidates: Iterable[int] | None = None) -> np.ndarray:
-        """Source rows in the category containing every word (among `candidates` if given)."""
-        rows, texts = self._source.rows(), self._source.search_texts()
-        kind, value = self._category
-        if candidates is None:
-            candidates = range(len(rows))
-            if kind != browse.ALL:  # the category test is the costly one: only where needed
-                candidates = [i for i in candidates if browse.in_category(rows[i], kind, value)]
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column, empty cells last; ties keep their order (sort by two columns)."""
+        if not 0 <= column < len(HEADERS):
+            return
+        keys = sort_keys(sort_values(self._source.rows(), column), column in NUMERIC_COLUMNS)
+        keys = keys[self._order]  # sorting the current order keeps ties in it, stably
+        if order == Qt.SortOrder.DescendingOrder:
+            keys = -keys  # NaN stays NaN: empty cells last both ways
+        new_order = self._order[np.argsort(keys, kind="stable")]
+        self._relayout(new_order[self._proxy_of[new_order] >= 0], new_order)
+
+    def _matching(self, candidates: list[int] | None = None) -> np.ndarray:
+        """Shown rows for the filter, in sort order: a pass over all rows or the candidates."""
+        texts = self._source.search_texts()
+        keep: list[int] | range = candidates if candidates is not None else self._in_category()
         for word in self._words:  # one cheap `in` per row and word, in a comprehension
-            candidates = [i for i in candidates if word in texts[i]]
-        return np.fromiter(candidates, dtype=np.int64)
+            keep = [i for i in keep if word in texts[i]]
+        if candidates is not None:
+            return np.array(keep, dtype=np.int64)  # candidates come in sort order already
+        wanted = np.zeros(len(self._order), dtype=bool)
+        wanted[np.fromiter(keep, dtype=np.int64)] = True
+        return self._order[wanted[self._order]]
+
+    def _in_category(self) -> list[int] | range:
+        kind, value = self._category
+        rows = self._source.rows()
+        if kind == browse.ALL:
+            return range(len(rows))
+        return [i for i, row in enumerate(rows) if browse.in_category(row, kind, value)]
 
     def _accepts(self, source_row: int) -> bool:
         text = self._source.search_texts()[source_row]
         return (browse.in_category(self._source.row(source_row), *self._category)
                 and all(word in text for word in self._words))
 
-    def _refilter(self, shown: np.ndarray) -> None:
-        self._begin_layout()
-        self._end_layout(shown)
-
-    # A filter change or a source sort is a layout change: selection and current row follow
-    # their tracks (or go, when filtered out), the view keeps its place.
-    def _begin_layout(self, *_: object) -> None:
+    def _relayout(self, shown: np.ndarray, order: np.ndarray | None = None) -> None:
+        """Show other rows as a layout change: selection and current row follow their tracks
+        (or go, when filtered out) and the view keeps its place."""
         self.layoutAboutToBeChanged.emit()
-        self._layout_ids = [(i, self.row(i.row()).id) for i in self.persistentIndexList()]
-
-    def _end_layout(self, shown: np.ndarray) -> None:
-        self._shown = shown
-        old = [index for index, _ in self._layout_ids]
-        new = [self._index_of(track_id, index.column()) for index, track_id in self._layout_ids]
-        self._layout_ids = []
-        self.changePersistentIndexList(old, new)
+        old = self.persistentIndexList()
+        sources = self._shown[[i.row() for i in old]] if old else self._shown[:0]
+        if order is not None:
+            self._set_order(order)
+        self._set_shown(shown)
+        rows = self._proxy_of[sources].tolist()
+        self.changePersistentIndexList(old, [self.index(r, i.column()) if r >= 0 else QModelIndex()
+                                             for r, i in zip(rows, old)])
         self.layoutChanged.emit()
-
-    def _index_of(self, track_id: int, column: int) -> QModelIndex:
-        at = self.row_of(track_id)
-        return QModelIndex() if at is None else self.index(at, column)
 
     # ---- following the source ---------------------------------------------------------------
     def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex,
                          *_: object) -> None:
         """Changed rows may join or leave the filter: insert or remove them, repaint the rest."""
-        first, last = top_left.row(), bottom_right.row()
-        lo, hi = self._slice(first, last)
-        was = set(self._shown[lo:hi].tolist())
-        now = {s for s in range(first, last + 1) if self._accepts(s)}
-        for a, b in reversed(contiguous_runs(was - now)):
-            at = self._shown_at(a)
-            assert at is not None
-            self.beginRemoveRows(QModelIndex(), at, at + b - a)
-            self._shown = np.delete(self._shown, np.s_[at : at + b - a + 1])
+        leaving: list[int] = []
+        joining: list[int] = []
+        staying: list[int] = []
+        # Plain Python per row: a worker's batch arrives as many one-row runs, and numpy's
+        # per-call overhead would cost more than the rows themselves.
+        for source_row in range(top_left.row(), bottom_right.row() + 1):
+            at, now = int(self._proxy_of[source_row]), self._accepts(source_row)
+            if at >= 0 and now:
+                staying.append(source_row)  # their shown rows may move while others go
+            elif at >= 0:
+                leaving.append(at)
+            elif now:
+                joining.append(source_row)
+        self._remove_shown(leaving)
+        self._insert_shown(joining)
+        for first, last in contiguous_runs(int(self._proxy_of[s]) for s in staying):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))
+
+    def _remove_shown(self, proxy_rows: list[int]) -> None:
+        """Hide shown rows, one contiguous run at a time, from the bottom up."""
+        for first, last in reversed(contiguous_runs(proxy_rows)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            # Only the rows below move: patch those, not all 50,000 (a batch has many runs).
+            self._proxy_of[self._shown[first : last + 1]] = -1
+            self._shown = np.delete(self._shown, np.s_[first : last + 1])
+            self._proxy_of[self._shown[first:]] -= last - first + 1
             self.endRemoveRows()
-        for a, b in contiguous_runs(now - was):
-            self._insert(a, b)
-        lo, hi = self._slice(first, last)
-        if hi > lo:
-            self.dataChanged.emit(self.index(lo, 0), self.index(hi - 1, len(HEADERS) - 1))
 
-    def _slice(self, first: int, last: int) -> tuple[int, int]:
-        """The shown rows [lo, hi) that show source rows first..last."""
-        return (int(np.searchsorted(self._shown, first)),
-                int(np.searchsorted(self._shown, last, side="right")))
-
-    def _insert(self, first: int, last: int) -> None:
-        """Show source rows first..last (all matching, none shown yet)."""
-        at = int(np.searchsorted(self._shown, first))
-        self.beginInsertRows(QModelIndex(), at, at + last - first)
-        self._shown = np.insert(self._shown, at, np.arange(first, last + 1))
-        self.endInsertRows()
+    def _insert_shown(self, source_rows: list[int]) -> None:
+        """Show hidden rows where their sort order puts them, one block per place."""
+        if not source_rows:
+            return
+        source_rows = sorted(source_rows, key=self._rank.__getitem__)
+        places = np.searchsorted(self._rank[self._shown], self._rank[source_rows]).tolist()
+        blocks = [(at, [s for _, s in group]) for at, group
+                  in groupby(zip(places, source_rows), key=lambda p: p[0])]
+        for at, block in reversed(blocks):  # from the bottom up: earlier places stay right
+            self.beginInsertRows(QModelIndex(), at, at + len(block) - 1)
+            self._shown = np.insert(self._shown, at, block)
+            self._proxy_of[self._shown[at:]] = np.arange(at, len(self._shown))
+            self.endInsertRows()
 
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
-        self._shown[self._shown >= first] += last - first + 1  # rows below move down
-        for a, b in contiguous_runs(s for s in range(first, last + 1) if self._accepts(s)):
-            self._insert(a, b)
+        """New rows go last in sort order (until the next sort), shown if they match."""
+        count = last - first + 1
+        self._order[self._order >= first] += count
+        self._shown[self._shown >= first] += count
+        self._set_order(np.concatenate([self._order, np.arange(first, last + 1)]))
+        self._set_shown(self._shown)
+        self._insert_shown([s for s in range(first, last + 1) if self._accepts(s)])
 
     def _on_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
-        lo, hi = self._slice(first, last)
-        self._removing = (lo, hi) if hi > lo else None
-        if self._removing:
-            self.beginRemoveRows(QModelIndex(), lo, hi - 1)
+        # Hidden here, while the source still has the rows the views may ask about.
+        rows = self._proxy_of[first : last + 1]
+        self._remove_shown(rows[rows >= 0].tolist())
 
     def _on_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
-        lo, hi = self._slice(first, last)
-        self._shown = np.concatenate([self._shown[:lo], self._shown[hi:] - (last - first + 1)])
-        if self._removing:
-            self._removing = None
-            self.endRemoveRows()
+        count = last - first + 1
+        order = self._order[(self._order < first) | (self._order > last)]
+        order[order > last] -= count
+        self._shown[self._shown > last] -= count
+        self._set_order(order)
+        self._set_shown(self._shown)
 
     def _on_reset(self) -> None:
-        self._shown = self._matching()
+        self._set_order(np.arange(self._source.rowCount(), dtype=np.int64))
+        self._set_shown(self._matching())
         self.endResetModel()

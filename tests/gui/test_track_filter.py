@@ -12,7 +12,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
 from gui.item_models.track_filter import TrackFilterModel, matches, narrows
-from gui.item_models.track_table import HEADERS, Column, TrackTableModel
+from gui.item_models.track_table import HEADERS, Column, TrackTableModel, sort_values
 from gui.widgets.views import TrackView
 from library import browse
 from library.records import BrowseRow
@@ -50,8 +50,9 @@ def selected_ids(selection: QItemSelectionModel) -> set[int]:
 
 
 def random_step(rng: random.Random, table: TrackTableModel, proxy: TrackFilterModel,
-                next_id: int) -> int:
-    """One of the things the app does to the models: filter, sort, update, add, remove."""
+                next_id: int) -> tuple[int, int, bool] | None:
+    """One of the things the app does to the models: filter, sort, update, add, remove.
+    Returns the sort (column, descending) if it sorted."""
     ids = [r.id for r in table.rows()]
     match rng.randrange(6):
         case 0:
@@ -59,18 +60,33 @@ def random_step(rng: random.Random, table: TrackTableModel, proxy: TrackFilterMo
         case 1:
             proxy.set_search(rng.choice(SEARCHES))
         case 2:
-            order = rng.choice((Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder))
-            proxy.sort(rng.randrange(len(HEADERS)), order)
+            column, descending = rng.randrange(len(HEADERS)), rng.random() < 0.5
+            order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            proxy.sort(column, order)
+            return column, descending
         case 3:  # a worker's batch: changed rows (joining or leaving the filter) and new ones
             batch = [random_row(rng, i) for i in rng.sample(ids, min(len(ids), 8))]
-            batch += [random_row(rng, i) for i in range(next_id, next_id + rng.randrange(4))]
-            table.upsert_rows(batch)
-            next_id += 4
+            table.upsert_rows(batch + [random_row(rng, next_id + k) for k in range(rng.randrange(4))])
         case 4:
             table.remove_ids(rng.sample(ids, min(len(ids), rng.randrange(6))))
         case _:
             table.upsert_rows([replace(table.rows()[0], title="blue night")] if ids else [])
-    return next_id
+    return None
+
+
+def expected_order(order: list[int], table: TrackTableModel,
+                   sort: tuple[int, int, bool] | None) -> list[int]:
+    """Every track id in display order: changed rows stay put, new ones go last, a sort is
+    stable with empty cells last."""
+    rows = {r.id: r for r in table.rows()}
+    order = [i for i in order if i in rows] + [i for i in rows if i not in order]
+    if sort is None:
+        return order
+    column, descending = sort
+    value = dict(zip(order, sort_values([rows[i] for i in order], column)))
+    present = sorted((i for i in order if value[i] is not None), key=value.__getitem__,
+                     reverse=descending)
+    return present + [i for i in order if value[i] is None]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -82,14 +98,15 @@ def test_filter_model_equals_a_plain_filter_through_random_changes(qtbot: QtBot,
     proxy = TrackFilterModel(table)
     testers = [QAbstractItemModelTester(m, FATAL) for m in (table, proxy)]
     selection = QItemSelectionModel(proxy)
-    next_id = 41
-    for _ in range(150):
+    order = [r.id for r in table.rows()]
+    for step in range(150):
         if rng.random() < 0.3 and proxy.rowCount():
             selection.select(proxy.index(rng.randrange(proxy.rowCount()), 0), ROWS)
         before = selected_ids(selection)
-        next_id = random_step(rng, table, proxy, next_id)
-        want = [r.id for r in table.rows() if matches(r, proxy.words, proxy.category)]
-        assert shown_ids(proxy) == want  # the same rows, in the source's (sorted) order
+        order = expected_order(order, table, random_step(rng, table, proxy, 100 + step * 4))
+        rows = {r.id: r for r in table.rows()}
+        want = [i for i in order if matches(rows[i], proxy.words, proxy.category)]
+        assert shown_ids(proxy) == want  # the same rows, in the same order
         assert selected_ids(selection) == before & set(want)  # selection follows its tracks
     assert testers  # the testers checked every signal above (Fatal: they raise)
 
