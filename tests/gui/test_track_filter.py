@@ -1,10 +1,12 @@
-"""The filter model against a plain-Python reference, under QAbstractItemModelTester, and in a
-real table view: filter, sort and in-place updates keep selection, current row and scroll."""
+"""The filter model against a plain-Python reference, under QAbstractItemModelTester, in a
+real table view and in the window: filter, sort and in-place updates keep selection, current
+row, scroll and the details pane."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -13,9 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from gui.item_models.track_filter import TrackFilterModel, matches, narrows
 from gui.item_models.track_table import HEADERS, Column, TrackTableModel, sort_values
+from gui.jobs import RowsChanged
 from gui.widgets.views import TrackView
 from library import browse
 from library.records import BrowseRow
+from tools.demo_library import populate
 
 FATAL = QAbstractItemModelTester.FailureReportingMode.Fatal
 ROWS = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
@@ -150,3 +154,32 @@ def test_table_view_keeps_selection_current_row_and_scroll(qtbot: QtBot) -> None
     proxy.set_category(browse.GENRE, "rock")  # 179 is jazz: no longer shown, nor selected
     assert view.selected_ids() == [] and view.current_track_id() is None
     assert {proxy.row(r).id % 2 for r in range(proxy.rowCount())} == {0}
+
+
+def test_window_sidebar_search_sort_and_worker_rows_keep_the_details(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window, db_path: Path
+) -> None:
+    populate(db_path, 400)
+    window = make_window(db_path)
+    jazz = window.sidebar_model.library.child(
+        next(r for r in range(window.sidebar_model.library.rowCount())
+             if window.sidebar_model.library.child(r).text() == "Jazz"))
+    window.sidebar.setCurrentIndex(jazz.index())  # a click in the sidebar
+    assert window.proxy.category == (browse.GENRE, "Jazz")
+    shown = [window.proxy.row(r) for r in range(window.proxy.rowCount())]
+    assert shown and all("Jazz" in r.genres for r in shown)
+    window.track_view.selectRow(3)
+    chosen = shown[3]
+    assert window.details.track_id == chosen.id and window.track_view.selected_ids() == [chosen.id]
+
+    window.track_view.sortByColumn(Column.TITLE, Qt.SortOrder.AscendingOrder)  # a header click
+    titles = [window.proxy.row(r).title or "" for r in range(window.proxy.rowCount())]
+    assert titles == sorted(titles, key=str.casefold)
+    window._on_items([RowsChanged((replace(chosen, album="Live at Birdland"),))])  # a worker's
+    assert window.track_view.selected_ids() == [chosen.id] and window.details.track_id == chosen.id
+    assert "Live at Birdland" in window.details.subtitle.text()
+
+    window.search.setText(chosen.title or "")  # search as you type, debounced
+    qtbot.waitUntil(lambda: window.proxy.words == tuple((chosen.title or "").casefold().split()))
+    assert window.track_view.selected_ids() == [chosen.id]
+    assert window.count_label.text() == f"{window.proxy.rowCount():,} of 400 tracks · 1 selected"
