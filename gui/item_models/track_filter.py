@@ -177,8 +177,8 @@ class TrackFilterModel(QAbstractTableModel):
             self._set_order(order)
         self._set_shown(shown)
         rows = self._proxy_of[sources].tolist()
-        self.changePersistentIndexList(old, [self.index(r, i.column()) if r >= 0 else QModelIndex()
-                                             for r, i in zip(rows, old)])
+        self.changePersistentIndexList(old, [self.createIndex(r, i.column()) if r >= 0
+                                             else QModelIndex() for r, i in zip(rows, old)])
         self.layoutChanged.emit()
 
     # ---- following the source ---------------------------------------------------------------
@@ -200,8 +200,10 @@ class TrackFilterModel(QAbstractTableModel):
                 joining.append(source_row)
         self._remove_shown(leaving)
         self._insert_shown(joining)
+        # createIndex, not index(): that one asks Python's rowCount and columnCount each time.
         for first, last in contiguous_runs(int(self._proxy_of[s]) for s in staying):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))
+            self.dataChanged.emit(self.createIndex(first, 0),
+                                  self.createIndex(last, len(HEADERS) - 1))
 
     def _remove_shown(self, proxy_rows: list[int]) -> None:
         """Hide shown rows, one contiguous run at a time, from the bottom up."""

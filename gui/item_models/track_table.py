@@ -209,7 +209,9 @@ class TrackTableModel(QAbstractTableModel):
                 self._texts[at] = search_text(record)
                 changed.append(at)
         for first, last in contiguous_runs(changed):  # one signal per run, not one huge range
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))
+            # createIndex, not index(): that one asks Python's rowCount and columnCount too.
+            self.dataChanged.emit(self.createIndex(first, 0),
+                                  self.createIndex(last, len(HEADERS) - 1))
         if new:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
