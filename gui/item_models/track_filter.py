@@ -185,13 +185,15 @@ class TrackFilterModel(QAbstractTableModel):
     def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex,
                          *_: object) -> None:
         """Changed rows may join or leave the filter: insert or remove them, repaint the rest."""
+        first, last = top_left.row(), bottom_right.row()
         leaving: list[int] = []
         joining: list[int] = []
         staying: list[int] = []
         # Plain Python per row: a worker's batch arrives as many one-row runs, and numpy's
         # per-call overhead would cost more than the rows themselves.
-        for source_row in range(top_left.row(), bottom_right.row() + 1):
-            at, now = int(self._proxy_of[source_row]), self._accepts(source_row)
+        shown_at = self._proxy_of[first : last + 1].tolist()
+        for source_row, at in zip(range(first, last + 1), shown_at):
+            now = self._accepts(source_row)
             if at >= 0 and now:
                 staying.append(source_row)  # their shown rows may move while others go
             elif at >= 0:
@@ -201,9 +203,9 @@ class TrackFilterModel(QAbstractTableModel):
         self._remove_shown(leaving)
         self._insert_shown(joining)
         # createIndex, not index(): that one asks Python's rowCount and columnCount each time.
-        for first, last in contiguous_runs(int(self._proxy_of[s]) for s in staying):
-            self.dataChanged.emit(self.createIndex(first, 0),
-                                  self.createIndex(last, len(HEADERS) - 1))
+        for top, bottom in contiguous_runs(int(self._proxy_of[s]) for s in staying):
+            self.dataChanged.emit(self.createIndex(top, 0),
+                                  self.createIndex(bottom, len(HEADERS) - 1))
 
     def _remove_shown(self, proxy_rows: list[int]) -> None:
         """Hide shown rows, one contiguous run at a time, from the bottom up."""
