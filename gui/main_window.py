@@ -98,8 +98,7 @@ class MainWindow(QMainWindow):
     # ---- building -------------------------------------------------------------------------
     def _build_models(self) -> None:
         self.table = TrackTableModel(self)
-        self.proxy = TrackFilterModel(self)
-        self.proxy.setSourceModel(self.table)
+        self.proxy = TrackFilterModel(self.table, self)
         self.sidebar_model = SidebarModel(self)
 
     def _build_widgets(self) -> None:
@@ -107,6 +106,7 @@ class MainWindow(QMainWindow):
         self.sidebar.category_chosen.connect(self.proxy.set_category)
         self.track_view = TrackView(self.proxy)
         self.track_view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.proxy.layoutChanged.connect(self._update_count_label)  # "n of N" after a filter
         self.details = DetailsPane()
         self.empty = EmptyState(user_music_path())
         self.empty.add_clicked.connect(self._add_from_empty_state)

@@ -90,7 +90,7 @@ def main() -> int:
         window.show()
         _wait(app, lambda: window.table.rowCount() > args.tracks and not window.runner.running(), 60)
         _wait(app, lambda: False, 0.3)  # let the sidebar refresh
-        row = window.proxy.mapFromSource(window.table.index(window.table.row_of(featured), 0)).row()
+        row = window.proxy.row_of(featured) or 0
         window.track_view.selectRow(row)
         window.track_view.selectionModel().select(
             window.proxy.index(row + 2, 0),

@@ -24,8 +24,7 @@ def row(i: int, **fields: object) -> BrowseRow:
 
 def models(qtbot: QtBot) -> tuple[TrackTableModel, TrackFilterModel]:
     table = TrackTableModel()
-    proxy = TrackFilterModel()
-    proxy.setSourceModel(table)
+    proxy = TrackFilterModel(table)
     testers = [QAbstractItemModelTester(m, FATAL) for m in (table, proxy)]
     table.setProperty("testers", testers)  # keep them alive as long as the model
     return table, proxy
@@ -72,7 +71,7 @@ def test_filter_by_category_and_search_follows_updates(qtbot: QtBot) -> None:
     assert [proxy.row(r).id for r in range(proxy.rowCount())] == [4]
 
 
-def test_sort_reorders_source_and_keeps_persistent_indexes(qtbot: QtBot) -> None:
+def test_sort_puts_empty_cells_last_and_keeps_the_selection(qtbot: QtBot) -> None:
     table, proxy = models(qtbot)
     table.upsert_rows([row(1, confidence=0.2), row(2), row(3, confidence=0.9)])
     selection = QItemSelectionModel(proxy)
