@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from classifier.audio import DEFAULT_CLIPS
 from gui.workers import Uncounted
 from library import browse, folders
 from library.records import FileOutcome, PlanRow, ScanEvent
@@ -36,7 +37,7 @@ class ClassifyOptions:
 
     bundle: str | None = None
     device: str = "auto"  # auto | cpu | cuda
-    clips_per_track: int = 3  # classifier.predict.DEFAULT_CLIPS; literal so torch loads lazily
+    clips_per_track: int = DEFAULT_CLIPS
     threshold: float = 0.0  # uncertain below this; 0: the bundle's own calibrated threshold
 
 

@@ -32,7 +32,7 @@ from library.records import (
     TrackToClassify,
 )
 
-Descriptors = tuple[int, str, Any]  # (track id, cache key, clip descriptor rows)
+Descriptors = tuple[int, Any]  # (track id, clip descriptor rows)
 
 
 @dataclass(frozen=True)
@@ -172,16 +172,16 @@ def classify_stream(
                     writes.append(to_write(result, track_id, bundle))
                     done.append(TrackClassified(track_id, result.path, total))
                     if result.descriptors is not None:  # cached with the prediction
-                        fresh.append((track_id, bundle.descriptor_key, result.descriptors))
+                        fresh.append((track_id, result.descriptors))
                 if len(writes) >= commit_every or (not writes and done):
-                    _commit(sessions, writes, fresh, outcome)
+                    _commit(sessions, writes, fresh, outcome, bundle)
                     yield from _drained(done)
                 if cancel is not None and cancel.is_set():
                     break
     except GeneratorExit:  # the consumer stopped: keep what is finished, then stop
-        _commit(sessions, writes, fresh, outcome)
+        _commit(sessions, writes, fresh, outcome, bundle)
         raise
-    _commit(sessions, writes, fresh, outcome)  # not after a failure: that may be the store itself
+    _commit(sessions, writes, fresh, outcome, bundle)  # not after a failure: maybe the store
     yield from _drained(done)
 
 
@@ -193,15 +193,15 @@ def _drained(events: list[TrackClassified]) -> list[TrackClassified]:
 
 def _commit(
     sessions: sessionmaker[Session], writes: list[PredictionWrite], fresh: list[Descriptors],
-    outcome: ClassifyOutcome,
+    outcome: ClassifyOutcome, bundle: Any,
 ) -> None:
     if not writes:
         return
     start = time.perf_counter()
     with sessions.begin() as session:
         store_predictions(session, writes)
-        for track_id, key, rows in fresh:
-            save_descriptors(session, track_id, rows, key)
+        for track_id, rows in fresh:
+            save_descriptors(session, track_id, rows, bundle.descriptor_key)
     outcome.descriptors_cached += len(fresh)
     fresh.clear()
     outcome.db_seconds += time.perf_counter() - start
