@@ -38,3 +38,16 @@ def test_python_main_py_launches_the_gui(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_splash_says_what_the_wait_is_for(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import show_splash
+
+    splash = show_splash(QApplication.instance())  # type: ignore[arg-type]
+    qtbot.addWidget(splash)
+    assert splash.isVisible()
+    assert splash.message() == "Loading the genre model…"
+    picture = splash.pixmap().toImage()
+    assert picture.pixelColor(180, 78) != picture.pixelColor(5, 5)  # the icon is drawn

@@ -28,12 +28,14 @@ ctx = JobContext(session_factory(engine), threading.Event())
 with ctx.sessions.begin() as session:
     backend.add_folder(session, str(music))
 load_worker_modules()
+import gc
+frozen = gc.get_freeze_count()
 before = set(sys.modules)
 list(backend.scan_events(ctx, [str(music)]))
 classified = list(backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None))
 backend.mel_picture(str(next(music.iterdir())), 3.0)
 late = sorted({name.split(".")[0] for name in set(sys.modules) - before})
-print(json.dumps({"classified": len(classified), "late": late}))
+print(json.dumps({"classified": len(classified), "late": late, "frozen": frozen}))
 """
 
 HEAVY = {"torch", "librosa", "numba", "scipy", "sklearn", "llvmlite", "mutagen", "sqlalchemy"}
@@ -52,3 +54,4 @@ def test_workers_import_no_model_library_late(tmp_path: Path, shared_data: Path)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["classified"] == 1  # the workers really ran the model
     assert HEAVY.isdisjoint(report["late"]), report["late"]
+    assert report["frozen"] > 10_000  # start-up objects kept out of full collections

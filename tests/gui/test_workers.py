@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, insert, select
 
@@ -127,3 +129,17 @@ def test_shutdown_never_destroys_a_thread_that_still_runs(qtbot: QtBot, db_path:
     assert len(orphans) == 1 and orphans[0].isRunning()
     release.set()
     qtbot.waitUntil(lambda: not workers._ORPHANS, timeout=10000)
+
+
+def test_stall_watchdog_notes_a_blocked_gui_thread(qtbot: QtBot) -> None:
+    """The figure bench/gui_stall.py prints is real: a 150 ms block of the loop shows up."""
+    watchdog = StallWatchdog()
+    watchdog.start()
+    qtbot.wait(50)
+    QTimer.singleShot(0, lambda: time.sleep(0.15))  # the GUI thread busy, as a slow slot would
+    qtbot.wait(100)
+    qtbot.wait(50)  # the late tick runs after the block
+    watchdog.stop()
+    assert watchdog.longest >= 0.1
+    assert any(late >= 0.1 for _, late in watchdog.stalls)
+    assert watchdog.longest_cpu < watchdog.longest  # sleeping is waiting, not GUI work
