@@ -288,7 +288,8 @@ class MainWindow(QMainWindow):
         """Show the write dialog with the planned diff for the selection (or every track)."""
         ids = self.track_view.selected_ids()
         target = ids if len(ids) > 1 else None
-        dialog = TagWriteDialog(self.settings.tag_options(), self)
+        dialog = TagWriteDialog(self.settings.tag_options(), self,
+                                scope="selected tracks" if target else "tracks")
         dialog.replan_requested.connect(lambda options: self._plan(dialog, options, target))
         dialog.apply_requested.connect(self._apply_tags)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

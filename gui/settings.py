@@ -11,9 +11,11 @@ from PySide6.QtCore import QSettings
 
 from gui.backend import ClassifyOptions, TagOptions
 
-# The app's tag-writing defaults: what a user picking "Write genres" most likely wants.
-GUI_TAG_DEFAULTS = TagOptions(policy="replace", max_genres=2, min_confidence=0.5)
-NOT_STORED = ("mapping", "allowed")  # mapping is stored as text; allowed is not edited here
+# The app's tag-writing defaults: the one safe policy the CLI has too (library/tagplan.py).
+GUI_TAG_DEFAULTS = TagOptions()
+# mapping is stored as text; allowed is not edited here; the policy is chosen per write, so a
+# "replace" picked once never becomes the next write's default.
+NOT_STORED = ("mapping", "allowed", "policy")
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
 
@@ -76,7 +78,7 @@ class AppSettings:
 
     def _save(self, group: str, options: object) -> None:
         for f in fields(options):  # type: ignore[arg-type]
-            if f.name == "allowed":
+            if f.name in NOT_STORED and f.name != "mapping":
                 continue
             value = getattr(options, f.name)
             if f.name == "mapping":
