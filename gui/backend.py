@@ -98,10 +98,9 @@ def scan_events(ctx: JobContext, paths: Sequence[str]) -> Iterator[object]:
 
 def load_bundle(options: ClassifyOptions) -> object:
     """The bundle the options name, with the user's uncertainty threshold if they set one."""
-    from classifier.bundle import DEFAULT_BUNDLE
-    from classifier.bundle import load_bundle as load
+    from workflows.classify import load_classifier  # learned and trained bundles too
 
-    bundle = load(options.bundle or DEFAULT_BUNDLE)
+    bundle = load_classifier(options.bundle)
     if options.threshold > 0:
         bundle = replace(bundle, uncertain_threshold=options.threshold)
     return bundle

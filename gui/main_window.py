@@ -34,7 +34,6 @@ from gui.widgets.progress import LABELS, JobProgress
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
 from library.records import BrowseRow, FolderRecord
-from resources import MODELS_DIR
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -320,7 +319,7 @@ class MainWindow(QMainWindow):
     def edit_settings(self) -> None:
         """Edit the classification settings."""
         dialog = SettingsDialog(self.settings.classify_options(), cuda_probably_available(),
-                                available_bundles(MODELS_DIR), self)
+                                available_bundles(), self)
         if dialog.exec():
             self.settings.save_classify_options(dialog.options())
 

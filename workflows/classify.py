@@ -74,6 +74,16 @@ def check_genre_bundle(bundle: Any) -> None:
             f"with `evaluate --bundle {bundle.name}` instead")
 
 
+def load_classifier(name: str | None) -> Any:
+    """The named bundle (None: the default), pretrained or from scratch (`train`), as the
+    library classifies with it; raises BundleError and friends when it cannot load."""
+    from classifier import bundle as bundles
+    from classifier.scratch_predict import is_scratch, load_scratch_classifier
+
+    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
+    return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
+
+
 def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
     """A classifier result as plain library values.
 
