@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from gui import jobs
 from gui.actions import build_actions, build_toolbar
 from gui.backend import PlanRow, TagOptions
+from gui.dialogs.history import HistoryDialog
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import TagWriteDialog
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._build_timers()
         self.actions = build_actions(self, self._slots())
         self.menuBar().addAction("&Learn from my library…", self._learn)
+        self.menuBar().addAction("Tag &history…", self.show_history)
         toolbar = build_toolbar(self, self.actions)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         spacer = QWidget()
@@ -314,6 +316,18 @@ class MainWindow(QMainWindow):
     def undo_last_write(self) -> None:
         """Undo the last applied tag write."""
         self._start("undo", jobs.undo_last_write())
+
+    def undo_batch(self, batch_id: int) -> None:
+        """Undo one tag-write batch, whichever it is."""
+        self._start("undo", jobs.undo_write(batch_id))
+
+    @Slot()
+    def show_history(self) -> HistoryDialog:
+        """List past tag writes, with Undo for any of them."""
+        dialog = HistoryDialog(self.runner, self.undo_batch, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     @Slot()
     def edit_settings(self) -> None:
