@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from library.genre_names import canonical_genre, canonical_genres, genre_key
+from library.genre_names import canonical_genre, canonical_genres, genre_key, same_genre
 from library.models import Prediction, Track, UserLabel
 from library.records import PlanRow
 
@@ -199,12 +199,12 @@ def _selected(session: Session, selection: TagSelection, options: TagOptions
         select(Prediction).where(Prediction.bundle == options.bundle,
                                  Prediction.track_id.in_(ids)))}
     if selection.genre:
-        wanted = selection.genre.casefold()
+        wanted = selection.genre
 
         def chosen(track: Track) -> bool:
             genres = labels.get(track.id) or (
                 predictions[track.id].top_genres if track.id in predictions else ())
-            return any(g.casefold() == wanted for g in genres)
+            return any(same_genre(g, wanted) for g in genres)  # any spelling
 
         tracks = [t for t in tracks if chosen(t)]
     return tracks, labels, predictions

@@ -180,3 +180,19 @@ def test_history_undoes_a_chosen_batch(  # type: ignore[no-untyped-def]
     assert dialog.model.batches[0].state == "done"
     dialog.table.selectRow(1)
     assert not dialog.undo_button.isEnabled()  # undone already
+
+
+def test_search_finds_a_genre_in_any_spelling(qtbot: QtBot) -> None:
+    from gui.item_models.track_filter import TrackFilterModel
+    from gui.item_models.track_table import TrackTableModel
+    from library.records import BrowseRow
+
+    table = TrackTableModel()
+    proxy = TrackFilterModel(table)
+    table.upsert_rows([
+        BrowseRow(1, "/m/a.mp3", "ok", title="a", tag_genres=("Hiphop",)),
+        BrowseRow(2, "/m/b.mp3", "ok", title="b", predicted=("Hip-Hop",), confidence=0.9),
+        BrowseRow(3, "/m/c.mp3", "ok", title="c", tag_genres=("Rock",))])
+    for text in ("hip-hop", "hiphop", "Hip Hop", "HIPHOP"):
+        proxy.set_search(text)
+        assert sorted(proxy.row(r).id for r in range(proxy.rowCount())) == [1, 2], text
