@@ -18,7 +18,12 @@ from library.folders import normalise
 from library.records import BatchResult, PlanRow, display_path
 from library.tag_history import UndoError, list_batches, undo_batch
 from library.tagplan import (
-    DEFAULT_MIN_CONFIDENCE, DEFAULT_POLICY, POLICIES, TagOptions, TagSelection, plan_tags,
+    DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_POLICY,
+    POLICIES,
+    TagOptions,
+    TagSelection,
+    plan_tags,
 )
 from library.tagwriter import apply_plan
 

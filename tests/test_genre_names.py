@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 
 from library import browse
-from library.genre_names import canonical_genre, canonical_genres, same_genre, spelling_keys
+from library.genre_names import (
+    canonical_genre,
+    canonical_genres,
+    same_genre,
+    spelling_keys,
+)
 from library.records import BrowseRow
 from resources import MODELS_DIR
 
