@@ -49,6 +49,8 @@ class BundleInfo:
     version: str
     description: str
     path: Path
+    multi_label: bool = False  # a tagger: tags, not genres (classify refuses it)
+    kind: str = "pretrained"  # or "scratch" (written by `train`)
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,35 @@ def bundle_dirs() -> list[Path]:
 
 
 def available_bundles() -> list[BundleInfo]:
-    """Every bundle folder whose bundle.json reads cleanly (built-in first, no duplicates)."""
+    """Every bundle folder whose bundle.json reads cleanly (built-in first, no duplicates):
+    shipped, learned (`learn`) and trained (`train`) ones. The one lister, for CLI and GUI."""
     found: dict[str, BundleInfo] = {}
     for root in bundle_dirs():
-        for folder in sorted(root.glob(f"*/{BUNDLE_FILE}")):
-            try:
-                spec = read_spec(folder.parent)
-            except BundleError:
-                continue  # listing must not fail on one broken user bundle
-            found.setdefault(spec["name"], BundleInfo(spec["name"], spec["version"],
-                                                      spec["description"], folder.parent))
+        for file in sorted(root.glob(f"*/{BUNDLE_FILE}")):
+            info = _bundle_info(file.parent)
+            if info is not None:
+                found.setdefault(info.name, info)
     return list(found.values())
+
+
+def _bundle_info(folder: Path) -> BundleInfo | None:
+    """What the folder's bundle.json says, or None when it does not read cleanly."""
+    try:
+        raw = json.loads((folder / BUNDLE_FILE).read_text(encoding="utf-8"))
+        if isinstance(raw, dict) and raw.get("kind") == "scratch":  # named by its folder
+            return BundleInfo(folder.name, str(raw.get("format_version", "")),
+                              f"{raw.get('net', 'network')} trained from scratch", folder,
+                              raw.get("multi_label") is True, "scratch")
+        spec = read_spec(folder)
+    except (BundleError, OSError, ValueError):
+        return None  # listing must not fail on one broken user bundle
+    return BundleInfo(spec["name"], spec["version"], spec["description"], folder,
+                      spec.get("multi_label", False))
+
+
+def genre_bundle_names() -> list[str]:
+    """Names of the bundles classify can store genres from (taggers left out)."""
+    return [info.name for info in available_bundles() if not info.multi_label]
 
 
 def find_bundle(name_or_path: str | Path) -> Path:
@@ -170,4 +190,4 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
 
 
 __all__ = ["DEFAULT_BUNDLE", "Bundle", "BundleError", "BundleInfo", "PreprocessingConfig",
-           "available_bundles", "load_bundle", "load_musicnn"]
+           "available_bundles", "genre_bundle_names", "load_bundle", "load_musicnn"]

@@ -58,11 +58,9 @@ def _positive(text: str) -> int:
 
 def load_bundle(name: str | None) -> Any:
     """The named model bundle: pretrained (classifier.bundle) or from scratch (`train`)."""
-    from classifier import bundle as bundles
-    from classifier.scratch_predict import is_scratch, load_scratch_classifier
+    from workflows.classify import load_classifier
 
-    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
-    return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
+    return load_classifier(name)
 
 
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     """Evaluate every bundle on the same tracks; print reports and the comparison table."""
-    from classifier.bundle import BundleError
+    from classifier.bundle import BundleError, available_bundles
     from classifier.datasets import DatasetError, load_dataset, select_by_split_file
     from classifier.evaluate import compare_table, format_report, save_report
     from classifier.scratch_bundle import ScratchBundleError
@@ -55,6 +55,9 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
             result = _run_one(bundle_dir, tracks, test_idx, prepared, args)
         except (ScratchBundleError, BundleError, ValueError) as exc:
             print(f"error: {bundle_dir}: {exc}", file=sys.stderr)
+            if "not found" in str(exc):
+                print(f"bundles: {', '.join(i.name for i in available_bundles())}",
+                      file=sys.stderr)
             status = 1
             continue
         if result[1] == "tags":  # a multi-label bundle: AUC per tag, its own table

@@ -17,7 +17,14 @@ from cli.context import AppContext
 from library.folders import normalise
 from library.records import BatchResult, PlanRow, display_path
 from library.tag_history import UndoError, list_batches, undo_batch
-from library.tagplan import POLICIES, TagOptions, TagSelection, plan_tags
+from library.tagplan import (
+    DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_POLICY,
+    POLICIES,
+    TagOptions,
+    TagSelection,
+    plan_tags,
+)
 from library.tagwriter import apply_plan
 
 
@@ -29,11 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "diff; with --apply, write them atomically as one undoable batch.")
     tag.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: all)")
     tag.add_argument("--genre", help="only tracks predicted (or labelled) with this genre")
-    tag.add_argument("--policy", choices=POLICIES, default="fill-empty",
-                     help="fill-empty: only files without genres (default); replace; merge")
+    tag.add_argument("--policy", choices=POLICIES, default=DEFAULT_POLICY,
+                     help="fill-empty: only files without genres (default); replace: overwrite "
+                     "the genres files have; merge: add to them")
     tag.add_argument("--max-genres", type=int, metavar="N", help="write at most N genres")
     tag.add_argument("--min-confidence", type=float, metavar="P",
-                     help="write every predicted genre at least this probable")
+                     default=DEFAULT_MIN_CONFIDENCE,
+                     help="write every predicted genre at least this probable (default "
+                     f"{DEFAULT_MIN_CONFIDENCE:g}; 0: the top genre unless uncertain)")
     tag.add_argument("--map", type=Path, metavar="FILE",
                      help='genre renames: a JSON object or "From=To" lines')
     tag.add_argument("--allow", nargs="+", metavar="G", help="write only these genres")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from classifier.audio import DEFAULT_CLIPS
 from gui.workers import Uncounted
 from library import browse, folders
-from library.records import FileOutcome, PlanRow, ScanEvent
+from library.records import BatchSummary, FileOutcome, PlanRow, ScanEvent
 from library.tagplan import TagOptions, TagSelection, plan_tags
 
 if TYPE_CHECKING:
@@ -98,10 +98,9 @@ def scan_events(ctx: JobContext, paths: Sequence[str]) -> Iterator[object]:
 
 def load_bundle(options: ClassifyOptions) -> object:
     """The bundle the options name, with the user's uncertainty threshold if they set one."""
-    from classifier.bundle import DEFAULT_BUNDLE
-    from classifier.bundle import load_bundle as load
+    from workflows.classify import load_classifier  # learned and trained bundles too
 
-    bundle = load(options.bundle or DEFAULT_BUNDLE)
+    bundle = load_classifier(options.bundle)
     if options.threshold > 0:
         bundle = replace(bundle, uncertain_threshold=options.threshold)
     return bundle
@@ -148,20 +147,29 @@ def tag_apply_events(
     return apply_steps(ctx.sessions, plan, options, cancel=ctx.cancelled)
 
 
-def tag_undo_size(ctx: JobContext) -> int:
-    """How many files undoing the last applied batch looks at; raises UndoError if none."""
+def tag_undo_size(ctx: JobContext, batch_id: int | None = None) -> int:
+    """How many files undoing the batch (None: the last applied) looks at; raises UndoError
+    if there is none to undo."""
     from library.tag_history import count_undoable
 
     with ctx.sessions() as session:
-        return count_undoable(session)
+        return count_undoable(session, batch_id)
 
 
-def tag_undo_events(ctx: JobContext) -> Iterator[FileOutcome]:
-    """Undo the last applied batch: each file's outcome (with .track_id) as soon as it is
-    restored; a cancel stops it between files."""
+def tag_undo_events(ctx: JobContext, batch_id: int | None = None) -> Iterator[FileOutcome]:
+    """Undo a batch (None: the last applied): each file's outcome (with .track_id) as soon as
+    it is restored; a cancel stops it between files."""
     from library.tag_history import undo_steps
 
-    return undo_steps(ctx.sessions, cancel=ctx.cancelled)
+    return undo_steps(ctx.sessions, batch_id, cancel=ctx.cancelled)
+
+
+def tag_batches(ctx: JobContext) -> list[BatchSummary]:
+    """Every tag-writing batch, newest first, with its files counted by state."""
+    from library.tag_history import list_batches
+
+    with ctx.sessions() as session:
+        return list_batches(session)
 
 
 @lru_cache(maxsize=1)

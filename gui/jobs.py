@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from gui import backend
 from gui.workers import Job, JobContext, Total, Uncounted
 from library import browse
-from library.records import BrowseRow, FolderRecord, TrackDetails
+from library.records import BatchSummary, BrowseRow, FolderRecord, TrackDetails
 
 ROW_REFRESH_EVERY = 200  # ids collected before re-reading their table rows ...
 ROW_REFRESH_SECONDS = 0.25  # ... or this long, so rows appear while a slow scan runs
@@ -211,11 +211,34 @@ def apply_tags(options: backend.TagOptions, plan: Sequence[backend.PlanRow]) -> 
     return job
 
 
-def undo_last_write() -> Job:
-    """Put back the genres the last applied batch replaced, file by file like apply_tags."""
+def undo_write(batch_id: int | None = None) -> Job:
+    """Put back the genres a batch (None: the last applied) replaced, file by file like
+    apply_tags."""
 
     def job(ctx: JobContext) -> Iterator[object]:
-        yield Total(backend.tag_undo_size(ctx))
-        yield from _reread_at_end(ctx, _with_rows(ctx, backend.tag_undo_events(ctx)))
+        yield Total(backend.tag_undo_size(ctx, batch_id))
+        events = backend.tag_undo_events(ctx, batch_id)
+        yield from _reread_at_end(ctx, _with_rows(ctx, events))
+
+    return job
+
+
+def undo_last_write() -> Job:
+    """Put back the genres the last applied batch replaced."""
+    return undo_write(None)
+
+
+@dataclass(frozen=True)
+class HistoryReady(Uncounted):
+    """The tag-writing batches, newest first."""
+
+    batches: tuple[BatchSummary, ...]
+
+
+def tag_history() -> Job:
+    """The list of tag-writing batches, for the history dialog."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        yield HistoryReady(tuple(backend.tag_batches(ctx)))
 
     return job

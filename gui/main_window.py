@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from gui import jobs
 from gui.actions import build_actions, build_toolbar
 from gui.backend import PlanRow, TagOptions
+from gui.dialogs.history import HistoryDialog
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import TagWriteDialog
@@ -34,7 +35,6 @@ from gui.widgets.progress import LABELS, JobProgress
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
 from library.records import BrowseRow, FolderRecord
-from resources import MODELS_DIR
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._build_timers()
         self.actions = build_actions(self, self._slots())
         self.menuBar().addAction("&Learn from my library…", self._learn)
+        self.menuBar().addAction("Tag &history…", self.show_history)
         toolbar = build_toolbar(self, self.actions)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         spacer = QWidget()
@@ -288,7 +289,8 @@ class MainWindow(QMainWindow):
         """Show the write dialog with the planned diff for the selection (or every track)."""
         ids = self.track_view.selected_ids()
         target = ids if len(ids) > 1 else None
-        dialog = TagWriteDialog(self.settings.tag_options(), self)
+        dialog = TagWriteDialog(self.settings.tag_options(), self,
+                                scope="selected tracks" if target else "tracks")
         dialog.replan_requested.connect(lambda options: self._plan(dialog, options, target))
         dialog.apply_requested.connect(self._apply_tags)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -315,11 +317,23 @@ class MainWindow(QMainWindow):
         """Undo the last applied tag write."""
         self._start("undo", jobs.undo_last_write())
 
+    def undo_batch(self, batch_id: int) -> None:
+        """Undo one tag-write batch, whichever it is."""
+        self._start("undo", jobs.undo_write(batch_id))
+
+    @Slot()
+    def show_history(self) -> HistoryDialog:
+        """List past tag writes, with Undo for any of them."""
+        dialog = HistoryDialog(self.runner, self.undo_batch, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     @Slot()
     def edit_settings(self) -> None:
         """Edit the classification settings."""
         dialog = SettingsDialog(self.settings.classify_options(), cuda_probably_available(),
-                                available_bundles(MODELS_DIR), self)
+                                available_bundles(), self)
         if dialog.exec():
             self.settings.save_classify_options(dialog.options())
 

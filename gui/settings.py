@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import fields, replace
 from pathlib import Path
@@ -11,9 +10,11 @@ from PySide6.QtCore import QSettings
 
 from gui.backend import ClassifyOptions, TagOptions
 
-# The app's tag-writing defaults: what a user picking "Write genres" most likely wants.
-GUI_TAG_DEFAULTS = TagOptions(policy="replace", max_genres=2, min_confidence=0.5)
-NOT_STORED = ("mapping", "allowed")  # mapping is stored as text; allowed is not edited here
+# The app's tag-writing defaults: the one safe policy the CLI has too (library/tagplan.py).
+GUI_TAG_DEFAULTS = TagOptions()
+# mapping is stored as text; allowed is not edited here; the policy is chosen per write, so a
+# "replace" picked once never becomes the next write's default.
+NOT_STORED = ("mapping", "allowed", "policy")
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
 
@@ -32,23 +33,13 @@ def cuda_probably_available() -> bool:
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
-def available_bundles(models_dir: Path) -> list[str]:
-    """Names of the genre bundles shipped in `models_dir` (one folder each).
+def available_bundles() -> list[str]:
+    """Names of the genre bundles to offer: shipped, learned and trained ones (the one lister,
+    classifier.bundle's; taggers left out, as classify refuses them). Reads a few small
+    JSON files, on purpose on demand: a bundle learned a minute ago shows up."""
+    from classifier.bundle import genre_bundle_names
 
-    Multi-label taggers ("tags") are left out: classify refuses them, as tags are not genres.
-    """
-    if not models_dir.is_dir():
-        return []
-    return sorted(p.name for p in models_dir.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and not _multi_label(p))
-
-
-def _multi_label(folder: Path) -> bool:
-    try:
-        spec = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False  # not ours to judge here: loading it says what is wrong
-    return isinstance(spec, dict) and spec.get("multi_label") is True
+    return genre_bundle_names()
 
 
 class AppSettings:
@@ -76,7 +67,7 @@ class AppSettings:
 
     def _save(self, group: str, options: object) -> None:
         for f in fields(options):  # type: ignore[arg-type]
-            if f.name == "allowed":
+            if f.name in NOT_STORED and f.name != "mapping":
                 continue
             value = getattr(options, f.name)
             if f.name == "mapping":

@@ -14,6 +14,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from library.genre_names import canonical_genre, canonical_genres
 from library.models import Folder, Prediction, Track, UserLabel
 from library.records import (
     BrowseRow,
@@ -173,17 +174,20 @@ def in_category(row: BrowseRow, kind: str, value: str | None = None) -> bool:
     if kind == ALL:
         return True
     if kind == GENRE:
-        return value in row.genres
+        return value is not None and canonical_genre(value) in canonical_genres(row.genres)
     if kind == TAG:
-        return value in row.tag_genres
+        return value is not None and canonical_genre(value) in canonical_genres(row.tag_genres)
     if kind == ERRORS:
         return row.status != "ok"
-    if row.user_genres or row.status != "ok":
+    if row.status != "ok":
+        return False
+    if kind == UNCLASSIFIED:
+        # What classify runs: a user's label does not stand in for a prediction.
+        return row.confidence is None or row.stale
+    if row.user_genres:
         return False
     if kind == UNCERTAIN:
         return row.confidence is not None and row.uncertain and not row.stale
-    if kind == UNCLASSIFIED:
-        return row.confidence is None or row.stale
     raise ValueError(f"unknown sidebar category {kind!r}")
 
 
@@ -194,8 +198,8 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
     total = uncertain = unclassified = errors = 0
     for row in rows:
         total += 1
-        predicted.update(row.genres)
-        tagged.update(row.tag_genres)
+        predicted.update(canonical_genres(row.genres))
+        tagged.update(canonical_genres(row.tag_genres))
         errors += in_category(row, ERRORS)
         uncertain += in_category(row, UNCERTAIN)
         unclassified += in_category(row, UNCLASSIFIED)
@@ -219,9 +223,9 @@ class CategoryTally:
 
     def add(self, row: BrowseRow, sign: int = 1) -> None:
         """Count a row in (sign=1) or out (sign=-1)."""
-        for genre in row.genres:
+        for genre in canonical_genres(row.genres):
             self._predicted[genre] += sign
-        for genre in row.tag_genres:
+        for genre in canonical_genres(row.tag_genres):
             self._tagged[genre] += sign
         self._fixed[ALL] += sign
         for kind in (UNCERTAIN, UNCLASSIFIED, ERRORS):

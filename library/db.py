@@ -14,11 +14,21 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def add_prediction_audio_hash(conn: Connection) -> None:
+    """Predictions remember the audio payload they were made from (NULL for existing rows:
+    those still go stale on any file change, as before)."""
+    conn.execute(text("ALTER TABLE predictions ADD COLUMN audio_hash VARCHAR(64)"))
+
+
+MIGRATIONS: dict[int, Migration] = {
+    1: add_prediction_audio_hash,  # integrator: safe-writes migration
+}
 
 
 class DatabaseError(Exception):

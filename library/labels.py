@@ -6,19 +6,14 @@ library's most common spelling. A user label wins over the file's tags; the firs
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from library.genre_names import genre_key
 from library.models import Track, UserLabel
 from library.records import KnownGenre
-
-
-def genre_key(genre: str) -> str:
-    """The spelling-free identity of a genre: case-folded letters and digits ("&" as "n")."""
-    return re.sub(r"[^0-9a-z]", "", genre.casefold().replace("&", "n"))
 
 
 def _first(genres: list[str] | None) -> str | None:

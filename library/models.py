@@ -128,6 +128,9 @@ class Prediction(Base):
     # The file's size and mtime when predicted: a changed file needs a new prediction.
     track_size: Mapped[int] = mapped_column(Integer)
     track_mtime_ns: Mapped[int] = mapped_column(Integer)
+    # sha256 of the audio payload predicted from (library.tags.payload): a file whose tags
+    # changed but whose audio did not keeps its prediction. None: not known (older rows).
+    audio_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     track: Mapped[Track] = relationship(back_populates="predictions")

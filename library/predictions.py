@@ -6,12 +6,13 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from library.models import Embedding, Prediction, Track, utcnow
 from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite, TrackToClassify
+from library.tags import TagError, audio_payload_hash, sniff
 
 # (size, mtime_ns) of a file now, or None when it is gone.
 StatFunction = Callable[[str], tuple[int, int] | None]
@@ -79,6 +80,50 @@ def tracks_needing_prediction(
     return todo
 
 
+def carry_predictions(session: Session, track_id: int, before: tuple[int, int],
+                      after: tuple[int, int]) -> int:
+    """Keep a track's predictions current across a change that left its audio as it was.
+
+    Predictions describe the audio, not the file: a tag write (or undo) whose audio payload
+    the writer verified unchanged moves the (size, mtime_ns) of every prediction made for
+    the file as it was `before` to the file as it is `after`. Returns how many moved.
+    """
+    result = session.execute(
+        update(Prediction)
+        .where(Prediction.track_id == track_id, Prediction.track_size == before[0],
+               Prediction.track_mtime_ns == before[1])
+        .values(track_size=after[0], track_mtime_ns=after[1])
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def audio_fingerprint(path: str, size: int, mtime_ns: int) -> str | None:
+    """The audio payload hash of the file, if it is still the file of (size, mtime_ns);
+    None when that cannot be told (gone, changed meanwhile, unknown format)."""
+    try:
+        if stat_on_disk(path) != (size, mtime_ns) or (fmt := sniff(path)) is None:
+            return None
+        digest = audio_payload_hash(path, fmt)
+    except (OSError, TagError):
+        return None
+    return digest if stat_on_disk(path) == (size, mtime_ns) else None
+
+
+def same_audio_updates(session: Session, track_id: int, path: str, now: tuple[int, int]
+                       ) -> list[dict[str, object]]:
+    """Updates that keep a changed file's predictions current when its audio is the one they
+    were made from (only the tags changed); for the caller's bulk update(Prediction)."""
+    known = session.execute(
+        select(Prediction.id, Prediction.audio_hash)
+        .where(Prediction.track_id == track_id, Prediction.audio_hash.is_not(None))
+    ).all()
+    if not known:
+        return []  # nothing to keep: no need to read the file
+    digest = audio_fingerprint(path, *now)
+    return [{"id": pid, "track_size": now[0], "track_mtime_ns": now[1]}
+            for pid, audio_hash in known if digest is not None and audio_hash == digest]
+
+
 def _prediction_values(write: PredictionWrite) -> dict[str, object]:
     p = write.prediction
     return {
@@ -93,6 +138,7 @@ def _prediction_values(write: PredictionWrite) -> dict[str, object]:
         "clip_starts": list(p.clip_starts),
         "track_size": write.track_size,
         "track_mtime_ns": write.track_mtime_ns,
+        "audio_hash": write.audio_hash,
         "created_at": p.created_at or utcnow(),
     }
 

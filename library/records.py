@@ -227,6 +227,7 @@ class PredictionWrite:
     track_size: int
     track_mtime_ns: int
     embedding: EmbeddingRecord | None = None
+    audio_hash: str | None = None  # the audio payload decoded (library.tags.payload)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from library.genre_names import spelling_keys
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord
 
@@ -16,7 +17,7 @@ from library.records import PredictionRecord, TrackRecord
 class TrackFilter:
     """Which tracks to list; empty fields do not filter."""
 
-    genre: str | None = None  # in the tags, the predicted top genres or the user's label (any case)
+    genre: str | None = None  # in the tags, predicted top genres or user label (any spelling)
     artist: str | None = None  # substring of the artist (case-insensitive)
     status: str | None = None  # ok|missing|error
     text: str | None = None  # substring of title, artist, album or path
@@ -42,10 +43,23 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+# Characters genre_key drops (besides "&", which reads as "n"), as SQL replace() steps.
+_KEY_DROPS = (" ", "-", "_", "/", ".", "'", ",", "+", ":", "!")
+
+
+def _sql_genre_key(value: Any) -> Any:
+    """SQL: genre_key of a value, for the separators genre spellings differ by."""
+    key = func.replace(func.lower(value), "&", "n")
+    for char in _KEY_DROPS:
+        key = func.replace(key, char, "")
+    return key
+
+
 def _contains(column: Any, genre: str) -> Any:
-    """SQL: the JSON list in `column` holds `genre`, any case."""
+    """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop")."""
     value = func.json_each(column).table_valued("value")
-    return exists(select(1).select_from(value).where(func.lower(value.c.value) == genre.lower()))
+    keys = sorted(spelling_keys(genre))
+    return exists(select(1).select_from(value).where(_sql_genre_key(value.c.value).in_(keys)))
 
 
 def _has_genre(genre: str) -> Any:

@@ -3,6 +3,8 @@
 Incremental: a file whose size and mtime match the library is not opened at all; a changed
 one is re-read; one that vanished becomes "missing" (its record and predictions stay); one
 that reappears elsewhere with the same size and first 64 KiB is "moved" and keeps its record.
+A changed or moved file whose audio payload is the one its predictions were made from (only
+its tags changed) keeps them current.
 Every problem is recorded with a readable reason and the scan goes on. Writes are committed
 in batches, and whatever was handled before a cancel (or a closed generator) is kept. Each
 event names its track's id; `on_commit` says when the rows of the events so far are committed.
@@ -21,7 +23,8 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from library.models import Folder, Track, utcnow
+from library.models import Folder, Prediction, Track, utcnow
+from library.predictions import same_audio_updates
 from library.records import FolderRecord, ScanCounts, ScanEvent
 from library.tags import FileInfo, TagError, read_file
 from library.walk import FolderProblem, FoundFile, walk_audio
@@ -61,6 +64,7 @@ class _Scan:
         self.next_id: int | None = None  # the batch's next free track id, once it holds one
         self.locked_at = 0.0  # when the batch took the database's write lock
         self.updates: list[dict[str, Any]] = []
+        self.kept_predictions: list[dict[str, Any]] = []  # changed tags, same audio
         self.unreadable_folders: list[str] = []
         # Core, not ORM, rows: loading 100,000 of them is most of an unchanged rescan.
         self.known: dict[str, Row[Any]] = {}
@@ -137,7 +141,14 @@ class _Scan:
             return self.event(item.path, "unchanged", track_id=known.id)
         row = self._read(item)
         self.updates.append({"id": known.id, "folder_id": folder_id, **row})
+        self._keep_predictions(known.id, item, row)
         return self._outcome(item.path, row, "changed", track_id=known.id)
+
+    def _keep_predictions(self, track_id: int, item: FoundFile, row: dict[str, Any]) -> None:
+        """A file whose tags were edited elsewhere keeps predictions of its unchanged audio."""
+        if row["status"] == "ok":
+            self.kept_predictions.extend(same_audio_updates(
+                self.session, track_id, item.path, (item.size, item.mtime_ns)))
 
     def _newcomers(self, newcomers: list[tuple[FoundFile, int]],
                    vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
@@ -155,6 +166,7 @@ class _Scan:
             if previous is not None and row["head_hash"]:
                 vanished.pop(previous.path, None)
                 self.updates.append({"id": previous.id, "path": item.path, **row})
+                self._keep_predictions(previous.id, item, row)
                 yield self._outcome(item.path, row, "moved", old_path=previous.path,
                                     track_id=previous.id)
             else:
@@ -219,8 +231,11 @@ class _Scan:
             self.session.execute(insert(Track), self.inserts)
         if self.updates:
             self.session.execute(update(Track), self.updates)
+        if self.kept_predictions:
+            self.session.execute(update(Prediction), self.kept_predictions)
         self.session.commit()
         self.inserts, self.updates, self.next_id = [], [], None
+        self.kept_predictions = []
         if self.on_commit is not None:
             self.on_commit()
 

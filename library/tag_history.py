@@ -86,7 +86,7 @@ def _undo_one(session: Session, change: TagChange) -> None:
                             _expect_state(change.old_genres, fmt), before)
         after = commit_copy(temp, path, before)
         change.state, change.reason = "undone", None
-        refresh_track(session, change.track_id, path, after)
+        refresh_track(session, change.track_id, path, after, before)
     except Skip as exc:
         change.state, change.reason = "undo-refused", str(exc)
     except (Refused, TagError) as exc:

@@ -27,6 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.models import TagBatch, TagChange, Track
+from library.predictions import carry_predictions
 from library.records import BatchResult, FileOutcome, PlanRow
 from library.scanner import head_hash
 from library.tagplan import TagOptions
@@ -180,9 +181,10 @@ def clean_stale_temps(paths: Sequence[str]) -> None:
             pass  # an unlistable folder: its files will report their own errors
 
 
-def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result
-                  ) -> tuple[str, ...]:
-    """Update the track to the file as written, so a rescan sees it unchanged."""
+def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result,
+                  before: os.stat_result | None = None) -> tuple[str, ...]:
+    """Update the track to the file as written, so a rescan sees it unchanged; predictions
+    made for the file as it was `before` stay current (the audio payload was verified)."""
     try:
         genres = read_file(path).genres
     except TagError:
@@ -191,6 +193,9 @@ def refresh_track(session: Session, track_id: int | None, path: str, info: os.st
         session.execute(update(Track).where(Track.id == track_id).values(
             genres=list(genres), size=info.st_size, mtime_ns=info.st_mtime_ns,
             head_hash=head_hash(path)))
+        if before is not None:
+            carry_predictions(session, track_id, (before.st_size, before.st_mtime_ns),
+                              (info.st_size, info.st_mtime_ns))
     return genres
 
 
@@ -222,7 +227,7 @@ def _apply_one(session: Session, batch_id: int, row: PlanRow, options: WriteOpti
         after = commit_copy(temp, path, before)
         change.state, change.new_size = "applied", after.st_size
         change.new_mtime_ns = after.st_mtime_ns
-        refresh_track(session, row.track_id, path, after)
+        refresh_track(session, row.track_id, path, after, before)
     except Skip as exc:
         change.state, change.reason = "skipped", str(exc)
     except (Refused, TagError) as exc:

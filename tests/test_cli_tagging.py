@@ -50,7 +50,7 @@ def test_dry_run_is_the_default_and_prints_the_diff(
     report = tmp_path / "plan.json"
     assert run(db_path, "tag", "--map", str(mapping), "--report", str(report)) == 0
     out = capsys.readouterr().out
-    assert "—    →  Hip Hop   " in out and "a.mp3  (predicted (0.80))" in out
+    assert "—    →  Hip Hop   " in out and "a.mp3  (predicted (≥ 0.5))" in out
     assert "2 to write, 1 left alone\n  1 × already has genres (policy fill-empty)" in out
     assert {p: p.read_bytes() for p in music.iterdir()} == before
     plan = json.loads(report.read_text())

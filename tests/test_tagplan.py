@@ -66,20 +66,22 @@ def test_fill_empty_is_the_default_and_touches_no_file(
     before = {p: p.read_bytes() for p in root.iterdir()}
     plan = _plan(sessions)
     assert {n: (a, g) for n, (a, g, _) in plan.items()} == {
-        "a1": ("write", ("jazz",)), "a2": ("skip", None), "a3": ("write", ("rock",)),
-        "b1": ("skip", None), "b2": ("write", ("pop",))}
+        "a1": ("write", ("Jazz",)), "a2": ("skip", None), "a3": ("write", ("Rock",)),
+        "b1": ("skip", None), "b2": ("skip", None)}
     assert "fill-empty" in plan["a2"][2]
+    assert "0.5" in plan["b2"][2]  # a 0.45 guess is not written by default
     assert {p: p.read_bytes() for p in root.iterdir()} == before
 
 
 def test_replace_merge_and_unchanged(library: tuple[Path, sessionmaker[Session]]) -> None:
     _, sessions = library
     replace = _plan(sessions, policy="replace")
-    assert replace["a2"][:2] == ("write", ("jazz",))  # replace means the bundle's spelling
+    # the model's "jazz" is the file's "Jazz": one genre, one spelling, nothing to write
+    assert replace["a2"] == ("skip", None, "already has these genres")
     assert replace["b1"] == ("skip", None, "already has these genres")
     merge = _plan(sessions, policy="merge", min_confidence=0.3)
-    assert merge["a3"][1] == ("rock", "jazz")
-    assert merge["b1"][1] == ("Hip-Hop", "pop")  # Hip-Hop de-duplicated case-insensitively
+    assert merge["a3"][1] == ("Rock", "Jazz")
+    assert merge["b1"][1] == ("Hip-Hop", "Pop")  # Hip-Hop de-duplicated in any spelling
     assert merge["a2"][:2] == ("skip", None)  # already holds Jazz
 
 
@@ -90,9 +92,9 @@ def test_min_confidence_max_genres_mapping_and_allowed(
     plan = _plan(sessions, policy="replace", min_confidence=0.4, max_genres=1,
                  mapping={"hip-hop": "Hip Hop", "jazz": "Jazz"})
     assert plan["a1"][1] == ("Jazz",)
-    assert plan["b2"][1] == ("pop",)
-    assert plan["b1"][1] == ("Hip Hop",)
-    assert plan["a3"][1] == ("rock",)
+    assert plan["b2"][1] == ("Pop",)
+    assert plan["b1"][1] == ("Hip Hop",)  # the user's rename wins over the model's spelling
+    assert plan["a3"][1] == ("Rock",)
     none = _plan(sessions, policy="replace", min_confidence=0.95)
     assert none["a2"][0] == "skip" and "0.95" in none["a2"][2]
     allowed = _plan(sessions, policy="replace", min_confidence=0.1, allowed=("Blues", "Pop"))
@@ -104,11 +106,11 @@ def test_album_consistent_uses_the_albums_mean(
     library: tuple[Path, sessionmaker[Session]]
 ) -> None:
     _, sessions = library
-    plan = _plan(sessions, policy="replace", album_consistent=True)
+    plan = _plan(sessions, policy="replace", album_consistent=True, min_confidence=None)
     # mean: jazz 0.567, rock 0.25, blues 0.183 -> jazz for every track of the album
-    assert [plan[n][1] for n in ("a1", "a3")] == [("jazz",), ("jazz",)]
-    assert plan["a2"][1] == ("jazz",)
-    assert plan["b2"][1] == ("pop",)  # no album: its own prediction
+    assert [plan[n][1] for n in ("a1", "a3")] == [("Jazz",), ("Jazz",)]
+    assert plan["a2"][:2] == ("skip", None)  # holds Jazz already
+    assert plan["b2"][1] == ("Pop",)  # no album: its own prediction
 
 
 def test_user_label_wins_and_genre_selection(

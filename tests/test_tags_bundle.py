@@ -110,7 +110,7 @@ def test_classify_refuses_the_tags_bundle_and_stores_nothing(
 def test_the_settings_dialog_offers_genre_bundles_only() -> None:
     from gui.settings import available_bundles
 
-    names = available_bundles(MODELS_DIR)
+    names = available_bundles()
     assert "broad" in names and "gtzan10" in names and "tags" not in names
 
 

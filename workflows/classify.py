@@ -24,7 +24,7 @@ from classifier.predict import (
     predict_tracks,
 )
 from library.descriptor_store import load_fresh_descriptors, save_descriptors
-from library.predictions import store_predictions
+from library.predictions import audio_fingerprint, store_predictions
 from library.records import (
     EmbeddingRecord,
     PredictionRecord,
@@ -74,6 +74,16 @@ def check_genre_bundle(bundle: Any) -> None:
             f"with `evaluate --bundle {bundle.name}` instead")
 
 
+def load_classifier(name: str | None) -> Any:
+    """The named bundle (None: the default), pretrained or from scratch (`train`), as the
+    library classifies with it; raises BundleError and friends when it cannot load."""
+    from classifier import bundle as bundles
+    from classifier.scratch_predict import is_scratch, load_scratch_classifier
+
+    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
+    return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
+
+
 def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
     """A classifier result as plain library values.
 
@@ -98,7 +108,9 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
     backbone = getattr(bundle, "backbone", None) or bundle.name
     embedding = (EmbeddingRecord(track_id, backbone, tuple(result.embedding.tolist()))
                  if result.embedding.size else None)  # from-scratch nets have no embedding
-    return PredictionWrite(prediction, result.size, result.mtime_ns, embedding)
+    # The audio it was made from: a later tag edit that leaves the audio alone keeps it.
+    audio_hash = audio_fingerprint(result.path, result.size, result.mtime_ns)
+    return PredictionWrite(prediction, result.size, result.mtime_ns, embedding, audio_hash)
 
 
 def _predictions(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: Any,

@@ -2,7 +2,9 @@
 
 The dialog never plans or writes itself: it asks (replan_requested) and the main window runs
 the tag writer in a worker and hands back plan rows. Apply stays disabled until a plan for the
-current options is shown, so nothing is written without the user seeing the diff first.
+current options is shown, so nothing is written without the user seeing the diff first; only
+the rows the user leaves ticked are written, with the genres as they edited them. The policy
+always opens on the safe default (fill-empty): replacing is chosen per write.
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,12 +43,19 @@ from gui.settings import format_mapping, parse_mapping
 from library.records import display_path
 
 Index = QModelIndex | QPersistentModelIndex
-POLICIES = (("replace", "Replace the genre"), ("merge", "Add to the genres there"),
-            ("fill-empty", "Only fill empty genres"))
+# The safe policy first: it is the default, and replacing is a choice made for one write.
+POLICIES = (("fill-empty", "Only fill tracks without a genre"),
+            ("merge", "Add to the genres there"), ("replace", "Replace the genre"))
+FILE, NOW, AFTER, WHY = range(4)
 
 
 def _genres(genres: tuple[str, ...] | None) -> str:
     return "(unchanged)" if genres is None else "; ".join(genres) or "(no genre)"
+
+
+def parse_genres(text: str) -> tuple[str, ...]:
+    """'Jazz; Free Jazz' -> ('Jazz', 'Free Jazz'): what the user typed in the After column."""
+    return tuple(dict.fromkeys(g.strip() for g in text.split(";") if g.strip()))
 
 
 def will_write(row: PlanRow) -> bool:
@@ -48,28 +63,51 @@ def will_write(row: PlanRow) -> bool:
     return row.action == "write"
 
 
-def summarize(plan: Sequence[PlanRow]) -> str:
-    """E.g. '12 files will change · 3 unchanged or skipped'."""
-    writes = sum(map(will_write, plan))
+def summarize(plan: Sequence[PlanRow], accepted: int | None = None,
+              scope: str = "tracks") -> str:
+    """E.g. '12 of 40 selected tracks get a genre; 28 keep theirs'."""
+    writes = sum(map(will_write, plan)) if accepted is None else accepted
     rest = len(plan) - writes
-    return (f"{writes:,} file{'s' if writes != 1 else ''} will change"
-            + (f" · {rest:,} unchanged or skipped" if rest else ""))
+    text = f"{writes:,} of {len(plan):,} {scope} get a genre"
+    return text + (f"; {rest:,} keep{'s' if rest == 1 else ''} theirs" if rest else "")
 
 
 class PlanModel(QAbstractTableModel):
-    """The planned diff: file, genres now → genres after, reason."""
+    """The planned diff: file (checked: write it), genres now → genres after (editable), why.
+
+    Real changes come first. Only checked rows are written, with the genres the After column
+    shows; editing a row's After genres checks it.
+    """
 
     HEADERS = ("File", "Now", "After", "Why")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plan: list[PlanRow] = []
+        self.accepted: list[bool] = []
+        self.edited: dict[int, tuple[str, ...]] = {}
 
     def set_plan(self, plan: Sequence[PlanRow]) -> None:
         """Show a new plan (a whole new diff, so a reset is right here)."""
         self.beginResetModel()
-        self.plan = list(plan)
+        self.plan = sorted(plan, key=lambda r: not will_write(r))  # stable: path order kept
+        self.accepted = [will_write(r) for r in self.plan]
+        self.edited = {}
         self.endResetModel()
+
+    def after(self, at: int) -> tuple[str, ...] | None:
+        """The genres row `at` would get (the user's edit, else the plan's)."""
+        return self.edited.get(at, self.plan[at].new_genres)
+
+    def chosen_rows(self) -> list[PlanRow]:
+        """The rows to write: checked, with the user's edits, changing something."""
+        chosen = []
+        for at, row in enumerate(self.plan):
+            genres = self.after(at)
+            if self.accepted[at] and genres and genres != row.old_genres:
+                reason = "edited by you" if at in self.edited else row.reason
+                chosen.append(replace(row, action="write", new_genres=genres, reason=reason))
+        return chosen
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.plan)
@@ -83,18 +121,48 @@ class PlanModel(QAbstractTableModel):
             return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
         return None
 
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.column() == FILE:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        if index.column() == AFTER:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        row = self.plan[index.row()]
+        at, column = index.row(), index.column()
+        row = self.plan[at]
         if role == Qt.ItemDataRole.DisplayRole:
             return (display_path(row.path).rsplit("/", 1)[-1], _genres(row.old_genres),
-                    _genres(row.new_genres), row.reason)[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+                    _genres(self.after(at)), "edited by you" if at in self.edited
+                    else row.reason)[column]
+        if role == Qt.ItemDataRole.EditRole and column == AFTER:
+            return "; ".join(self.after(at) or ())
+        if role == Qt.ItemDataRole.CheckStateRole and column == FILE:
+            return Qt.CheckState.Checked if self.accepted[at] else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole and column == FILE:
             return display_path(row.path)
-        if role == Qt.ItemDataRole.ForegroundRole and not will_write(row):
+        if role == Qt.ItemDataRole.ForegroundRole and not self.accepted[at]:
             return QColor("#8a94a6")
         return None
+
+    def setData(self, index: Index, value: object,  # noqa: N802
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        at, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == FILE:
+            self.accepted[at] = Qt.CheckState(value) == Qt.CheckState.Checked  # type: ignore[call-overload]
+        elif role == Qt.ItemDataRole.EditRole and column == AFTER:
+            genres = parse_genres(str(value))
+            if genres == self.after(at):
+                return False
+            self.edited[at] = genres
+            self.accepted[at] = bool(genres)  # typing a genre means "write this"
+        else:
+            return False
+        self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.HEADERS) - 1))
+        return True
 
 
 class TagWriteDialog(QDialog):
@@ -103,8 +171,10 @@ class TagWriteDialog(QDialog):
     replan_requested = Signal(object)  # TagOptions
     apply_requested = Signal(object, list)  # TagOptions, the plan shown
 
-    def __init__(self, options: TagOptions, parent: QWidget | None = None) -> None:
+    def __init__(self, options: TagOptions, parent: QWidget | None = None,
+                 scope: str = "tracks") -> None:
         super().__init__(parent)
+        self.scope = scope  # what the plan covers, for the summary: "selected tracks"
         self.setWindowTitle("Write genres to tags")
         self.resize(860, 560)
         self.model = PlanModel(self)
@@ -143,6 +213,8 @@ class TagWriteDialog(QDialog):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Untick a file to leave it alone; double-click After to edit")
+        self.model.dataChanged.connect(self._choice_changed)
         self.summary = QLabel("Planning…", objectName="summary")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.apply = self.buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -181,8 +253,12 @@ class TagWriteDialog(QDialog):
             return
         self.model.set_plan(plan)
         self._planned_for = options
-        self.summary.setText(summarize(plan))
-        self.apply.setEnabled(any(map(will_write, plan)))
+        self._choice_changed()
+
+    def _choice_changed(self) -> None:
+        chosen = len(self.model.chosen_rows())
+        self.summary.setText(summarize(self.model.plan, chosen, self.scope))
+        self.apply.setEnabled(chosen > 0)
 
     def set_error(self, message: str) -> None:
         """Say why no plan could be made."""
@@ -192,5 +268,5 @@ class TagWriteDialog(QDialog):
     def _apply(self) -> None:
         if self._planned_for is None or self._planned_for != self.options():
             return
-        self.apply_requested.emit(self._planned_for, list(self.model.plan))
+        self.apply_requested.emit(self._planned_for, self.model.chosen_rows())
         self.accept()

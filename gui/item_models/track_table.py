@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from library.browse import CategoryTally
+from library.genre_names import canonical_genres, genre_key
 from library.records import BrowseRow, display_path
 
 Index = QModelIndex | QPersistentModelIndex
@@ -95,8 +96,11 @@ def display_value(row: BrowseRow, column: int) -> str:
 
 def search_text(row: BrowseRow) -> str:
     """Everything the search box matches against, folded once."""
+    genres = canonical_genres((*row.tag_genres, *row.genres))
+    # Each genre also as its spelling-free key: "hiphop", "hip-hop" and "Hip Hop" all find
+    # a "Hiphop" tag and the model's "Hip-Hop".
     parts = (row.title, row.artist, row.album, display_path(row.path), *row.tag_genres,
-             *row.genres)
+             *row.genres, *genres, *map(genre_key, genres))
     return " ".join(p for p in parts if p).casefold()
 
 

@@ -100,7 +100,7 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 8)
     dialog = window.open_write_dialog()  # the dry-run diff, from a plan worker
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 8, timeout=20000)
-    assert "will change" in dialog.summary.text() and dialog.apply.isEnabled()
+    assert "of 8 tracks get a genre" in dialog.summary.text() and dialog.apply.isEnabled()
     planned = {Path(r.path).name: r for r in dialog.model.plan}
     assert planned["broken.flac"].action == "skip"
     classical = planned["classical.00000.flac"]

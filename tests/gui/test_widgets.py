@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import importlib
 from pathlib import Path
 
@@ -90,11 +92,12 @@ def test_settings_round_trip_and_devices(tmp_path: Path, qtbot: QtBot) -> None:
     settings.save_tag_options(options)
     again = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     assert again.classify_options() == ClassifyOptions("broad", "cpu", 4, 0.5)
-    assert again.tag_options() == options
+    # everything but the policy: a replacing policy is picked for one write, not remembered
+    assert again.tag_options() == replace(options, policy="fill-empty")
+    assert GUI_TAG_DEFAULTS == TagOptions()  # the CLI's defaults
     assert [v for v, _ in device_choices(False)] == ["auto", "cpu"]
     assert [v for v, _ in device_choices(True)] == ["auto", "cpu", "cuda"]
-    (tmp_path / "models" / "broad").mkdir(parents=True)
-    assert available_bundles(tmp_path / "models") == ["broad"]
+    assert "broad" in available_bundles() and "tags" not in available_bundles()
     dialog = SettingsDialog(again.classify_options(), False, ["broad"])
     qtbot.addWidget(dialog)
     assert dialog.device.count() == 2 and dialog.options() == ClassifyOptions("broad", "cpu", 4, 0.5)
@@ -123,7 +126,7 @@ def test_write_dialog_applies_only_the_plan_it_showed(qtbot: QtBot) -> None:
     with qtbot.waitSignal(dialog.replan_requested) as asked:
         dialog.max_genres.setValue(3)
     assert asked.args[0].max_genres == 3
-    dialog.set_plan(GUI_TAG_DEFAULTS, plan())  # a stale plan (max 2): ignored
+    dialog.set_plan(GUI_TAG_DEFAULTS, plan())  # a stale plan (other max): ignored
     assert not dialog.apply.isEnabled()
     dialog.set_plan(dialog.options(), plan())
     assert dialog.apply.isEnabled() and dialog.summary.text() == summarize(plan())
@@ -132,5 +135,5 @@ def test_write_dialog_applies_only_the_plan_it_showed(qtbot: QtBot) -> None:
     assert dialog.model.index(1, 2).data() == "(unchanged)"
     with qtbot.waitSignal(dialog.apply_requested) as applied:
         dialog.apply.click()
-    assert applied.args[0].max_genres == 3 and len(applied.args[1]) == 2
-    assert summarize(plan()) == "1 file will change · 1 unchanged or skipped"
+    assert applied.args[0].max_genres == 3 and len(applied.args[1]) == 1  # only the write
+    assert summarize(plan()) == "1 of 2 tracks get a genre; 1 keeps theirs"
