@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,10 @@ from pathlib import Path
 from cli import COMMAND_MODULES
 from cli.context import AppContext
 from library.db import DB_ENV_VAR, default_db_path
+from workflows import stderr_filter
+from workflows.logs import log_file, setup_logging
+
+log = logging.getLogger("genrelens")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"library database file (default: ${DB_ENV_VAR} or {default_db_path()})",
     )
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log everything (DEBUG) to stderr too; the log file always has it")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"cli.{name}").register(subparsers)
@@ -32,18 +39,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python main.py` and the `genrelens` console script."""
+    """Entry point of `python main.py` and the `genrelens` console script.
+
+    Called without `argv` (a real run, not a test calling in), it also keeps C libraries'
+    decoder chatter off the terminal (workflows/stderr_filter.py).
+    """
     args = build_parser().parse_args(argv)
+    if argv is None:
+        stderr_filter.install()
+    setup_logging(verbose=args.verbose)
     app = AppContext(db_path=args.db or default_db_path())
     if args.command is None:
         from gui.app import run_gui  # Qt loads only when the GUI is wanted
 
         return run_gui(app.db_path, sys.argv[:1])
+    log.debug("command %s, library %s", args.command, app.db_path)
     try:
         return int(args.handler(args, app) or 0)
     except KeyboardInterrupt:
         print("Interrupted; work committed so far is kept.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: the traceback is for the log file
+        log.exception("%s failed: %s (details in %s)", args.command, exc, log_file() or "no log")
+        return 1
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 # Real Qt widgets, no screen: set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The app's log goes to a folder of this run, not the user's data folder (subprocesses too).
+os.environ.setdefault("GENRELENS_LOG_DIR", tempfile.mkdtemp(prefix="genrelens-test-logs-"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("GENRELENS_TEST_DATA", REPO_ROOT.parent / "shared" / "data"))
