@@ -16,6 +16,7 @@ from workflows import stderr_filter
 from workflows.logs import log_file, setup_logging
 
 log = logging.getLogger("genrelens")
+EXIT_BUG = 3  # the command failed in a way it does not expect (docs/library.md, exit codes)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug, not bad input: the traceback is for the log file
         log.exception("%s failed: %s (details in %s)", args.command, exc, log_file() or "no log")
-        return 1
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

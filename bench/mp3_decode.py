@@ -2,7 +2,7 @@
 
     python bench/mp3_decode.py --repeat 5
 
-Encodes four 30-s GTZAN excerpts (from ../shared/data, training genres) as MP3 in a temporary
+Encodes four GTZAN excerpts (whole: 15-20 s each) (from ../shared/data, training genres) as MP3 in a temporary
 folder, then decodes the default clip plan from each with both readers. Prints ms per track
 for each, the largest sample difference between their clips, and how many lines libmpg123
 wrote to the process's stderr (fd 2) while libsndfile decoded: the chatter users saw.
@@ -31,7 +31,7 @@ GENRES = ("rock", "jazz", "blues", "metal")
 
 
 def make_mp3s(folder: Path) -> list[Path]:
-    """Each genre's first excerpt, whole (30 s), as a mono MP3."""
+    """Each genre's first excerpt, whole, as a mono MP3."""
     made = []
     for genre in GENRES:
         with sf.SoundFile(DATA / "gtzan-mini" / genre / f"{genre}.00000.flac") as source:
@@ -75,7 +75,7 @@ def main() -> None:
         av_ms, av_clips = timed(_read_with_ffmpeg, paths, args.repeat)
     diffs = [float(np.max(np.abs(a[: min(a.size, b.size)] - b[: min(a.size, b.size)])))
              for ca, cb in zip(sf_clips, av_clips) for a, b in zip(ca, cb)]
-    print(f"{len(paths)} MP3s of 30 s, {ClipPlan().count} clips of {ClipPlan().seconds:.0f} s each")
+    print(f"{len(paths)} MP3s of 15-20 s, {ClipPlan().count} clips of {ClipPlan().seconds:.0f} s each")
     print(f"libsndfile: {sf_ms:6.1f} ms/track, {chatter} stderr lines in {args.repeat} passes")
     print(f"PyAV:       {av_ms:6.1f} ms/track")
     print(f"largest sample difference between the two: {max(diffs):.4f}")

@@ -51,7 +51,7 @@ def test_a_crashing_command_says_so_in_a_line_and_logs_the_traceback(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(cli.folders, "list_folders", crash)
-    assert main.main(["--db", str(db_path), "folders", "list"]) == 1
+    assert main.main(["--db", str(db_path), "folders", "list"]) == 3
     err = capsys.readouterr().err
     assert "error: folders failed: disk on fire" in err and "Traceback" not in err
     path = log_file()
