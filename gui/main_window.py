@@ -24,7 +24,7 @@ from gui.actions import build_actions, build_toolbar
 from gui.backend import PlanRow, TagOptions
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
-from gui.dialogs.log_dialog import LogDialog
+from gui.dialogs.log_dialog import show_log
 from gui.dialogs.remove_folder import RemoveFolderQuestion
 from gui.dialogs.tag_write import TagWriteDialog
 from gui.item_models.sidebar import SidebarModel
@@ -38,7 +38,6 @@ from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
 from library.records import BrowseRow, FolderRecord
 from resources import MODELS_DIR
-from workflows.logs import log_file
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -86,7 +85,7 @@ class MainWindow(QMainWindow):
                                                    self.track_view)
         self.actions = build_actions(self, self._slots())
         self.menuBar().addAction("&Learn from my library…", self._learn)
-        self.menuBar().addMenu("&Help").addAction("Show &Log…", self.show_log)
+        self.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(self))
         self.removal_question: RemoveFolderQuestion | None = None
         toolbar = build_toolbar(self, self.actions)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -270,8 +269,7 @@ class MainWindow(QMainWindow):
         self.add_folders([path]) if path else self.choose_folder()
 
     def _show_library(self) -> None:
-        scanning = any(w.name == "scan" for w in self.runner.running()) or any(
-            name == "scan" for name, _ in self._queue)
+        scanning = "scan" in {w.name for w in self.runner.running()} | {n for n, _ in self._queue}
         empty = self.table.rowCount() == 0 and not self.folders and not scanning
         self.stack.setCurrentWidget(self.empty if empty else self.track_view)
 
@@ -378,14 +376,6 @@ class MainWindow(QMainWindow):
         selected = len(self.track_view.selectionModel().selectedRows())
         text = f"{self.proxy.rowCount():,} of {self.table.rowCount():,} tracks"
         self.count_label.setText(text + (f" · {selected:,} selected" if selected else ""))
-
-    @Slot()
-    def show_log(self) -> LogDialog:
-        """Help → Show Log: the log file's newest lines, to attach to a bug report."""
-        dialog = LogDialog(log_file(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         if not self.panes_restored:  # first run: panes for the size the window opened at

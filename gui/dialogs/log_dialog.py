@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workflows.logs import log_file
+
 TAIL_BYTES = 256 * 1024  # the newest runs; the file itself holds up to 1 MB
 
 
@@ -61,3 +63,11 @@ class LogDialog(QDialog):
         """Show the log's folder in the desktop's file manager."""
         assert self.path is not None
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
+
+
+def show_log(parent: QWidget) -> LogDialog:
+    """Help → Show Log: the log this run writes, in a dialog that deletes itself on close."""
+    dialog = LogDialog(log_file(), parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
