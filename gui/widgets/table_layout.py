@@ -23,7 +23,7 @@ OPTIONAL = (Column.TAG_GENRE, Column.DURATION, Column.ALBUM)  # hidden first whe
 # The least a column should get, and the least it gets when space is very short.
 WANTED = {Column.TITLE: 180, Column.ARTIST: 110, Column.PREDICTED: 150, Column.ALBUM: 100,
           Column.TAG_GENRE: 100}
-FLOOR = {Column.TITLE: 110, Column.ARTIST: 80, Column.PREDICTED: 110}
+FLOOR = {Column.TITLE: 100, Column.ARTIST: 70, Column.PREDICTED: 100}
 WIDEST_CELL = {Column.STATUS: "Not classified", Column.DURATION: "00:00", Column.CONFIDENCE: ""}
 CELL_PADDING = 28  # the item's stylesheet padding, both sides, and some air
 # Extra room goes mostly to the names.
@@ -82,7 +82,7 @@ def usable_width(view: QTableView) -> int:
 
 def fill_with_title(view: QTableView) -> None:
     """Let the Title column take up (or give back) the space the others leave, down to its
-    floor (110 px): past that, the table scrolls sideways."""
+    floor (100 px): past that, the table scrolls sideways."""
     header = view.horizontalHeader()
     if header.isSectionHidden(Column.TITLE):
         return
@@ -120,6 +120,7 @@ def _show(view: QTableView, column: Column, on: bool) -> None:
     header.setSectionHidden(column, not on)
     if on and header.sectionSize(column) < needed_width(view, column):
         header.resizeSection(column, needed_width(view, column))
+    fill_with_title(view)  # make room (or take it) in Title, before the table scrolls sideways
 
 
 def _in_visual_order(header: QHeaderView, columns: Iterable[Column]) -> list[Column]:
