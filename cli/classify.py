@@ -6,22 +6,24 @@ A thin command over workflows.classify, the glue the GUI's classify worker share
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tqdm import tqdm
 
 from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
 from library.models import Track
 from library.predictions import is_under, stat_on_disk, tracks_needing_prediction
 from library.records import display_path
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -131,8 +133,11 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
     )
     if outcome.descriptors_cached:
         print(f"Cached the audio descriptors of {outcome.descriptors_cached} tracks for next time.")
+    log.info("classified %d of %d tracks with %s %s on %s", outcome.stored, len(todo),
+             bundle.name, bundle.version, device)
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
+        log.info("cannot classify %s: %s", display_path(path), message)
     if outcome.errors:
         count = len(outcome.errors)
         noun = "track" if count == 1 else "tracks"
