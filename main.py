@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"cli.{name}").register(subparsers)
+    for command in subparsers.choices.values():  # also after the command: `scan -v`
+        if "--verbose" not in command._option_string_actions:
+            command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="log everything (DEBUG) to stderr too")
     return parser
 
 

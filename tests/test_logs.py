@@ -39,6 +39,10 @@ def test_verbose_shows_debug_on_stderr(db_path: Path, capsys: pytest.CaptureFixt
     assert "debug:" not in capsys.readouterr().err
     assert main.main(["--db", str(db_path), "--verbose", "folders", "list"]) == 0
     assert "debug: command folders" in capsys.readouterr().err
+    assert main.main(["--db", str(db_path), "folders", "list"]) == 0
+    assert "debug:" not in capsys.readouterr().err
+    assert main.main(["--db", str(db_path), "scan", "-v", str(db_path.parent)]) == 0
+    assert "debug: command scan" in capsys.readouterr().err
     setup_logging(verbose=False)  # back to quiet for the tests after this one
 
 
