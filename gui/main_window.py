@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{what} {state} {outcome.done:,} items", 8000)
         if outcome.name == "load":
             self._after_load()
+        elif outcome.name == "scan":
+            self._show_library()  # a scan that added nothing: back to the first-run offer
         if not any(w.name in LABELS for w in self.runner.running()):
             self.progress.hide()
         if self._queue and not any(w.name in WRITERS for w in self.runner.running()):
