@@ -36,3 +36,19 @@ def test_log_tail_keeps_whole_lines_and_says_when_there_is_no_file(tmp_path: Pat
     assert len(tail) <= 100
     assert "no log file" in log_tail(None)
     assert "Cannot read" in log_tail(tmp_path / "missing.log")
+
+
+def test_qt_messages_go_to_the_log_not_the_terminal(caplog) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import qInstallMessageHandler, qWarning
+
+    from gui.app import log_qt_message
+
+    previous = qInstallMessageHandler(log_qt_message)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="qt"):
+            qWarning("a plugin could not be loaded")
+    finally:
+        qInstallMessageHandler(previous)
+    (record,) = [r for r in caplog.records if r.name == "qt"]
+    assert record.levelno == logging.INFO  # the file has it; the terminal only with --verbose
+    assert "a plugin could not be loaded" in record.getMessage()
