@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,11 @@ from pathlib import Path
 from cli import COMMAND_MODULES
 from cli.context import AppContext
 from library.db import DB_ENV_VAR, default_db_path
+from workflows import stderr_filter
+from workflows.logs import log_file, setup_logging
+
+log = logging.getLogger("genrelens")
+EXIT_BUG = 3  # the command failed in a way it does not expect (docs/library.md, exit codes)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,25 +31,42 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"library database file (default: ${DB_ENV_VAR} or {default_db_path()})",
     )
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log everything (DEBUG) to stderr too; the log file always has it")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"cli.{name}").register(subparsers)
+    for command in subparsers.choices.values():  # also after the command: `scan -v`
+        if "--verbose" not in command._option_string_actions:
+            command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="log everything (DEBUG) to stderr too")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python main.py` and the `genrelens` console script."""
+    """Entry point of `python main.py` and the `genrelens` console script.
+
+    Called without `argv` (a real run, not a test calling in), it also keeps C libraries'
+    decoder chatter off the terminal (workflows/stderr_filter.py).
+    """
     args = build_parser().parse_args(argv)
+    if argv is None:
+        stderr_filter.install()
+    setup_logging(verbose=args.verbose)
     app = AppContext(db_path=args.db or default_db_path())
     if args.command is None:
         from gui.app import run_gui  # Qt loads only when the GUI is wanted
 
         return run_gui(app.db_path, sys.argv[:1])
+    log.debug("command %s, library %s", args.command, app.db_path)
     try:
         return int(args.handler(args, app) or 0)
     except KeyboardInterrupt:
         print("Interrupted; work committed so far is kept.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: the traceback is for the log file
+        log.exception("%s failed: %s (details in %s)", args.command, exc, log_file() or "no log")
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

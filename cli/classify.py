@@ -6,17 +6,24 @@ A thin command over workflows.classify, the glue the GUI's classify worker share
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
-from library.predictions import stat_on_disk, tracks_needing_prediction
+from library.models import Track
+from library.predictions import is_under, stat_on_disk, tracks_needing_prediction
 from library.records import display_path
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -63,8 +70,29 @@ def load_bundle(name: str | None) -> Any:
     return load_classifier(name)
 
 
+def outside_library(session: Session, paths: list[Path]) -> list[Path]:
+    """The PATHs that are no library track and hold none (a typo, a folder never scanned)."""
+    if not paths:
+        return []
+    known = session.scalars(select(Track.path)).all()
+    return [p for p in paths if not any(is_under(t, [os.path.abspath(p)]) for t in known)]
+
+
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:
-    """Handler of `classify`: exit 0 if all went well, 1 if some tracks failed, 2 on bad setup."""
+    """Handler of `classify`: exit 0 if all went well, 1 if a PATH is not in the library or
+    some tracks failed, 2 on bad setup."""
+    with app.sessions() as session:
+        unknown = outside_library(session, args.paths)
+    for path in unknown:
+        print(f"error: {display_path(str(path))}: not in the library; scan its folder first "
+              "(genrelens scan FOLDER)", file=sys.stderr)
+    args.paths = [p for p in args.paths if p not in unknown]
+    if unknown and not args.paths:
+        return 1
+    return max(int(bool(unknown)), _classify(args, app))
+
+
+def _classify(args: argparse.Namespace, app: AppContext) -> int:
     from classifier.predict import DeviceError, choose_device  # torch: only when classifying
     from workflows.classify import NotAGenreBundleError, check_genre_bundle, classify_tracks
 
@@ -103,8 +131,11 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     )
     if outcome.descriptors_cached:
         print(f"Cached the audio descriptors of {outcome.descriptors_cached} tracks for next time.")
+    log.info("classified %d of %d tracks with %s %s on %s", outcome.stored, len(todo),
+             bundle.name, bundle.version, device)
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
+        log.info("cannot classify %s: %s", display_path(path), message)
     if outcome.errors:
         count = len(outcome.errors)
         noun = "track" if count == 1 else "tracks"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from contextlib import closing
 
@@ -12,6 +13,8 @@ from cli.context import AppContext
 from library.folders import FolderError, add_folder, list_folders
 from library.records import FolderRecord, ScanCounts, display_path
 from library.scanner import scan
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,8 +63,10 @@ def run(args: argparse.Namespace, app: AppContext) -> int:
             bar.update(0 if event.is_folder else 1)
             if event.error:
                 bar.write(f"error: {display_path(event.path)}: {event.error}", file=sys.stderr)
+                log.info("unreadable: %s: %s", display_path(event.path), event.error)
             counts = event.counts
     print(summary(counts))
+    log.info("scan of %s: %s", ", ".join(f.path for f in folders), summary(counts))
     return 1 if refused or counts.errors else 0
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gc
 import importlib
+import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QMessageLogContext, QRect, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSplashScreen
 
@@ -23,6 +26,25 @@ from resources import RESOURCES_DIR
 # window shows, they cost nothing later.
 WORKER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.features",
                   "gui.colormap", "library.scanner", "library.tagwriter", "library.tag_history")
+
+
+# Qt's own messages (plugins it could not load, a window manager without a feature) are for
+# the log: the terminal gets them only with --verbose, Qt's criticals always.
+QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.DEBUG,
+             QtMsgType.QtWarningMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.WARNING,
+             QtMsgType.QtFatalMsg: logging.CRITICAL}
+qt_log = logging.getLogger("qt")
+
+
+def log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's message handler: Qt's messages go to the log, tagged with their category."""
+    qt_log.log(QT_LEVELS.get(kind, logging.WARNING), "%s: %s", context.category or "qt", message)
+
+
+def log_uncaught(kind: type[BaseException], exc: BaseException,
+                 tb: TracebackType | None) -> None:
+    """An exception no slot caught: into the log with its traceback; the app runs on."""
+    logging.getLogger("gui").error("uncaught %s: %s", kind.__name__, exc, exc_info=(kind, exc, tb))
 
 
 def load_worker_modules() -> None:
@@ -65,6 +87,8 @@ def show_splash(app: QApplication) -> QSplashScreen:
 
 def run_gui(db_path: Path, argv: Sequence[str]) -> int:
     """Show the main window and run the event loop until it closes."""
+    qInstallMessageHandler(log_qt_message)
+    sys.excepthook = log_uncaught
     create_db_engine(db_path).dispose()  # create or migrate before any window shows
     app = QApplication.instance() or QApplication(list(argv))
     app.setApplicationName("GenreLens")

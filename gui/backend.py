@@ -89,7 +89,7 @@ def scan_events(ctx: JobContext, paths: Sequence[str]) -> Iterator[object]:
             yield from map(TrackTouched, committed)
             committed.clear()
             yield ScanStep(event, event.total)
-            if event.track_id is not None and event.outcome != "unchanged":
+            if event.track_id is not None and event.outcome != "unchanged" and not event.again:
                 written.append(event.track_id)
     finally:
         events.close()  # the scanner commits what it has, on this thread

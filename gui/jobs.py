@@ -7,6 +7,7 @@ small adapter in gui/backend.py, so wiring them is a few lines there.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from gui.workers import Job, JobContext, Total, Uncounted
 from library import browse
 from library.records import BatchSummary, BrowseRow, FolderRecord, TrackDetails
 
+log = logging.getLogger(__name__)
 ROW_REFRESH_EVERY = 200  # ids collected before re-reading their table rows ...
 ROW_REFRESH_SECONDS = 0.25  # ... or this long, so rows appear while a slow scan runs
 
@@ -180,6 +182,7 @@ def details(track_id: int, clip_seconds: float = 6.0) -> Job:
         try:
             picture, start = backend.mel_picture(info.track.path, clip_seconds)
         except Exception as exc:  # a bad file: say why in the pane, keep the metadata
+            log.warning("cannot draw the spectrogram of %s", info.track.path, exc_info=True)
             yield DetailsReady(info, None, 0.0, clip_seconds, f"cannot decode: {exc}")
             return
         yield DetailsReady(info, picture, start, clip_seconds)

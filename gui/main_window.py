@@ -7,7 +7,7 @@ from pathlib import Path
 
 from platformdirs import user_music_path
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import jobs
+from gui import jobs, layout_state
 from gui.actions import build_actions, build_toolbar
 from gui.backend import PlanRow, TagOptions
 from gui.dialogs.history import HistoryDialog
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
+from gui.dialogs.log_dialog import show_log
+from gui.dialogs.remove_folder import RemoveFolderQuestion
 from gui.dialogs.tag_write import TagWriteDialog
 from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
@@ -32,6 +34,7 @@ from gui.item_models.track_table import TrackTableModel
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import LABELS, JobProgress
+from gui.widgets.table_layout import sort_of
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
 from library.records import BrowseRow, FolderRecord
@@ -74,14 +77,17 @@ class MainWindow(QMainWindow):
         self.runner.job_finished.connect(self._on_job_finished)
         self._queue: list[tuple[str, Job]] = []  # writer jobs wait for the one running
         self.setWindowTitle("GenreLens")
-        self.resize(1280, 800)
         self.setAcceptDrops(True)
         self._build_models()
         self._build_widgets()
         self._build_timers()
+        self.panes_restored = layout_state.restore(self.settings, self, self.splitter,
+                                                   self.track_view)
         self.actions = build_actions(self, self._slots())
         self.menuBar().addAction("&Learn from my library…", self._learn)
         self.menuBar().addAction("Tag &history…", self.show_history)
+        self.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(self))
+        self.removal_question: RemoveFolderQuestion | None = None
         toolbar = build_toolbar(self, self.actions)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         spacer = QWidget()
@@ -114,11 +120,11 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.track_view)
         self.stack.addWidget(self.empty)
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         for widget, stretch in ((self.sidebar, 0), (self.stack, 1), (self.details, 0)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
-        splitter.setSizes([200, 900, 330])
+            splitter.setCollapsible(splitter.count() - 1, False)
         self.setCentralWidget(splitter)
         self.search = QLineEdit(placeholderText="Search title, artist, album, genre  (Ctrl+F)",
                                 clearButtonEnabled=True, objectName="search")
@@ -188,19 +194,25 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_job_finished(self, outcome: Outcome) -> None:
         what = LABELS.get(outcome.name, outcome.name.capitalize())
-        if outcome.error:
-            self.statusBar().showMessage(f"{what} failed: {outcome.error}")
+        if outcome.error:  # the traceback is in the log (gui/workers.py)
+            self.statusBar().showMessage(f"{what} failed: {outcome.error} (Help → Show Log "
+                                         "has the details)")
         elif outcome.name in LABELS:
             state = "cancelled after" if outcome.cancelled else "finished:"
             self.statusBar().showMessage(f"{what} {state} {outcome.done:,} items", 8000)
         if outcome.name == "load":
             self._after_load()
+        elif outcome.name == "scan":
+            self._show_library()  # a scan that added nothing: back to the first-run offer
         if not any(w.name in LABELS for w in self.runner.running()):
             self.progress.hide()
         if self._queue and not any(w.name in WRITERS for w in self.runner.running()):
             self._start(*self._queue.pop(0))
 
     def _after_load(self) -> None:
+        column, order = sort_of(self.track_view.horizontalHeader())
+        if column >= 0:  # the sort the user left: rows loaded since came in arrival order
+            self.proxy.sort(column, order)
         self._show_library()
         if self.rescan_on_start and self.folders:
             self.rescan(classify_after=self.table.tally.counts().unclassified > 0)
@@ -221,8 +233,11 @@ class MainWindow(QMainWindow):
 
     def add_folders(self, paths: Sequence[str]) -> None:
         """Add folders: scan them in the background, then classify what is new."""
-        self._start("scan", jobs.scan_folders([str(Path(p).resolve()) for p in paths]))
+        folders = [str(Path(p).resolve()) for p in paths]
+        self._start("scan", jobs.scan_folders(folders))
         self._start("classify", jobs.classify(self.settings.classify_options()))
+        self.statusBar().showMessage(f"Adding {', '.join(folders)}: scanning…", 8000)
+        self._show_library()  # the table fills as the scan goes, with its progress below
 
     @Slot()
     def rescan(self, classify_after: bool = True) -> None:
@@ -234,6 +249,7 @@ class MainWindow(QMainWindow):
 
     def _set_folders(self, folders: tuple[FolderRecord, ...]) -> None:
         self.folders = folders
+        self.table.set_roots({f.id: f.path for f in folders})
         self.remove_folder_menu.clear()  # type: ignore[attr-defined]
         for folder in folders:
             action = self.remove_folder_menu.addAction(folder.path)  # type: ignore[attr-defined]
@@ -241,14 +257,23 @@ class MainWindow(QMainWindow):
         self.remove_folder_menu.setEnabled(bool(folders))  # type: ignore[attr-defined]
         self._show_library()
 
-    def _remove_folder_action(self, action: object) -> None:
-        self._start("remove-folder", jobs.remove_folder(int(action.data())))  # type: ignore[attr-defined]
+    def _remove_folder_action(self, action: QAction) -> None:
+        """Ask first, saying what goes: the folder's tracks, their predictions and labels."""
+        folder = next((f for f in self.folders if f.id == int(action.data())), None)
+        if folder is None:
+            return
+        question = RemoveFolderQuestion(folder, self.table.rows(), self)
+        question.confirmed.connect(lambda folder_id: self._start(
+            "remove-folder", jobs.remove_folder(folder_id)))
+        self.removal_question = question
+        question.open()
 
     def _add_from_empty_state(self, path: str) -> None:
         self.add_folders([path]) if path else self.choose_folder()
 
     def _show_library(self) -> None:
-        empty = self.table.rowCount() == 0 and not self.folders
+        scanning = "scan" in {w.name for w in self.runner.running()} | {n for n, _ in self._queue}
+        empty = self.table.rowCount() == 0 and not self.folders and not scanning
         self.stack.setCurrentWidget(self.empty if empty else self.track_view)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
@@ -368,7 +393,14 @@ class MainWindow(QMainWindow):
         text = f"{self.proxy.rowCount():,} of {self.table.rowCount():,} tracks"
         self.count_label.setText(text + (f" · {selected:,} selected" if selected else ""))
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        if not self.panes_restored:  # first run: panes for the size the window opened at
+            self.splitter.setSizes(layout_state.pane_sizes(self.width()))
+            self.panes_restored = True
+        super().showEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        layout_state.save(self.settings, self, self.splitter, self.track_view)
         self._queue.clear()
         self.runner.shutdown()
         super().closeEvent(event)

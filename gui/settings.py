@@ -6,7 +6,7 @@ import shutil
 from dataclasses import fields, replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from gui.backend import ClassifyOptions, TagOptions
 
@@ -90,6 +90,16 @@ class AppSettings:
     def save_tag_options(self, options: TagOptions) -> None:
         """Remember tag-writing defaults."""
         self._save("tags", options)
+
+    def view_state(self, name: str) -> bytes | None:
+        """A widget's saved layout (a header's columns, a splitter's sizes), if any."""
+        value = self.store.value(f"window/{name}")
+        return bytes(value.data()) if isinstance(value, QByteArray) else None
+
+    def save_view_state(self, name: str, state: QByteArray) -> None:
+        """Remember a widget's layout for the next run."""
+        self.store.setValue(f"window/{name}", state)
+        self.store.sync()
 
 
 def parse_mapping(text: str) -> dict[str, str]:

@@ -8,9 +8,9 @@ and must check `ctx.cancelled` between items: only the job knows where stopping 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,8 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ def measure(name: str, done: int, total: int | None, elapsed: float) -> Progress
     return Progress(name, done, total, rate, max(eta, 0.0) if eta is not None else None)
 
 
+def in_words(exc: BaseException) -> str:
+    """An exception as a user reads it: its message, else what kind of failure it was."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class GeneratorWorker(QObject):
     """Runs one job on the thread it was moved to; emits its items in batches."""
 
@@ -103,8 +111,9 @@ class GeneratorWorker(QObject):
         error = None
         try:
             self._drain(self._job(JobContext(session_factory(engine), self._cancel)))
-        except Exception:  # any failure ends this job only, readable in the status bar
-            error = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        except Exception as exc:  # any failure ends this job only: in words for the user,
+            log.exception("job %r failed", self.name)  # with its traceback for the log
+            error = in_words(exc)
         finally:
             engine.dispose()
         self.ended = True

@@ -93,6 +93,7 @@ class ScanEvent:
     old_path: str | None = None  # where a moved file was before
     is_folder: bool = False  # a folder that could not be listed (never a track)
     track_id: int | None = None  # the file's track (None only for a folder)
+    again: bool = False  # an error recorded before for a file unchanged since: not re-read
 
 
 @dataclass(frozen=True, slots=True)

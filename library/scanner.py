@@ -73,7 +73,7 @@ class _Scan:
         for row in session.connection().execute(select(*_KNOWN_COLUMNS)):
             track_id, path, size, mtime_ns, status, folder_id, *_ = row
             self.known[path] = row
-            if status != "missing":
+            if status == "ok":  # an unreadable file is reported again each scan, as an error
                 self.untouched[path, size, mtime_ns, folder_id] = track_id
 
     def cancelled(self) -> bool:
@@ -138,6 +138,9 @@ class _Scan:
                 fixes["folder_id"] = folder_id
             if fixes:
                 self.updates.append({"id": known.id, **fixes})
+            if known.error:  # still the file that could not be read: the same error, unread
+                return self.event(item.path, "error", error=known.error, track_id=known.id,
+                                  again=True)
             return self.event(item.path, "unchanged", track_id=known.id)
         row = self._read(item)
         self.updates.append({"id": known.id, "folder_id": folder_id, **row})

@@ -13,10 +13,15 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import REPO_ROOT
 
 
-def test_main_window_shows(qtbot: QtBot, db_path: Path) -> None:
-    from gui.main_window import MainWindow
+def test_main_window_shows(qtbot: QtBot, db_path: Path, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
 
-    window = MainWindow(db_path)
+    from gui.main_window import MainWindow
+    from gui.settings import AppSettings
+
+    # Private settings: the window keeps its layout there when it closes.
+    settings = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(db_path, settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -136,7 +136,8 @@ class TrackFilterModel(QAbstractTableModel):
         """Sort by a column, empty cells last; ties keep their order (sort by two columns)."""
         if not 0 <= column < len(HEADERS):
             return
-        keys = sort_keys(sort_values(self._source.rows(), column), column in NUMERIC_COLUMNS)
+        keys = sort_keys(sort_values(self._source.rows(), column, self._source.roots),
+                         column in NUMERIC_COLUMNS)
         keys = keys[self._order]  # sorting the current order keeps ties in it, stably
         if order == Qt.SortOrder.DescendingOrder:
             keys = -keys  # NaN stays NaN: empty cells last both ways

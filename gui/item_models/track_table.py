@@ -7,7 +7,7 @@ arrival order: the filter model sorts (moving 50,000 row objects here would cost
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -23,6 +23,9 @@ CONFIRMED_MARK = "✓ "
 STATUS_COLORS = {"Error": QColor("#ff6b6b"), "Missing": QColor("#ff6b6b"),
                  "Uncertain": QColor("#fcc419"), "Confirmed": QColor("#69db7c"),
                  "Not classified": QColor("#8a94a6"), "Changed": QColor("#fcc419")}
+GUESSED_COLOR = QColor("#7c8595")  # a title, artist or album read from names, not tags
+Roots = Mapping[int, str]  # folder id -> the watched folder's path
+NO_ROOTS: Roots = {}
 
 
 class Column(IntEnum):
@@ -75,23 +78,45 @@ def genre_text(row: BrowseRow) -> str:
     return ", ".join(row.predicted)
 
 
+def guessed_names(path: str, root: str | None) -> tuple[str, str, str]:
+    """Title, artist and album read from a path laid out as …/Artist/Album/file: the file's
+    name, its folder's and that folder's parent's, never the watched folder or above it."""
+    parts = display_path(path).split("/")
+    below = len(parts) - 1 - (root.rstrip("/").count("/") + 1 if root else 1)  # folders under root
+    album = parts[-2] if below >= 1 else ""
+    artist = parts[-3] if below >= 2 else ""
+    return parts[-1], artist, album
+
+
+def _guess(row: BrowseRow, roots: Roots, which: int) -> str:
+    return guessed_names(row.path, roots.get(row.folder_id))[which]  # type: ignore[arg-type]
+
+
 # What each column's cells show, in Column order. A lookup, not a `match` over the columns:
 # views and sorting ask 50,000 times, and each enum comparison of a match costs as much.
-CELL_TEXT: tuple[Callable[[BrowseRow], str], ...] = (
-    lambda row: row.title or display_path(row.path).rsplit("/", 1)[-1],
-    lambda row: row.artist or "",
-    lambda row: row.album or "",
-    lambda row: format_duration(row.duration),
-    lambda row: ", ".join(row.tag_genres),
-    genre_text,
-    lambda row: "" if row.confidence is None else f"{row.confidence:.0%}",
-    status_text,
+# Untagged titles, artists and albums fall back to names from the path (shown muted).
+CELL_TEXT: tuple[Callable[[BrowseRow, Roots], str], ...] = (
+    lambda row, roots: row.title or display_path(row.path).rsplit("/", 1)[-1],
+    lambda row, roots: row.artist or _guess(row, roots, 1),
+    lambda row, roots: row.album or _guess(row, roots, 2),
+    lambda row, roots: format_duration(row.duration),
+    lambda row, roots: ", ".join(row.tag_genres),
+    lambda row, roots: genre_text(row),
+    lambda row, roots: "" if row.confidence is None else f"{row.confidence:.0%}",
+    lambda row, roots: status_text(row),
 )
+TAG_FIELDS = {Column.TITLE: "title", Column.ARTIST: "artist", Column.ALBUM: "album"}
 
 
-def display_value(row: BrowseRow, column: int) -> str:
+def display_value(row: BrowseRow, column: int, roots: Roots = NO_ROOTS) -> str:
     """What a cell shows."""
-    return CELL_TEXT[column](row)
+    return CELL_TEXT[column](row, roots)
+
+
+def is_guessed(row: BrowseRow, column: int) -> bool:
+    """Whether a cell shows a name from the path because the tag is empty."""
+    field = TAG_FIELDS.get(column)  # type: ignore[call-overload]
+    return field is not None and not getattr(row, field)
 
 
 def search_text(row: BrowseRow) -> str:
@@ -104,14 +129,15 @@ def search_text(row: BrowseRow) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
-def sort_values(rows: Sequence[BrowseRow], column: int) -> list[float | str | None]:
+def sort_values(rows: Sequence[BrowseRow], column: int,
+                roots: Roots = NO_ROOTS) -> list[float | str | None]:
     """What each row sorts by in a column: a number, folded text, or None when empty."""
     if column == Column.DURATION:
         return [r.duration for r in rows]
     if column == Column.CONFIDENCE:
         return [r.confidence for r in rows]
     text = CELL_TEXT[column]
-    return [text(r).removeprefix(CONFIRMED_MARK).casefold() or None for r in rows]
+    return [text(r, roots).removeprefix(CONFIRMED_MARK).casefold() or None for r in rows]
 
 
 def contiguous_runs(positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -133,6 +159,7 @@ class TrackTableModel(QAbstractTableModel):
         self._rows: list[BrowseRow] = []
         self._texts: list[str] = []  # search_text of each row, in the same order
         self._position: dict[int, int] = {}
+        self.roots: Roots = {}  # where names are guessed up to (see guessed_names)
         self.tally = CategoryTally()  # the sidebar's counts, kept with every change
         self._bold = QFont()
         self._bold.setBold(True)
@@ -159,9 +186,11 @@ class TrackTableModel(QAbstractTableModel):
         """A cell's data for a role (the filter model asks here directly, without an index)."""
         row = self._rows[source_row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return display_value(row, column)
+            return display_value(row, column, self.roots)
         if role == ROW_ROLE:
             return row
+        if role == Qt.ItemDataRole.ForegroundRole and column in TAG_FIELDS:
+            return GUESSED_COLOR if is_guessed(row, column) else None
         if role == Qt.ItemDataRole.FontRole and column == Column.PREDICTED:
             return self._bold if row.user_genres else self._italic if row.uncertain else None
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
@@ -180,7 +209,17 @@ class TrackTableModel(QAbstractTableModel):
             return "Set by you (confirmed); wins over the prediction"
         if column == Column.TITLE:
             return display_path(row.path)
+        if is_guessed(row, column) and display_value(row, column):
+            return f"From the folder name: the file has no {TAG_FIELDS[column]} tag"  # type: ignore[index]
         return None
+
+    def set_roots(self, roots: Roots) -> None:
+        """The watched folders (id -> path): names are guessed from the folders below them."""
+        if dict(roots) != dict(self.roots):
+            self.roots = dict(roots)
+            if self._rows:
+                self.dataChanged.emit(self.createIndex(0, Column.ARTIST),
+                                      self.createIndex(len(self._rows) - 1, Column.ALBUM))
 
     def row(self, source_row: int) -> BrowseRow:
         """The record at a row of this model."""

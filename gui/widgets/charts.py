@@ -40,8 +40,10 @@ class ProbabilityChart(QWidget):
             y = 2 + i * self.ROW
             painter.setPen(text)
             align = Qt.AlignmentFlag.AlignVCenter
+            name = self.fontMetrics().elidedText(genre, Qt.TextElideMode.ElideRight,
+                                                 int(label_w - 8))  # a narrow pane: "Ambient/…"
             painter.drawText(QRectF(0, y, label_w - 8, self.ROW), align | Qt.AlignmentFlag.AlignRight,
-                             genre)
+                             name)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(TRACK_BG)
             track = QRectF(label_w, y + 4, bar_w, self.ROW - 8)

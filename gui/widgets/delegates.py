@@ -46,6 +46,18 @@ class ConfidenceDelegate(QStyledItemDelegate):
 class CountBadgeDelegate(QStyledItemDelegate):
     """Draws the sidebar's entries with their count right-aligned, dimmed."""
 
+    TEXT_MARGINS = 36  # the item's stylesheet padding and margins, and a gap before the count
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:  # noqa: N802
+        """Elide the entry's name where its count would cover it (a narrow sidebar)."""
+        super().initStyleOption(option, index)
+        count = index.data(COUNT_ROLE)
+        if count is None:
+            return
+        metrics = option.fontMetrics
+        room = option.rect.width() - metrics.horizontalAdvance(f"{count:,}") - self.TEXT_MARGINS
+        option.text = metrics.elidedText(option.text, Qt.TextElideMode.ElideRight, max(room, 0))
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         super().paint(painter, option, index)
         count = index.data(COUNT_ROLE)

@@ -33,7 +33,7 @@ class DetailsPane(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(260)  # 1280 px windows keep room for the table
         self.setMaximumWidth(460)
         body = QWidget(self)
         body.setObjectName("detailsBody")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -19,11 +21,8 @@ from PySide6.QtWidgets import (
 from gui.item_models.sidebar import KEY_ROLE, SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import Column
+from gui.widgets import table_layout
 from gui.widgets.delegates import ConfidenceDelegate, CountBadgeDelegate
-
-# Title stretches into what is left: keep the rest tight so titles stay readable at 1440 px.
-WIDTHS = {Column.ARTIST: 108, Column.ALBUM: 108, Column.DURATION: 58, Column.TAG_GENRE: 88,
-          Column.PREDICTED: 132, Column.CONFIDENCE: 92, Column.STATUS: 96}
 
 
 class SidebarView(QTreeView):
@@ -75,10 +74,34 @@ class TrackView(QTableView):
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)  # titles get the room
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # widths are the user's
+        header.setSectionsMovable(True)
         header.setMinimumSectionSize(48)
-        for column, width in WIDTHS.items():
-            self.setColumnWidth(column, width)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(lambda at: table_layout.column_menu(self, at))
+        self.first_layout_pending = True  # until sized for the space it gets, or restored
+        self._layout_scheduled = False
+
+    def restore_layout(self, state: QByteArray | bytes | None) -> bool:
+        """Put back the columns as the user left them (False: none saved, first layout)."""
+        if table_layout.restore(self.horizontalHeader(), state):
+            self.first_layout_pending = False
+        return not self.first_layout_pending
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not self.first_layout_pending:
+            table_layout.fill_with_title(self)
+        elif not self._layout_scheduled:  # once the window's first sizes have settled
+            self._layout_scheduled = True
+            QTimer.singleShot(0, self, self._first_layout)
+
+    def _first_layout(self) -> None:
+        self._layout_scheduled = False
+        width = table_layout.usable_width(self)
+        if self.first_layout_pending and width > 200:  # 200: not yet laid out in its window
+            table_layout.apply_first_layout(self, width)
+            self.first_layout_pending = False
 
     def selected_ids(self) -> list[int]:
         """Track ids of the selected rows, in table order."""
@@ -106,17 +129,29 @@ class EmptyState(QWidget):
         self.setObjectName("emptyState")
         self.music_dir = music_dir
         title = QLabel("Your library is empty", objectName="emptyTitle")
-        text = QLabel("Add a folder of music. GenreLens reads its tags, listens to a few "
-                      "seconds of each track and sorts it by genre. Nothing is written to "
-                      "your files unless you ask.", wordWrap=True, objectName="emptyText")
-        self.button = QPushButton(f"Add your Music folder ({music_dir})", objectName="primary")
-        self.button.clicked.connect(lambda: self.add_clicked.emit(str(self.music_dir)))
+        self.text = QLabel("Add a folder of music. GenreLens reads its tags, listens to a few "
+                           "seconds of each track and sorts it by genre. Nothing is written to "
+                           "your files unless you ask.", wordWrap=True, objectName="emptyText")
+        # The Music folder only where there is one; otherwise the folder chooser is the offer.
+        has_music = music_dir.is_dir()
+        self.button = QPushButton(f"Add your Music folder ({music_dir})" if has_music
+                                  else "Add a folder…", objectName="primary")
+        self.button.clicked.connect(
+            lambda: self.add_clicked.emit(str(self.music_dir) if has_music else ""))
         self.other = QPushButton("Choose another folder…")
         self.other.clicked.connect(lambda: self.add_clicked.emit(""))
+        self.other.setVisible(has_music)
+        self.text.setFixedWidth(440)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
-        for widget in (title, text, self.button, self.other):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        text.setMaximumWidth(460)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for widget in (title, self.text, self.button, self.other):
+            if widget is self.text:  # centred by stretches, not an alignment flag: an aligned
+                row = QHBoxLayout()  # word-wrapped label gets its one-line height, cut off
+                row.addStretch()
+                row.addWidget(widget)
+                row.addStretch()
+                layout.addLayout(row)
+            else:
+                layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)

@@ -51,12 +51,6 @@ def file_bytes(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_first_run_offers_the_music_folder(make_window, db_path: Path) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(db_path)
-    assert window.stack.currentWidget() is window.empty
-    assert "Add your Music folder" in window.empty.button.text()
-
-
 @pytest.mark.slow
 def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[no-untyped-def]
     qtbot: QtBot, make_window, db_path: Path, music: Path, settings: AppSettings
@@ -218,7 +212,10 @@ def test_dropping_a_folder_adds_it(  # type: ignore[no-untyped-def]
     assert [f.path for f in window.folders] == [str(music.resolve())]
     assert window.table.rowCount() == 8
     (action,) = window.remove_folder_menu.actions()
-    action.trigger()  # File > Remove Folder > the folder: its tracks leave the table in place
+    action.trigger()  # File > Remove Folder > the folder: it asks first, saying what goes
+    question = window.removal_question
+    assert question is not None and "its 8 tracks" in question.informativeText()
+    question.remove_button.click()  # its tracks leave the table in place
     wait_idle(qtbot, window)
     assert window.folders == () and window.table.rowCount() == 0
     assert window.sidebar_model.entries()[(browse.ALL, None)] == 0

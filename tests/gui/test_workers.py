@@ -85,7 +85,9 @@ def test_cancel_mid_run_keeps_committed_work(qtbot: QtBot, db_path: Path, runner
     assert stored == outcome.done  # the job's own commit on the way out kept every item
 
 
-def test_a_failing_job_reports_its_error(qtbot: QtBot, db_path: Path, runner: JobRunner) -> None:
+def test_a_failing_job_reports_its_error_in_words_and_logs_its_traceback(
+    qtbot: QtBot, db_path: Path, runner: JobRunner, caplog: pytest.LogCaptureFixture
+) -> None:
     def job(ctx: JobContext) -> Iterator[object]:
         yield 1
         raise ValueError("file is not audio")
@@ -94,7 +96,10 @@ def test_a_failing_job_reports_its_error(qtbot: QtBot, db_path: Path, runner: Jo
     with qtbot.waitSignal(runner.job_finished, timeout=10000) as blocker:
         pass
     assert blocker.args[0].done == 1
-    assert "ValueError: file is not audio" in blocker.args[0].error
+    assert blocker.args[0].error == "file is not audio"  # for the status bar
+    (record,) = [r for r in caplog.records if r.name == "gui.workers"]
+    assert record.levelname == "ERROR" and "'bad'" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is ValueError  # for the log file
 
 
 def test_stall_watchdog_records_the_gui_thread_while_2000_rows_are_written(

@@ -1,0 +1,109 @@
+"""The app's log: Python `logging` to a rotating file in the data folder, set up once per run.
+
+Both front ends call `setup_logging` first thing; everything else just uses
+`logging.getLogger(__name__)`. The file is what a user attaches to a bug report, so it keeps
+DEBUG and up; the terminal gets warnings only, or everything with `--verbose`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+from library.db import APP_NAME
+
+LOG_DIR_ENV_VAR = "GENRELENS_LOG_DIR"
+LOG_NAME = "genrelens.log"
+MAX_BYTES = 1_000_000  # five files of 1 MB: weeks of runs, small enough to attach
+BACKUPS = 4
+FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
+# Libraries that log a line per call (SQLAlchemy's INFO is every SQL statement): warnings only.
+NOISY = ("PIL", "matplotlib", "numba", "h5py", "urllib3", "sqlalchemy", "asyncio")
+
+
+def log_dir() -> Path:
+    """Where the log files live: $GENRELENS_LOG_DIR, else `logs` in the data folder, next to
+    the library (~/.local/share/GenreLens/logs on Linux)."""
+    env = os.environ.get(LOG_DIR_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return user_data_path(APP_NAME, appauthor=False) / "logs"
+
+
+def log_file() -> Path | None:
+    """The file the root logger writes to, if logging was set up (None otherwise)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    """Log DEBUG and up to the rotating file, and warnings (DEBUG if verbose) to stderr.
+
+    Idempotent: a second call only changes the terminal's level. Returns the log file, or None
+    when its folder cannot be written (the app runs on; only the terminal gets the messages).
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    terminal = _handler_of(root, _TerminalHandler) or _add(root, _TerminalHandler(sys.stderr))
+    terminal.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    terminal.tracebacks = verbose  # type: ignore[attr-defined]
+    existing = log_file()
+    if existing is not None:
+        return existing
+    path = log_dir() / LOG_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                      encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, exc)
+        return None
+    handler.setLevel(logging.DEBUG)
+    _add(root, handler)
+    logging.getLogger(__name__).info("GenreLens started: %s", " ".join(sys.argv))
+    return path
+
+
+class _TerminalHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stderr handler: short lines, written to whatever sys.stderr is at the time (a
+    progress bar's or a test's replacement, not the stream of the first call)."""
+
+    def __init__(self, stream: object) -> None:
+        super().__init__(stream)  # type: ignore[arg-type]
+        self.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
+
+    tracebacks = False  # the file always has them; the terminal only with --verbose
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        if record.exc_info and not self.tracebacks:
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None,
+                                            "exc_text": None})
+        super().emit(record)
+
+
+class _LowerLevelFormatter(logging.Formatter):
+    """'error: …', 'warning: …': the way the CLI words its own messages."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        return super().formatMessage(record).replace(record.levelname, record.levelname.lower(), 1)
+
+
+def _handler_of(logger: logging.Logger, kind: type) -> logging.Handler | None:
+    return next((h for h in logger.handlers if type(h) is kind), None)
+
+
+def _add(logger: logging.Logger, handler: logging.Handler) -> logging.Handler:
+    if handler.formatter is None:
+        handler.setFormatter(logging.Formatter(FORMAT))
+    logger.addHandler(handler)
+    return handler

@@ -1,0 +1,85 @@
+"""Keep decoder chatter off the terminal: C libraries' lines on fd 2 pass through a filter.
+
+libsndfile decodes MP3 with a bundled libmpg123, which prints lines such as
+`[src/libmpg123/layer3.c:INT123_do_layer3():1774] error: part2_3_length (1152) too large for
+available bit count (1144)` straight to file descriptor 2 after a seek, on files that decode
+fine (the bit reservoir of the first frame after a seek is missing, so that frame is skipped).
+libsndfile offers no switch for it, and redirecting fd 2 around each read would also swallow
+whatever another thread prints meanwhile. So, once per process, fd 2 becomes a pipe that a
+thread reads: lines of the known chatter go to the log at DEBUG, everything else is written
+on to the real stderr unchanged. Python's own `sys.stderr` (tqdm's bars, the CLI's messages,
+tracebacks) writes to the real stderr directly, so it stays a terminal when it is one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import re
+import sys
+import threading
+
+log = logging.getLogger("decoder")
+
+CHATTER = re.compile(
+    rb"^\[[^\]]*libmpg123[^\]]*\] (error|warning|note): "  # libmpg123's own messages
+    rb"|^Note: (Illegal Audio-MPEG-Header|Trying to resync|Hit end of \(available\) data)"
+)
+
+_installed: _Filter | None = None
+
+
+class _Filter:
+    """The pipe behind fd 2, the real stderr, and the thread between them."""
+
+    def __init__(self) -> None:
+        self.real = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self.reader = os.fdopen(read, "rb", buffering=0)
+        self.thread = threading.Thread(target=self._pump, name="stderr-filter", daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        pending = b""
+        while chunk := self.reader.read(65536):
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()  # an unfinished line waits for its end
+            self._pass_on(lines)
+        if pending:
+            self._pass_on([pending])
+
+    def _pass_on(self, lines: list[bytes]) -> None:
+        kept = []
+        for line in lines:
+            if CHATTER.match(line):
+                log.debug("%s", line.decode("utf-8", "replace"))
+            else:
+                kept.append(line + b"\n")
+        if kept:
+            os.write(self.real, b"".join(kept))
+
+    def close(self) -> None:
+        """Give fd 2 back to the real stderr and pass on what is still in the pipe."""
+        os.dup2(self.real, 2)  # the last writer of the pipe closes: the thread reads its end
+        self.thread.join(timeout=2)
+
+
+def install() -> bool:
+    """Filter fd 2 for the rest of the process (once); False where it cannot (no fd 2)."""
+    global _installed
+    if _installed is not None:
+        return True
+    try:
+        os.fstat(2)
+        _installed = _Filter()
+    except OSError:
+        return False
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    # line-buffered on the real stderr: progress bars and messages keep their order and isatty
+    sys.stderr = open(os.dup(_installed.real), "w", buffering=1, encoding=encoding,  # noqa: SIM115
+                      errors="backslashreplace")
+    atexit.register(_installed.close)
+    return True
