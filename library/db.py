@@ -14,11 +14,22 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _add_hardening_tables(conn: Connection) -> None:
+    """Byte-exact undo (tag_originals) and classify work claims (classify_claims)."""
+    for name in ("tag_originals", "classify_claims"):
+        if name in Base.metadata.tables:
+            Base.metadata.tables[name].create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Migration] = {
+    1: _add_hardening_tables,  # integrator: hardening migration
+}
 
 
 class DatabaseError(Exception):
