@@ -16,9 +16,12 @@ from tqdm import tqdm
 from cli.context import AppContext
 from library.folders import normalise
 from library.records import BatchResult, PlanRow, display_path
-from library.tag_history import UndoError, list_batches, undo_batch
+from library.tag_history import HINTS, UndoError, list_batches, undo_batch
 from library.tagplan import POLICIES, TagOptions, TagSelection, plan_tags
 from library.tagwriter import apply_plan
+from library.write_lock import WriteLocked
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: another writer holds the library; try again later
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     mode = tag.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="only print the diff (default)")
     mode.add_argument("--apply", action="store_true", help="write the files")
+    tag.add_argument("--touch", action="store_true",
+                     help="give written files a new modification time (default: keep it)")
     tag.add_argument("--report", type=Path, metavar="FILE.json", help="save the plan/outcome")
     tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     tag.set_defaults(handler=tag_command)
@@ -84,7 +89,7 @@ def _options(args: argparse.Namespace) -> TagOptions:
         mapping=read_mapping(args.map) if args.map else {},
         allowed=tuple(args.allow) if args.allow else None,
         album_consistent=args.album_consistent, bundle=args.bundle, id3v23=args.id3v23,
-        separator=args.separator)
+        separator=args.separator, keep_mtime=not args.touch)
 
 
 def _genres(genres: Sequence[str] | None) -> str:
@@ -143,10 +148,14 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
     if not todo:
         print("Nothing to write.")
         return 0
-    with tqdm(total=todo, unit=" files", disable=True if args.quiet else None,
-              file=sys.stderr) as bar:
-        result = apply_plan(app.sessions, rows, options,
-                            progress=lambda done, total: bar.update(done - bar.n))
+    try:
+        with tqdm(total=todo, unit=" files", disable=True if args.quiet else None,
+                  file=sys.stderr) as bar:
+            result = apply_plan(app.sessions, rows, options,
+                                progress=lambda done, total: bar.update(done - bar.n))
+    except WriteLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     _print_outcomes(result, "written")
     if result.count("applied"):
         print(f"undo with: genrelens undo {result.batch_id}")
@@ -170,6 +179,8 @@ def history_command(args: argparse.Namespace, app: AppContext) -> int:
         when = batch.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"{batch.id:>4}  {when}  {batch.state:<7}  {counts}  "
               f"(policy {batch.options.get('policy')}, bundle {batch.options.get('bundle')})")
+        if batch.state in HINTS:
+            print(f"      {HINTS[batch.state].format(id=batch.id)}")
     return 0
 
 
@@ -185,5 +196,8 @@ def undo_command(args: argparse.Namespace, app: AppContext) -> int:
     except UndoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except WriteLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     _print_outcomes(result, "undone")
     return 1 if result.count("undo-refused") else 0

@@ -56,10 +56,11 @@ from library.write_lock import is_locked, lock_path, write_lock
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
 UNDOABLE = ("applied", "pending", "undo-refused")
-HINTS = {
-    "interrupted": "stopped part-way (the program was closed or killed); its files are each "
-                   "either as before or fully written: undo it, or write the tags again",
-    "running": "being written by another GenreLens right now",
+HINTS = {  # what to do about a batch in this state; {id} is the batch's number
+    "interrupted": "stopped part-way (the program was closed or killed); each file is either "
+                   "as before or fully written. `genrelens undo {id}` restores them, or "
+                   "write the tags again to finish",
+    "running": "being written by another GenreLens right now; wait for it to finish",
 }
 
 
