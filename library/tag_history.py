@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.models import TagBatch, TagChange, TagOriginal
@@ -167,10 +167,11 @@ def _undo_one(session: Session, change: TagChange) -> None:
         temp = _restored_copy(session, change, path, before)
         if temp is None:
             change.state, change.reason = "undone", "already held its old genres"
-            return
-        after = commit_copy(temp, path, before)
-        change.state, change.reason = "undone", None
-        refresh_track(session, change.track_id, path, after)
+        else:
+            after = commit_copy(temp, path, before)
+            change.state, change.reason = "undone", None
+            refresh_track(session, change.track_id, path, after)
+        session.execute(delete(TagOriginal).where(TagOriginal.change_id == change.id))
     except FILE_ERRORS as exc:
         change.state, change.reason = "undo-refused", file_reason(exc)
     finally:
