@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
+from library.db_errors import explain
+from library.write_lock import file_for, holder
 
 
 @dataclass
@@ -25,3 +30,16 @@ class AppContext:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
+
+
+def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
+                args: argparse.Namespace, app: AppContext) -> int:
+    """Run one command; a database failure becomes words on stderr and its exit code."""
+    try:
+        return int(handler(args, app) or 0)
+    except Exception as error:
+        problem = explain(error, str(app.db_path), holder(file_for(app.db_path)))
+        if problem is None:
+            raise
+        print(f"error: {problem.message}", file=sys.stderr)
+        return problem.exit_code

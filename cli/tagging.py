@@ -19,9 +19,8 @@ from library.records import BatchResult, PlanRow, display_path
 from library.tag_history import HINTS, UndoError, list_batches, undo_batch
 from library.tagplan import POLICIES, TagOptions, TagSelection, plan_tags
 from library.tagwriter import apply_plan
+from library.db_errors import EXIT_BUSY
 from library.write_lock import WriteLocked
-
-EXIT_BUSY = 75  # EX_TEMPFAIL: another writer holds the library; try again later
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

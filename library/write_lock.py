@@ -28,9 +28,23 @@ def lock_path(sessions: sessionmaker[Session] | Session) -> str | None:
     """The lock file of the library behind `sessions` (None for an in-memory database)."""
     bind = sessions.kw["bind"] if isinstance(sessions, sessionmaker) else sessions.get_bind()
     database = bind.engine.url.database
-    if not database or database == ":memory:":
+    return None if not database or database == ":memory:" else file_for(database)
+
+
+def file_for(db_path: str | os.PathLike[str]) -> str:
+    """The lock file of the library database at `db_path`."""
+    return os.path.realpath(db_path) + ".write-lock"
+
+
+def holder(path: str | None) -> str | None:
+    """Who holds the write lock ("pid 123, writing tags"), or None when no one does."""
+    if not is_locked(path):
         return None
-    return os.path.realpath(database) + ".write-lock"
+    try:
+        with open(path, "rb") as handle:  # type: ignore[arg-type]
+            return handle.read(200).decode("utf-8", "replace").strip() or None
+    except OSError:
+        return None
 
 
 def _holder(fd: int) -> str:

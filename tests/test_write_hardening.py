@@ -147,10 +147,12 @@ def test_a_really_full_file_system_is_a_per_file_error_and_leaves_no_temp(
         files = _fill(root, sources)
         sessions = _library(root, tmp_path / "db.sqlite3")
         before = _md5(files)
-        with contextlib.suppress(OSError), open(root / "filler", "wb") as filler:
+        fd = os.open(root / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
             while True:
-                filler.write(b"\0" * 4096)
-                filler.flush()
+                os.write(fd, b"\0" * 1024)
+        except OSError:
+            os.close(fd)
         result = apply_plan(sessions, _plan(sessions), OPTIONS)
         assert {(o.state, o.reason) for o in result.outcomes} == {("error", "disk full")}
         assert _state(sessions, result.batch_id) == "done"
