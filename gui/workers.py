@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
+from library.db_errors import explain
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,10 @@ class GeneratorWorker(QObject):
         error = None
         try:
             self._drain(self._job(JobContext(session_factory(engine), self._cancel)))
-        except Exception:  # any failure ends this job only, readable in the status bar
-            error = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        except Exception as failure:  # any failure ends this job only, readable in the status bar
+            problem = explain(failure, str(self._db_path))  # a database failure in words
+            error = problem.message if problem else \
+                traceback.format_exc(limit=3).strip().splitlines()[-1]
         finally:
             engine.dispose()
         self.ended = True

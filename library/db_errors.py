@@ -14,6 +14,7 @@ import errno
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exc as sa_exc
 
@@ -130,3 +131,13 @@ def explain(error: BaseException, path: str, holder: str | None = None) -> DbPro
         else:
             return None
     return DbProblem(kind, _words(kind, path, holder, error), _EXIT[kind])
+
+
+def move_aside(path: str | os.PathLike[str]) -> str:
+    """Rename a damaged library (and its -wal/-shm) out of the way, keeping it; the new name."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = f"{os.fspath(path)}.damaged-{stamp}"
+    for suffix in ("-wal", "-shm", ""):  # the main file last: a crash leaves it in place
+        if os.path.exists(f"{os.fspath(path)}{suffix}"):
+            os.replace(f"{os.fspath(path)}{suffix}", f"{target}{suffix}")
+    return target
