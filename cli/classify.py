@@ -16,7 +16,7 @@ from tqdm import tqdm
 from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
 from library.predictions import stat_on_disk, tracks_needing_prediction
-from library.records import display_path
+from cli.output import display_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

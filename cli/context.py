@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.output import escaped_streams
 from library.db import create_db_engine, session_factory
 from library.db_errors import explain
 from library.write_lock import file_for, holder
@@ -36,7 +37,8 @@ def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
                 args: argparse.Namespace, app: AppContext) -> int:
     """Run one command; a database failure becomes words on stderr and its exit code."""
     try:
-        return int(handler(args, app) or 0)
+        with escaped_streams():  # no control character from a file name reaches the terminal
+            return int(handler(args, app) or 0)
     except Exception as error:
         problem = explain(error, str(app.db_path), holder(file_for(app.db_path)))
         if problem is None:

@@ -14,12 +14,14 @@ from typing import Any
 from tqdm import tqdm
 
 from cli.context import AppContext
+from cli.output import display_path, printable
+from library.db_errors import EXIT_BUSY
 from library.folders import normalise
-from library.records import BatchResult, PlanRow, display_path
+from library.records import BatchResult, PlanRow
+from library.records import display_path as json_path
 from library.tag_history import HINTS, UndoError, list_batches, undo_batch
 from library.tagplan import POLICIES, TagOptions, TagSelection, plan_tags
 from library.tagwriter import apply_plan
-from library.db_errors import EXIT_BUSY
 from library.write_lock import WriteLocked
 
 
@@ -92,7 +94,7 @@ def _options(args: argparse.Namespace) -> TagOptions:
 
 
 def _genres(genres: Sequence[str] | None) -> str:
-    return "; ".join(genres) if genres else "—"
+    return printable("; ".join(genres)) if genres else "—"
 
 
 def print_plan(rows: Sequence[PlanRow]) -> None:
@@ -101,18 +103,18 @@ def print_plan(rows: Sequence[PlanRow]) -> None:
     width = max([len(_genres(r.old_genres)) for r in writes] + [3])
     for row in writes:
         print(f"{_genres(row.old_genres):<{width}}  →  {_genres(row.new_genres)}   "
-              f"{display_path(row.path)}  ({row.reason})")
+              f"{display_path(row.path)}  ({printable(row.reason)})")
     skipped = Counter(r.reason for r in rows if r.action != "write")
     print(f"{len(writes)} to write, {sum(skipped.values())} left alone")
     for reason, count in skipped.most_common():
-        print(f"  {count} × {reason}")
+        print(f"  {count} × {printable(reason)}")
 
 
 def _report(path: Path, items: Sequence[object]) -> None:
     rows = []
     for item in items:
         values: dict[str, Any] = asdict(item)  # type: ignore[call-overload]
-        values["path"] = display_path(values["path"])
+        values["path"] = json_path(values["path"])  # JSON escapes controls itself
         rows.append(values)
     path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -120,7 +122,7 @@ def _report(path: Path, items: Sequence[object]) -> None:
 def _print_outcomes(result: BatchResult, verb: str) -> None:
     for outcome in result.outcomes:
         if outcome.state not in ("applied", "undone"):
-            print(f"{outcome.state}: {display_path(outcome.path)}: {outcome.reason}",
+            print(f"{outcome.state}: {display_path(outcome.path)}: {printable(outcome.reason or '')}",
                   file=sys.stderr)
     counts = Counter(o.state for o in result.outcomes)
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing done"

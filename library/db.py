@@ -54,6 +54,8 @@ def default_db_path() -> Path:
 
 
 def _casefold(value: object) -> object:
+    if isinstance(value, bytes):  # a path: any bytes, shown as display_path shows them
+        value = value.decode("utf-8", "replace")
     return value.casefold() if isinstance(value, str) else value
 
 

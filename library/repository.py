@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, cast, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.models import Prediction, Track, UserLabel
@@ -38,14 +38,14 @@ def track_record(row: Track) -> TrackRecord:
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def _contains(column: Any, genre: str) -> Any:
     """SQL: the JSON list in `column` holds `genre`, any case."""
     value = func.json_each(column).table_valued("value")
-    return exists(select(1).select_from(value).where(func.lower(value.c.value) == genre.lower()))
+    return exists(select(1).select_from(value).where(func.casefold(value.c.value) == genre.casefold()))
 
 
 def _has_genre(genre: str) -> Any:
@@ -60,16 +60,17 @@ def _filtered(query: Select[tuple[Track]], where: TrackFilter) -> Select[tuple[T
     if where.genre:
         query = query.where(_has_genre(where.genre))
     if where.artist:
-        query = query.where(func.lower(Track.artist).like(_like(where.artist), escape="\\"))
+        query = query.where(func.casefold(Track.artist).like(_like(where.artist), escape="\\"))
     if where.status:
         query = query.where(Track.status == where.status)
     if where.folder_id is not None:
         query = query.where(Track.folder_id == where.folder_id)
     if where.text:
         pattern = _like(where.text)
-        # Paths are stored as bytes; SQLite compares them as UTF-8 text here.
-        fields = (Track.title, Track.artist, Track.album, cast(Track.path, String))
-        query = query.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
+        # casefold() (library.db) folds all of Unicode, not just ASCII as lower() does; paths
+        # are stored as bytes, which it decodes (any bytes) before folding.
+        fields = (Track.title, Track.artist, Track.album, Track.path)
+        query = query.where(or_(*(func.casefold(f).like(pattern, escape="\\") for f in fields)))
     return query
 
 
