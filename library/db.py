@@ -25,8 +25,7 @@ Migration = Callable[[Connection], None]
 def _add_hardening_tables(conn: Connection) -> None:
     """Byte-exact undo (tag_originals) and classify work claims (classify_claims)."""
     for name in ("tag_originals", "classify_claims"):
-        if name in Base.metadata.tables:
-            Base.metadata.tables[name].create(conn, checkfirst=True)
+        Base.metadata.tables[name].create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Migration] = {

@@ -212,3 +212,15 @@ class TagOriginal(Base):
     original_sha1: Mapped[str] = mapped_column(String(40))
     written_sha1: Mapped[str] = mapped_column(String(40))
     mtime_ns: Mapped[int] = mapped_column(Integer)  # the original's, given back on undo
+
+
+class ClassifyClaim(Base):
+    """A track (for one bundle) that a classify run is working on."""
+
+    __tablename__ = "classify_claims"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    bundle: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run: Mapped[str] = mapped_column(String(48), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC, compared in SQL

@@ -191,3 +191,23 @@ def test_explain_finds_the_cause_inside_a_broken_session(tmp_path: Path) -> None
 def test_damaged_libraries_can_be_moved_aside(kind: str) -> None:
     from library.db_errors import DbProblem
     assert DbProblem(kind, "", 1).can_move_aside
+
+
+def test_a_schema_1_library_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    """A real library as version 1 wrote it (no tag_originals, no classify_claims)."""
+    db = _filled(tmp_path / "library.sqlite3")
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE tag_originals")
+    conn.execute("DROP TABLE classify_claims")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+
+    create_db_engine(db).dispose()
+
+    conn = sqlite3.connect(db)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"tag_originals", "classify_claims"} <= tables
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == TRACKS
+    conn.close()
