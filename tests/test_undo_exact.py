@@ -146,3 +146,51 @@ def test_a_file_edited_after_the_batch_gets_its_genres_back_and_keeps_the_edit(
 
     assert [o.state for o in undone.outcomes] == ["undone"]
     assert plain_genres(path) == ["Rock"] and FLAC(path)["title"] == ["Edited after the batch"]
+
+
+@pytest.mark.parametrize("kind", ["mp3", "flac", "aac", "ogg"])
+def test_a_big_cover_costs_the_undo_log_only_the_bytes_that_differ(
+        template: Path, tmp_path: Path, kind: str) -> None:
+    import os
+    import random
+
+    from mutagen.flac import Picture
+    from mutagen.id3 import APIC
+    from mutagen.mp4 import MP4Cover
+    from sqlalchemy import func, select
+
+    from library.models import TagOriginal
+
+    root = tmp_path / "music"
+    root.mkdir()
+    ext = KINDS[kind][0]
+    path = root / f"cover{ext}"
+    shutil.copyfile(template / kind / f"one-tight{ext}", path)
+    cover = random.Random(3).randbytes(300_000)  # incompressible, like a JPEG
+    audio = mutagen.File(path)
+    if kind == "mp3":
+        audio.tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="big", data=cover))
+    elif kind == "aac":
+        audio["covr"] = [MP4Cover(cover, imageformat=MP4Cover.FORMAT_JPEG)]
+    else:
+        picture = Picture()
+        picture.type, picture.mime, picture.data = 3, "image/jpeg", cover
+        if kind == "flac":
+            audio.add_picture(picture)
+        else:
+            import base64
+            audio["metadata_block_picture"] = [base64.b64encode(picture.write()).decode()]
+    audio.save()
+    before = hashlib.md5(path.read_bytes()).hexdigest()
+    sessions = session_factory(create_db_engine(tmp_path / "db.sqlite3"))
+    scan_into(sessions, root)
+    label(sessions, str(path), NEW_GENRES["long"])
+    with sessions() as session:
+        rows = plan_tags(session, OPTIONS)
+    result = apply_plan(sessions, rows, OPTIONS)
+    assert [o.state for o in result.outcomes] == ["applied"]
+    with sessions() as session:
+        kept = session.scalar(select(func.length(TagOriginal.middle)))
+    assert kept < 20_000, f"{kept:,} bytes kept for a {os.path.getsize(path):,}-byte file"
+    undo_batch(sessions, result.batch_id)
+    assert hashlib.md5(path.read_bytes()).hexdigest() == before
