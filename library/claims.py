@@ -110,8 +110,8 @@ def record_unreadable(sessions: sessionmaker[Session], failures: Iterable[tuple[
                 continue
             if (info.st_size, info.st_mtime_ns) != (track.size, track.mtime_ns):
                 continue
-            marked += session.execute(update(Track).where(and_(
+            result = session.execute(update(Track).where(and_(
                 Track.id == track.id, Track.size == track.size,
-                Track.mtime_ns == track.mtime_ns)).values(status="error", error=reason)
-            ).rowcount
+                Track.mtime_ns == track.mtime_ns)).values(status="error", error=reason))
+            marked += result.rowcount  # type: ignore[attr-defined]
     return marked

@@ -52,10 +52,10 @@ def default_db_path() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / "library.sqlite3"
 
 
-def _casefold(value: object) -> object:
+def _casefold(value: str | bytes | None) -> str | None:
     if isinstance(value, bytes):  # a path: any bytes, shown as display_path shows them
         value = value.decode("utf-8", "replace")
-    return value.casefold() if isinstance(value, str) else value
+    return value.casefold() if isinstance(value, str) else None
 
 
 def _common_setup(dbapi_conn: sqlite3.Connection) -> None:

@@ -17,7 +17,12 @@ import pytest
 
 from library.db import SCHEMA_VERSION, create_db_engine, session_factory
 from library.db_errors import (
-    EXIT_BUSY, EXIT_CORRUPT, EXIT_DISK, EXIT_NEWER, EXIT_READ_ONLY, explain,
+    EXIT_BUSY,
+    EXIT_CORRUPT,
+    EXIT_DISK,
+    EXIT_NEWER,
+    EXIT_READ_ONLY,
+    explain,
 )
 from library.models import Folder, Track
 from tests.test_write_hardening import _mounted, _read_only_bind

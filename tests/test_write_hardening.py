@@ -23,7 +23,7 @@ from library.safe_write import TEMP_SUFFIX
 from library.tag_history import list_batches, undo_batch
 from library.tagplan import TagOptions, plan_tags
 from library.tagwriter import apply_plan
-from library.write_lock import WriteLocked, lock_path, write_lock
+from library.write_lock import WriteLocked, lock_path
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
 from tests.tagging_support import plain_genres, predict, scan_into
 
@@ -245,7 +245,7 @@ def test_a_held_write_lock_refuses_the_cli_with_the_holder_named(
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         run = _cli(db, "tag", "--apply", "--policy", "replace", "-q")
-        out, err = run.communicate(timeout=120)
+        _, err = run.communicate(timeout=120)
         assert run.returncode == 75
         assert f"pid {holder.pid}, a test holding it" in err
         with pytest.raises(WriteLocked):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
 from library.db import create_db_engine
 from library.db_errors import DbProblem, explain, move_aside
@@ -36,7 +36,7 @@ class DatabaseProblemDialog(QMessageBox):
             self._add("Try Again", QMessageBox.ButtonRole.ActionRole, "retry")
         self.setEscapeButton(self._add("Quit", QMessageBox.ButtonRole.RejectRole, "quit"))
 
-    def _add(self, text: str, role: QMessageBox.ButtonRole, choice: str) -> object:
+    def _add(self, text: str, role: QMessageBox.ButtonRole, choice: str) -> QPushButton:
         button = self.addButton(text, role)
         self.choices[button] = choice
         return button
