@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import exc as sa_exc
 
 from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError
+from library.write_lock import WriteLocked
 
 # sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
 EXIT_CORRUPT = 65  # EX_DATAERR
@@ -35,7 +36,7 @@ _BY_CODE = {  # SQLite primary result code -> kind
     sqlite3.SQLITE_CANTOPEN: "cannot-open", sqlite3.SQLITE_IOERR: "io",
     sqlite3.SQLITE_PERM: "read-only",
 }
-_EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY,
+_EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY, "writer": EXIT_BUSY,
          "read-only": EXIT_READ_ONLY, "disk-full": EXIT_DISK, "io": EXIT_DISK,
          "cannot-open": EXIT_CANNOT_OPEN, "other": EXIT_DISK}
 
@@ -44,7 +45,7 @@ _EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY,
 class DbProblem:
     """A database failure in words: what kind, what to tell the user, how the CLI exits."""
 
-    kind: str  # corrupt|newer|locked|read-only|disk-full|io|cannot-open|other
+    kind: str  # corrupt|newer|locked|writer|read-only|disk-full|io|cannot-open|other
     message: str
     exit_code: int
 
@@ -68,6 +69,8 @@ def _chain(error: BaseException) -> list[BaseException]:
 
 def _kind(error: BaseException) -> str | None:
     for link in _chain(error):
+        if isinstance(link, WriteLocked):
+            return "writer"
         if isinstance(link, NewerSchemaError):
             return "newer"
         if isinstance(link, sqlite3.Error):
@@ -90,6 +93,8 @@ def _kind(error: BaseException) -> str | None:
 
 def _words(kind: str, path: str, holder: str | None, error: BaseException) -> str:
     by = f" (held by {holder})" if holder else ""
+    if kind == "writer":  # the library's tag-write lock: its message names the holder
+        return str(next(e for e in _chain(error) if isinstance(e, WriteLocked))) + "."
     return {
         "corrupt": f"The library {path} is damaged or is not a GenreLens library (SQLite "
                    "says the file is not a database or is malformed). Open another library, "

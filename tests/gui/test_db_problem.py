@@ -67,3 +67,26 @@ def test_a_busy_library_offers_to_try_again(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     assert {b.text() for b in dialog.buttons()} == {"Open Another Library…", "Try Again",
                                                     "Quit"}
+
+
+def test_a_read_only_library_opens_for_browsing(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_db_errors import TRACKS, _filled
+    from tests.test_write_hardening import _read_only_bind
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = _filled(folder / "library.sqlite3")
+    with _read_only_bind(folder):
+        assert open_library(db, ask=lambda problem, path: "quit") == db
+        window = make_window(db)
+        assert window.proxy.rowCount() == TRACKS
+
+
+def test_a_second_tag_writer_is_told_who_holds_the_library() -> None:
+    from library.db_errors import EXIT_BUSY, explain
+    from library.write_lock import WriteLocked
+
+    problem = explain(WriteLocked("another GenreLens is writing tags to this library "
+                                  "(pid 7, writing tags); try again when it has finished"), "x")
+    assert problem is not None and problem.exit_code == EXIT_BUSY
+    assert "pid 7, writing tags" in problem.message
