@@ -67,7 +67,8 @@ def create_temp(folder: str) -> tuple[str, int]:
 
 
 def copy_to_temp(path: str, write: Callable[[int], None] | None = None) -> str:
-    """A synced private copy of `path` (or of what `write(fd)` puts there) beside it."""
+    """A private copy of `path` (or what `write(fd)` puts there) beside it; the caller syncs
+    it once its metadata is set too."""
     temp, fd = create_temp(os.path.dirname(path))
     try:
         if write is None:
@@ -75,7 +76,6 @@ def copy_to_temp(path: str, write: Callable[[int], None] | None = None) -> str:
                 shutil.copyfileobj(source, target, 1 << 20)
         else:
             write(fd)
-        os.fsync(fd)
     except BaseException:
         os.close(fd)
         discard(temp)
