@@ -216,3 +216,39 @@ def test_a_schema_1_library_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == TRACKS
     conn.close()
+
+
+def test_a_full_disk_under_the_library_during_tag_apply(tmp_path: Path, shared_data: Path
+                                                       ) -> None:
+    """The undo log cannot be written: the command stops with words, no file is half-done."""
+    from tests.audio_factory import Tags, load_clip, write_audio, write_tags
+    from tests.tagging_support import payload, plain_genres, predict, scan_into
+
+    music = tmp_path / "music"
+    music.mkdir()
+    samples, rate = load_clip(shared_data, seconds=0.5)
+    files = []
+    for n in range(20):
+        files.append(write_audio(music / f"{n:02d}.flac", "flac", samples, rate))
+        write_tags(files[-1], "flac", Tags(title=str(n)), raw_genres=["Old"])
+    audio = {p: payload(p) for p in files}
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    with _mounted(["-t", "tmpfs", "-o", "size=600k", "tmpfs"], disk):
+        db = disk / "library.sqlite3"
+        sessions = session_factory(create_db_engine(db))
+        scan_into(sessions, music)
+        predict(sessions, {str(p): {"New": 0.9, "Other": 0.1} for p in files})
+        sessions.kw["bind"].dispose()
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 1024)
+        except OSError:
+            os.close(fd)
+        done = _cli(db, "tag", "--apply", "--policy", "replace", "-q")
+    _no_traceback(done)
+    assert done.returncode == EXIT_DISK and "is full" in done.stderr, done.stderr
+    for path in files:
+        assert plain_genres(path) in (["Old"], ["New"]) and payload(path) == audio[path]
+    assert not [n for n in os.listdir(music) if n.startswith(".gl-")]
