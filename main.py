@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cli import COMMAND_MODULES
-from cli.context import AppContext
+from cli.context import AppContext, run_command
 from library.db import DB_ENV_VAR, default_db_path
 from workflows import stderr_filter
 from workflows.logs import log_file, setup_logging
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(app.db_path, sys.argv[:1])
     log.debug("command %s, library %s", args.command, app.db_path)
     try:
-        return int(args.handler(args, app) or 0)
+        return run_command(args.handler, args, app)  # database failures in words
     except KeyboardInterrupt:
         print("Interrupted; work committed so far is kept.", file=sys.stderr)
         return 130

@@ -21,7 +21,7 @@ from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
 from library.models import Track
 from library.predictions import is_under, stat_on_disk, tracks_needing_prediction
-from library.records import display_path
+from cli.output import display_path
 
 log = logging.getLogger(__name__)
 

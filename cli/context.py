@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -9,7 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.output import escaped_streams
 from library.db import create_db_engine, session_factory
+from library.db_errors import explain
+from library.write_lock import file_for, holder
 
 
 @dataclass
@@ -25,3 +31,17 @@ class AppContext:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
+
+
+def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
+                args: argparse.Namespace, app: AppContext) -> int:
+    """Run one command; a database failure becomes words on stderr and its exit code."""
+    try:
+        with escaped_streams():  # no control character from a file name reaches the terminal
+            return int(handler(args, app) or 0)
+    except Exception as error:
+        problem = explain(error, str(app.db_path), holder(file_for(app.db_path)))
+        if problem is None:
+            raise
+        print(f"error: {problem.message}", file=sys.stderr)
+        return problem.exit_code

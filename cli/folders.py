@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from cli.context import AppContext
+from cli.output import display_path
 from library import folders
-from library.records import display_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

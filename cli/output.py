@@ -1,17 +1,91 @@
-"""Track lists as a terminal table, JSON or CSV; paths printable whatever their bytes."""
+"""Track lists as a terminal table, JSON or CSV; paths printable whatever their bytes.
+
+Nothing from the library reaches the terminal raw: a newline in a file name or a NUL or
+escape sequence in a genre is shown as a visible escape (\\n, \\x00, \\x1b), in table,
+CSV and plain-text output alike (JSON has escapes of its own). `printable` does it to one
+value, `escaped_streams` to everything a command prints, as a last line of defence.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 import shutil
-from types import MappingProxyType
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, TextIO
 
-from library.records import PredictionRecord, TrackRecord, display_path
+from library.records import PredictionRecord, TrackRecord
+from library.records import display_path as _any_bytes
+
+# C0 and C1 controls, DEL, line/paragraph separators and the bidi overrides that can make a
+# name display as something else.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as a visible escape."""
+    return _CONTROL.sub(_escape, text)
+
+
+def display_path(path: str) -> str:
+    """A path as the terminal may show it: any bytes decoded, controls escaped."""
+    return printable(_any_bytes(path))
+
+
+class _EscapingWriter(io.TextIOBase):
+    """A text stream that escapes control characters except the layout ones it keeps."""
+
+    def __init__(self, inner: TextIO, keep: str) -> None:
+        self._inner = inner
+        self._keep = set(keep)
+
+    def write(self, text: str) -> int:
+        self._inner.write(_CONTROL.sub(
+            lambda m: m.group() if m.group() in self._keep else _escape(m), text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def isatty(self) -> bool:
+        return self._inner.isatty()
+
+    def fileno(self) -> int:
+        return self._inner.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._inner, "encoding", "utf-8")
+
+
+@contextmanager
+def escaped_streams() -> Iterator[None]:
+    """While a command runs, stdout and stderr escape every control character but newline
+    and tab (and, on stderr, the carriage return progress bars redraw with)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = _EscapingWriter(saved[0], "\n\t")  # type: ignore[assignment]
+    sys.stderr = _EscapingWriter(saved[1], "\n\t\r")  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
 
 TABLE_COLUMNS = ("id", "status", "artist", "title", "genres", "predicted", "conf", "format",
                  "path")
@@ -22,7 +96,7 @@ NO_PREDICTIONS: Predictions = MappingProxyType({})
 def plain(track: TrackRecord) -> dict[str, Any]:
     """A track as JSON-ready values (genres a list, times ISO 8601, path printable)."""
     values = asdict(track)
-    values["path"] = display_path(track.path)
+    values["path"] = _any_bytes(track.path)  # JSON escapes controls itself
     values["genres"] = list(track.genres)
     for key, value in values.items():
         if isinstance(value, datetime):
@@ -34,7 +108,7 @@ def predicted_text(prediction: PredictionRecord | None) -> str:
     """'Jazz; Blues', 'uncertain', or '' when never classified."""
     if prediction is None:
         return ""
-    return "; ".join(prediction.top_genres) or "uncertain"
+    return printable("; ".join(prediction.top_genres)) or "uncertain"
 
 
 def _cell(track: TrackRecord, column: str, predictions: Predictions) -> str:
@@ -45,10 +119,10 @@ def _cell(track: TrackRecord, column: str, predictions: Predictions) -> str:
         return f"{prediction.confidence:.2f}" if prediction else ""
     value = getattr(track, column)
     if column == "genres":
-        return "; ".join(value)
+        return printable("; ".join(value))
     if column == "path":
         return display_path(value)
-    return "" if value is None else str(value)
+    return "" if value is None else printable(str(value))
 
 
 def write_table(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
@@ -93,4 +167,4 @@ def write_csv(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictio
         row = _with_prediction(track, predictions)
         row["genres"] = "; ".join(track.genres)
         row["predicted"] = predicted_text(predictions.get(track.id))
-        writer.writerow(row)
+        writer.writerow({k: printable(v) if isinstance(v, str) else v for k, v in row.items()})

@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from cli.context import AppContext
 from library.folders import FolderError, add_folder, list_folders
-from library.records import FolderRecord, ScanCounts, display_path
+from cli.output import display_path
+from library.records import FolderRecord, ScanCounts
 from library.scanner import scan
 
 log = logging.getLogger(__name__)

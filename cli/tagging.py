@@ -14,9 +14,12 @@ from typing import Any
 from tqdm import tqdm
 
 from cli.context import AppContext
+from cli.output import display_path, printable
+from library.db_errors import EXIT_BUSY
 from library.folders import normalise
-from library.records import BatchResult, PlanRow, display_path
-from library.tag_history import UndoError, list_batches, undo_batch
+from library.records import BatchResult, PlanRow
+from library.records import display_path as json_path
+from library.tag_history import HINTS, UndoError, list_batches, undo_batch
 from library.tagplan import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_POLICY,
@@ -26,6 +29,7 @@ from library.tagplan import (
     plan_tags,
 )
 from library.tagwriter import apply_plan
+from library.write_lock import WriteLocked
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     mode = tag.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="only print the diff (default)")
     mode.add_argument("--apply", action="store_true", help="write the files")
+    tag.add_argument("--touch", action="store_true",
+                     help="give written files a new modification time (default: keep it)")
     tag.add_argument("--report", type=Path, metavar="FILE.json", help="save the plan/outcome")
     tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     tag.set_defaults(handler=tag_command)
@@ -94,11 +100,11 @@ def _options(args: argparse.Namespace) -> TagOptions:
         mapping=read_mapping(args.map) if args.map else {},
         allowed=tuple(args.allow) if args.allow else None,
         album_consistent=args.album_consistent, bundle=args.bundle, id3v23=args.id3v23,
-        separator=args.separator)
+        separator=args.separator, keep_mtime=not args.touch)
 
 
 def _genres(genres: Sequence[str] | None) -> str:
-    return "; ".join(genres) if genres else "—"
+    return printable("; ".join(genres)) if genres else "—"
 
 
 def print_plan(rows: Sequence[PlanRow]) -> None:
@@ -107,18 +113,18 @@ def print_plan(rows: Sequence[PlanRow]) -> None:
     width = max([len(_genres(r.old_genres)) for r in writes] + [3])
     for row in writes:
         print(f"{_genres(row.old_genres):<{width}}  →  {_genres(row.new_genres)}   "
-              f"{display_path(row.path)}  ({row.reason})")
+              f"{display_path(row.path)}  ({printable(row.reason)})")
     skipped = Counter(r.reason for r in rows if r.action != "write")
     print(f"{len(writes)} to write, {sum(skipped.values())} left alone")
     for reason, count in skipped.most_common():
-        print(f"  {count} × {reason}")
+        print(f"  {count} × {printable(reason)}")
 
 
 def _report(path: Path, items: Sequence[object]) -> None:
     rows = []
     for item in items:
         values: dict[str, Any] = asdict(item)  # type: ignore[call-overload]
-        values["path"] = display_path(values["path"])
+        values["path"] = json_path(values["path"])  # JSON escapes controls itself
         rows.append(values)
     path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -126,7 +132,7 @@ def _report(path: Path, items: Sequence[object]) -> None:
 def _print_outcomes(result: BatchResult, verb: str) -> None:
     for outcome in result.outcomes:
         if outcome.state not in ("applied", "undone"):
-            print(f"{outcome.state}: {display_path(outcome.path)}: {outcome.reason}",
+            print(f"{outcome.state}: {display_path(outcome.path)}: {printable(outcome.reason or '')}",
                   file=sys.stderr)
     counts = Counter(o.state for o in result.outcomes)
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing done"
@@ -153,10 +159,14 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
     if not todo:
         print("Nothing to write.")
         return 0
-    with tqdm(total=todo, unit=" files", disable=True if args.quiet else None,
-              file=sys.stderr) as bar:
-        result = apply_plan(app.sessions, rows, options,
-                            progress=lambda done, total: bar.update(done - bar.n))
+    try:
+        with tqdm(total=todo, unit=" files", disable=True if args.quiet else None,
+                  file=sys.stderr) as bar:
+            result = apply_plan(app.sessions, rows, options,
+                                progress=lambda done, total: bar.update(done - bar.n))
+    except WriteLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     _print_outcomes(result, "written")
     if result.count("applied"):
         print(f"undo with: genrelens undo {result.batch_id}")
@@ -180,6 +190,8 @@ def history_command(args: argparse.Namespace, app: AppContext) -> int:
         when = batch.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"{batch.id:>4}  {when}  {batch.state:<7}  {counts}  "
               f"(policy {batch.options.get('policy')}, bundle {batch.options.get('bundle')})")
+        if batch.state in HINTS:
+            print(f"      {HINTS[batch.state].format(id=batch.id)}")
     return 0
 
 
@@ -195,5 +207,8 @@ def undo_command(args: argparse.Namespace, app: AppContext) -> int:
     except UndoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except WriteLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     _print_outcomes(result, "undone")
     return 1 if result.count("undo-refused") else 0

@@ -8,10 +8,17 @@ import sys
 from dataclasses import asdict
 
 from cli.context import AppContext
-from cli.output import plain, write_csv, write_json, write_table
+from cli.output import (
+    display_path,
+    plain,
+    printable,
+    write_csv,
+    write_json,
+    write_table,
+)
 from library import repository
 from library.folders import normalise
-from library.records import display_path
+from library.records import display_path as json_path
 from library.tags import TagError, read_file
 
 STATUSES = ("ok", "missing", "error")
@@ -75,12 +82,13 @@ def info_command(args: argparse.Namespace, app: AppContext) -> int:
     except TagError as exc:
         print(f"error: {display_path(path)}: {exc}", file=sys.stderr)
         return 1
-    values = {"path": display_path(path), "in_library": False, **asdict(info)}
+    values = {"path": path, "in_library": False, **asdict(info)}
     _print_values(values, args.json)
     return 0
 
 
 def _print_values(values: dict, as_json: bool) -> None:
+    values["path"] = json_path(values["path"])
     if as_json:
         print(json.dumps(values, ensure_ascii=False, indent=2, default=str))
         return
@@ -91,7 +99,7 @@ def _print_values(values: dict, as_json: bool) -> None:
     for key, value in values.items():
         if isinstance(value, (list, tuple)):
             value = "; ".join(map(str, value))
-        print(f"{key.replace('_', ' '):<{width}}  {'' if value is None else value}")
+        print(f"{key.replace('_', ' '):<{width}}  {'' if value is None else printable(str(value))}")
     if predictions is not None:
         _print_predictions(predictions)
 
@@ -102,11 +110,11 @@ def _print_predictions(predictions: list[dict]) -> None:
         print("prediction    none yet (run `genrelens classify`)")
     for p in predictions:
         top = ", ".join(p["top_genres"]) or "uncertain"
-        print(f"prediction    {p['bundle']} {p['bundle_version']}: {top} "
+        print(f"prediction    {p['bundle']} {p['bundle_version']}: {printable(top)} "
               f"(confidence {p['confidence']:.2f})")
         ranked = sorted(p["probabilities"].items(), key=lambda kv: -kv[1])
         for genre, probability in ranked:
-            print(f"  {genre:<18} {probability:6.3f}  {'█' * round(probability * 30)}")
+            print(f"  {printable(genre):<18} {probability:6.3f}  {'█' * round(probability * 30)}")
         labels = list(p["probabilities"])  # clip columns follow the probability keys
         for start, clip in zip(p["clip_starts"], p["clip_probabilities"]):
             best = max(range(len(clip)), key=clip.__getitem__)

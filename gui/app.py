@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication, QSplashScreen
 
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
-from library.db import create_db_engine
+from gui.dialogs.db_problem import open_library
+from library.db import is_read_only
 from resources import RESOURCES_DIR
 
 # What the workers import. Importing these in a worker while the window runs holds the
@@ -89,15 +90,20 @@ def run_gui(db_path: Path, argv: Sequence[str]) -> int:
     """Show the main window and run the event loop until it closes."""
     qInstallMessageHandler(log_qt_message)
     sys.excepthook = log_uncaught
-    create_db_engine(db_path).dispose()  # create or migrate before any window shows
     app = QApplication.instance() or QApplication(list(argv))
     app.setApplicationName("GenreLens")
     app.setOrganizationName("GenreLens")
     app.setDesktopFileName("genrelens")
     apply_theme(app)  # type: ignore[arg-type]
+    opened = open_library(db_path)  # a damaged, newer or busy library: explained, a way out
+    if opened is None:
+        return 1
+    db_path = opened
     splash = show_splash(app)  # type: ignore[arg-type]
     load_worker_modules()
     window = MainWindow(db_path)
+    if is_read_only(db_path):
+        window.setWindowTitle(f"{window.windowTitle()} (read-only library)")
     window.show()
     splash.finish(window)
     return app.exec()

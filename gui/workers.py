@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
+from library.db_errors import explain
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ class GeneratorWorker(QObject):
             self._drain(self._job(JobContext(session_factory(engine), self._cancel)))
         except Exception as exc:  # any failure ends this job only: in words for the user,
             log.exception("job %r failed", self.name)  # with its traceback for the log
-            error = in_words(exc)
+            problem = explain(exc, str(self._db_path))  # a database failure in words
+            error = problem.message if problem else in_words(exc)
         finally:
             engine.dispose()
         self.ended = True

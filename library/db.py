@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from platformdirs import user_data_path
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -26,13 +28,27 @@ def add_prediction_audio_hash(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE predictions ADD COLUMN audio_hash VARCHAR(64)"))
 
 
+def add_hardening_tables(conn: Connection) -> None:
+    """Byte-exact undo (tag_originals) and classify work claims (classify_claims)."""
+    for name in ("tag_originals", "classify_claims"):
+        Base.metadata.tables[name].create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Migration] = {
-    1: add_prediction_audio_hash,  # integrator: safe-writes migration
+    1: add_prediction_audio_hash,
+    2: add_hardening_tables,
 }
+
+
+BUSY_TIMEOUT_S = 10  # how long a statement waits for another process's write lock
 
 
 class DatabaseError(Exception):
     """The library database cannot be opened as asked."""
+
+
+class NewerSchemaError(DatabaseError):
+    """The library was written by a newer GenreLens; this one must not touch it."""
 
 
 def default_db_path() -> Path:
@@ -43,24 +59,67 @@ def default_db_path() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / "library.sqlite3"
 
 
-def _on_connect(dbapi_conn: object, _record: object) -> None:
-    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    # WAL lets the GUI read while a worker writes; foreign keys are off by default in SQLite.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+def _casefold(value: str | bytes | None) -> str | None:
+    if isinstance(value, bytes):  # a path: any bytes, shown as display_path shows them
+        value = value.decode("utf-8", "replace")
+    return value.casefold() if isinstance(value, str) else None
+
+
+def _common_setup(dbapi_conn: sqlite3.Connection) -> None:
+    # SQLite's lower() folds ASCII only; search uses casefold() so "ÉDITH" finds "Édith".
+    dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
-def create_db_engine(path: Path | str) -> Engine:
-    """An engine on the SQLite file at `path`, migrated to SCHEMA_VERSION."""
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    _common_setup(dbapi_conn)
+    cursor = dbapi_conn.cursor()
+    # WAL lets the GUI (and `list`) read while a worker (or another process) writes.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def is_read_only(path: Path) -> bool:
+    """True when the library exists but cannot be written (file, folder or file system)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _read_only_engine(path: Path) -> Engine:
+    """An engine that only reads; immutable when not even SQLite's -shm file can be made."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if not os.access(path.parent, os.W_OK):
+        uri += "&immutable=1"  # a read-only folder or mount: nothing can change the file
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        _common_setup(conn)
+        return conn
+
+    return create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+
+
+def create_db_engine(path: Path | str, read_only: bool | None = None) -> Engine:
+    """An engine on the SQLite file at `path`, migrated to SCHEMA_VERSION; read-only (and
+    never written) when `read_only`, by default when the file cannot be written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", future=True)
-    event.listen(engine, "connect", _on_connect)
-    migrate(engine)
+    if read_only if read_only is not None else is_read_only(path):
+        engine = _read_only_engine(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}", future=True)
+        event.listen(engine, "connect", _on_connect)
+    migrate(engine, path)
     return engine
+
+
+def engine_is_read_only(engine: Engine) -> bool:
+    """Whether `engine` was opened read-only."""
+    return engine.url.database in (None, "")
 
 
 def schema_version(conn: Connection) -> int:
@@ -68,15 +127,27 @@ def schema_version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 
 
-def migrate(engine: Engine) -> None:
-    """Create a fresh schema or upgrade an older one step by step, in one transaction."""
-    with engine.begin() as conn:
+def migrate(engine: Engine, path: Path | str | None = None) -> None:
+    """Create a fresh schema or upgrade an older one step by step, in one transaction.
+
+    Writes nothing when the schema is current: a read-only library opens, and `list` runs
+    while another process holds the write lock."""
+    path = path or engine.url.database
+    with engine.connect() as conn:
         version = schema_version(conn)
-        if version > SCHEMA_VERSION:
-            raise DatabaseError(
-                f"{engine.url.database} was written by a newer GenreLens "
-                f"(schema {version}, this one knows {SCHEMA_VERSION}); refusing to touch it."
-            )
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} was written by a newer GenreLens "
+            f"(schema {version}, this one knows {SCHEMA_VERSION}); refusing to touch it.")
+    if version == SCHEMA_VERSION:
+        return
+    if engine_is_read_only(engine):
+        raise DatabaseError(f"{path} needs upgrading (schema {version} to {SCHEMA_VERSION}) "
+                            "but is read-only.")
+    with engine.begin() as conn:
+        version = schema_version(conn)  # another process may have migrated meanwhile
+        if version == SCHEMA_VERSION:
+            return
         if version == 0:
             Base.metadata.create_all(conn)
         else:

@@ -170,7 +170,7 @@ class TagBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     options: Mapped[dict[str, object]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(12), default="running")  # running|done|undone
+    state: Mapped[str] = mapped_column(String(12), default="running")  # running|done|undone|interrupted
 
     changes: Mapped[list[TagChange]] = relationship(
         back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
@@ -198,3 +198,32 @@ class TagChange(Base):
     new_mtime_ns: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[TagBatch] = relationship(back_populates="changes")
+
+
+class TagOriginal(Base):
+    """The bytes a tag write replaced in one file, so undo can restore it byte for byte."""
+
+    __tablename__ = "tag_originals"
+
+    change_id: Mapped[int] = mapped_column(
+        ForeignKey("tag_changes.id", ondelete="CASCADE"), primary_key=True
+    )
+    prefix: Mapped[int] = mapped_column(Integer)  # bytes shared with the written file's start
+    suffix: Mapped[int] = mapped_column(Integer)  # ... and with its end
+    middle: Mapped[bytes] = mapped_column(LargeBinary)  # the original's bytes in between
+    original_size: Mapped[int] = mapped_column(Integer)
+    original_sha1: Mapped[str] = mapped_column(String(40))
+    written_sha1: Mapped[str] = mapped_column(String(40))
+    mtime_ns: Mapped[int] = mapped_column(Integer)  # the original's, given back on undo
+
+
+class ClassifyClaim(Base):
+    """A track (for one bundle) that a classify run is working on."""
+
+    __tablename__ = "classify_claims"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    bundle: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run: Mapped[str] = mapped_column(String(48), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC, compared in SQL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, cast, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.genre_names import spelling_keys
@@ -39,7 +39,7 @@ def track_record(row: Track) -> TrackRecord:
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -49,7 +49,7 @@ _KEY_DROPS = (" ", "-", "_", "/", ".", "'", ",", "+", ":", "!")
 
 def _sql_genre_key(value: Any) -> Any:
     """SQL: genre_key of a value, for the separators genre spellings differ by."""
-    key = func.replace(func.lower(value), "&", "n")
+    key = func.replace(func.casefold(value), "&", "n")
     for char in _KEY_DROPS:
         key = func.replace(key, char, "")
     return key
@@ -74,16 +74,17 @@ def _filtered(query: Select[tuple[Track]], where: TrackFilter) -> Select[tuple[T
     if where.genre:
         query = query.where(_has_genre(where.genre))
     if where.artist:
-        query = query.where(func.lower(Track.artist).like(_like(where.artist), escape="\\"))
+        query = query.where(func.casefold(Track.artist).like(_like(where.artist), escape="\\"))
     if where.status:
         query = query.where(Track.status == where.status)
     if where.folder_id is not None:
         query = query.where(Track.folder_id == where.folder_id)
     if where.text:
         pattern = _like(where.text)
-        # Paths are stored as bytes; SQLite compares them as UTF-8 text here.
-        fields = (Track.title, Track.artist, Track.album, cast(Track.path, String))
-        query = query.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
+        # casefold() (library.db) folds all of Unicode, not just ASCII as lower() does; paths
+        # are stored as bytes, which it decodes (any bytes) before folding.
+        fields = (Track.title, Track.artist, Track.album, Track.path)
+        query = query.where(or_(*(func.casefold(f).like(pattern, escape="\\") for f in fields)))
     return query
 
 

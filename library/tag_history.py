@@ -1,9 +1,12 @@
 """The undo log: list tag-writing batches and undo one, file by file.
 
-A change is undone only while the file still holds what the batch wrote (or already holds
-the old state again, e.g. after a crash before the file was replaced); a file whose genres
-were changed since is refused with a reason. Undo writes through the same atomic, verified
-path as apply, restoring the genre field exactly as it was, including "no genre tag at all".
+A file that still holds exactly the bytes the batch wrote gets the original's bytes back
+(undo_bytes), verified by hash, with its xattrs and original mtime: byte for byte what it
+was. A file edited since (other tags changed, but the batch's genres still there) gets its
+genre field restored exactly as it was, including "no genre tag at all"; a file whose
+genres were changed since is refused with a reason. Both go through the same atomic,
+verified path as apply, under the library's write lock; every per-file failure is that
+file's recorded outcome and the undo goes on.
 """
 
 from __future__ import annotations
@@ -11,21 +14,54 @@ from __future__ import annotations
 import os
 import threading
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from library.models import TagBatch, TagChange
+from library.models import TagBatch, TagChange, TagOriginal
 from library.records import BatchSummary, FileOutcome, UndoResult
-from library.tags import TagError, WriteOptions, genre_state, read_file, sniff
+from library.safe_write import (
+    Skip,
+    clean_stale_temps,
+    commit_copy,
+    copy_to_temp,
+    discard,
+    fsync_path,
+    keep_metadata,
+)
+from library.tags import (
+    TagError,
+    WriteOptions,
+    audio_payload_hash,
+    genre_state,
+    read_file,
+    sniff,
+)
 from library.tagwriter import (
-    Check, Progress, Refused, Skip, Steps, check_writable, clean_stale_temps, commit_copy,
-    describe_os_error, prepare_copy, refresh_track, remove_temp, run_steps, shown_genres,
+    FILE_ERRORS,
+    Check,
+    Progress,
+    Steps,
+    check_writable,
+    file_reason,
+    mark_interrupted,
+    prepare_copy,
+    refresh_track,
+    run_steps,
+    shown_genres,
     sync_folders,
 )
+from library.undo_bytes import Regions, file_sha1, rebuild
+from library.write_lock import is_locked, lock_path, write_lock
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
 UNDOABLE = ("applied", "pending", "undo-refused")
+HINTS = {  # what to do about a batch in this state; {id} is the batch's number
+    "interrupted": "stopped part-way (the program was closed or killed); each file is either "
+                   "as before or fully written. `genrelens undo {id}` restores them, or "
+                   "write the tags again to finish",
+    "running": "being written by another GenreLens right now; wait for it to finish",
+}
 
 
 class UndoError(Exception):
@@ -33,14 +69,20 @@ class UndoError(Exception):
 
 
 def list_batches(session: Session) -> list[BatchSummary]:
-    """Every batch, newest first, with its files counted by state."""
+    """Every batch, newest first, with its files counted by state.
+
+    A batch still marked "running" while no writer holds the library's lock was cut short:
+    it is shown as "interrupted" (and recorded so by the next writer)."""
     counts: dict[int, dict[str, int]] = {}
     for batch_id, state, number in session.execute(
             select(TagChange.batch_id, TagChange.state, func.count())
             .group_by(TagChange.batch_id, TagChange.state)):
         counts.setdefault(batch_id, {})[state] = int(number)
+    writing = is_locked(lock_path(session))
     batches = session.scalars(select(TagBatch).order_by(TagBatch.id.desc()))
-    return [BatchSummary(b.id, b.created_at, b.state, dict(b.options), counts.get(b.id, {}))
+    return [BatchSummary(b.id, b.created_at,
+                         "interrupted" if b.state == "running" and not writing else b.state,
+                         dict(b.options), counts.get(b.id, {}))
             for b in batches]
 
 
@@ -67,34 +109,73 @@ def _expect_state(old: list[str] | None, fmt: str) -> Check:
     return check
 
 
-def _undo_one(session: Session, change: TagChange) -> None:
-    """Restore one file's old genres, or record why not."""
-    path = os.path.realpath(change.path)
+def _kept_bytes(session: Session, change: TagChange) -> Regions | None:
+    row = session.get(TagOriginal, change.id)
+    if row is None:
+        return None
+    return Regions(row.prefix, row.suffix, row.middle, row.original_size, row.original_sha1,
+                   row.written_sha1)
+
+
+def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int,
+                   before: os.stat_result) -> str:
+    """A verified working copy holding the original's exact bytes; returns its path."""
+    temp = copy_to_temp(path, rebuild(path, kept))
     try:
-        remove_temp(path)
+        if file_sha1(temp) != kept.original_sha1:
+            raise TagError("the rebuilt file does not match the original; file left untouched")
+        if audio_payload_hash(temp, fmt) != audio_payload_hash(path, fmt):
+            raise TagError("the audio payload changed while restoring; file left untouched")
+        keep_metadata(path, temp, before, mtime_ns)
+        fsync_path(temp, os.O_RDWR)
+    except BaseException:
+        discard(temp)
+        raise
+    return temp
+
+
+def _restored_copy(session: Session, change: TagChange, path: str, before: os.stat_result
+                   ) -> str | None:
+    """The working copy that undoes `change` (None: the file holds its old state already)."""
+    fmt = sniff(path)
+    if fmt is None:
+        raise TagError("no longer a recognised audio file")
+    kept = _kept_bytes(session, change)
+    if kept is not None:
+        current = file_sha1(path)
+        if current == kept.original_sha1:
+            return None
+        if current == kept.written_sha1:
+            original = session.get(TagOriginal, change.id)
+            return _restore_bytes(path, fmt, kept, original.mtime_ns, before)  # type: ignore[union-attr]
+    # Edited since the batch (or logged by an older version): restore the genre field only.
+    current_genres = genre_state(path, fmt)
+    if current_genres == change.old_genres:
+        return None
+    if read_file(path).genres != tuple(change.new_genres):
+        raise Skip(f"genres changed after the batch (now {current_genres or 'none'})")
+    return prepare_copy(path, fmt, change.old_genres, WriteOptions(exact=True),
+                        _expect_state(change.old_genres, fmt), before, before.st_mtime_ns)
+
+
+def _undo_one(session: Session, change: TagChange) -> None:
+    """Restore one file as it was, or record why not."""
+    path = os.path.realpath(change.path)
+    temp: str | None = None
+    try:
         before = check_writable(path)
-        fmt = sniff(path)
-        if fmt is None:
-            raise TagError("no longer a recognised audio file")
-        current = genre_state(path, fmt)
-        if current == change.old_genres:
+        temp = _restored_copy(session, change, path, before)
+        if temp is None:
             change.state, change.reason = "undone", "already held its old genres"
-            return
-        if read_file(path).genres != tuple(change.new_genres):
-            raise Skip(f"genres changed after the batch (now {current or 'none'})")
-        temp = prepare_copy(path, fmt, change.old_genres, WriteOptions(exact=True),
-                            _expect_state(change.old_genres, fmt), before)
-        after = commit_copy(temp, path, before)
-        change.state, change.reason = "undone", None
-        refresh_track(session, change.track_id, path, after, before)
-    except Skip as exc:
-        change.state, change.reason = "undo-refused", str(exc)
-    except (Refused, TagError) as exc:
-        change.state, change.reason = "undo-refused", str(exc)
-    except OSError as exc:
-        change.state, change.reason = "undo-refused", describe_os_error(exc)
+        else:
+            after = commit_copy(temp, path, before)
+            change.state, change.reason = "undone", None
+            refresh_track(session, change.track_id, path, after, before)
+        session.execute(delete(TagOriginal).where(TagOriginal.change_id == change.id))
+    except FILE_ERRORS as exc:
+        change.state, change.reason = "undo-refused", file_reason(exc)
     finally:
-        remove_temp(path)
+        discard(temp)
 
 
 def _outcome(change: TagChange) -> FileOutcome:
@@ -119,7 +200,8 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
                ) -> Steps[UndoResult]:
     """Restore every file of a batch (default: the latest not undone), yielding each file's
     outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next()."""
-    with sessions() as session:
+    with write_lock(lock_path(sessions), "undoing tags"), sessions() as session:
+        mark_interrupted(session)
         batch = _batch(session, batch_id)
         changes = list(session.scalars(
             select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))

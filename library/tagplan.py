@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from library.genre_names import canonical_genre, canonical_genres, genre_key, same_genre
 from library.models import Prediction, Track, UserLabel
 from library.records import PlanRow
+from library.write_scope import library_roots, skip_outside
 
 POLICIES = ("fill-empty", "replace", "merge")
 DEFAULT_POLICY = "fill-empty"  # never touch a genre the user has
@@ -49,6 +50,7 @@ class TagOptions:
     bundle: str = "broad"
     id3v23: bool = False  # new ID3 tags as v2.3 (existing ones keep their version)
     separator: str = "; "  # joins genres in one ID3v2.3 TCON string
+    keep_mtime: bool = True  # written files keep their modification time (undo restores it)
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -225,4 +227,4 @@ def plan_tags(session: Session, options: TagOptions,
         else:
             source = _predicted(predictions.get(track.id), options)
         rows.append(_plan_row(track, source, options))
-    return rows
+    return skip_outside(rows, library_roots(session))

@@ -1,72 +1,70 @@
 """Apply a tag plan: atomic, verified writes, each logged in the database before it lands.
 
-Per file: copy it to `.<name>.genrelens-tmp` in the same folder, write the genres into the
-copy, fsync, re-open the copy and check its genres and its audio payload hash, log the change
-(old and new values) and COMMIT durably, then os.replace the original, then mark the change
-applied (the folders are fsynced once, at the end). A SIGKILL at any moment leaves the
-original or the new file, never a mix, and a log that says which two states are possible;
-`undo` restores either.
-The temp name has no audio extension, so a scan never picks up a leftover one.
+Per file: copy it to a private working copy in the same folder (safe_write), write the
+genres into the copy, re-open it and check its genres and its audio payload hash, give it the
+original's mode, owner, xattrs and mtime, log the change (old and new values, and the bytes
+the write replaced, for a byte-exact undo) and COMMIT durably, then os.replace the original,
+then mark the change applied (the folders are fsynced once, at the end). A SIGKILL at any
+moment leaves the original or the new file, never a mix, and a log that says which two
+states are possible; `undo` restores either.
+Every per-file failure, whatever its kind, is that file's recorded outcome and the batch goes
+on; one writer per library at a time (write_lock); a file whose real path lies outside every
+watched folder (a symlink pointing elsewhere) is never written.
 `apply_steps` yields each file's outcome as soon as that file is done (progress, cancel between
 files); `apply_plan` runs it to the end.
 """
 
 from __future__ import annotations
 
-import errno
 import os
-import shutil
 import stat
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from library.models import TagBatch, TagChange, Track
+from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.predictions import carry_predictions
 from library.records import BatchResult, FileOutcome, PlanRow
+from library.safe_write import (
+    TEMP_SUFFIX,
+    Refused,
+    Skip,
+    clean_stale_temps,
+    commit_copy,
+    copy_to_temp,
+    describe_os_error,
+    discard,
+    fsync_path,
+    keep_metadata,
+)
+from library.safe_write import sync_folders as _sync_paths
 from library.scanner import head_hash
 from library.tagplan import TagOptions
 from library.tags import (
-    TagError, WriteOptions, audio_payload_hash, genre_state, read_file, split_markers,
+    TagError,
+    WriteOptions,
+    audio_payload_hash,
+    genre_state,
+    read_file,
+    split_markers,
     write_genres,
 )
+from library.undo_bytes import regions
+from library.write_lock import lock_path, write_lock
+from library.write_scope import library_roots, outside_reason
 
-TEMP_SUFFIX = ".genrelens-tmp"
+__all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
+
 Progress = Callable[[int, int], None]
 Check = Callable[[str], None]
 Result = TypeVar("Result", bound=BatchResult)
 Steps = Generator[FileOutcome, None, Result]  # per-file outcomes, then the batch's result
-
-_ERRNO_WORDS = {
-    errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
-    errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted", errno.ENOENT: "file no longer exists",
-    errno.ETXTBSY: "file is busy", errno.EBUSY: "file is busy",
-}
-
-
-class Skip(Exception):
-    """A file left alone on purpose; the message says why."""
-
-
-class Refused(Exception):
-    """A file that cannot be written as it is (read-only, hard links): a per-file error."""
-
-
-def temp_path(path: str) -> str:
-    """Where the working copy of `path` lives: hidden, same folder, obviously GenreLens'."""
-    folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name}{TEMP_SUFFIX}")
-
-
-def describe_os_error(exc: OSError) -> str:
-    """A short, readable reason for an OSError."""
-    return _ERRNO_WORDS.get(exc.errno or 0, exc.strerror or str(exc))
+FILE_ERRORS = (Skip, Refused, TagError, OSError)  # what a file may fail with; the batch goes on
 
 
 def write_options(options: TagOptions) -> WriteOptions:
@@ -74,17 +72,11 @@ def write_options(options: TagOptions) -> WriteOptions:
     return WriteOptions(id3v23=options.id3v23, separator=options.separator)
 
 
-def _fsync_path(path: str, flags: int = os.O_RDONLY) -> None:
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _same(before: os.stat_result, now: os.stat_result) -> bool:
-    return (before.st_size, before.st_mtime_ns, before.st_ino) == (
-        now.st_size, now.st_mtime_ns, now.st_ino)
+def file_reason(exc: BaseException) -> str:
+    """A per-file failure in words."""
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return str(exc) or type(exc).__name__
 
 
 def check_writable(path: str) -> os.stat_result:
@@ -117,35 +109,21 @@ def _check_unlocked(path: str) -> None:
 
 
 def prepare_copy(path: str, fmt: str, genres: list[str] | None, options: WriteOptions,
-                 check: Check, before: os.stat_result) -> str:
+                 check: Check, before: os.stat_result, mtime_ns: int | None) -> str:
     """A verified, synced copy of `path` with the genres written; returns its path."""
-    temp = temp_path(path)
     payload = audio_payload_hash(path, fmt)
-    shutil.copyfile(path, temp)
-    write_genres(temp, fmt, genres, options)
-    _fsync_path(temp, os.O_RDWR)
-    check(temp)
-    if audio_payload_hash(temp, fmt) != payload:
-        raise TagError("the audio payload changed while writing tags; file left untouched")
-    os.chmod(temp, stat.S_IMODE(before.st_mode))
-    if hasattr(os, "chown"):
-        try:
-            os.chown(temp, before.st_uid, before.st_gid)
-        except PermissionError:
-            pass  # only root may give a file away; the copy stays ours
-    return temp
-
-
-def commit_copy(temp: str, path: str, before: os.stat_result) -> os.stat_result:
-    """Replace `path` by `temp` atomically unless the original changed meanwhile."""
+    temp = copy_to_temp(path)
     try:
-        now = os.stat(path)
-    except FileNotFoundError:
-        raise Skip("file vanished while writing") from None
-    if not _same(before, now):
-        raise Skip("file changed on disk while writing; left untouched")
-    os.replace(temp, path)
-    return os.stat(path)  # the folder is synced once per batch (sync_folders)
+        write_genres(temp, fmt, genres, options)
+        check(temp)
+        if audio_payload_hash(temp, fmt) != payload:
+            raise TagError("the audio payload changed while writing tags; file left untouched")
+        keep_metadata(path, temp, before, mtime_ns)
+        fsync_path(temp, os.O_RDWR)
+    except BaseException:
+        discard(temp)
+        raise
+    return temp
 
 
 def sync_folders(outcomes: Sequence[FileOutcome]) -> None:
@@ -154,31 +132,7 @@ def sync_folders(outcomes: Sequence[FileOutcome]) -> None:
     Once per folder, not per file: until then a power cut can only undo a rename, leaving
     the old file, which the log (committed before the rename) already allows for.
     """
-    for folder in {os.path.dirname(os.path.realpath(o.path)) for o in outcomes
-                   if o.state in ("applied", "undone")}:
-        try:
-            _fsync_path(folder)
-        except OSError:
-            pass  # some file systems refuse to sync a folder; the rename happened anyway
-
-
-def remove_temp(path: str) -> None:
-    """Drop a leftover working copy (ours by its name)."""
-    try:
-        os.unlink(temp_path(path))
-    except FileNotFoundError:
-        pass
-
-
-def clean_stale_temps(paths: Sequence[str]) -> None:
-    """Remove working copies a killed run left in the folders of `paths`."""
-    for folder in {os.path.dirname(os.path.realpath(p)) for p in paths}:
-        try:
-            names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(TEMP_SUFFIX)]
-            for name in names:
-                os.unlink(os.path.join(folder, name))
-        except OSError:
-            pass  # an unlistable folder: its files will report their own errors
+    _sync_paths([os.path.realpath(o.path) for o in outcomes if o.state in ("applied", "undone")])
 
 
 def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result,
@@ -208,37 +162,71 @@ def _expect_genres(genres: tuple[str, ...]) -> Check:
     return check
 
 
-def _apply_one(session: Session, batch_id: int, row: PlanRow, options: WriteOptions
-               ) -> FileOutcome:
-    """Write one file; every failure becomes the outcome's reason."""
+@dataclass(frozen=True)
+class _Run:
+    """What every file of one batch is written with."""
+
+    batch_id: int
+    options: WriteOptions
+    keep_mtime: bool
+    roots: tuple[str, ...]  # real paths of the watched folders: nothing outside is written
+
+
+def _logged_copy(session: Session, run: _Run, row: PlanRow, change: TagChange
+                 ) -> tuple[str, os.stat_result]:
+    """The verified working copy of one file, its change logged durably; (temp, stat)."""
     path, new = os.path.realpath(row.path), tuple(row.new_genres or ())
-    change = TagChange(batch_id=batch_id, track_id=row.track_id, path=row.path,
-                       old_genres=list(row.old_genres) or None, new_genres=list(new))
+    if (reason := outside_reason(row.path, run.roots)) is not None:
+        raise Skip(reason)
+    before = check_writable(path)
+    if (before.st_size, before.st_mtime_ns) != (row.size, row.mtime_ns):
+        raise Skip("file changed on disk since it was scanned (someone else edited it)")
+    fmt = row.format or ""
+    change.old_genres = genre_state(path, fmt)
+    temp = prepare_copy(path, fmt, list(new), run.options, _expect_genres(new), before,
+                        before.st_mtime_ns if run.keep_mtime else None)
     try:
-        remove_temp(path)
-        before = check_writable(path)
-        if (before.st_size, before.st_mtime_ns) != (row.size, row.mtime_ns):
-            raise Skip("file changed on disk since it was scanned (someone else edited it)")
-        fmt = row.format or ""
-        change.old_genres = genre_state(path, fmt)
-        temp = prepare_copy(path, fmt, list(new), options, _expect_genres(new), before)
+        kept = regions(path, temp)
         session.add(change)
+        session.flush()
+        if kept is not None:
+            session.add(TagOriginal(change_id=change.id, mtime_ns=before.st_mtime_ns,
+                                    **asdict(kept)))
         session.commit()  # the undo log knows before the file changes
-        after = commit_copy(temp, path, before)
+    except BaseException:
+        discard(temp)
+        raise
+    return temp, before
+
+
+def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
+    """Write one file; every failure of the file becomes the outcome's reason."""
+    new = tuple(row.new_genres or ())
+    change = TagChange(batch_id=run.batch_id, track_id=row.track_id, path=row.path,
+                       old_genres=list(row.old_genres) or None, new_genres=list(new))
+    temp: str | None = None
+    try:
+        temp, before = _logged_copy(session, run, row, change)
+        after = commit_copy(temp, os.path.realpath(row.path), before)
         change.state, change.new_size = "applied", after.st_size
         change.new_mtime_ns = after.st_mtime_ns
-        refresh_track(session, row.track_id, path, after, before)
+        refresh_track(session, row.track_id, os.path.realpath(row.path), after, before)
     except Skip as exc:
         change.state, change.reason = "skipped", str(exc)
-    except (Refused, TagError) as exc:
-        change.state, change.reason = "error", str(exc)
-    except OSError as exc:
-        change.state, change.reason = "error", describe_os_error(exc)
+    except FILE_ERRORS as exc:
+        change.state, change.reason = "error", file_reason(exc)
     finally:
-        remove_temp(path)
+        discard(temp)  # gone already when the replace happened
     session.add(change)  # committed with the next file's log entry: "pending" is safe to undo
     return FileOutcome(row.path, change.state, change.reason, shown_genres(change.old_genres),
                        new, row.track_id)
+
+
+def mark_interrupted(session: Session) -> None:
+    """Batches left "running" by a writer that died; call only with the write lock held."""
+    session.execute(update(TagBatch).where(TagBatch.state == "running")
+                    .values(state="interrupted"))
+    session.commit()
 
 
 def shown_genres(values: list[str] | None) -> tuple[str, ...] | None:
@@ -269,21 +257,31 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
                 progress: Progress | None = None, cancel: threading.Event | None = None
                 ) -> Steps[BatchResult]:
     """Write the plan's "write" rows as one undoable batch, yielding each file's outcome as
-    soon as the file is done; returns the BatchResult. Closing it early is a cancel."""
+    soon as the file is done; returns the BatchResult. Closing it early is a cancel.
+    Raises WriteLocked on the first next() while another writer holds the library."""
     todo = [row for row in rows if row.action == "write"]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
+    with write_lock(lock_path(sessions), "writing tags"):
+        return (yield from _write_batch(sessions, todo, options, progress, cancel))
+
+
+def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: TagOptions,
+                 progress: Progress | None, cancel: threading.Event | None
+                 ) -> Steps[BatchResult]:
     outcomes: list[FileOutcome] = []
     clean_stale_temps([row.path for row in todo])
     with sessions() as session, durable_commits(session):
+        mark_interrupted(session)
         batch = TagBatch(options=options_record(options), state="running")
         session.add(batch)
         session.commit()
+        run = _Run(batch.id, write_options(options), options.keep_mtime, library_roots(session))
         try:
             for row in todo:
                 if cancel is not None and cancel.is_set():
                     break
-                outcomes.append(_apply_one(session, batch.id, row, write_options(options)))
+                outcomes.append(_apply_one(session, run, row))
                 if progress is not None:
                     progress(len(outcomes), len(todo))
                 yield outcomes[-1]  # between files: the only place a consumer may stop us

@@ -3,6 +3,7 @@ refusals, progress and cancellation from a real worker thread, and the undo log 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import os
@@ -14,14 +15,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from library import tagwriter
+from library import safe_write
 from library.db import create_db_engine, session_factory
+from library.folders import list_folders
 from library.models import TagBatch, TagChange
 from library.records import BatchResult, PlanRow
 from library.scanner import scan
-from library.folders import list_folders
 from library.tag_history import (
-    UndoError, count_undoable, list_batches, undo_batch, undo_steps,
+    UndoError,
+    count_undoable,
+    list_batches,
+    undo_batch,
+    undo_steps,
 )
 from library.tagplan import TagOptions, plan_tags
 from library.tags import genre_state
@@ -130,15 +135,17 @@ def test_full_disk_is_a_per_file_error_and_leaves_no_temp(
     library: tuple[Path, sessionmaker[Session], list[PlanRow]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, sessions, rows = library
-    real_copy = shutil.copyfile
+    real_copy = shutil.copyfileobj
 
-    def copy_until_full(source: str, target: str) -> str:
-        if source.endswith("4.wma"):
+    def copy_until_full(source, target, length=0):  # type: ignore[no-untyped-def]
+        if source.name.endswith("4.wma"):
             real_copy(source, target)  # a partial copy is left behind, as on a real full disk
+            target.flush()
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_copy(source, target)
+        return real_copy(source, target, length)
 
-    monkeypatch.setattr(tagwriter.shutil, "copyfile", copy_until_full)
+    # (A real full file system is in test_write_hardening.py; this one picks one file.)
+    monkeypatch.setattr(safe_write.shutil, "copyfileobj", copy_until_full)
     before = (root / "4.wma").read_bytes()
     states = _by_name(apply_plan(sessions, rows, OPTIONS))
     assert states["4.wma"] == ("error", "disk full")
@@ -152,7 +159,7 @@ def test_mode_is_kept_and_a_stale_temp_file_is_cleaned(
 ) -> None:
     root, sessions, rows = library
     (root / "5.wav").chmod(0o640)
-    stale = root / f".5.wav{TEMP_SUFFIX}"
+    stale = root / ".gl-999999999-0.tmp"
     stale.write_bytes(b"left by a crash")
     apply_plan(sessions, [r for r in rows if r.path.endswith("5.wav")], OPTIONS)
     assert (root / "5.wav").stat().st_mode & 0o777 == 0o640
@@ -252,19 +259,39 @@ def test_steps_report_each_file_as_it_lands_and_closing_them_is_a_cancel(
     assert undo_batch(sessions).count("undone") == 5  # the rest of the latest batch
 
 
-def test_hard_links_are_refused_and_symlinks_written_through(
+def test_hard_links_are_refused_and_links_out_of_the_library_never_written(
     library: tuple[Path, sessionmaker[Session], list[PlanRow]], tmp_path: Path
 ) -> None:
     root, sessions, _ = library
     os.link(root / "0.mp3", tmp_path / "elsewhere.mp3")  # replacing would split the pair
     outside = tmp_path / "outside.flac"
     shutil.copyfile(root / "1.flac", outside)
+    outside_bytes = outside.read_bytes()
     (root / "link.flac").symlink_to(outside)
+    (root / "sub").mkdir()
+    shutil.copyfile(root / "1.flac", root / "sub" / "inside.flac")
+    (root / "inner-link.flac").symlink_to(root / "sub" / "inside.flac")
     scan_into(sessions, root)
-    predict(sessions, {str(root / "link.flac"): {"Linked": 1.0}})
+    predict(sessions, {str(root / "link.flac"): {"Linked": 1.0},
+                       str(root / "inner-link.flac"): {"Linked": 1.0}})
     with sessions() as session:
         rows = plan_tags(session, OPTIONS)
+    link_row = next(r for r in rows if r.path.endswith("/link.flac"))
+    assert link_row.action == "skip" and "outside the library folders" in link_row.reason
+    assert str(outside) in link_row.reason
     states = _by_name(apply_plan(sessions, rows, OPTIONS))
     assert states["0.mp3"] == ("error", "file has 2 hard links; a new copy would split them")
-    assert states["link.flac"] == ("applied", None)
-    assert (root / "link.flac").is_symlink() and plain_genres(outside) == ["Linked"]
+    assert "link.flac" not in states and outside.read_bytes() == outside_bytes
+    assert states["inner-link.flac"] == ("applied", None)
+    assert (root / "inner-link.flac").is_symlink()
+    assert plain_genres(root / "sub" / "inside.flac") == ["Linked"]
+
+    # A plan made before the link was re-pointed outside: the writer checks again.
+    (root / "inner-link.flac").unlink()
+    (root / "inner-link.flac").symlink_to(outside)
+    stale = dataclasses.replace(link_row, action="write", new_genres=("Stale",),
+                                size=outside.stat().st_size,
+                                mtime_ns=outside.stat().st_mtime_ns)
+    states = _by_name(apply_plan(sessions, [stale], OPTIONS))
+    assert states["link.flac"][0] == "skipped" and "outside" in states["link.flac"][1]
+    assert outside.read_bytes() == outside_bytes

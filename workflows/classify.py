@@ -23,6 +23,7 @@ from classifier.predict import (
     TrackPrediction,
     predict_tracks,
 )
+from library.claims import WorkClaims, record_unreadable
 from library.descriptor_store import load_fresh_descriptors, save_descriptors
 from library.predictions import audio_fingerprint, store_predictions
 from library.records import (
@@ -114,10 +115,11 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
 
 
 def _predictions(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: Any,
-                 **options: Any) -> Iterator[TrackPrediction]:
+                 claims: WorkClaims, **options: Any) -> Iterator[TrackPrediction]:
     """The pipeline the bundle needs: the pretrained one (unchanged), or the from-scratch one
-    fed with the library's cached clip descriptors."""
-    items = [(track.id, track.path) for track in todo]
+    fed with the library's cached clip descriptors. Tracks are claimed as the pipeline
+    reaches them, so a concurrent run on the library takes the others."""
+    items = ((track.id, track.path) for track in claims.take(todo))
     if not hasattr(bundle, "scratch"):  # a pretrained bundle (classifier.bundle.Bundle)
         return predict_tracks(items, bundle, **options)
     from classifier.scratch_predict import predict_scratch_tracks
@@ -168,9 +170,10 @@ def classify_stream(
     fresh: list[Descriptors] = []
     done: list[TrackClassified] = []
     total = len(todo)
-    results = _predictions(
-        sessions, todo, bundle, device=device, clips=clips, cancel=cancel, stats=outcome.stats
-    )
+    claims = WorkClaims(sessions, bundle.name, str(bundle.version))
+    results = _predictions(sessions, todo, bundle, claims, device=device, clips=clips,
+                           cancel=cancel, stats=outcome.stats)
+    by_id = {track.id: track for track in todo}
     try:
         with closing(results):
             for result in results:
@@ -179,6 +182,7 @@ def classify_stream(
                     on_result()  # per track, before the batch commits: a smooth progress bar
                 if result.error is not None:
                     outcome.errors.append((result.path, result.error))
+                    record_unreadable(sessions, [(by_id[track_id], result.error)])
                     done.append(TrackClassified(track_id, result.path, total, result.error))
                 else:
                     writes.append(to_write(result, track_id, bundle))
@@ -193,6 +197,8 @@ def classify_stream(
     except GeneratorExit:  # the consumer stopped: keep what is finished, then stop
         _commit(sessions, writes, fresh, outcome, bundle)
         raise
+    finally:
+        claims.release()  # the tracks not done are free for the next run
     _commit(sessions, writes, fresh, outcome, bundle)  # not after a failure: maybe the store
     yield from _drained(done)
 

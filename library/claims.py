@@ -1,0 +1,117 @@
+"""Who classifies what: concurrent classify runs on one library split the tracks.
+
+Each run claims its next few tracks (per bundle) in one short write transaction, just
+before decoding them, and skips tracks another run has claimed or has already given a
+current prediction meanwhile. Claims are released when the run ends; those of a run that
+crashed expire after CLAIM_TTL, so its tracks are classified by the next run.
+A track the decoder cannot read although it is unchanged since the scan (a cut-off FLAC or
+MP3 whose header looks whole) gets status "error" with the decoder's reason, so it shows
+among the errors instead of being retried by every run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from library.models import ClassifyClaim, Prediction, Track, utcnow
+from library.records import TrackToClassify
+
+CLAIM_TTL = timedelta(minutes=15)
+CLAIM_BATCH = 8  # tracks claimed per transaction: small, so two runs interleave finely
+UNREADABLE = "cannot decode"  # how the decoder's verdict on a file starts
+
+
+class WorkClaims:
+    """One classify run's claims on the tracks of one bundle."""
+
+    def __init__(self, sessions: sessionmaker[Session], bundle: str, version: str) -> None:
+        self.sessions, self.bundle, self.version = sessions, bundle, version
+        self.run = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.started = utcnow()
+
+    def take(self, todo: Sequence[TrackToClassify]) -> Iterator[TrackToClassify]:
+        """The tracks of `todo` this run gets to classify, claimed a few at a time."""
+        for start in range(0, len(todo), CLAIM_BATCH):
+            yield from self._claim(todo[start:start + CLAIM_BATCH])
+
+    def _claim(self, batch: Sequence[TrackToClassify]) -> list[TrackToClassify]:
+        ids = [t.id for t in batch]
+        now = utcnow().replace(tzinfo=None)
+        with self.sessions.begin() as session:
+            session.execute(delete(ClassifyClaim).where(  # a crashed run's claims expire
+                ClassifyClaim.track_id.in_(ids), ClassifyClaim.bundle == self.bundle,
+                ClassifyClaim.claimed_at < now - CLAIM_TTL))
+            self._drop_dead(session, ids)
+            done = self._predicted_meanwhile(session, batch)
+            free = [t.id for t in batch if t.id not in done]
+            if free:
+                session.execute(insert(ClassifyClaim).prefix_with("OR IGNORE"), [
+                    {"track_id": i, "bundle": self.bundle, "run": self.run, "claimed_at": now}
+                    for i in free])
+            mine = set(session.scalars(select(ClassifyClaim.track_id).where(
+                ClassifyClaim.track_id.in_(free), ClassifyClaim.bundle == self.bundle,
+                ClassifyClaim.run == self.run)))
+        return [t for t in batch if t.id in mine]
+
+    def _drop_dead(self, session: Session, ids: list[int]) -> None:
+        """Claims of runs whose process is gone (killed, crashed) end now, not after the TTL."""
+        runs = set(session.scalars(select(ClassifyClaim.run).where(
+            ClassifyClaim.track_id.in_(ids), ClassifyClaim.bundle == self.bundle)))
+        dead = [run for run in runs if run != self.run and not _alive(run)]
+        if dead:
+            session.execute(delete(ClassifyClaim).where(ClassifyClaim.run.in_(dead)))
+
+    def _predicted_meanwhile(self, session: Session, batch: Sequence[TrackToClassify]
+                             ) -> set[int]:
+        """Tracks another run has predicted (with this bundle version) since this one began."""
+        return set(session.scalars(select(Prediction.track_id).where(
+            Prediction.track_id.in_([t.id for t in batch]), Prediction.bundle == self.bundle,
+            Prediction.bundle_version == self.version, Prediction.created_at >= self.started)))
+
+    def release(self) -> None:
+        """Give up every claim of this run (its results are stored by now)."""
+        with self.sessions.begin() as session:
+            session.execute(delete(ClassifyClaim).where(ClassifyClaim.run == self.run))
+
+
+def _alive(run: str) -> bool:
+    """Whether the process of a run id ("<pid>-<random>", same machine) still runs."""
+    try:
+        pid = int(run.split("-", 1)[0])
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, PermissionError, OverflowError):
+        return True  # not ours to judge: let the TTL decide
+    return True
+
+
+def record_unreadable(sessions: sessionmaker[Session], failures: Iterable[tuple[TrackToClassify, str]]
+                      ) -> int:
+    """Give tracks the decoder could not read status "error" with its reason; how many.
+
+    Only while the file is as scanned: a file that changed or vanished is the scan's to judge.
+    """
+    marked = 0
+    with sessions.begin() as session:
+        for track, reason in failures:
+            if not reason.startswith(UNREADABLE):
+                continue
+            try:
+                info = os.stat(track.path)
+            except OSError:
+                continue
+            if (info.st_size, info.st_mtime_ns) != (track.size, track.mtime_ns):
+                continue
+            result = session.execute(update(Track).where(and_(
+                Track.id == track.id, Track.size == track.size,
+                Track.mtime_ns == track.mtime_ns)).values(status="error", error=reason))
+            marked += result.rowcount  # type: ignore[attr-defined]
+    return marked

@@ -1,0 +1,148 @@
+"""The one place that turns a database failure into words (and a CLI exit code).
+
+SQLite reports its failures as error codes deep inside SQLAlchemy's wrappers (and a failed
+commit can surface later as a PendingRollbackError that only *contains* the real cause), so
+`explain` walks the exception chain to the first SQLite error and names it: a corrupt file,
+a library written by a newer GenreLens, a library another process keeps locked, a read-only
+one, a full disk. The CLI prints the message and exits with the code; the GUI shows the same
+words in a dialog that offers a way out.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exc as sa_exc
+
+from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError
+from library.write_lock import WriteLocked
+
+# sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
+EXIT_CORRUPT = 65  # EX_DATAERR
+EXIT_CANNOT_OPEN = 66  # EX_NOINPUT
+EXIT_DISK = 74  # EX_IOERR: disk full or failing
+EXIT_BUSY = 75  # EX_TEMPFAIL: locked by another process; try again later
+EXIT_NEWER = 76  # EX_PROTOCOL: written by a newer GenreLens
+EXIT_READ_ONLY = 77  # EX_NOPERM
+
+_BY_CODE = {  # SQLite primary result code -> kind
+    sqlite3.SQLITE_CORRUPT: "corrupt", sqlite3.SQLITE_NOTADB: "corrupt",
+    sqlite3.SQLITE_BUSY: "locked", sqlite3.SQLITE_LOCKED: "locked",
+    sqlite3.SQLITE_READONLY: "read-only", sqlite3.SQLITE_FULL: "disk-full",
+    sqlite3.SQLITE_CANTOPEN: "cannot-open", sqlite3.SQLITE_IOERR: "io",
+    sqlite3.SQLITE_PERM: "read-only",
+}
+_EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY, "writer": EXIT_BUSY,
+         "read-only": EXIT_READ_ONLY, "disk-full": EXIT_DISK, "io": EXIT_DISK,
+         "cannot-open": EXIT_CANNOT_OPEN, "other": EXIT_DISK}
+
+
+@dataclass(frozen=True)
+class DbProblem:
+    """A database failure in words: what kind, what to tell the user, how the CLI exits."""
+
+    kind: str  # corrupt|newer|locked|writer|read-only|disk-full|io|cannot-open|other
+    message: str
+    exit_code: int
+
+    @property
+    def can_move_aside(self) -> bool:
+        """Whether starting afresh (the damaged file renamed, kept) is a sensible offer."""
+        return self.kind in ("corrupt", "newer")
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [error]
+    while todo:
+        current = todo.pop(0)
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return seen
+
+
+def _kind(error: BaseException) -> str | None:
+    for link in _chain(error):
+        if isinstance(link, WriteLocked):
+            return "writer"
+        if isinstance(link, NewerSchemaError):
+            return "newer"
+        if isinstance(link, sqlite3.Error):
+            code = getattr(link, "sqlite_errorcode", None)
+            if code is not None:
+                return _BY_CODE.get(code & 0xFF, "other")
+            text = str(link).lower()  # before Python 3.11 only the message says
+            for words, kind in (("not a database", "corrupt"), ("malformed", "corrupt"),
+                                ("locked", "locked"), ("readonly", "read-only"),
+                                ("disk is full", "disk-full"), ("unable to open", "cannot-open")):
+                if words in text:
+                    return kind
+            return "other"
+        if isinstance(link, OSError) and link.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "disk-full"
+        if isinstance(link, OSError) and link.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return "read-only"
+    return None
+
+
+def _words(kind: str, path: str, holder: str | None, error: BaseException) -> str:
+    by = f" (held by {holder})" if holder else ""
+    if kind == "writer":  # the library's tag-write lock: its message names the holder
+        return str(next(e for e in _chain(error) if isinstance(e, WriteLocked))) + "."
+    return {
+        "corrupt": f"The library {path} is damaged or is not a GenreLens library (SQLite "
+                   "says the file is not a database or is malformed). Open another library, "
+                   "or move this one aside and start afresh; your music files are not "
+                   "affected.",
+        "newer": str(next((e for e in _chain(error) if isinstance(e, NewerSchemaError)),
+                          error)) + " Update GenreLens, or open another library.",
+        "locked": f"The library {path} is busy: another process kept it locked{by} for more "
+                  f"than {BUSY_TIMEOUT_S} s. Try again when it has finished.",
+        "read-only": f"The library {path} is read-only (file, folder or file system), so "
+                     "nothing can be changed; browsing and listing still work.",
+        "disk-full": f"The disk holding the library {path} is full: nothing was saved from "
+                     "the step that failed. Free some space and run it again.",
+        "io": f"The disk holding the library {path} reported an input/output error; it may "
+              "be failing. Copy the library somewhere safe.",
+        "cannot-open": f"The library {path} cannot be opened: its folder is missing, not "
+                       "readable, or not writable for a new library.",
+    }.get(kind, f"The library {path} failed: {error}")
+
+
+def _nearly_full(path: str) -> bool:
+    try:
+        info = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 256 * 1024
+
+
+def explain(error: BaseException, path: str, holder: str | None = None) -> DbProblem | None:
+    """The database problem behind `error` in words, or None when it is not one."""
+    kind = _kind(error)
+    if kind == "io" and _nearly_full(path):
+        kind = "disk-full"  # a WAL write on a full disk comes back as SQLITE_IOERR
+    if kind is None:
+        if isinstance(error, (sa_exc.PendingRollbackError, sa_exc.InvalidRequestError)):
+            kind = "other"  # a session left broken by an earlier failure we did not see
+        elif isinstance(error, (DatabaseError, sa_exc.SQLAlchemyError)):
+            kind = "other"
+        else:
+            return None
+    return DbProblem(kind, _words(kind, path, holder, error), _EXIT[kind])
+
+
+def move_aside(path: str | os.PathLike[str]) -> str:
+    """Rename a damaged library (and its -wal/-shm) out of the way, keeping it; the new name."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = f"{os.fspath(path)}.damaged-{stamp}"
+    for suffix in ("-wal", "-shm", ""):  # the main file last: a crash leaves it in place
+        if os.path.exists(f"{os.fspath(path)}{suffix}"):
+            os.replace(f"{os.fspath(path)}{suffix}", f"{target}{suffix}")
+    return target

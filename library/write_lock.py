@@ -1,0 +1,97 @@
+"""One tag writer per library at a time: an advisory file lock next to the database.
+
+flock locks belong to an open file description, so two threads of one process exclude each
+other as two processes do; the kernel drops the lock when its holder dies, so a SIGKILLed
+writer never leaves the library locked. Whoever holds it writes its pid and task into the
+file, so the one refused can say by what.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; the O_EXCL temp names still keep writers apart
+    fcntl = None  # type: ignore[assignment]
+
+
+class WriteLocked(Exception):
+    """Another process (or thread) is writing tags to this library; the message says which."""
+
+
+def lock_path(sessions: sessionmaker[Session] | Session) -> str | None:
+    """The lock file of the library behind `sessions` (None for an in-memory database)."""
+    bind = sessions.kw["bind"] if isinstance(sessions, sessionmaker) else sessions.get_bind()
+    database = bind.engine.url.database
+    return None if not database or database == ":memory:" else file_for(database)
+
+
+def file_for(db_path: str | os.PathLike[str]) -> str:
+    """The lock file of the library database at `db_path`."""
+    return os.path.realpath(db_path) + ".write-lock"
+
+
+def holder(path: str | None) -> str | None:
+    """Who holds the write lock ("pid 123, writing tags"), or None when no one does."""
+    if not is_locked(path):
+        return None
+    try:
+        with open(path, "rb") as handle:  # type: ignore[arg-type]
+            return handle.read(200).decode("utf-8", "replace").strip() or None
+    except OSError:
+        return None
+
+
+def _holder(fd: int) -> str:
+    try:
+        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+@contextmanager
+def write_lock(path: str | None, task: str) -> Iterator[None]:
+    """Hold the library's write lock for `task`; WriteLocked at once if someone else has it."""
+    if path is None or fcntl is None:
+        yield
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteLocked(f"cannot lock the library for writing: {exc.strerror}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WriteLocked(f"another GenreLens is writing tags to this library "
+                              f"({_holder(fd)}); try again when it has finished") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, {task}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def is_locked(path: str | None) -> bool:
+    """True while some writer holds the library's write lock."""
+    if path is None or fcntl is None or not os.path.exists(path):
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)

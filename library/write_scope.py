@@ -1,0 +1,35 @@
+"""Where a tag write may land: only inside the watched folders, whatever a symlink says."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from library.models import Folder
+from library.records import PlanRow, display_path
+
+
+def library_roots(session: Session) -> tuple[str, ...]:
+    """The real paths of the watched folders."""
+    return tuple(os.path.realpath(p) for p in session.scalars(select(Folder.path)))
+
+
+def outside_reason(path: str, roots: Sequence[str]) -> str | None:
+    """Why `path` may not be written (its real file lies outside every root), else None."""
+    real = os.path.realpath(path)
+    for root in roots:
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return None
+    return (f"a link to a file outside the library folders ({display_path(real)}); "
+            "left alone")
+
+
+def skip_outside(rows: list[PlanRow], roots: Sequence[str]) -> list[PlanRow]:
+    """The plan with every write whose real file lies outside the roots turned into a skip."""
+    return [dataclasses.replace(row, action="skip", new_genres=None, reason=reason)
+            if row.action == "write" and (reason := outside_reason(row.path, roots)) else row
+            for row in rows]
