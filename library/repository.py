@@ -43,23 +43,11 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-# Characters genre_key drops (besides "&", which reads as "n"), as SQL replace() steps.
-_KEY_DROPS = (" ", "-", "_", "/", ".", "'", ",", "+", ":", "!")
-
-
-def _sql_genre_key(value: Any) -> Any:
-    """SQL: genre_key of a value, for the separators genre spellings differ by."""
-    key = func.replace(func.casefold(value), "&", "n")
-    for char in _KEY_DROPS:
-        key = func.replace(key, char, "")
-    return key
-
-
 def _contains(column: Any, genre: str) -> Any:
     """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop")."""
     value = func.json_each(column).table_valued("value")
     keys = sorted(spelling_keys(genre))
-    return exists(select(1).select_from(value).where(_sql_genre_key(value.c.value).in_(keys)))
+    return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
 
 
 def _has_genre(genre: str) -> Any:
