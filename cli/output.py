@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
-from library.records import PredictionRecord, TrackRecord, display_path
+from library.records import NOT_MUSIC, PredictionRecord, TrackRecord, display_path
 
 TABLE_COLUMNS = ("id", "status", "artist", "title", "genres", "predicted", "conf", "format",
                  "path")
@@ -31,9 +31,11 @@ def plain(track: TrackRecord) -> dict[str, Any]:
 
 
 def predicted_text(prediction: PredictionRecord | None) -> str:
-    """'Jazz; Blues', 'uncertain', or '' when never classified."""
+    """'Jazz; Blues', 'Not music', 'uncertain', or '' when never classified."""
     if prediction is None:
         return ""
+    if prediction.not_music:
+        return NOT_MUSIC
     return "; ".join(prediction.top_genres) or "uncertain"
 
 

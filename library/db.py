@@ -14,11 +14,18 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def add_not_music_flag(conn: Connection) -> None:
+    """1 -> 2: predictions.not_music, the music gate's veto; older predictions had no gate."""
+    conn.execute(text("ALTER TABLE predictions ADD COLUMN not_music BOOLEAN NOT NULL DEFAULT 0"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: add_not_music_flag}
 
 
 class DatabaseError(Exception):

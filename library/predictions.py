@@ -89,6 +89,7 @@ def _prediction_values(write: PredictionWrite) -> dict[str, object]:
         "top_genres": list(p.top_genres),
         "confidence": float(p.confidence),
         "uncertain": bool(p.uncertain),
+        "not_music": bool(p.not_music),
         "clip_probabilities": [list(row) for row in p.clip_probabilities],
         "clip_starts": list(p.clip_starts),
         "track_size": write.track_size,
@@ -138,6 +139,7 @@ def _prediction_record(row: Prediction) -> PredictionRecord:
         clip_probabilities=tuple(tuple(clip) for clip in row.clip_probabilities),
         clip_starts=tuple(row.clip_starts),
         created_at=row.created_at,
+        not_music=bool(row.not_music),
     )
 
 

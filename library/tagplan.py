@@ -97,6 +97,8 @@ def _predicted(prediction: Prediction | None, options: TagOptions) -> _Source | 
     """The genres a prediction offers, or why it offers none."""
     if prediction is None:
         return f"no prediction from bundle {options.bundle!r} (run classify first)"
+    if prediction.not_music:  # never a genre, whatever the confidence options say
+        return "not music (the music gate's verdict)"
     if options.min_confidence is None:
         if prediction.uncertain or not prediction.top_genres:
             return f"prediction uncertain (confidence {prediction.confidence:.2f})"
