@@ -86,6 +86,8 @@ class Bundle:
         if music is not None and threshold is not None and music < threshold:
             return None
         probs = torch.as_tensor(probabilities, dtype=torch.float32).reshape(-1)
+        if music is not None and threshold is not None:
+            probs = probs * music  # the pipeline's joint P(music and genre)
         best = int(probs.argmax())
         return self.labels[best] if float(probs[best]) >= self.uncertain_threshold else None
 

@@ -74,7 +74,8 @@ class TrackPrediction:
     mean: np.ndarray = field(default_factory=_empty)  # track probabilities, three ways
     max: np.ndarray = field(default_factory=_empty)
     vote: np.ndarray = field(default_factory=_empty)
-    probabilities: np.ndarray = field(default_factory=_empty)  # the chosen aggregate
+    # the chosen aggregate, times the gate's P(music) when a gate ran: P(music and genre)
+    probabilities: np.ndarray = field(default_factory=_empty)
     top_genres: tuple[str, ...] = ()
     confidence: float = 0.0  # the best label's probability
     uncertain: bool = True  # no label reached the bundle's threshold
@@ -159,6 +160,8 @@ class _Runner:
         """Aggregate one track's clips into a TrackPrediction; the gate can veto any genre."""
         probabilities = aggregate(clip_probs, self.how)
         music, not_music = gate_decision(clip_music, getattr(self.model, "gate_threshold", None))
+        if music is not None:  # P(music and genre): what a track's confidence should mean
+            probabilities = probabilities * music
         best = () if not_music else top_genres(probabilities, self.labels,
                                                self.bundle.uncertain_threshold)
         return TrackPrediction(

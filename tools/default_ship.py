@@ -134,7 +134,7 @@ def gate(cache: FeatureCache, items: list[Item]) -> tuple[nn.Linear, float, dict
     figures = {"threshold": threshold, "false_alarm": (int(flagged.sum()), int(music.sum())),
                "miss": (int(passed.sum()), int((~music).sum())),
                "false_alarm_ci": bootstrap_interval(flagged), "miss_ci": bootstrap_interval(passed),
-               "by_source": {}}
+               "by_source": {}, "p_music": p_music}
     for source in sorted({i.source for i in items}):
         at = np.array([i.source == source for i in items])
         wrong = np.where(music[at], p_music[at] < threshold, p_music[at] >= threshold)
@@ -203,6 +203,34 @@ def print_genre_figures(figures: dict) -> None:
     print(f"zero-shot biases (≤ {MAX_STEAL:.0%} of pool music taken): {figures['zero_shot_bias']}")
 
 
+def print_joint(figures: dict, gate_figures: dict, threshold: float) -> None:
+    """What the app decides on OOF music: P(music) x P(genre | music) against the threshold."""
+    probs, classes = figures["oof_probs"], figures["classes"]
+    music = gate_figures["p_music"][figures["items"]]
+    joint = probs * music[:, None]
+    named = (joint.max(1) >= UNCERTAIN) & (music >= threshold)
+    hits = probs.argmax(1) == classes
+    print(f"joint with the gate (OOF music): named {named.mean():.3f} of tracks, accuracy of named "
+          f"{hits[named].mean():.3f}; not music {np.mean(music < threshold):.3f}")
+    rows, ece = reliability(joint, classes)
+    print_reliability("joint confidence P(music) x P(genre | music)", (rows, ece))
+
+
+
+def print_non_music(head: nn.Sequential, cache: FeatureCache, items: list[Item], gate_figures: dict,
+                    threshold: float) -> None:
+    """Pool non-music (never in the genre head's training): how often the app would name a genre."""
+    feats = features(cache, items, CHOSEN["inputs"], CHOSEN["clips"])
+    idx = [i for i, item in enumerate(items) if item.genre is None]
+    p_music = gate_figures["p_music"][idx]
+    probs = track_probs(clip_logits(head, feats, np.array(idx)))
+    alone = probs.max(1) >= UNCERTAIN
+    joint = (probs.max(1) * p_music >= UNCERTAIN) & (p_music >= threshold)
+    gated = (p_music >= threshold) & alone
+    print(f"pool non-music ({len(idx)}): head alone names a genre {alone.mean():.3f}; "
+          f"after the gate {gated.mean():.3f}; with the joint confidence {joint.mean():.3f}")
+
+
 def report_test(bundle_dir: Path, tests: list[Item]) -> None:
     """cc-music (test only): the shipped bundle's decision for each clip, gate included."""
     from classifier.bundle import load_bundle
@@ -261,6 +289,8 @@ def ship(cache: FeatureCache, items: list[Item], tests: list[Item], models: Path
           f"misses on non-music {miss}/{n_other} "
           f"(95% CI {gate_figures['miss_ci'][0]:.3f}-{gate_figures['miss_ci'][1]:.3f})")
     print(f"  wrong per source: {gate_figures['by_source']}")
+    print_joint(figures, gate_figures, threshold)
+    print_non_music(head, cache, items, gate_figures, threshold)
     hits = figures["oof_probs"].argmax(1) == figures["classes"]
     description = (f"{len(LEARNED)} genres learned from genre-pool + gtzan-mini and "
                    f"{len(ZERO_SHOT)} from the MSD tags (zero-shot), on musicnn-msd; calibrated. "
