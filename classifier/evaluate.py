@@ -28,6 +28,7 @@ class EvalReport:
     # confidence bucket -> tracks, accuracy, mean confidence (track level, mean clip probability)
     reliability: list[dict[str, float]] = field(default_factory=list)
     ece: float = 0.0  # expected calibration error over those buckets
+    not_music: int = 0  # tracks (all music here) the bundle's music gate would call not music
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -138,7 +139,8 @@ def format_report(report: EvalReport) -> str:
         lines.append(
             f"{label:<14}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['support']:>8d}"
         )
-    lines += ["", format_reliability(report)]
+    lines += ["", format_reliability(report),
+              f"music gate: {report.not_music} of {report.n_tracks} tracks called not music"]
     lines += [f"skipped: {error}" for error in report.errors]
     return "\n".join(lines)
 
