@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def reliability(probs: np.ndarray, truth: np.ndarray,
     confidence, hit = probs.max(axis=1), probs.argmax(axis=1) == truth
     rows, ece = [], 0.0
     edges = np.linspace(0.0, 1.0, buckets + 1)
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in pairwise(edges):
         inside = (confidence > lo) & (confidence <= hi) if lo > 0 else confidence <= hi
         if inside.any():
             accuracy, mean = float(hit[inside].mean()), float(confidence[inside].mean())
