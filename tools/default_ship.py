@@ -307,6 +307,7 @@ def ship(cache: FeatureCache, items: list[Item], tests: list[Item], models: Path
     """Train, report and write broad 2.x and the music gate into `models`."""
     head, figures = genre_head(cache, items)
     print_genre_figures(figures)
+    print_consistency(figures, items)
     out, threshold, gate_figures = gate(cache, items)
     (fa, n_music), (miss, n_other) = gate_figures["false_alarm"], gate_figures["miss"]
     print(f"music gate: threshold {threshold:.3f}; OOF false alarms on music {fa}/{n_music} "
@@ -329,3 +330,24 @@ def ship(cache: FeatureCache, items: list[Item], tests: list[Item], models: Path
     report_test(models / "broad", tests)
     if fold_out is not None:
         write_fold_out(fold_out, cache, items, figures)
+
+
+def print_consistency(figures: dict, items: list[Item]) -> None:
+    """Pooling evidence per artist / song (what `tag --album-consistent` does per album): the
+    out-of-fold accuracy with each track's own probabilities vs its group's mean."""
+    probs, classes = figures["full_probs"], figures["classes"]
+    music = [items[i] for i in figures["items"]]
+    for source, key in (("emotify", "artist"), ("jamendo", "song")):
+        at = np.array([m.source == source for m in music])
+        groups = np.array([m.group for m in music])
+        pooled = probs.copy()
+        for group in set(groups[at]):
+            members = groups == group
+            pooled[members] = probs[members].mean(axis=0)
+        sizes = [int((groups == g).sum()) for g in set(groups[at])]
+        mixed = sum(len(set(classes[groups == g])) > 1 for g in set(groups[at]))
+        own = np.mean(probs[at].argmax(1) == classes[at])
+        together = np.mean(pooled[at].argmax(1) == classes[at])
+        print(f"pooled per {key} ({source}: {at.sum()} tracks, {len(sizes)} groups, mean size "
+              f"{np.mean(sizes):.1f}, {mixed} groups with more than one genre): "
+              f"accuracy {own:.3f} -> {together:.3f}")
