@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
 NOT_MUSIC = "Not music"  # what a track the music gate vetoed shows instead of a genre
 
 

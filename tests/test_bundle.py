@@ -12,8 +12,13 @@ import torch
 from safetensors.torch import save_file
 
 from classifier import bundle as bundle_module
-from classifier.bundle import (DEFAULT_BUNDLE, BundleError, available_bundles, load_bundle,
-                               read_spec)
+from classifier.bundle import (
+    DEFAULT_BUNDLE,
+    BundleError,
+    available_bundles,
+    load_bundle,
+    read_spec,
+)
 from resources import MODELS_DIR
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
@@ -99,7 +104,7 @@ def test_a_genre_bundle_without_msd_gets_an_msd_backbone_for_the_gate(tmp_path: 
     model = load_bundle(tmp_path).model
     assert len(model.backbones) == 2 and model.gate_backbone == 1 and model.head_backbones == 1
     with torch.inference_mode():
-        probs, embedding, music = model.outputs(torch.rand(1, 187, 96))
+        probs, _, music = model.outputs(torch.rand(1, 187, 96))
     assert probs.shape == (1, 2) and music.shape == (1,)
 
 
@@ -247,7 +252,7 @@ def broken_gates(tmp: Path) -> dict[str, tuple[Path, str]]:
 
     wide = tmp / "wide.safetensors"
     save_file({"weight": torch.randn(1, 200), "bias": torch.zeros(1)}, str(wide))
-    pickled = gate("pickled", **{"weights": "gate.pt"})
+    pickled = gate("pickled", weights="gate.pt")
     torch.save({"weight": torch.zeros(1)}, pickled / "gate.pt")
     (tmp / "nothing").mkdir()
     return {
