@@ -17,7 +17,7 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -35,9 +35,15 @@ def add_hardening_tables(conn: Connection) -> None:
         Base.metadata.tables[name].create(conn, checkfirst=True)
 
 
+def add_not_music_flag(conn: Connection) -> None:
+    """predictions.not_music, the music gate's veto; older predictions had no gate."""
+    conn.execute(text("ALTER TABLE predictions ADD COLUMN not_music BOOLEAN NOT NULL DEFAULT 0"))
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: add_prediction_audio_hash,
     2: add_hardening_tables,
+    3: add_not_music_flag,
 }
 
 

@@ -11,7 +11,12 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from library.models import Embedding, Prediction, Track, utcnow
-from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite, TrackToClassify
+from library.records import (
+    EmbeddingRecord,
+    PredictionRecord,
+    PredictionWrite,
+    TrackToClassify,
+)
 from library.tags import TagError, audio_payload_hash, sniff
 
 # (size, mtime_ns) of a file now, or None when it is gone.
@@ -134,6 +139,7 @@ def _prediction_values(write: PredictionWrite) -> dict[str, object]:
         "top_genres": list(p.top_genres),
         "confidence": float(p.confidence),
         "uncertain": bool(p.uncertain),
+        "not_music": bool(p.not_music),
         "clip_probabilities": [list(row) for row in p.clip_probabilities],
         "clip_starts": list(p.clip_starts),
         "track_size": write.track_size,
@@ -184,6 +190,7 @@ def _prediction_record(row: Prediction) -> PredictionRecord:
         clip_probabilities=tuple(tuple(clip) for clip in row.clip_probabilities),
         clip_starts=tuple(row.clip_starts),
         created_at=row.created_at,
+        not_music=bool(row.not_music),
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.genre_names import spelling_keys
 from library.models import Prediction, Track, UserLabel
-from library.records import PredictionRecord, TrackRecord
+from library.records import PredictionRecord, TrackRecord, is_not_music_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,14 @@ def _contains(column: Any, genre: str) -> Any:
 
 
 def _has_genre(genre: str) -> Any:
-    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label."""
+    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label.
+
+    "not music" asks for tracks the music gate vetoed (and not relabelled by the user).
+    """
+    if is_not_music_name(genre):
+        gated = select(1).where(Prediction.track_id == Track.id, Prediction.not_music.is_(True))
+        labelled = select(1).where(UserLabel.track_id == Track.id)
+        return and_(exists(gated), ~exists(labelled))
     predicted = select(1).where(Prediction.track_id == Track.id,
                                 _contains(Prediction.top_genres, genre))
     labelled = select(1).where(UserLabel.track_id == Track.id, _contains(UserLabel.genres, genre))
@@ -123,7 +130,7 @@ def _prediction(p: Prediction) -> PredictionRecord:
         probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
         confidence=p.confidence, uncertain=p.uncertain,
         clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-        clip_starts=tuple(p.clip_starts), created_at=p.created_at,
+        clip_starts=tuple(p.clip_starts), created_at=p.created_at, not_music=bool(p.not_music),
     )
 
 
