@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from classifier.audio import DEFAULT_CLIPS
-from gui.workers import Uncounted
+from gui.workers import JobEvent
 from library import browse, folders
 from library.records import BatchSummary, FileOutcome, PlanRow, ScanEvent
 from library.tagplan import TagOptions, TagSelection, plan_tags
@@ -50,7 +50,7 @@ class ScanStep:
 
 
 @dataclass(frozen=True)
-class TrackTouched(Uncounted):
+class TrackTouched(JobEvent):
     """A scanned file's row, now committed: its table row can be (re)read."""
 
     track_id: int
