@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gui import backend
 from gui.workers import Job, JobContext, JobEvent, JobKind, Total
-from library import browse
+from library import browse, folders
 from library.records import BatchSummary, BrowseRow, FolderRecord, TrackDetails
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def load_library(page_size: int = 2000) -> Job:
     def job(ctx: JobContext) -> Iterator[object]:
         with ctx.sessions() as session:
             yield Total(len(browse.all_track_ids(session)))
-            yield FoldersChanged(tuple(browse.list_folders(session)))
+            yield FoldersChanged(tuple(folders.list_folders(session)))
             for page in browse.iter_row_pages(session, page_size):
                 yield from page
                 if ctx.cancelled.is_set():
@@ -152,7 +152,7 @@ def scan_folders(paths: Sequence[str]) -> Job:
             for path in paths:
                 backend.add_folder(session, path)
             session.commit()
-            yield FoldersChanged(tuple(browse.list_folders(session)))
+            yield FoldersChanged(tuple(folders.list_folders(session)))
         yield from _with_rows(ctx, backend.scan_events(ctx, paths))
         with ctx.sessions() as session:
             gone = before - browse.all_track_ids(session)
@@ -171,7 +171,7 @@ def remove_folder(folder_id: int) -> Job:
             backend.remove_folder(session, folder_id)
             session.commit()
             yield RowsRemoved(frozenset(before - browse.all_track_ids(session)))
-            yield FoldersChanged(tuple(browse.list_folders(session)))
+            yield FoldersChanged(tuple(folders.list_folders(session)))
 
     return job
 
@@ -195,7 +195,8 @@ def details(track_id: int, clip_seconds: float = 6.0) -> Job:
             yield DetailsReady(info)
             return
         try:
-            picture, start = backend.mel_picture(info.track.path, clip_seconds)
+            picture, start = backend.mel_picture(info.track.path, clip_seconds,
+                                                  info.track.format)
         except Exception as exc:  # a bad file: say why in the pane, keep the metadata
             log.warning("cannot draw the spectrogram of %s", info.track.path, exc_info=True)
             yield DetailsReady(info, None, 0.0, clip_seconds, f"cannot decode: {exc}")

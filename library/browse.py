@@ -14,15 +14,13 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from library.convert import prediction_record, track_record
 from library.genre_names import canonical_genre, canonical_genres
-from library.models import Folder, Prediction, Track, UserLabel
+from library.models import Prediction, Track, UserLabel
 from library.records import (
     BrowseRow,
-    FolderRecord,
-    PredictionRecord,
     SidebarCounts,
     TrackDetails,
-    TrackRecord,
 )
 
 # Sidebar categories: (kind, value). Genre kinds carry the genre as value.
@@ -103,13 +101,8 @@ def all_track_ids(session: Session) -> set[int]:
     return set(session.scalars(select(Track.id)))
 
 
-def list_folders(session: Session) -> list[FolderRecord]:
-    """The watched folders, by path."""
-    folders = session.scalars(select(Folder).order_by(Folder.path))
-    return [FolderRecord(f.id, f.path, f.added_at, f.last_scanned_at) for f in folders]
-
-
-def track_details(session: Session, track_id: int, bundle: str | None = None) -> TrackDetails | None:
+def track_details(session: Session, track_id: int,
+                  bundle: str | None = None) -> TrackDetails | None:
     """The track, its shown prediction with per-clip probabilities, and the user's label."""
     track = session.get(Track, track_id)
     if track is None:
@@ -118,30 +111,9 @@ def track_details(session: Session, track_id: int, bundle: str | None = None) ->
     pred = session.get(Prediction, pred_id) if pred_id is not None else None
     label = session.get(UserLabel, track_id)
     return TrackDetails(
-        track=_track_record(track),
-        prediction=_prediction_record(pred) if pred else None,
+        track=track_record(track),
+        prediction=prediction_record(pred) if pred else None,
         user_genres=tuple(label.genres) if label else (),
-    )
-
-
-def _track_record(t: Track) -> TrackRecord:
-    return TrackRecord(
-        id=t.id, path=t.path, size=t.size, mtime_ns=t.mtime_ns, status=t.status, format=t.format,
-        codec=t.codec, duration=t.duration, sample_rate=t.sample_rate, channels=t.channels,
-        bitrate=t.bitrate, title=t.title, artist=t.artist, album=t.album,
-        album_artist=t.album_artist, year=t.year, track_number=t.track_number,
-        genres=tuple(t.genres or ()), error=t.error, scanned_at=t.scanned_at,
-        folder_id=t.folder_id,
-    )
-
-
-def _prediction_record(p: Prediction) -> PredictionRecord:
-    return PredictionRecord(
-        track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
-        probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
-        confidence=p.confidence, uncertain=p.uncertain,
-        clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-        clip_starts=tuple(p.clip_starts or ()), created_at=p.created_at,
     )
 
 
