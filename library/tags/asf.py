@@ -12,7 +12,6 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import parse_genres
-from library.tags.payload import payload_hash
 
 FORMATS = {"asf": ASF}
 # mutagen names ASF codecs in prose; these short names are FFmpeg's, as elsewhere.
@@ -70,8 +69,3 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
     else:
         return
     audio.save()
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of every object but the header (the data object and indexes)."""
-    return payload_hash(path, fmt)

@@ -12,7 +12,6 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import parse_genres
-from library.tags.payload import payload_hash
 
 FORMATS = {"mp4": MP4}
 
@@ -76,8 +75,3 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
     else:
         audio.tags.pop("\xa9gen", None)
     audio.save()
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of the media data boxes."""
-    return payload_hash(path, fmt)

@@ -1,4 +1,4 @@
-"""Vorbis comments: FLAC, Ogg Vorbis, Opus."""
+"""Vorbis comments: FLAC, Ogg Vorbis, Opus, FLAC in Ogg."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 
 from mutagen import FileType
 from mutagen.flac import FLAC
+from mutagen.oggflac import OggFLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
@@ -17,10 +18,10 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import parse_genres
-from library.tags.payload import payload_hash
 
-FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}
-CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus"}
+FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus,
+                                      "oggflac": OggFLAC}
+CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus", "oggflac": "flac"}
 
 
 def _get(tags: object, *keys: str) -> str | None:
@@ -84,8 +85,3 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
     kept = [field for i, field in enumerate(fields) if i not in set(spots)]
     audio.tags[:] = kept[:at] + [(key, genre) for genre in genres or []] + kept[at:]
     audio.save()
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of STREAMINFO and the FLAC frames, or of every Ogg packet but the comments."""
-    return payload_hash(path, fmt)
