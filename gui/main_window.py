@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
     def _build_timers(self) -> None:
         # Debounce: one filter pass after typing pauses, one sidebar refresh per burst of
         # batches, one details job after the selection settles.
-        self.search_timer = self._single_shot(150, lambda: self.proxy.set_search(self.search.text()))
+        self.search_timer = self._single_shot(
+            150, lambda: self.proxy.set_search(self.search.text()))
         self.search.textChanged.connect(self.search_timer.start)
         self.sidebar_timer = self._single_shot(150, self._refresh_counts)
         self.details_timer = self._single_shot(120, self._load_details)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -29,13 +30,13 @@ ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG = (
 )
 
 
-def _latest_prediction_ids(bundle: str | None) -> Select[tuple[int]]:
+def _latest_prediction_ids(bundle: str | None) -> Select[int]:
     """Ids of the one prediction per track the app shows: the newest (of `bundle`, if given)."""
     query = select(func.max(Prediction.id)).group_by(Prediction.track_id)
     return query.where(Prediction.bundle == bundle) if bundle else query
 
 
-def _rows_query(bundle: str | None) -> Select[tuple[object, ...]]:
+def _rows_query(bundle: str | None) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
     # SQLite re-evaluates per row: 5,000 rows took 9 s that way.
     latest = _latest_prediction_ids(bundle).add_columns(Prediction.track_id).subquery()
@@ -58,7 +59,8 @@ def _rows_query(bundle: str | None) -> Select[tuple[object, ...]]:
 def _to_row(values: Sequence[object]) -> BrowseRow:
     (tid, path, status, title, artist, album, duration, tags, error, folder_id, size, mtime,
      top, confidence, uncertain, probs, p_size, p_mtime, user) = values
-    probabilities = tuple(sorted((probs or {}).items(), key=lambda kv: -kv[1]))  # type: ignore[union-attr]
+    shares = cast("dict[str, float] | None", probs) or {}
+    probabilities = tuple(sorted(shares.items(), key=lambda kv: -kv[1]))
     return BrowseRow(
         id=tid, path=path, status=status, title=title, artist=artist, album=album,  # type: ignore[arg-type]
         duration=duration, tag_genres=tuple(tags or ()), error=error,  # type: ignore[arg-type]

@@ -56,7 +56,8 @@ def remove_folder(session: Session, path: str, *, forget_tracks: bool = False) -
         return None
     forgotten = 0
     if forget_tracks:
-        forgotten = session.execute(delete(Track).where(Track.folder_id == folder.id)).rowcount
+        result = session.execute(delete(Track).where(Track.folder_id == folder.id))
+        forgotten = result.rowcount  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
     session.execute(delete(Folder).where(Folder.id == folder.id))
     session.commit()
     return forgotten

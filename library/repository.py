@@ -59,7 +59,7 @@ def _has_genre(genre: str) -> Any:
     return or_(_contains(Track.genres, genre), exists(predicted), exists(labelled))
 
 
-def _filtered(query: Select[tuple[Track]], where: TrackFilter) -> Select[tuple[Track]]:
+def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
     if where.genre:
         query = query.where(_has_genre(where.genre))
     if where.artist:

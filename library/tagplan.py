@@ -226,7 +226,7 @@ def plan_tags(session: Session, options: TagOptions,
         if track.id in labels:
             source = _Source(labels[track.id], "user label")
         elif (key := _album_key(track)) in albums:
-            source = albums[key]  # type: ignore[index]
+            source = albums[key]
         else:
             source = _predicted(predictions.get(track.id), options)
         rows.append(_plan_row(track, source, options))

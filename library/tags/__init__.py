@@ -46,13 +46,13 @@ def read_file(path: str) -> FileInfo:
             raise TagError(_unknown_reason(path))
         check_complete(path, fmt)
     with tag_errors(f"not a readable {fmt} file", os_errors=True):
-        return FORMATS[fmt].family.read(path, fmt)  # type: ignore[no-any-return]
+        return FORMATS[fmt].family.read(path, fmt)
 
 
 def genre_state(path: str, fmt: str) -> list[str] | None:
     """The genre field's values exactly as stored (None: no genre field at all)."""
     with tag_errors(f"not a writable {fmt} file", os_errors=False):
-        return FORMATS[fmt].family.genre_state(path, fmt)  # type: ignore[no-any-return]
+        return FORMATS[fmt].family.genre_state(path, fmt)
 
 
 def write_genres(path: str, fmt: str, genres: list[str] | None,

@@ -33,8 +33,9 @@ def _values(tags: object, key: str) -> list[str]:
 def read(path: str, fmt: str) -> FileInfo:
     """Stream info and tags of an ASF file (mutagen errors pass through)."""
     audio = ASF(path)
-    tags = audio.tags
-    codec = _CODECS.get(audio.info.codec_type, audio.info.codec_name or "unknown")
+    tags, info = audio.tags, audio.info
+    assert info is not None  # a loaded ASF always has its stream info
+    codec = _CODECS.get(info.codec_type, info.codec_name or "unknown")
     return FileInfo(
         format=fmt,
         codec=codec,

@@ -142,6 +142,7 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
         if audio is not None:
             audio.add_tags()  # WAV/AIFF: an ID3 chunk, not an ID3 header at the file's start
         tags = audio.tags if audio is not None else ID3()
+        assert tags is not None  # add_tags just made them
         tags.version = (2, 3, 0) if options.id3v23 and not options.exact else (2, 4, 0)
     version = _set_tcon(tags, values, options)
     if fmt != "mp3":

@@ -70,8 +70,10 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
         if not genres:
             return
         audio.add_tags()
+    tags = audio.tags
+    assert tags is not None  # there, or just added
     if genres:
-        audio.tags["\xa9gen"] = list(genres)
+        tags["\xa9gen"] = list(genres)
     else:
-        audio.tags.pop("\xa9gen", None)
+        tags.pop("\xa9gen", None)
     audio.save()
