@@ -21,7 +21,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TextIO
 
-from library.records import PredictionRecord, TrackRecord
+from library.records import NOT_MUSIC, PredictionRecord, TrackRecord
 from library.records import display_path as _any_bytes
 
 # C0 and C1 controls, DEL, line/paragraph separators and the bidi overrides that can make a
@@ -105,9 +105,11 @@ def plain(track: TrackRecord) -> dict[str, Any]:
 
 
 def predicted_text(prediction: PredictionRecord | None) -> str:
-    """'Jazz; Blues', 'uncertain', or '' when never classified."""
+    """'Jazz; Blues', 'Not music', 'uncertain', or '' when never classified."""
     if prediction is None:
         return ""
+    if prediction.not_music:
+        return NOT_MUSIC
     return printable("; ".join(prediction.top_genres)) or "uncertain"
 
 

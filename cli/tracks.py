@@ -109,7 +109,7 @@ def _print_predictions(predictions: list[dict]) -> None:
     if not predictions:
         print("prediction    none yet (run `genrelens classify`)")
     for p in predictions:
-        top = ", ".join(p["top_genres"]) or "uncertain"
+        top = "Not music" if p.get("not_music") else ", ".join(p["top_genres"]) or "uncertain"
         print(f"prediction    {p['bundle']} {p['bundle_version']}: {printable(top)} "
               f"(confidence {p['confidence']:.2f})")
         ranked = sorted(p["probabilities"].items(), key=lambda kv: -kv[1])

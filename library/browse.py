@@ -25,8 +25,8 @@ from library.records import (
 )
 
 # Sidebar categories: (kind, value). Genre kinds carry the genre as value.
-ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG = (
-    "all", "genre", "uncertain", "unclassified", "errors", "tag"
+ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG, NOT_MUSIC = (
+    "all", "genre", "uncertain", "unclassified", "errors", "tag", "not_music"
 )
 
 
@@ -47,7 +47,7 @@ def _rows_query(bundle: str | None) -> Select[*tuple[Any, ...]]:
             Track.duration, Track.genres, Track.error, Track.folder_id, Track.size,
             Track.mtime_ns, Prediction.top_genres, Prediction.confidence, Prediction.uncertain,
             Prediction.probabilities, Prediction.track_size, Prediction.track_mtime_ns,
-            UserLabel.genres,
+            UserLabel.genres, Prediction.not_music,
         )
         .outerjoin(latest, latest.c.track_id == Track.id)
         .outerjoin(Prediction, Prediction.id == latest_id)
@@ -58,7 +58,7 @@ def _rows_query(bundle: str | None) -> Select[*tuple[Any, ...]]:
 
 def _to_row(values: Sequence[object]) -> BrowseRow:
     (tid, path, status, title, artist, album, duration, tags, error, folder_id, size, mtime,
-     top, confidence, uncertain, probs, p_size, p_mtime, user) = values
+     top, confidence, uncertain, probs, p_size, p_mtime, user, not_music) = values
     shares = cast("dict[str, float] | None", probs) or {}
     probabilities = tuple(sorted(shares.items(), key=lambda kv: -kv[1]))
     return BrowseRow(
@@ -68,6 +68,7 @@ def _to_row(values: Sequence[object]) -> BrowseRow:
         uncertain=bool(uncertain),
         stale=confidence is not None and (p_size, p_mtime) != (size, mtime),
         probabilities=probabilities, user_genres=tuple(user or ()),  # type: ignore[arg-type]
+        not_music=bool(not_music),
     )
 
 
@@ -160,8 +161,10 @@ def in_category(row: BrowseRow, kind: str, value: str | None = None) -> bool:
         return row.confidence is None or row.stale
     if row.user_genres:
         return False
+    if kind == NOT_MUSIC:
+        return row.confidence is not None and row.not_music and not row.stale
     if kind == UNCERTAIN:
-        return row.confidence is not None and row.uncertain and not row.stale
+        return row.confidence is not None and row.uncertain and not row.not_music and not row.stale
     raise ValueError(f"unknown sidebar category {kind!r}")
 
 
@@ -169,7 +172,7 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
     """The sidebar's counts over the given rows (pure; the same rules as in_category)."""
     predicted: Counter[str] = Counter()
     tagged: Counter[str] = Counter()
-    total = uncertain = unclassified = errors = 0
+    total = uncertain = unclassified = errors = not_music = 0
     for row in rows:
         total += 1
         predicted.update(canonical_genres(row.genres))
@@ -177,9 +180,11 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
         errors += in_category(row, ERRORS)
         uncertain += in_category(row, UNCERTAIN)
         unclassified += in_category(row, UNCLASSIFIED)
+        not_music += in_category(row, NOT_MUSIC)
     return SidebarCounts(
         total=total, predicted=_largest_first(predicted), uncertain=uncertain,
         unclassified=unclassified, errors=errors, tagged=_largest_first(tagged),
+        not_music=not_music,
     )
 
 
@@ -202,7 +207,7 @@ class CategoryTally:
         for genre in canonical_genres(row.tag_genres):
             self._tagged[genre] += sign
         self._fixed[ALL] += sign
-        for kind in (UNCERTAIN, UNCLASSIFIED, ERRORS):
+        for kind in (UNCERTAIN, NOT_MUSIC, UNCLASSIFIED, ERRORS):
             if in_category(row, kind):
                 self._fixed[kind] += sign
 
@@ -216,4 +221,5 @@ class CategoryTally:
             total=self._fixed[ALL], predicted=_largest_first(+self._predicted),
             uncertain=self._fixed[UNCERTAIN], unclassified=self._fixed[UNCLASSIFIED],
             errors=self._fixed[ERRORS], tagged=_largest_first(+self._tagged),
+            not_music=self._fixed[NOT_MUSIC],
         )

@@ -123,6 +123,8 @@ class Prediction(Base):
     top_genres: Mapped[list[str]] = mapped_column(JSON)  # empty when uncertain
     confidence: Mapped[float] = mapped_column(Float, index=True)
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The music gate said this is not music (speech, animals, noise): no genre is named.
+    not_music: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     clip_probabilities: Mapped[list[list[float]]] = mapped_column(JSON)  # clip x label
     clip_starts: Mapped[list[float]] = mapped_column(JSON, default=list)  # seconds
     # The file's size and mtime when predicted: a changed file needs a new prediction.

@@ -134,6 +134,7 @@ def _prediction_values(write: PredictionWrite) -> dict[str, object]:
         "top_genres": list(p.top_genres),
         "confidence": float(p.confidence),
         "uncertain": bool(p.uncertain),
+        "not_music": bool(p.not_music),
         "clip_probabilities": [list(row) for row in p.clip_probabilities],
         "clip_starts": list(p.clip_starts),
         "track_size": write.track_size,

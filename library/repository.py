@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.genre_names import spelling_keys
 from library.convert import prediction_record, track_record
 from library.models import Prediction, Track, UserLabel
-from library.records import PredictionRecord, TrackRecord
+from library.records import PredictionRecord, TrackRecord, is_not_music_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,27 +32,22 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-# Characters genre_key drops (besides "&", which reads as "n"), as SQL replace() steps.
-_KEY_DROPS = (" ", "-", "_", "/", ".", "'", ",", "+", ":", "!")
-
-
-def _sql_genre_key(value: Any) -> Any:
-    """SQL: genre_key of a value, for the separators genre spellings differ by."""
-    key = func.replace(func.casefold(value), "&", "n")
-    for char in _KEY_DROPS:
-        key = func.replace(key, char, "")
-    return key
-
-
 def _contains(column: Any, genre: str) -> Any:
     """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop")."""
     value = func.json_each(column).table_valued("value")
     keys = sorted(spelling_keys(genre))
-    return exists(select(1).select_from(value).where(_sql_genre_key(value.c.value).in_(keys)))
+    return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
 
 
 def _has_genre(genre: str) -> Any:
-    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label."""
+    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label.
+
+    "not music" asks for tracks the music gate vetoed (and not relabelled by the user).
+    """
+    if is_not_music_name(genre):
+        gated = select(1).where(Prediction.track_id == Track.id, Prediction.not_music.is_(True))
+        labelled = select(1).where(UserLabel.track_id == Track.id)
+        return and_(exists(gated), ~exists(labelled))
     predicted = select(1).where(Prediction.track_id == Track.id,
                                 _contains(Prediction.top_genres, genre))
     labelled = select(1).where(UserLabel.track_id == Track.id, _contains(UserLabel.genres, genre))
