@@ -28,6 +28,8 @@ def lock_path(sessions: sessionmaker[Session] | Session) -> str | None:
     """The lock file of the library behind `sessions` (None for an in-memory database)."""
     bind = sessions.kw["bind"] if isinstance(sessions, sessionmaker) else sessions.get_bind()
     database = bind.engine.url.database
+    if bind.engine.dialect.name != "sqlite":
+        return None  # a server library has no file to lock next to (docs/scale.md)
     return None if not database or database == ":memory:" else file_for(database)
 
 
