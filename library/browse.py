@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from library.convert import prediction_record, track_record
+from library.dialect import upsert
 from library.genre_names import canonical_genre, canonical_genres
 from library.models import Prediction, Track, UserLabel
 from library.records import (
@@ -128,12 +128,7 @@ def set_user_genres(session: Session, track_ids: Iterable[int], genres: Sequence
     values = [{"track_id": tid, "genres": cleaned} for tid in track_ids]
     if not values:
         return 0
-    statement = sqlite_insert(UserLabel).values(values)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[UserLabel.track_id], set_={"genres": statement.excluded.genres}
-        )
-    )
+    upsert(session, UserLabel, ["track_id"], values)
     return len(values)
 
 

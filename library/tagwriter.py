@@ -27,6 +27,7 @@ from typing import TypeVar
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from library.dialect import is_sqlite
 from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.predictions import carry_predictions
 from library.records import BatchResult, FileOutcome, PlanRow
@@ -237,6 +238,12 @@ def shown_genres(values: list[str] | None) -> tuple[str, ...] | None:
 @contextmanager
 def durable_commits(session: Session) -> Iterator[None]:
     """Make each commit reach the disk (the log must outlive a power cut, not just a crash)."""
+    if not is_sqlite(session):  # a database server syncs every commit already
+        try:
+            yield
+        finally:
+            session.commit()
+        return
     session.connection().exec_driver_sql("PRAGMA synchronous=FULL")
     try:
         yield
