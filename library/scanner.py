@@ -219,7 +219,7 @@ class _Scan:
         """
         if not self.sqlite:
             if not self.reserved:
-                self.reserved = reserve_ids(self.session, "tracks", self.batch_size)
+                self.reserved = reserve_ids(self.session, "tracks", min(self.batch_size, 1000))
             self.inserts.append({"id": self.reserved.pop(0), **values})
             return int(self.inserts[-1]["id"])
         if self.next_id is None:

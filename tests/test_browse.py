@@ -24,8 +24,8 @@ def _prediction(track: Track, genres: list[str], conf: float, **extra: object) -
 
 
 @pytest.fixture
-def session(db_path: Path) -> Session:
-    engine = create_db_engine(db_path)
+def session(library_db: Path | str) -> Session:
+    engine = create_db_engine(library_db)
     with session_factory(engine)() as s:
         s.add(Folder(id=1, path="/m"))
         tracks = [
