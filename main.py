@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from cli import COMMAND_MODULES
 from cli.context import AppContext, run_command
-from library.db import DB_ENV_VAR, db_location, default_db_path
+from library.db import DB_ENV_VAR, db_location, default_db_path, shown_location
 from workflows import stderr_filter
 from workflows.logs import log_file, setup_logging
 
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=db_location,
         default=None,
         help=f"library database file, or a server URL such as postgresql+psycopg://user@host/db"
-             f" (default: ${DB_ENV_VAR} or {default_db_path()})",
+             f" (default: ${DB_ENV_VAR} or {shown_location(default_db_path())})",
     )
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log everything (DEBUG) to stderr too; the log file always has it")
