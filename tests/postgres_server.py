@@ -56,7 +56,7 @@ def _as_user() -> tuple[list[str], int | None, int | None]:
 class PgServer:
     """A running server in a temporary folder; `url(name)` names a database on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
         self.bin = _binaries()
         self.prefix, uid, gid = _as_user()
         self.base = Path(tempfile.mkdtemp(prefix="genrelens-pg-"))
@@ -66,9 +66,10 @@ class PgServer:
         self._numbers = itertools.count(1)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
+        fast = "" if durable else "-c fsync=off -c synchronous_commit=off "  # benches: durable
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "server.log"), "-w",
-                  "-o", f"-k {self.base} -c listen_addresses='' -c fsync=off "
-                        "-c synchronous_commit=off -c max_connections=200", "start")
+                  "-o", f"-k {self.base} -c listen_addresses='' {fast}-c max_connections=200",
+                  "start")
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run([*self.prefix, str(self.bin / tool), *args], capture_output=True,
