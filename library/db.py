@@ -176,7 +176,11 @@ def create_db_engine(path: DbLocation, read_only: bool | None = None) -> Engine:
 
 def _server_engine(url: str) -> Engine:
     # pre_ping: a GUI left open overnight finds its pooled connections closed by the server.
-    engine = create_engine(url, pool_pre_ping=True)
+    # lock_timeout: a statement waiting for another writer's row lock gives up as SQLite's
+    # busy timeout does (db_errors: "busy"), instead of waiting for ever.
+    options = {"options": f"-c lock_timeout={BUSY_TIMEOUT_S * 1000}"}
+    engine = create_engine(url, pool_pre_ping=True,
+                           connect_args=options if "psycopg" in url.split("://")[0] else {})
     migrate(engine, shown_location(url))
     return engine
 

@@ -104,3 +104,18 @@ def test_scan_and_list_by_url_from_the_command_line(
     assert main(["list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert sorted(Path(t["path"]).name for t in listed) == ["jazz.flac", "rock.flac"]
+
+
+def test_a_server_that_cannot_be_reached_is_explained_without_the_password(
+        pg_server: PgServer, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"postgresql+psycopg://someone:s3cret@/genrelens?host={pg_server.base}/nowhere"
+    assert main(["--db", url, "list"]) == 66  # EX_NOINPUT, as a missing library folder
+    err = capsys.readouterr().err
+    assert "cannot be reached or refused the connection" in err and "s3cret" not in err
+
+
+def test_waiting_for_another_writers_lock_gives_up_like_sqlite(pg_server: PgServer) -> None:
+    engine = db.create_db_engine(pg_server.fresh_library())
+    with engine.connect() as conn:  # then db_errors calls it busy (exit 75), as on SQLite
+        assert conn.execute(text("SHOW lock_timeout")).scalar() == f"{db.BUSY_TIMEOUT_S}s"
+    engine.dispose()
