@@ -56,7 +56,7 @@ from library.tags import (
     write_genres,
 )
 from library.undo_bytes import regions
-from library.write_lock import lock_path, write_lock
+from library.write_lock import library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 __all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
@@ -269,7 +269,7 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
     todo = [row for row in rows if row.action == "write"]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
-    with write_lock(lock_path(sessions), "writing tags"):
+    with library_write_lock(sessions, "writing tags"):
         return (yield from _write_batch(sessions, todo, options, progress, cancel))
 
 

@@ -119,3 +119,21 @@ def test_waiting_for_another_writers_lock_gives_up_like_sqlite(pg_server: PgServ
     with engine.connect() as conn:  # then db_errors calls it busy (exit 75), as on SQLite
         assert conn.execute(text("SHOW lock_timeout")).scalar() == f"{db.BUSY_TIMEOUT_S}s"
     engine.dispose()
+
+
+def test_tag_writers_on_two_machines_exclude_each_other_through_the_server(
+        pg_server: PgServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from library.write_lock import WriteLocked, library_is_locked, library_write_lock
+
+    url = pg_server.fresh_library()
+    mine, theirs = (db.session_factory(db.create_db_engine(url)) for _ in range(2))
+    with library_write_lock(mine, "writing tags"):
+        with theirs() as session:
+            assert library_is_locked(session)
+        with pytest.raises(WriteLocked, match=r"pid \d+ on .*, writing tags"), \
+                library_write_lock(theirs, "undoing tags"):
+            pass
+        assert main(["--db", url, "undo"]) == 75  # the CLI: busy, in words
+        assert "another GenreLens is writing tags" in capsys.readouterr().err
+    with library_write_lock(theirs, "undoing tags"), theirs() as session:
+        assert library_is_locked(session)  # free again once the first let go
