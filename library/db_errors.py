@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import exc as sa_exc
 
-from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError
+from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError, shown_location
 from library.write_lock import WriteLocked
 
 # sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
@@ -151,6 +151,7 @@ def _nearly_full(path: str) -> bool:
 
 def explain(error: BaseException, path: str, holder: str | None = None) -> DbProblem | None:
     """The database problem behind `error` in words, or None when it is not one."""
+    path = shown_location(path)  # a server URL never shows its password (GUI dialogs too)
     kind = _kind(error)
     if kind == "io" and _nearly_full(path):
         kind = "disk-full"  # a WAL write on a full disk comes back as SQLITE_IOERR
