@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from library.genre_names import genre_key, spelling_keys
@@ -34,14 +34,36 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains(column: Any, genre: str) -> Any:
-    """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop")."""
-    value = func.json_each(column).table_valued("value")
-    keys = sorted(spelling_keys(genre))
-    return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
+Spellings = frozenset[str] | None  # a server's stored spellings of a genre; None on SQLite
 
 
-def _has_genre(genre: str) -> Any:
+def _contains(column: Any, genre: str, spellings: Spellings = None) -> Any:
+    """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop").
+
+    SQLite matches with its genre_key() function; a server, lacking it, matches the stored
+    spellings that Python's genre_key found to be this genre (_spellings)."""
+    if spellings is None:
+        value = func.json_each(column).table_valued("value")
+        keys = sorted(spelling_keys(genre))
+        return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
+    value = func.json_array_elements_text(column).table_valued("value")
+    return exists(select(1).select_from(value).where(value.c.value.in_(sorted(spellings))))
+
+
+def _spellings(session: Session, genre: str) -> frozenset[str]:
+    """Every distinct genre text stored on the server that names `genre` (a handful of
+    values, found in the server's own pass over the JSON lists)."""
+    keys = spelling_keys(genre)
+    found: set[str] = set()
+    for column in (Track.genres, Prediction.top_genres, UserLabel.genres):
+        value = func.json_array_elements_text(column).table_valued("value").lateral()
+        stored = session.scalars(select(value.c.value).select_from(column.class_)
+                                 .join(value, true()).distinct())
+        found.update(v for v in stored if genre_key(v) in keys)
+    return frozenset(found)
+
+
+def _has_genre(genre: str, spellings: Spellings = None) -> Any:
     """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label.
 
     "not music" asks for tracks the music gate vetoed (and not relabelled by the user).
@@ -51,9 +73,10 @@ def _has_genre(genre: str) -> Any:
         labelled = select(1).where(UserLabel.track_id == Track.id)
         return and_(exists(gated), ~exists(labelled))
     predicted = select(1).where(Prediction.track_id == Track.id,
-                                _contains(Prediction.top_genres, genre))
-    labelled = select(1).where(UserLabel.track_id == Track.id, _contains(UserLabel.genres, genre))
-    return or_(_contains(Track.genres, genre), exists(predicted), exists(labelled))
+                                _contains(Prediction.top_genres, genre, spellings))
+    labelled = select(1).where(UserLabel.track_id == Track.id,
+                               _contains(UserLabel.genres, genre, spellings))
+    return or_(_contains(Track.genres, genre, spellings), exists(predicted), exists(labelled))
 
 
 def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
@@ -84,10 +107,13 @@ def _path_folded(path: str) -> str:  # as SQLite's casefold() sees the stored by
 
 
 def _python_filtered(session: Session, where: TrackFilter) -> list[Track]:
-    """The filter for servers, which lack casefold() and genre_key(): status and folder in
-    SQL, the text and genre rules in Python with the very functions SQLite calls (exact
-    agreement, one pass over the matching tracks: docs/scale.md has the cost)."""
+    """The filter for servers, which lack casefold() and genre_key(): status, folder and
+    genre in SQL (the genre through its stored spellings), artist and text in Python with
+    the very function SQLite calls (exact agreement; docs/scale.md has the cost)."""
     query = select(Track).order_by(Track.path)
+    if where.genre:
+        spellings = None if is_not_music_name(where.genre) else _spellings(session, where.genre)
+        query = query.where(_has_genre(where.genre, spellings))
     if where.status:
         query = query.where(Track.status == where.status)
     if where.folder_id is not None:
@@ -99,29 +125,7 @@ def _python_filtered(session: Session, where: TrackFilter) -> list[Track]:
         needle = where.text.casefold()
         rows = [t for t in rows if any(needle in _folded(v) for v in (t.title, t.artist, t.album))
                 or needle in _path_folded(t.path)]
-    if where.genre:
-        wanted = _ids_with_genre(session, where.genre)
-        rows = [t for t in rows if t.id in wanted]
     return rows[where.offset:None if where.limit is None else where.offset + where.limit]
-
-
-def _ids_with_genre(session: Session, genre: str) -> set[int]:
-    """Ids of tracks with `genre` (tags, a prediction's top genres, the user's label)."""
-    if is_not_music_name(genre):
-        gated = set(session.scalars(select(Prediction.track_id).where(
-            Prediction.not_music.is_(True))))
-        return gated - set(session.scalars(select(UserLabel.track_id)))
-    keys = spelling_keys(genre)
-
-    def has(values: object) -> bool:
-        return isinstance(values, list) and any(
-            isinstance(v, str) and genre_key(v) in keys for v in values)
-
-    found = {i for i, g in session.execute(select(Track.id, Track.genres)) if has(g)}
-    found |= {i for i, g in session.execute(select(Prediction.track_id, Prediction.top_genres))
-              if has(g)}
-    return found | {i for i, g in session.execute(select(UserLabel.track_id, UserLabel.genres))
-                    if has(g)}
 
 
 def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[TrackRecord]:
