@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
+from gui import warmup
 from library.db import create_db_engine, session_factory
 from library.db_errors import explain
 
@@ -108,6 +109,8 @@ class GeneratorWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Run the job to its end, its failure or its cancellation."""
+        if self.name not in warmup.NEEDS_NO_MODEL:
+            warmup.wait()  # its imports, made here, would freeze the GUI (gui/warmup.py)
         engine = create_db_engine(self._db_path)
         error = None
         try:

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from gui.app import load_worker_modules
 from gui.backend import ClassifyOptions
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
+from gui.warmup import load_worker_modules
 
 
 @pytest.fixture(scope="session", autouse=True)
