@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(db_path, self)
         self.runner.job_finished.connect(self._on_job_finished)
         self._queue: list[tuple[str, Job]] = []  # writer jobs wait for the one running
+        self._closed = False  # no job starts after closeEvent stopped the threads
         self.setWindowTitle("GenreLens")
         self.setAcceptDrops(True)
         self._build_models()
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
     # ---- jobs ----------------------------------------------------------------------------
     def _start(self, name: str, job: Job) -> GeneratorWorker | None:
         """Start a job now, or queue it behind the running writer (one writer at a time)."""
+        if self._closed:  # e.g. the rescan after a load that ended as the window closed: its
+            return None  # thread would outlive the app, which aborts the process at exit
         if name in WRITERS and any(w.name in WRITERS for w in self.runner.running()):
             self._queue.append((name, job))
             return None
@@ -401,6 +404,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         layout_state.save(self.settings, self, self.splitter, self.track_view)
+        self._closed = True
         self._queue.clear()
         self.runner.shutdown()
         super().closeEvent(event)
