@@ -109,7 +109,8 @@ class GeneratorWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Run the job to its end, its failure or its cancellation."""
-        if self.name not in warmup.NEEDS_NO_MODEL:
+        if self.name not in warmup.NEEDS_NO_MODEL and not warmup.is_ready():
+            self.progress.emit(measure(self.name, 0, None, 0.0))  # started, not stuck
             warmup.wait()  # its imports, made here, would freeze the GUI (gui/warmup.py)
         engine = create_db_engine(self._db_path)
         error = None
