@@ -1,6 +1,10 @@
 """Benchmark of `classify` on real-length tracks, and of the naive pipeline on the same files.
 
     python bench/classify.py [--tracks 40] [--naive-tracks 8] [--workdir /tmp/genrelens-bench]
+        [--bundles broad bench/legacy/broad-1.0]
+
+Each bundle of --bundles runs the fast pipeline on the same library (default: the shipped
+default and the old 1.0 tag map it replaced, so their CPU time per track compares in one run).
 
 Builds (once, cached in --workdir) tracks of 3-5 minutes by concatenating the real audio of
 ../shared/data, re-encoded at 44.1 kHz stereo to MP3 and FLAC alternately, then times the
@@ -35,6 +39,7 @@ DATA = Path(
     os.environ.get("GENRELENS_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
 RATE = 44100
+LEGACY = Path(__file__).resolve().parent / "legacy" / "broad-1.0"
 
 
 def source_audio() -> list[np.ndarray]:
@@ -128,29 +133,9 @@ def naive_track(path: Path, bundle: object, batch: int = 64) -> np.ndarray:
     return probs.mean(dim=0).numpy()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--tracks", type=int, default=40)
-    parser.add_argument(
-        "--naive-tracks", type=int, default=8, help="naive pipeline on the first N (it is slow)"
-    )
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/genrelens-bench"))
-    parser.add_argument("--bundle", default="broad")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS)
-    parser.add_argument(
-        "--network",
-        choices=["auto", "nearly-free"],
-        default="auto",
-        help="nearly-free: time decode, features and DB around a network costing ~0",
-    )
-    args = parser.parse_args()
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    tracks = make_tracks(args.workdir, args.tracks)
-    audio_seconds = sum(sf.info(p).duration for p in tracks)
-    bundle, kind = pick_bundle(args.bundle, args.network)
+def fast_run(args: argparse.Namespace, bundle: object, kind: str, tracks: list[Path],
+             audio_seconds: float) -> tuple[object, int, float]:
+    """Time classify over the whole library with `bundle`; print its figures."""
     print(
         f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load {os.getloadavg()[0]:.1f}"
@@ -183,6 +168,37 @@ def main() -> None:
     print("  (*decode runs in 2 background threads overlapping the network; summed thread time)")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
 
+    return outcome, n, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tracks", type=int, default=40)
+    parser.add_argument(
+        "--naive-tracks", type=int, default=8, help="naive pipeline on the first N (it is slow)"
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/genrelens-bench"))
+    parser.add_argument("--bundles", nargs="+", default=["broad", str(LEGACY)])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS)
+    parser.add_argument(
+        "--network",
+        choices=["auto", "nearly-free"],
+        default="auto",
+        help="nearly-free: time decode, features and DB around a network costing ~0",
+    )
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    tracks = make_tracks(args.workdir, args.tracks)
+    audio_seconds = sum(sf.info(p).duration for p in tracks)
+    runs = []
+    for name in args.bundles:
+        bundle, kind = pick_bundle(name, args.network)
+        print(f"\n=== {getattr(bundle, 'name', name)} {getattr(bundle, 'version', '')} ({name})")
+        runs.append((bundle, *fast_run(args, bundle, kind, tracks, audio_seconds)))
+    bundle, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first bundle
     naive_paths = tracks[: args.naive_tracks]
     if not naive_paths:
         return

@@ -15,7 +15,13 @@ from typing import Any
 
 import torch
 
-from classifier.bundle_weights import BundleError, build_model, check_keys, expect, load_musicnn
+from classifier.bundle_weights import (
+    BundleError,
+    build_model,
+    check_keys,
+    expect,
+    load_musicnn,
+)
 from resources import MODELS_DIR
 
 DEFAULT_BUNDLE = "broad"
@@ -70,9 +76,20 @@ class Bundle:
     path: Path
     multi_label: bool = False
 
-    def decide(self, probabilities: list[float] | torch.Tensor) -> str | None:
-        """The most probable genre of one track, or None ("uncertain") below the threshold."""
+    @property
+    def music_threshold(self) -> float | None:
+        """The gate's threshold on a track's mean music probability; None: no gate (tags)."""
+        return getattr(self.model, "gate_threshold", None)
+
+    def decide(self, probabilities: list[float] | torch.Tensor,
+               music: float | None = None) -> str | None:
+        """The most probable genre of one track, or None ("uncertain", or not music)."""
+        threshold = self.music_threshold
+        if music is not None and threshold is not None and music < threshold:
+            return None
         probs = torch.as_tensor(probabilities, dtype=torch.float32).reshape(-1)
+        if music is not None and threshold is not None:
+            probs = probs * music  # the pipeline's joint P(music and genre)
         best = int(probs.argmax())
         return self.labels[best] if float(probs[best]) >= self.uncertain_threshold else None
 

@@ -10,7 +10,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from classifier.nets.heads import BundleModel, EmbeddingHead, TagMapHead, TagsHead
+from classifier.nets.heads import (
+    HEAD_INPUTS,
+    BundleModel,
+    EmbeddingHead,
+    MusicGate,
+    TagMapHead,
+    TagsHead,
+)
 from classifier.nets.musicnn import MusicNN, bf16_supported
 from resources import MODELS_DIR
 
@@ -18,9 +25,15 @@ PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle"}
 HEAD_KEYS = {
     "tag_map": ({"type", "genres"}, {"type", "genres"}),
     "tags": ({"type"}, {"type"}),
-    "linear": ({"type", "weights", "activation"}, {"type", "weights", "activation", "temperature"}),
-    "mlp": ({"type", "weights", "activation"}, {"type", "weights", "activation", "temperature"}),
+    "linear": ({"type", "weights", "activation"},
+               {"type", "weights", "activation", "temperature", "inputs"}),
+    "mlp": ({"type", "weights", "activation"},
+            {"type", "weights", "activation", "temperature", "inputs"}),
 }
+GATE_DIR = "music-gate"  # in resources/models: the music/non-music gate every genre bundle applies
+GATE_FILE = "gate.json"
+GATE_KEYS = {"format", "name", "version", "description", "backbone", "inputs", "weights",
+             "threshold"}
 GENRE_KEYS = {"tags", "scale", "bias"}
 PRECISION_ENV = "GENRELENS_PRECISION"  # "exact" forces float32 everywhere
 
@@ -145,10 +158,20 @@ def tags_head(spec: dict, tag_lists: dict[str, list[str]], where: str) -> TagsHe
     return TagsHead()
 
 
-def embedding_head(folder: Path, head: dict, n_labels: int, width: int, where: str) -> EmbeddingHead:
+def head_inputs(raw: Any, widths: dict[str, int], where: str) -> tuple[tuple[str, ...], int]:
+    """The head's input parts (embedding and/or tag_logits, distinct, in order) and their width."""
+    expect(isinstance(raw, list) and raw and len(set(map(str, raw))) == len(raw)
+           and all(name in HEAD_INPUTS for name in raw),
+           f"{where}: inputs must be a list of distinct names from {', '.join(HEAD_INPUTS)}")
+    return tuple(raw), sum(widths[name] for name in raw)
+
+
+def embedding_head(folder: Path, head: dict, n_labels: int, widths: dict[str, int],
+                   where: str) -> EmbeddingHead:
     """A trained linear or MLP head whose weights are in a safetensors file."""
     expect(head["activation"] in ("softmax", "sigmoid"), f"{where}: activation must be "
            "softmax or sigmoid")
+    inputs, width = head_inputs(head.get("inputs", ["embedding"]), widths, where)
     temperature = head.get("temperature", 1.0)
     expect(isinstance(temperature, (int, float)) and temperature > 0,
            f"{where}: temperature must be a positive number")
@@ -164,7 +187,43 @@ def embedding_head(folder: Path, head: dict, n_labels: int, width: int, where: s
         layers.add_module("relu", nn.ReLU())
         layers.add_module("out", nn.Linear(hidden, n_labels))
     load_state(layers, tensors, f"{where} weights")
-    return EmbeddingHead(layers.eval().requires_grad_(False), head["activation"], float(temperature))
+    return EmbeddingHead(layers.eval().requires_grad_(False), head["activation"], float(temperature),
+                         inputs)
+
+
+def read_gate_spec(folder: Path) -> dict:
+    """gate.json of the music gate, checked."""
+    file = folder / GATE_FILE
+    try:
+        spec = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(f"{file}: missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{file}: not readable JSON ({error})") from None
+    check_keys(spec, GATE_KEYS, GATE_KEYS, str(file))
+    expect(spec["format"] == 1, f"{file}: format {spec['format']!r} is not supported (want 1)")
+    threshold = spec["threshold"]
+    expect(isinstance(threshold, (int, float)) and 0 < threshold < 1,
+           f"{file}: threshold must be a number in (0, 1)")
+    check_keys(spec["backbone"], {"name", "weights"}, {"name", "weights"}, f"{file}: backbone")
+    return spec
+
+
+def load_gate(folder: Path | None = None) -> tuple[MusicGate, float, Path]:
+    """The music gate, its threshold on a track's mean music probability, its backbone file."""
+    folder = folder or MODELS_DIR / GATE_DIR
+    spec, where = read_gate_spec(folder), str(folder / GATE_FILE)
+    backbone = weights_path(folder, spec["backbone"]["weights"])
+    tags = load_musicnn(backbone)[1]
+    inputs, width = head_inputs(spec["inputs"], {"embedding": 200, "tag_logits": len(tags)}, where)
+    tensors, _ = read_safetensors(weights_path(folder, spec["weights"]))
+    out = nn.Linear(width, 1)
+    load_state(out, tensors, f"{where} weights")
+    gate = MusicGate(out.eval().requires_grad_(False), inputs)
+    return gate, float(spec["threshold"]), backbone
+
+
+
 
 
 def build_model(folder: Path, spec: dict) -> BundleModel:
@@ -172,10 +231,11 @@ def build_model(folder: Path, spec: dict) -> BundleModel:
     where = str(folder / "bundle.json")
     backbones = spec["backbones"]
     expect(isinstance(backbones, list) and backbones, f"{where}: backbones must be a non-empty list")
-    nets, tag_lists, precision = [], {}, bundle_precision()
+    nets, tag_lists, files, precision = [], {}, [], bundle_precision()
     for i, backbone in enumerate(backbones):
         check_keys(backbone, {"name", "weights"}, {"name", "weights"}, f"{where}: backbones[{i}]")
-        net, tags = load_musicnn(weights_path(folder, backbone["weights"]))
+        files.append(weights_path(folder, backbone["weights"]))
+        net, tags = load_musicnn(files[-1])
         nets.append(net.set_precision(precision))
         tag_lists[backbone["name"]] = tags
     head = spec["head"]
@@ -188,6 +248,14 @@ def build_model(folder: Path, spec: dict) -> BundleModel:
         module = tags_head(spec, tag_lists, where)
     else:
         expect(len(nets) == 1, f"{where}: a {head['type']} head takes exactly one backbone")
-        module = embedding_head(folder, head, len(spec["labels"]), nets[0].dense.out_features,
-                                f"{where}: head")
-    return BundleModel(nets, module).eval()
+        widths = {"embedding": nets[0].dense.out_features, "tag_logits": nets[0].output.out_features}
+        module = embedding_head(folder, head, len(spec["labels"]), widths, f"{where}: head")
+    if spec.get("multi_label", False):
+        return BundleModel(nets, module).eval()  # tags, not genres: nothing to gate
+    gate, threshold, gate_file = load_gate()
+    head_backbones = len(nets)
+    if gate_file.resolve() not in [f.resolve() for f in files]:
+        nets.append(load_musicnn(gate_file)[0].set_precision(precision))  # the gate's own
+        files.append(gate_file)
+    index = [f.resolve() for f in files].index(gate_file.resolve())
+    return BundleModel(nets, module, gate, index, head_backbones, threshold).eval()

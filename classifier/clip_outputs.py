@@ -16,6 +16,7 @@ from torch import nn
 
 from classifier.audio import ClipPlan, decode_clips
 from classifier.features import LogMel, Preprocessing, patch_samples
+from classifier.predict import run_model
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +28,7 @@ class ClipOutput:
     probabilities: np.ndarray | None = None  # (clips, outputs)
     embeddings: np.ndarray | None = None  # (clips, width)
     error: str | None = None
+    music: np.ndarray | None = None  # (clips,) the music gate's probability; None: no gate
 
 
 def clip_plan(config: Preprocessing, clips: int) -> ClipPlan:
@@ -51,6 +53,5 @@ def clip_outputs(
             yield ClipOutput(index, decoded.path, error=decoded.error or "no audio")
             continue
         with torch.inference_mode():
-            probs, embedding = model(logmel(decoded.clips))
-        yield ClipOutput(index, decoded.path, probs.float().cpu().numpy(),
-                         embedding.float().cpu().numpy())
+            probs, embedding, music = run_model(model, logmel(decoded.clips))
+        yield ClipOutput(index, decoded.path, probs, embedding, music=music)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ class EvalReport:
     n_clips: int
     n_tracks: int
     errors: list[str] = field(default_factory=list)
+    # confidence bucket -> tracks, accuracy, mean confidence (track level, mean clip probability)
+    reliability: list[dict[str, float]] = field(default_factory=list)
+    ece: float = 0.0  # expected calibration error over those buckets
+    not_music: int = 0  # tracks (all music here) the bundle's music gate would call not music
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -49,6 +54,25 @@ def track_decisions(
         by_prob.append(int(mean_prob.argmax()))
         by_vote.append(int(tied[mean_prob[tied].argmax()]))
     return tracks, np.array(by_prob, dtype=np.int64), np.array(by_vote, dtype=np.int64)
+
+
+def reliability(probs: np.ndarray, truth: np.ndarray,
+                buckets: int = 10) -> tuple[list[dict[str, float]], float]:
+    """Per confidence bucket (lo, hi]: count, accuracy, mean confidence; and the ECE.
+
+    Confidence is the top probability; ECE = sum over buckets of share x |accuracy - confidence|.
+    """
+    confidence, hit = probs.max(axis=1), probs.argmax(axis=1) == truth
+    rows, ece = [], 0.0
+    edges = np.linspace(0.0, 1.0, buckets + 1)
+    for lo, hi in pairwise(edges):
+        inside = (confidence > lo) & (confidence <= hi) if lo > 0 else confidence <= hi
+        if inside.any():
+            accuracy, mean = float(hit[inside].mean()), float(confidence[inside].mean())
+            rows.append({"low": float(lo), "high": float(hi), "count": int(inside.sum()),
+                         "accuracy": accuracy, "confidence": mean})
+            ece += float(inside.mean()) * abs(accuracy - mean)
+    return rows, float(ece)
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
@@ -85,6 +109,8 @@ def evaluate_probabilities(
     tracks, by_prob, by_vote = track_decisions(probs, owners)
     track_truth = np.array([clip_truth[owners == t][0] for t in tracks])
     matrix = confusion_matrix(track_truth, by_prob, len(labels))
+    buckets, ece = reliability(np.stack([probs[owners == t].mean(axis=0) for t in tracks]),
+                               track_truth)
     return EvalReport(
         labels=list(labels),
         clip_accuracy=float((probs.argmax(axis=1) == clip_truth).mean()),
@@ -92,9 +118,11 @@ def evaluate_probabilities(
         track_accuracy_vote=float((by_vote == track_truth).mean()),
         per_genre=precision_recall(matrix, labels),
         confusion=matrix.tolist(),
-        n_clips=int(len(probs)),
-        n_tracks=int(len(tracks)),
+        n_clips=len(probs),
+        n_tracks=len(tracks),
         errors=list(errors),
+        reliability=buckets,
+        ece=ece,
     )
 
 
@@ -112,7 +140,19 @@ def format_report(report: EvalReport) -> str:
         lines.append(
             f"{label:<14}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['support']:>8d}"
         )
+    lines += ["", format_reliability(report),
+              f"music gate: {report.not_music} of {report.n_tracks} tracks called not music"]
     lines += [f"skipped: {error}" for error in report.errors]
+    return "\n".join(lines)
+
+
+def format_reliability(report: EvalReport) -> str:
+    """The reliability table: per confidence bucket, tracks, accuracy and mean confidence."""
+    lines = [f"calibration (track level): expected calibration error {report.ece:.3f}",
+             f"{'confidence':<14}{'tracks':>7}{'accuracy':>10}{'mean conf':>11}"]
+    for row in report.reliability:
+        lines.append(f"({row['low']:.1f}, {row['high']:.1f}]{row['count']:>9d}"
+                     f"{row['accuracy']:>10.3f}{row['confidence']:>11.3f}")
     return "\n".join(lines)
 
 
@@ -138,13 +178,44 @@ def _mean_std(values: Sequence[float]) -> str:
 
 
 def save_report(report: EvalReport, directory: Path, title: str) -> tuple[Path, Path]:
-    """Write evaluation.json and confusion.png into `directory`; returns both paths."""
+    """Write evaluation.json, confusion.png and reliability.png; returns the first two paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     json_path, png_path = directory / "evaluation.json", directory / "confusion.png"
     json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     write_confusion_png(np.array(report.confusion), report.labels, png_path, title)
+    write_reliability_png(report, directory / "reliability.png", title)
     return json_path, png_path
+
+
+def write_reliability_png(report: EvalReport, path: Path, title: str) -> None:
+    """The reliability diagram: accuracy per confidence bucket against the diagonal."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    try:
+        ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", label="perfect calibration")
+        for row in report.reliability:
+            ax.bar(row["low"], row["accuracy"], width=row["high"] - row["low"], align="edge",
+                   color="#4c78a8", edgecolor="white")
+            ax.text((row["low"] + row["high"]) / 2, row["accuracy"] + 0.02, str(row["count"]),
+                    ha="center", fontsize=7)
+        ax.plot([r["confidence"] for r in report.reliability],
+                [r["accuracy"] for r in report.reliability], "o", color="#f58518",
+                label="accuracy at mean confidence")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.08)
+        ax.set_xlabel("confidence (top probability)")
+        ax.set_ylabel("accuracy")
+        ax.set_title(f"{title}\nECE {report.ece:.3f}", fontsize=9)
+        ax.legend(loc="upper left", fontsize=7)
+        fig.tight_layout()
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)
 
 
 def write_confusion_png(matrix: np.ndarray, labels: Sequence[str], path: Path, title: str) -> None:

@@ -44,7 +44,8 @@ def evaluate_pretrained(
     errors = [f"{tracks[i].path}: genre {tracks[i].genre!r} is not one {bundle.name} knows"
               for i in test_idx if tracks[i].genre not in mapping]
     kept = [i for i in test_idx if tracks[i].genre in mapping]
-    probs, truth, owners = [], [], []
+    probs, truth, owners, gated = [], [], [], 0
+    threshold = getattr(bundle.model, "gate_threshold", None)
     for out in clip_outputs([tracks[i].path for i in kept], bundle.model, bundle.preprocessing,
                             clips=clips, device=device):
         track = kept[out.index]
@@ -54,10 +55,13 @@ def evaluate_pretrained(
         probs.append(out.probabilities[:, columns])
         truth += [columns.index(mapping[tracks[track].genre])] * len(out.probabilities)
         owners += [track] * len(out.probabilities)
+        gated += out.music is not None and threshold is not None and out.music.mean() < threshold
     if not probs:
         raise ValueError("no track could be decoded")
-    return evaluate_probabilities(np.concatenate(probs), np.array(truth), np.array(owners),
-                                  labels, errors)
+    report = evaluate_probabilities(np.concatenate(probs), np.array(truth), np.array(owners),
+                                    labels, errors)
+    report.not_music = int(gated)
+    return report
 
 
 def tag_truth(tracks: Sequence[LabelledTrack], labels: Sequence[str]) -> dict[int, np.ndarray]:

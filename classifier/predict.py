@@ -74,7 +74,8 @@ class TrackPrediction:
     mean: np.ndarray = field(default_factory=_empty)  # track probabilities, three ways
     max: np.ndarray = field(default_factory=_empty)
     vote: np.ndarray = field(default_factory=_empty)
-    probabilities: np.ndarray = field(default_factory=_empty)  # the chosen aggregate
+    # the chosen aggregate, times the gate's P(music) when a gate ran: P(music and genre)
+    probabilities: np.ndarray = field(default_factory=_empty)
     top_genres: tuple[str, ...] = ()
     confidence: float = 0.0  # the best label's probability
     uncertain: bool = True  # no label reached the bundle's threshold
@@ -84,6 +85,8 @@ class TrackPrediction:
     mtime_ns: int = 0
     error: str | None = None
     descriptors: np.ndarray | None = None  # clip descriptors computed for this run, to cache
+    music: float | None = None  # the music gate's mean probability; None: no gate ran
+    not_music: bool = False  # the gate said not music: no genre is named
 
 
 @dataclass
@@ -134,9 +137,7 @@ class _Runner:
         with torch.inference_mode():
             patches = self.logmel(np.concatenate([d.clips for _, d in batch]))
             t1 = time.perf_counter()
-            probs, embeddings = self.model(patches)
-            probs = probs.float().cpu().numpy()
-            embeddings = embeddings.float().cpu().numpy()
+            probs, embeddings, music = run_model(self.model, patches)
         t2 = time.perf_counter()
         if self.stats is not None:
             self.stats.features += t1 - t0
@@ -146,18 +147,23 @@ class _Runner:
         results, row = [], 0
         for key, decoded in batch:
             n = len(decoded.clips)
-            results.append(
-                self.track_result(key, decoded, probs[row : row + n], embeddings[row : row + n])
-            )
+            clip_music = None if music is None else music[row : row + n]
+            results.append(self.track_result(
+                key, decoded, probs[row : row + n], embeddings[row : row + n], clip_music))
             row += n
         return results
 
     def track_result(
-        self, key: Hashable, decoded: DecodedClips, clip_probs: np.ndarray, clip_emb: np.ndarray
+        self, key: Hashable, decoded: DecodedClips, clip_probs: np.ndarray, clip_emb: np.ndarray,
+        clip_music: np.ndarray | None = None,
     ) -> TrackPrediction:
-        """Aggregate one track's clips into a TrackPrediction."""
+        """Aggregate one track's clips into a TrackPrediction; the gate can veto any genre."""
         probabilities = aggregate(clip_probs, self.how)
-        best = top_genres(probabilities, self.labels, self.bundle.uncertain_threshold)
+        music, not_music = gate_decision(clip_music, getattr(self.model, "gate_threshold", None))
+        if music is not None:  # P(music and genre): what a track's confidence should mean
+            probabilities = probabilities * music
+        best = () if not_music else top_genres(probabilities, self.labels,
+                                               self.bundle.uncertain_threshold)
         return TrackPrediction(
             key=key,
             path=decoded.path,
@@ -175,7 +181,27 @@ class _Runner:
             duration=decoded.duration,
             size=decoded.size,
             mtime_ns=decoded.mtime_ns,
+            music=music,
+            not_music=not_music,
         )
+
+
+def run_model(model: Any, patches: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(probabilities, embeddings, music probability or None) per clip, as numpy."""
+    if hasattr(model, "outputs"):  # a bundle model: genre head and, for genre bundles, the gate
+        probs, embeddings, music = model.outputs(patches)
+    else:
+        (probs, embeddings), music = model(patches), None
+    as_numpy = lambda t: t.float().cpu().numpy()
+    return as_numpy(probs), as_numpy(embeddings), None if music is None else as_numpy(music)
+
+
+def gate_decision(clip_music: np.ndarray | None, threshold: float | None) -> tuple[float | None, bool]:
+    """(the track's mean music probability, whether it is not music) from its clips."""
+    if clip_music is None or threshold is None or not len(clip_music):
+        return None, False
+    music = float(np.mean(clip_music))
+    return music, music < threshold
 
 
 class _DecodeAhead:
@@ -249,7 +275,7 @@ def predict_tracks(
     decodes = _DecodeAhead(
         items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
     )
-    stopped = lambda: cancel is not None and cancel.is_set()  # noqa: E731
+    stopped = lambda: cancel is not None and cancel.is_set()
     batch: list[tuple[Hashable, DecodedClips]] = []
     try:
         while not stopped() and (item := decodes.next()) is not None:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +57,7 @@ class ScratchClassifier:
     version: str  # changes whenever the weights do, so a retrained bundle predicts again
     scratch: ScratchBundle
     uncertain_threshold: float = SCRATCH_THRESHOLD
+    gate: Any = None  # classifier.music_gate.MusicGateRunner; None for taggers
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -86,9 +88,12 @@ def is_scratch(folder: Path) -> bool:
 
 def load_scratch_classifier(folder: Path) -> ScratchClassifier:
     """A from-scratch bundle for classify, named after its folder, versioned by its weights."""
+    from classifier.music_gate import load_gate_runner
+
     scratch = load_scratch_bundle(folder)
     digest = hashlib.sha256((folder / WEIGHTS).read_bytes()).hexdigest()[:12]
-    return ScratchClassifier(folder.name, f"{scratch.net}-{digest}", scratch)
+    gate = None if scratch.multi_label else load_gate_runner()
+    return ScratchClassifier(folder.name, f"{scratch.net}-{digest}", scratch, gate=gate)
 
 
 def net_rows(path: str, spec: InputSpec,
@@ -117,7 +122,11 @@ def predict_one(key: Hashable, path: str, bundle: ScratchClassifier,
                                f"{spec.clip_seconds:.2f} s clip")
     clip_probs = bundle.scratch.predict_clips(rows[:, None].astype(np.float32), device=device)
     probabilities = aggregate(clip_probs, "mean")
-    best = top_genres(probabilities, labels, bundle.uncertain_threshold)
+    music = bundle.gate.music(path, device) if bundle.gate is not None else None
+    not_music = music is not None and music < bundle.gate.threshold
+    if music is not None:  # P(music and genre), as for pretrained bundles
+        probabilities = probabilities * music
+    best = () if not_music else top_genres(probabilities, labels, bundle.uncertain_threshold)
     step = spec.stride * spec.hop_length / spec.sample_rate
     return TrackPrediction(
         key=key, path=path, labels=labels, clip_probabilities=clip_probs,
@@ -126,7 +135,7 @@ def predict_one(key: Hashable, path: str, bundle: ScratchClassifier,
         vote=vote_shares(clip_probs), probabilities=probabilities, top_genres=best,
         confidence=float(probabilities.max()), uncertain=not best,
         duration=len(clip_probs) * step, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
-        descriptors=computed,
+        descriptors=computed, music=music, not_music=not_music,
     )
 
 

@@ -144,7 +144,9 @@ def _run_one(bundle_dir, tracks, test_idx, prepared, args):
         print(f"{bundle.name}: matched genres {', '.join(report.labels)}; "
               f"{len(report.errors)} track(s) skipped (see 'skipped:' lines)")
     head = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["head"]["type"]
-    return bundle.name, head, report, (args.out or Path("evaluation")) / bundle.name
+    # a copy kept under another folder name (bench/legacy/broad-1.0) must not overwrite "broad"
+    name = bundle.name if folder.name == bundle.name else folder.name
+    return name, head, report, (args.out or Path("evaluation")) / name
 
 
 def _evaluate(bundle, tracks, test_idx, prepared):

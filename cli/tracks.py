@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "artist, album and path).",
     )
     lister.add_argument("text", nargs="?", help="text to look for in title/artist/album/path")
-    lister.add_argument("--genre", help="a genre in the file's tags, its predicted genres or your label "
-                        "(case-insensitive)")
+    lister.add_argument("--genre", help="a genre in the file's tags, its predicted genres or "
+                        "your label (case-insensitive)")
     lister.add_argument("--artist", help="part of the artist name")
     lister.add_argument("--status", choices=STATUSES, help="only tracks with this status")
     lister.add_argument("--limit", type=int, help="at most this many tracks")
@@ -109,7 +109,7 @@ def _print_predictions(predictions: list[dict]) -> None:
     if not predictions:
         print("prediction    none yet (run `genrelens classify`)")
     for p in predictions:
-        top = ", ".join(p["top_genres"]) or "uncertain"
+        top = "Not music" if p.get("not_music") else ", ".join(p["top_genres"]) or "uncertain"
         print(f"prediction    {p['bundle']} {p['bundle_version']}: {printable(top)} "
               f"(confidence {p['confidence']:.2f})")
         ranked = sorted(p["probabilities"].items(), key=lambda kv: -kv[1])

@@ -9,35 +9,34 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from library.convert import prediction_record, track_record
 from library.genre_names import canonical_genre, canonical_genres
-from library.models import Folder, Prediction, Track, UserLabel
+from library.models import Prediction, Track, UserLabel
 from library.records import (
     BrowseRow,
-    FolderRecord,
-    PredictionRecord,
     SidebarCounts,
     TrackDetails,
-    TrackRecord,
 )
 
 # Sidebar categories: (kind, value). Genre kinds carry the genre as value.
-ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG = (
-    "all", "genre", "uncertain", "unclassified", "errors", "tag"
+ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG, NOT_MUSIC = (
+    "all", "genre", "uncertain", "unclassified", "errors", "tag", "not_music"
 )
 
 
-def _latest_prediction_ids(bundle: str | None) -> Select[tuple[int]]:
+def _latest_prediction_ids(bundle: str | None) -> Select[int]:
     """Ids of the one prediction per track the app shows: the newest (of `bundle`, if given)."""
     query = select(func.max(Prediction.id)).group_by(Prediction.track_id)
     return query.where(Prediction.bundle == bundle) if bundle else query
 
 
-def _rows_query(bundle: str | None) -> Select[tuple[object, ...]]:
+def _rows_query(bundle: str | None) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
     # SQLite re-evaluates per row: 5,000 rows took 9 s that way.
     latest = _latest_prediction_ids(bundle).add_columns(Prediction.track_id).subquery()
@@ -48,7 +47,7 @@ def _rows_query(bundle: str | None) -> Select[tuple[object, ...]]:
             Track.duration, Track.genres, Track.error, Track.folder_id, Track.size,
             Track.mtime_ns, Prediction.top_genres, Prediction.confidence, Prediction.uncertain,
             Prediction.probabilities, Prediction.track_size, Prediction.track_mtime_ns,
-            UserLabel.genres,
+            UserLabel.genres, Prediction.not_music,
         )
         .outerjoin(latest, latest.c.track_id == Track.id)
         .outerjoin(Prediction, Prediction.id == latest_id)
@@ -59,8 +58,9 @@ def _rows_query(bundle: str | None) -> Select[tuple[object, ...]]:
 
 def _to_row(values: Sequence[object]) -> BrowseRow:
     (tid, path, status, title, artist, album, duration, tags, error, folder_id, size, mtime,
-     top, confidence, uncertain, probs, p_size, p_mtime, user) = values
-    probabilities = tuple(sorted((probs or {}).items(), key=lambda kv: -kv[1]))  # type: ignore[union-attr]
+     top, confidence, uncertain, probs, p_size, p_mtime, user, not_music) = values
+    shares = cast("dict[str, float] | None", probs) or {}
+    probabilities = tuple(sorted(shares.items(), key=lambda kv: -kv[1]))
     return BrowseRow(
         id=tid, path=path, status=status, title=title, artist=artist, album=album,  # type: ignore[arg-type]
         duration=duration, tag_genres=tuple(tags or ()), error=error,  # type: ignore[arg-type]
@@ -68,6 +68,7 @@ def _to_row(values: Sequence[object]) -> BrowseRow:
         uncertain=bool(uncertain),
         stale=confidence is not None and (p_size, p_mtime) != (size, mtime),
         probabilities=probabilities, user_genres=tuple(user or ()),  # type: ignore[arg-type]
+        not_music=bool(not_music),
     )
 
 
@@ -103,13 +104,8 @@ def all_track_ids(session: Session) -> set[int]:
     return set(session.scalars(select(Track.id)))
 
 
-def list_folders(session: Session) -> list[FolderRecord]:
-    """The watched folders, by path."""
-    folders = session.scalars(select(Folder).order_by(Folder.path))
-    return [FolderRecord(f.id, f.path, f.added_at, f.last_scanned_at) for f in folders]
-
-
-def track_details(session: Session, track_id: int, bundle: str | None = None) -> TrackDetails | None:
+def track_details(session: Session, track_id: int,
+                  bundle: str | None = None) -> TrackDetails | None:
     """The track, its shown prediction with per-clip probabilities, and the user's label."""
     track = session.get(Track, track_id)
     if track is None:
@@ -118,30 +114,9 @@ def track_details(session: Session, track_id: int, bundle: str | None = None) ->
     pred = session.get(Prediction, pred_id) if pred_id is not None else None
     label = session.get(UserLabel, track_id)
     return TrackDetails(
-        track=_track_record(track),
-        prediction=_prediction_record(pred) if pred else None,
+        track=track_record(track),
+        prediction=prediction_record(pred) if pred else None,
         user_genres=tuple(label.genres) if label else (),
-    )
-
-
-def _track_record(t: Track) -> TrackRecord:
-    return TrackRecord(
-        id=t.id, path=t.path, size=t.size, mtime_ns=t.mtime_ns, status=t.status, format=t.format,
-        codec=t.codec, duration=t.duration, sample_rate=t.sample_rate, channels=t.channels,
-        bitrate=t.bitrate, title=t.title, artist=t.artist, album=t.album,
-        album_artist=t.album_artist, year=t.year, track_number=t.track_number,
-        genres=tuple(t.genres or ()), error=t.error, scanned_at=t.scanned_at,
-        folder_id=t.folder_id,
-    )
-
-
-def _prediction_record(p: Prediction) -> PredictionRecord:
-    return PredictionRecord(
-        track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
-        probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
-        confidence=p.confidence, uncertain=p.uncertain,
-        clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-        clip_starts=tuple(p.clip_starts or ()), created_at=p.created_at,
     )
 
 
@@ -186,8 +161,10 @@ def in_category(row: BrowseRow, kind: str, value: str | None = None) -> bool:
         return row.confidence is None or row.stale
     if row.user_genres:
         return False
+    if kind == NOT_MUSIC:
+        return row.confidence is not None and row.not_music and not row.stale
     if kind == UNCERTAIN:
-        return row.confidence is not None and row.uncertain and not row.stale
+        return row.confidence is not None and row.uncertain and not row.not_music and not row.stale
     raise ValueError(f"unknown sidebar category {kind!r}")
 
 
@@ -195,7 +172,7 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
     """The sidebar's counts over the given rows (pure; the same rules as in_category)."""
     predicted: Counter[str] = Counter()
     tagged: Counter[str] = Counter()
-    total = uncertain = unclassified = errors = 0
+    total = uncertain = unclassified = errors = not_music = 0
     for row in rows:
         total += 1
         predicted.update(canonical_genres(row.genres))
@@ -203,9 +180,11 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
         errors += in_category(row, ERRORS)
         uncertain += in_category(row, UNCERTAIN)
         unclassified += in_category(row, UNCLASSIFIED)
+        not_music += in_category(row, NOT_MUSIC)
     return SidebarCounts(
         total=total, predicted=_largest_first(predicted), uncertain=uncertain,
         unclassified=unclassified, errors=errors, tagged=_largest_first(tagged),
+        not_music=not_music,
     )
 
 
@@ -228,7 +207,7 @@ class CategoryTally:
         for genre in canonical_genres(row.tag_genres):
             self._tagged[genre] += sign
         self._fixed[ALL] += sign
-        for kind in (UNCERTAIN, UNCLASSIFIED, ERRORS):
+        for kind in (UNCERTAIN, NOT_MUSIC, UNCLASSIFIED, ERRORS):
             if in_category(row, kind):
                 self._fixed[kind] += sign
 
@@ -242,4 +221,5 @@ class CategoryTally:
             total=self._fixed[ALL], predicted=_largest_first(+self._predicted),
             uncertain=self._fixed[UNCERTAIN], unclassified=self._fixed[UNCLASSIFIED],
             errors=self._fixed[ERRORS], tagged=_largest_first(+self._tagged),
+            not_music=self._fixed[NOT_MUSIC],
         )

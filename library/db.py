@@ -12,11 +12,12 @@ from platformdirs import user_data_path
 from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from library.genre_names import genre_key
 from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -34,9 +35,15 @@ def add_hardening_tables(conn: Connection) -> None:
         Base.metadata.tables[name].create(conn, checkfirst=True)
 
 
+def add_not_music_flag(conn: Connection) -> None:
+    """predictions.not_music, the music gate's veto; older predictions had no gate."""
+    conn.execute(text("ALTER TABLE predictions ADD COLUMN not_music BOOLEAN NOT NULL DEFAULT 0"))
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: add_prediction_audio_hash,
     2: add_hardening_tables,
+    3: add_not_music_flag,
 }
 
 
@@ -65,9 +72,15 @@ def _casefold(value: str | bytes | None) -> str | None:
     return value.casefold() if isinstance(value, str) else None
 
 
+def _genre_key(value: str | None) -> str | None:
+    return genre_key(value) if isinstance(value, str) else None
+
+
 def _common_setup(dbapi_conn: sqlite3.Connection) -> None:
     # SQLite's lower() folds ASCII only; search uses casefold() so "ÉDITH" finds "Édith".
     dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
+    # Genre matching in SQL must be the very rule the Python side uses (one genre spelling).
+    dbapi_conn.create_function("genre_key", 1, _genre_key, deterministic=True)
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")

@@ -22,8 +22,9 @@ ALIASES = {"rnb": "R&B/Soul", "randb": "R&B/Soul", "rhythmandblues": "R&B/Soul",
 
 
 def genre_key(genre: str) -> str:
-    """The spelling-free identity of a genre: case-folded letters and digits ("&" as "n")."""
-    return re.sub(r"[^0-9a-z]", "", genre.casefold().replace("&", "n"))
+    """The spelling-free identity of a genre: case-folded letters and digits of any script
+    ("&" as "n"), so "Électro" and "electro" stay apart but "ÉLECTRO" is "Électro"."""
+    return re.sub(r"[\W_]", "", genre.casefold().replace("&", "n"))
 
 
 @lru_cache(maxsize=1)

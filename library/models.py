@@ -123,6 +123,8 @@ class Prediction(Base):
     top_genres: Mapped[list[str]] = mapped_column(JSON)  # empty when uncertain
     confidence: Mapped[float] = mapped_column(Float, index=True)
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The music gate said this is not music (speech, animals, noise): no genre is named.
+    not_music: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     clip_probabilities: Mapped[list[list[float]]] = mapped_column(JSON)  # clip x label
     clip_starts: Mapped[list[float]] = mapped_column(JSON, default=list)  # seconds
     # The file's size and mtime when predicted: a changed file needs a new prediction.
@@ -146,7 +148,8 @@ class Embedding(Base):
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
     backbone: Mapped[str] = mapped_column(String(64))
     dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian; float16 embeddings, float32 descriptors
+    # little-endian; float16 embeddings, float32 descriptors
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -170,7 +173,8 @@ class TagBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     options: Mapped[dict[str, object]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(12), default="running")  # running|done|undone|interrupted
+    # running|done|undone|interrupted
+    state: Mapped[str] = mapped_column(String(12), default="running")
 
     changes: Mapped[list[TagChange]] = relationship(
         back_populates="batch", cascade="all, delete-orphan", passive_deletes=True

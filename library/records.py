@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+NOT_MUSIC = "Not music"  # what a track the music gate vetoed shows instead of a genre
+
+
+def is_not_music_name(text: str) -> bool:
+    """Whether a genre filter asks for not-music tracks ("not music", "Not-Music", ...)."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum()) == "notmusic"
+
 
 def display_path(path: str) -> str:
     """A printable form of a path whose bytes may not be UTF-8."""
@@ -62,6 +69,7 @@ class PredictionRecord:
     clip_probabilities: tuple[tuple[float, ...], ...] = ()
     clip_starts: tuple[float, ...] = ()
     created_at: datetime | None = None
+    not_music: bool = False  # the music gate vetoed every genre
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +180,7 @@ class BrowseRow:
     stale: bool = False  # the file changed since it was classified
     probabilities: tuple[tuple[str, float], ...] = ()  # most probable first
     user_genres: tuple[str, ...] = ()  # set by hand: wins over the prediction
+    not_music: bool = False  # the prediction's music gate said not music
 
     @property
     def genres(self) -> tuple[str, ...]:
@@ -189,6 +198,7 @@ class SidebarCounts:
     unclassified: int
     errors: int
     tagged: tuple[tuple[str, int], ...]  # genres found in the files' own tags
+    not_music: int = 0  # tracks the music gate called not music
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.genre_names import spelling_keys
+from library.convert import prediction_record, track_record
 from library.models import Prediction, Track, UserLabel
-from library.records import PredictionRecord, TrackRecord
+from library.records import PredictionRecord, TrackRecord, is_not_music_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,51 +27,34 @@ class TrackFilter:
     offset: int = 0
 
 
-def track_record(row: Track) -> TrackRecord:
-    """The record of an ORM row (rows never leave library/)."""
-    return TrackRecord(
-        id=row.id, path=row.path, size=row.size, mtime_ns=row.mtime_ns, status=row.status,
-        format=row.format, codec=row.codec, duration=row.duration,
-        sample_rate=row.sample_rate, channels=row.channels, bitrate=row.bitrate,
-        title=row.title, artist=row.artist, album=row.album, album_artist=row.album_artist,
-        year=row.year, track_number=row.track_number, genres=tuple(row.genres or ()),
-        error=row.error, scanned_at=row.scanned_at, folder_id=row.folder_id,
-    )
-
-
 def _like(text: str) -> str:
     escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-# Characters genre_key drops (besides "&", which reads as "n"), as SQL replace() steps.
-_KEY_DROPS = (" ", "-", "_", "/", ".", "'", ",", "+", ":", "!")
-
-
-def _sql_genre_key(value: Any) -> Any:
-    """SQL: genre_key of a value, for the separators genre spellings differ by."""
-    key = func.replace(func.casefold(value), "&", "n")
-    for char in _KEY_DROPS:
-        key = func.replace(key, char, "")
-    return key
 
 
 def _contains(column: Any, genre: str) -> Any:
     """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop")."""
     value = func.json_each(column).table_valued("value")
     keys = sorted(spelling_keys(genre))
-    return exists(select(1).select_from(value).where(_sql_genre_key(value.c.value).in_(keys)))
+    return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
 
 
 def _has_genre(genre: str) -> Any:
-    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label."""
+    """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label.
+
+    "not music" asks for tracks the music gate vetoed (and not relabelled by the user).
+    """
+    if is_not_music_name(genre):
+        gated = select(1).where(Prediction.track_id == Track.id, Prediction.not_music.is_(True))
+        labelled = select(1).where(UserLabel.track_id == Track.id)
+        return and_(exists(gated), ~exists(labelled))
     predicted = select(1).where(Prediction.track_id == Track.id,
                                 _contains(Prediction.top_genres, genre))
     labelled = select(1).where(UserLabel.track_id == Track.id, _contains(UserLabel.genres, genre))
     return or_(_contains(Track.genres, genre), exists(predicted), exists(labelled))
 
 
-def _filtered(query: Select[tuple[Track]], where: TrackFilter) -> Select[tuple[Track]]:
+def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
     if where.genre:
         query = query.where(_has_genre(where.genre))
     if where.artist:
@@ -96,24 +80,6 @@ def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[Tr
     return [track_record(row) for row in session.scalars(query)]
 
 
-def count_tracks(session: Session, where: TrackFilter = TrackFilter()) -> int:
-    """How many tracks match `where`."""
-    inner = _filtered(select(Track.id), where).subquery()  # type: ignore[arg-type]
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
-
-
-def status_counts(session: Session) -> dict[str, int]:
-    """Tracks per status (ok, missing, error)."""
-    rows = session.execute(select(Track.status, func.count()).group_by(Track.status))
-    return {status: int(n) for status, n in rows}
-
-
-def get_track(session: Session, track_id: int) -> TrackRecord | None:
-    """One track by id."""
-    row = session.get(Track, track_id)
-    return track_record(row) if row else None
-
-
 def get_track_by_path(session: Session, path: str) -> TrackRecord | None:
     """One track by its exact path."""
     row = session.scalars(select(Track).where(Track.path == path)).one_or_none()
@@ -126,17 +92,7 @@ def predictions_for(session: Session, track_id: int) -> list[PredictionRecord]:
         select(Prediction).where(Prediction.track_id == track_id)
         .order_by(Prediction.created_at.desc())
     )
-    return [_prediction(p) for p in rows]
-
-
-def _prediction(p: Prediction) -> PredictionRecord:
-    return PredictionRecord(
-        track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
-        probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
-        confidence=p.confidence, uncertain=p.uncertain,
-        clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-        clip_starts=tuple(p.clip_starts), created_at=p.created_at,
-    )
+    return [prediction_record(p) for p in rows]
 
 
 def latest_predictions(session: Session, track_ids: list[int]) -> dict[int, PredictionRecord]:
@@ -146,7 +102,7 @@ def latest_predictions(session: Session, track_ids: list[int]) -> dict[int, Pred
         chunk = track_ids[start : start + 500]
         rows = session.scalars(select(Prediction).where(Prediction.track_id.in_(chunk))
                                .order_by(Prediction.created_at))
-        found.update((p.track_id, _prediction(p)) for p in rows)  # newest wins
+        found.update((p.track_id, prediction_record(p)) for p in rows)  # newest wins
     return found
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from library.genre_names import canonical_genre, canonical_genres, genre_key, same_genre
 from library.models import Prediction, Track, UserLabel
 from library.records import PlanRow
+from library.tags import holds_tags
 from library.write_scope import library_roots, skip_outside
 
 POLICIES = ("fill-empty", "replace", "merge")
@@ -115,6 +116,8 @@ def _predicted(prediction: Prediction | None, options: TagOptions) -> _Source | 
     """The genres a prediction offers, or why it offers none."""
     if prediction is None:
         return f"no prediction from bundle {options.bundle!r} (run classify first)"
+    if prediction.not_music:  # never a genre, whatever the confidence options say
+        return "not music (the music gate's verdict)"
     if not options.min_confidence:
         if prediction.uncertain or not prediction.top_genres:
             return f"prediction uncertain (confidence {prediction.confidence:.2f})"
@@ -137,7 +140,7 @@ def _album_sources(tracks: Sequence[Track], predictions: dict[int, Prediction],
     members: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     for track in tracks:
         key = _album_key(track)
-        if key is not None and track.id in predictions:
+        if key is not None and track.id in predictions and not predictions[track.id].not_music:
             members[key].append(predictions[track.id].probabilities)
     sources: dict[tuple[str, str], _Source] = {}
     for key, probability_sets in members.items():
@@ -172,6 +175,8 @@ def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanR
                    else f"unreadable: {track.error or 'error'}")
     if isinstance(source, str):
         return row("skip", source)
+    if not holds_tags(track.format):
+        return row("skip", f"{track.format} files hold no tags")
     candidates = normalised(source.genres, options)
     if not candidates:
         return row("skip", "no genre left after mapping and the allowed list")
@@ -222,8 +227,9 @@ def plan_tags(session: Session, options: TagOptions,
         source: _Source | str
         if track.id in labels:
             source = _Source(labels[track.id], "user label")
-        elif (key := _album_key(track)) in albums:
-            source = albums[key]  # type: ignore[index]
+        elif (key := _album_key(track)) in albums and not (
+                track.id in predictions and predictions[track.id].not_music):
+            source = albums[key]
         else:
             source = _predicted(predictions.get(track.id), options)
         rows.append(_plan_row(track, source, options))

@@ -62,7 +62,8 @@ original_show = mw.MainWindow.show
 
 def show(window):
     original_show(window)
-    seen.update(torch_at_show="torch" in sys.modules, settings_at_show=window.actions["settings"].isEnabled())
+    seen.update(torch_at_show="torch" in sys.modules,
+                settings_at_show=window.actions["settings"].isEnabled())
     def finished(outcome):
         if outcome.name == "load":
             seen["rows_at_load"] = window.table.rowCount()

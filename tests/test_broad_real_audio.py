@@ -34,20 +34,20 @@ def broad():
     return load_bundle(DEFAULT_BUNDLE)
 
 
-def track_probabilities(bundle, path: Path) -> torch.Tensor:
-    """Mean genre probabilities over the clip's first patches."""
+def track_probabilities(bundle, path: Path) -> tuple[torch.Tensor, float]:
+    """Mean genre probabilities and mean music probability over the clip's first patches."""
     with torch.inference_mode():
-        probs, _ = bundle.model(torch.from_numpy(log_mel_patches(path, PATCHES)))
-    return probs.mean(dim=0)
+        probs, _, music = bundle.model.outputs(torch.from_numpy(log_mel_patches(path, PATCHES)))
+    return probs.mean(dim=0), float(music.mean())
 
 
 @pytest.mark.parametrize("clip", sorted(MUSIC))
 def test_music_gets_its_genre_confidently(broad, shared_data: Path, clip: str) -> None:
-    probs = track_probabilities(broad, shared_data / clip)
-    assert broad.decide(probs) == MUSIC[clip]
+    probs, music = track_probabilities(broad, shared_data / clip)
+    assert broad.decide(probs, music) == MUSIC[clip]
 
 
 @pytest.mark.parametrize("stem", NON_MUSIC)
 def test_speech_and_animals_are_uncertain(broad, shared_data: Path, stem: str) -> None:
-    probs = track_probabilities(broad, shared_data / "cc-music" / f"{stem}.ogg")
-    assert broad.decide(probs) is None, dict(zip(broad.labels, probs.tolist()))
+    probs, music = track_probabilities(broad, shared_data / "cc-music" / f"{stem}.ogg")
+    assert broad.decide(probs, music) is None, (music, dict(zip(broad.labels, probs.tolist())))

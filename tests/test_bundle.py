@@ -12,12 +12,18 @@ import torch
 from safetensors.torch import save_file
 
 from classifier import bundle as bundle_module
-from classifier.bundle import (DEFAULT_BUNDLE, BundleError, available_bundles, load_bundle,
-                               read_spec)
+from classifier.bundle import (
+    DEFAULT_BUNDLE,
+    BundleError,
+    available_bundles,
+    load_bundle,
+    read_spec,
+)
 from resources import MODELS_DIR
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
 BROAD = MODELS_DIR / DEFAULT_BUNDLE
+LEGACY = Path(__file__).parents[1] / "bench" / "legacy" / "broad-1.0"  # the 1.0 tag map
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +39,12 @@ def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def write_bundle(folder: Path, **changes) -> Path:
-    """A copy of the broad bundle.json with top-level changes (None deletes a key)."""
-    spec = json.loads((BROAD / "bundle.json").read_text())
+def write_bundle(folder: Path, source: Path = BROAD, **changes) -> Path:
+    """A copy of the broad bundle.json (and its head) with top-level changes (None deletes a key)."""
+    spec = json.loads((source / "bundle.json").read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    if (source / "head.safetensors").is_file() and not (folder / "head.safetensors").exists():
+        shutil.copy(source / "head.safetensors", folder)
     for key, value in changes.items():
         if value is None:
             spec.pop(key)
@@ -47,8 +56,11 @@ def write_bundle(folder: Path, **changes) -> Path:
 
 
 def test_default_bundle_has_broad_genres_and_musicnn_preprocessing(broad) -> None:
-    assert broad.name == "broad" and len(broad.labels) == 15
-    assert {"Rock", "Jazz", "Classical", "Hip-Hop", "Metal"} <= set(broad.labels)
+    assert broad.name == "broad" and broad.version == "2.0.0" and len(broad.labels) == 16
+    assert {"Rock", "Jazz", "Classical", "Hip-Hop", "Metal", "Reggae", "Disco", "Funk", "Punk",
+            "R&B/Soul", "Ambient", "Folk"} <= set(broad.labels)
+    assert len(broad.model.backbones) == 1  # MSD only: the gate shares it
+    assert 0 < broad.music_threshold < 1
     assert not {"female vocalists", "80s", "sad", "guitar"} & set(broad.labels)
     prep = broad.preprocessing
     assert (prep.sample_rate, prep.n_fft, prep.hop_length, prep.n_mels, prep.patch_frames) == (
@@ -61,16 +73,55 @@ def test_default_bundle_model_maps_patches_to_genres_and_embedding(broad) -> Non
         mel, msd_embedding = torch.from_numpy(data["inputs"]), data["msd_embedding"]
         clips = list(data["clips"])
     with torch.inference_mode():
-        probs, embedding = broad.model(mel)
-    assert probs.shape == (4, 15) and embedding.shape == (4, 200)
+        probs, embedding, music = broad.model.outputs(mel)
+    assert probs.shape == (4, 16) and embedding.shape == (4, 200) and music.shape == (4,)
     # bfloat16 timbral convs (where the CPU has them) move the embedding ~1% (docs/speed.md)
     exact = all(net.timbral_74.precision == "exact" for net in broad.model.backbones)
     assert np.abs(embedding.numpy() - msd_embedding).max() <= (1e-4 if exact else 0.05)
-    verdicts = dict(zip(clips, (broad.decide(p) for p in probs)))
+    verdicts = dict(zip(clips, (broad.decide(p, float(m)) for p, m in zip(probs, music))))
     assert verdicts["gtzan-mini/classical/classical.00001.flac"] == "Classical"
     assert verdicts["gtzan-mini/hiphop/hiphop.00002.flac"] == "Hip-Hop"
     assert verdicts["cc-music/198-209-0000.ogg"] is None  # speech
+    speech = clips.index("cc-music/198-209-0000.ogg")
+    assert music[speech] < broad.music_threshold < music[clips.index("gtzan-mini/rock/rock.00000.flac")]
 
+
+def test_legacy_tag_map_spec_still_loads_with_the_gate() -> None:
+    legacy = load_bundle(LEGACY)
+    assert legacy.name == "broad" and legacy.version == "1.0.0" and len(legacy.labels) == 15
+    assert legacy.music_threshold is not None  # every genre bundle is gated
+    with torch.inference_mode():
+        probs, _, music = legacy.model.outputs(torch.rand(2, 187, 96))
+    assert probs.shape == (2, 15) and music.shape == (2,)
+
+
+def test_a_genre_bundle_without_msd_gets_an_msd_backbone_for_the_gate(tmp_path: Path) -> None:
+    save_file({"out.weight": torch.randn(2, 200), "out.bias": torch.zeros(2)},
+              str(tmp_path / "head.safetensors"))
+    write_bundle(tmp_path, name="mtt-only", labels=["A", "B"],
+                 backbones=[{"name": "mtt", "weights": "musicnn-mtt.safetensors"}],
+                 head={"type": "linear", "weights": "head.safetensors", "activation": "softmax"})
+    model = load_bundle(tmp_path).model
+    assert len(model.backbones) == 2 and model.gate_backbone == 1 and model.head_backbones == 1
+    with torch.inference_mode():
+        probs, _, music = model.outputs(torch.rand(1, 187, 96))
+    assert probs.shape == (1, 2) and music.shape == (1,)
+
+
+def test_tags_bundle_is_not_gated() -> None:
+    tags = load_bundle("tags")
+    assert tags.multi_label and tags.music_threshold is None and tags.model.gate is None
+
+
+def test_head_over_embedding_and_tag_logits(tmp_path: Path) -> None:
+    save_file({"out.weight": torch.randn(3, 250), "out.bias": torch.zeros(3)},
+              str(tmp_path / "both.safetensors"))
+    write_bundle(tmp_path, name="both", labels=["A", "B", "C"],
+                 head={"type": "linear", "weights": "both.safetensors", "activation": "softmax",
+                       "inputs": ["embedding", "tag_logits"]})
+    with torch.inference_mode():
+        probs, _ = load_bundle(tmp_path).model(torch.rand(2, 187, 96))
+    torch.testing.assert_close(probs.sum(dim=1), torch.ones(2))
 
 def test_decide_says_uncertain_below_the_threshold(broad) -> None:
     low = [broad.uncertain_threshold / 2] * len(broad.labels)
@@ -137,8 +188,14 @@ def broken_cases(tmp: Path) -> dict[str, tuple[Path, str]]:
     torch.save({"x": torch.zeros(1)}, pickled / "model.pt")
     (tmp / "garbage").mkdir()
     (tmp / "garbage" / "junk.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
-    head = json.loads((BROAD / "bundle.json").read_text())["head"]
+    head = json.loads((LEGACY / "bundle.json").read_text())["head"]
     head["genres"]["Rock"]["tags"]["msd"].append("polka")
+    narrow = tmp / "narrow"  # a 200-wide head where inputs promise embedding + tag logits
+    save_file({"out.weight": torch.randn(2, 200), "out.bias": torch.zeros(2)},
+              str(write_bundle(narrow, labels=["A", "B"], head={
+                  "type": "linear", "weights": "n.safetensors", "activation": "softmax",
+                  "inputs": ["embedding", "tag_logits"]}) / "n.safetensors"))
+    shipped_head = json.loads((BROAD / "bundle.json").read_text())["head"]
     return {
         "missing": (tmp / "nojson", "missing"),
         "bad json": (tmp / "badjson", "not readable JSON"),
@@ -154,7 +211,10 @@ def broken_cases(tmp: Path) -> dict[str, tuple[Path, str]]:
             {"name": "msd", "weights": "../musicnn-msd.safetensors"}]), "plain file name"),
         "not safetensors": (write_bundle(tmp / "garbage", backbones=[
             {"name": "msd", "weights": "junk.safetensors"}]), "not a readable safetensors"),
-        "unknown tag": (write_bundle(tmp / "tag", head=head), "no tag 'polka'"),
+        "unknown tag": (write_bundle(tmp / "tag", LEGACY, head=head), "no tag 'polka'"),
+        "head inputs": (write_bundle(tmp / "inputs", head={**shipped_head, "inputs": ["spectrum"]}),
+                        "inputs must be a list"),
+        "input width": (narrow, "out.weight has shape (2, 200), expected (2, 250)"),
     }
 
 
@@ -171,8 +231,48 @@ def test_unknown_bundle_name_says_where_it_looked(user_dir: Path) -> None:
 
 
 def test_shipped_spec_reads_without_loading_weights() -> None:
-    spec = read_spec(BROAD)
+    assert read_spec(BROAD)["head"]["inputs"] == ["embedding", "tag_logits"]
+    spec = read_spec(LEGACY)
     assert spec["labels"] == list(spec["head"]["genres"])
+
+
+def broken_gates(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (gate folder, expected message fragment)."""
+    gate_dir = MODELS_DIR / "music-gate"
+    spec = json.loads((gate_dir / "gate.json").read_text())
+
+    def gate(name: str, data: bytes | None = None, **changes) -> Path:
+        folder = tmp / name
+        folder.mkdir()
+        (folder / "gate.json").write_text(json.dumps({**spec, **changes}))
+        shutil.copy(gate_dir / "gate.safetensors", folder)
+        if data is not None:
+            (folder / "gate.safetensors").write_bytes(data)
+        return folder
+
+    wide = tmp / "wide.safetensors"
+    save_file({"weight": torch.randn(1, 200), "bias": torch.zeros(1)}, str(wide))
+    pickled = gate("pickled", weights="gate.pt")
+    torch.save({"weight": torch.zeros(1)}, pickled / "gate.pt")
+    (tmp / "nothing").mkdir()
+    return {
+        "missing": (tmp / "nothing", "gate.json: missing"),
+        "threshold": (gate("thr", threshold=1.5), "threshold must be a number in (0, 1)"),
+        "unknown key": (gate("key", colour="red"), "unknown key(s) colour"),
+        "garbage": (gate("junk", b"\x10\x00\x00\x00\x00\x00\x00\x00{}"),
+                    "not a readable safetensors"),
+        "wrong width": (gate("width", wide.read_bytes()), "expected (1, 250)"),
+        "pickle": (pickled, "pickle-based"),
+    }
+
+
+def test_every_broken_gate_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    from classifier.bundle_weights import load_gate
+
+    for name, (folder, fragment) in broken_gates(tmp_path).items():
+        with pytest.raises(BundleError) as caught:
+            load_gate(folder)
+        assert fragment in str(caught.value), name
 
 
 def test_precision_can_be_forced_to_exact(monkeypatch: pytest.MonkeyPatch) -> None:

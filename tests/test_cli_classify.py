@@ -85,7 +85,7 @@ def test_classify_with_the_real_broad_bundle_stores_predictions_and_reports_the_
         assert prediction.bundle == "broad"
         assert len(prediction.clip_probabilities) == DEFAULT_CLIPS
         assert list(prediction.probabilities) == list(load_bundle("broad").labels)
-        assert all(len(clip) == 15 for clip in prediction.clip_probabilities)
+        assert all(len(clip) == 16 for clip in prediction.clip_probabilities)
         by_path = dict(session.execute(select(Track.path, Prediction.top_genres).join(Prediction.track)).all())
         # the real network, not a stand-in:
         assert by_path[str(library["classical/classical.00002"])][:1] == ["Classical"]

@@ -72,13 +72,38 @@ def test_info_shows_the_prediction_its_probabilities_clips_and_the_user_label(
     capsys.readouterr()
     assert run(db_path, "info", str(classified / "classical.00000.flac")) == 0
     out = capsys.readouterr().out
-    assert "prediction    broad 1.0.0: Classical" in out and "confidence 0." in out
+    assert "prediction    broad 2.0.0: Classical (confidence " in out
     assert out.count("  clip at ") == 2  # one line per clip
-    assert "Ambient/New Age" in out and "Hip-Hop" in out  # every genre's probability
+    assert "Ambient" in out and "Reggae" in out and "Hip-Hop" in out  # every genre's probability
     assert "user genres" in out and "none (the prediction counts)" in out
 
     assert run(db_path, "info", "--json", str(classified / "speech.ogg")) == 0
     info = json.loads(capsys.readouterr().out)
     (prediction,) = info["predictions"]
-    assert len(prediction["probabilities"]) == 15 and len(prediction["clip_probabilities"]) == 2
+    assert len(prediction["probabilities"]) == 16 and len(prediction["clip_probabilities"]) == 2
+    assert prediction["not_music"] is True and prediction["top_genres"] == []
     assert info["user_genres"] == []
+
+
+def test_speech_is_listed_as_not_music_and_filters_so(
+    classified: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert run(db_path, "list") == 0
+    (speech,) = [line for line in capsys.readouterr().out.splitlines() if "speech.ogg" in line]
+    assert "Not music" in speech
+    assert run(db_path, "list", "--genre", "not music", "--json") == 0
+    assert [Path(r["path"]).name for r in json.loads(capsys.readouterr().out)] == ["speech.ogg"]
+    assert run(db_path, "info", str(classified / "speech.ogg")) == 0
+    assert "Not music" in capsys.readouterr().out
+
+    engine = create_db_engine(db_path)
+    with session_factory(engine)() as session:
+        rows = [row for page in browse.iter_row_pages(session) for row in page]
+        counts = browse.count_sidebar(rows)
+        (row,) = [r for r in rows if r.path.endswith("speech.ogg")]
+        assert row.not_music and not row.genres
+        assert browse.in_category(row, browse.NOT_MUSIC)
+        assert not browse.in_category(row, browse.UNCERTAIN)
+        assert counts.not_music == 1
+    engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from library import db
 from library.models import Prediction, Track
+from tests.old_library import downgrade_to_schema_1
 
 
 def test_fresh_database_has_wal_foreign_keys_and_version(db_path: Path) -> None:
@@ -92,3 +93,34 @@ def test_default_path_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert db.default_db_path() == tmp_path / "x.db"
     monkeypatch.delenv(db.DB_ENV_VAR)
     assert db.default_db_path().name == "library.sqlite3"
+
+
+def _schema_1_file(path: Path) -> None:
+    """A real version-1 library with one track and its 1.0 prediction."""
+    db.create_db_engine(path).dispose()
+    downgrade_to_schema_1(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO tracks (path, size, mtime_ns, status, genres, scanned_at) "
+                     "VALUES ('/m/old.mp3', 1, 2, 'ok', '[]', '2026-01-01 00:00:00')")
+        conn.execute(
+            "INSERT INTO predictions (track_id, bundle, bundle_version, probabilities, top_genres,"
+            " confidence, uncertain, clip_probabilities, clip_starts, track_size, track_mtime_ns,"
+            " created_at) VALUES (1, 'broad', '1.0.0', '{\"Rock\": 0.7}', '[\"Rock\"]', 0.7, 0,"
+            " '[[0.7]]', '[0.0]', 1, 2, '2026-01-01 00:00:00')")
+
+
+def test_version_1_library_upgrades_keeping_its_predictions(db_path: Path) -> None:
+    from library.predictions import tracks_needing_prediction
+    from library.repository import predictions_for
+
+    _schema_1_file(db_path)
+    engine = db.create_db_engine(db_path)
+    with engine.connect() as conn:
+        assert db.schema_version(conn) == db.SCHEMA_VERSION
+    with db.session_factory(engine)() as session:
+        (old,) = predictions_for(session, 1)
+        assert old.top_genres == ("Rock",) and old.bundle_version == "1.0.0"
+        assert old.not_music is False  # 1.0 had no gate: nothing was called not music
+        # kept until reclassified: the 2.0 default finds the 1.0 prediction stale
+        assert [t.id for t in tracks_needing_prediction(session, "broad", "2.0.0")] == [1]
+        assert tracks_needing_prediction(session, "broad", "1.0.0") == []

@@ -25,6 +25,7 @@ from library.db_errors import (
     explain,
 )
 from library.models import Folder, Track
+from tests.old_library import downgrade_to_schema_1
 from tests.test_write_hardening import _mounted, _read_only_bind
 
 REPO = Path(__file__).resolve().parents[1]
@@ -199,21 +200,16 @@ def test_damaged_libraries_can_be_moved_aside(kind: str) -> None:
 
 
 def test_a_schema_1_library_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
-    """A real library as version 1 wrote it (no tag_originals, no classify_claims)."""
+    """A real library as version 1 wrote it (no audio_hash, tag_originals, classify_claims)."""
     db = _filled(tmp_path / "library.sqlite3")
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TABLE tag_originals")
-    conn.execute("DROP TABLE classify_claims")
-    conn.execute("PRAGMA user_version=1")
-    conn.commit()
-    conn.close()
+    downgrade_to_schema_1(db)
 
     create_db_engine(db).dispose()
 
     conn = sqlite3.connect(db)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"tag_originals", "classify_claims"} <= tables
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == TRACKS
     conn.close()
 

@@ -80,3 +80,18 @@ def test_compare_table_shows_mean_and_std_over_folds() -> None:
     # raw: (0.4 + 2/3) / 2 = 0.533, std 0.133; max-prob: (0.75 + 1) / 2 = 0.875 ± 0.125
     assert "| net | 0.533 ± 0.133 | 0.875 ± 0.125 | 0.750 ± 0.250 | 2 | 12 s |" in table
     assert "| other | 0.667 | 1.000 | 1.000 | 1 | – |" in table
+
+
+def test_reliability_buckets_and_ece_by_hand(tmp_path: Path) -> None:
+    # track means: 0 -> a 0.433 right, 1 -> b 0.55 right, 2 -> c 0.5 right, 3 -> b 0.45 wrong
+    report = evaluate_probabilities(PROBS, TRUTH, OWNERS, LABELS)
+    low, high = report.reliability
+    assert (low["low"], low["high"], low["count"]) == (0.4, 0.5, 3)
+    assert low["accuracy"] == pytest.approx(2 / 3)
+    assert low["confidence"] == pytest.approx((0.4 + 1.3 / 3 - 0.4 + 0.5 + 0.45) / 3)
+    assert (high["count"], high["accuracy"], high["confidence"]) == (1, 1.0, pytest.approx(0.55))
+    assert report.ece == pytest.approx(0.75 * abs(2 / 3 - low["confidence"]) + 0.25 * 0.45)
+    text = format_report(report)
+    assert "expected calibration error 0.267" in text and "(0.4, 0.5]        3     0.667" in text
+    save_report(report, tmp_path, "hand example")
+    assert (tmp_path / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -21,6 +21,7 @@ from library.db import SCHEMA_VERSION, create_db_engine, session_factory
 from library.models import Prediction
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
+from tests.old_library import downgrade_to_schema_1
 from tests.stand_in_bundle import StandInBundle
 from tests.tagging_support import plain_genres, scan_into
 
@@ -130,20 +131,18 @@ def test_old_database_upgrades_and_keeps_its_predictions(db_path: Path) -> None:
     with sessions.begin() as session:
         session.execute(sqlite3_insert_track())
     engine.dispose()
-    with sqlite3.connect(db_path) as conn:  # back to the schema before predictions knew audio
+    downgrade_to_schema_1(db_path)  # back to the schema before predictions knew audio
+    with sqlite3.connect(db_path) as conn:
         conn.execute(
             "INSERT INTO predictions (track_id, bundle, bundle_version, probabilities, "
             "top_genres, confidence, uncertain, clip_probabilities, clip_starts, track_size, "
             "track_mtime_ns, created_at) VALUES (1, 'broad', '1', '{}', '[\"Jazz\"]', 0.9, 0, "
             "'[]', '[]', 10, 20, '2026-01-01 00:00:00.000000')")
-        conn.execute("ALTER TABLE predictions DROP COLUMN audio_hash")
-        conn.execute("PRAGMA user_version=1")
-    assert SCHEMA_VERSION == 2
     with session_factory(create_db_engine(db_path))() as session:
         (kept,) = session.scalars(select(Prediction))
         assert (kept.top_genres, kept.track_size, kept.audio_hash) == (["Jazz"], 10, None)
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 def sqlite3_insert_track():  # type: ignore[no-untyped-def]

@@ -21,10 +21,10 @@ from classifier.nets.registry import get_net
 from classifier.scratch_bundle import ScratchBundle, save_scratch_bundle
 from classifier.scratch_predict import load_scratch_classifier, net_rows
 from library.db import create_db_engine, session_factory
-from library.descriptor_store import load_descriptors
 from library.models import Embedding, Prediction, Track
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from main import main
+from tests.library_queries import load_descriptors
 from tests.stand_in_bundle import StandInBundle
 from workflows.classify import classify_tracks
 
@@ -156,3 +156,19 @@ def test_the_default_pipeline_computes_and_stores_no_descriptors(
     assert outcome.stored == 1 and outcome.descriptors_cached == 0 and counted == []
     with sessions() as session:
         assert [e.backbone for e in session.scalars(select(Embedding))] == ["stand-in"]
+
+
+@pytest.mark.slow  # librosa descriptors and the MSD backbone on real audio
+def test_scratch_bundles_apply_the_music_gate(shared_data: Path, tmp_path: Path) -> None:
+    from classifier.scratch_predict import predict_scratch_tracks
+
+    bundle = load_scratch_classifier(scratch_bundle("feature-mlp", tmp_path / "mlp"))
+    assert bundle.gate is not None
+    speech, dog = (shared_data / "cc-music" / f"{stem}.ogg" for stem in ("198-209-0000", "pibble"))
+    jazz = excerpt(shared_data, "jazz", tmp_path)
+    results = {Path(r.path).stem: r for r in predict_scratch_tracks(
+        [(1, str(speech)), (2, str(dog)), (3, str(jazz))], bundle, {}, device="cpu")}
+    for stem in ("198-209-0000", "pibble"):  # an untrained net would name a genre for anything
+        assert results[stem].not_music and results[stem].top_genres == ()
+    assert not results["jazz"].not_music and results["jazz"].music >= bundle.gate.threshold
+    assert results["jazz"].probabilities.sum() == pytest.approx(results["jazz"].music, abs=1e-4)

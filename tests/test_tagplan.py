@@ -136,3 +136,23 @@ def test_options_are_checked() -> None:
     with pytest.raises(ValueError, match="separator"):
         TagOptions(separator=", ")
     assert TagOptions(separator=" / ").separator == " / "
+
+
+def test_not_music_predictions_never_become_tags(
+    library: tuple[Path, sessionmaker[Session]]
+) -> None:
+    from library.models import Prediction
+
+    root, sessions = library
+    with sessions() as session:  # the music gate vetoed a1 (its probabilities stay stored)
+        for prediction in session.query(Prediction):
+            if prediction.track.path.endswith(("a1.flac", "b2.flac")):
+                prediction.not_music, prediction.uncertain, prediction.top_genres = True, True, []
+        session.commit()
+    for options in ({}, {"policy": "replace"}, {"policy": "replace", "min_confidence": 0.1},
+                    {"policy": "replace", "album_consistent": True}):
+        plan = _plan(sessions, **options)
+        assert plan["a1"][:2] == ("skip", None) and "not music" in plan["a1"][2], options
+        assert plan["b2"][:2] == ("skip", None), options
+    album = _plan(sessions, policy="replace", album_consistent=True)
+    assert album["a3"] == ("write", ("Jazz",), "album of 2 tracks")  # a1 no longer counts; one spelling

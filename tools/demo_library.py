@@ -14,8 +14,8 @@ from library.db import create_db_engine
 from library.models import Folder, Prediction, Track, UserLabel
 
 # The default bundle's labels (resources/models/broad/bundle.json), so the sidebar looks real.
-GENRES = ("Rock", "Pop", "Electronic", "Dance", "Hip-Hop", "R&B/Soul", "Funk", "Jazz", "Blues",
-          "Country", "Folk", "Metal", "Punk", "Classical", "Ambient/New Age")
+GENRES = ("Blues", "Classical", "Country", "Disco", "Electronic", "Hip-Hop", "Jazz", "Metal",
+          "Pop", "Reggae", "Rock", "Folk", "Funk", "Punk", "R&B/Soul", "Ambient")
 FIRST = ("Amber", "Blue", "Crimson", "Silver", "Velvet", "Northern", "Quiet", "Electric",
          "Golden", "Paper", "Midnight", "Hollow", "Wild", "Lunar", "Glass", "Static")
 SECOND = ("Harbour", "Foxes", "Lanterns", "Orchard", "Avenue", "Machines", "Tides", "Pilots",
@@ -55,7 +55,7 @@ def _prediction(i: int, rng: random.Random) -> dict[str, object]:
              for _ in range(CLIPS)]
     top = [] if uncertain else [main] + ([second] if probs[second] > 0.25 else [])
     return {
-        "track_id": i, "bundle": "broad", "bundle_version": "1.0.0", "probabilities": probs,
+        "track_id": i, "bundle": "broad", "bundle_version": "2.0.0", "probabilities": probs,
         "top_genres": top, "confidence": confidence, "uncertain": uncertain,
         "clip_probabilities": clips, "clip_starts": [c * 25.0 for c in range(CLIPS)],
         "track_size": 5_000_000 + i, "track_mtime_ns": 1_700_000_000_000_000_000 + i,

@@ -1,8 +1,9 @@
-"""Fit the calibration of the default "broad" bundle and write resources/models/broad/bundle.json.
+"""Reproduce the OLD default, broad 1.0 (a fixed tag map), kept in bench/legacy/broad-1.0.
 
-Developer tool (docs/genres.md explains the mapping and the method):
+The default is broad 2.0 now, a learned head: tools/train_default.py. This tool stays so the
+1.0 spec the benches compare against can be rebuilt (docs/genres.md, "Old libraries"):
 
-    /work/venv/bin/python tools/fit_broad.py ../shared/data resources/models/broad/bundle.json
+    /work/venv/bin/python tools/fit_broad.py ../shared/data bench/legacy/broad-1.0/bundle.json
 
 1. Every patch of every labelled real clip goes through the MSD and MTT backbones.
 2. For genre g and backbone s, x[g, s] = logit(max probability of s's tags mapped to g).

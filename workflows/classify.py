@@ -101,6 +101,7 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
         top_genres=result.top_genres,
         confidence=result.confidence,
         uncertain=result.uncertain,
+        not_music=result.not_music,
         clip_probabilities=tuple(
             tuple(round(float(p), 6) for p in clip) for clip in result.clip_probabilities
         ),

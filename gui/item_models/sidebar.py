@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 
 from library import browse
-from library.records import SidebarCounts
+from library.records import NOT_MUSIC, SidebarCounts
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (kind, value) of an entry; None on group headers
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -14,6 +14,7 @@ COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
 FIXED_BEFORE = ((browse.ALL, "All tracks"),)
 FIXED_AFTER = (
     (browse.UNCERTAIN, "Uncertain"),
+    (browse.NOT_MUSIC, NOT_MUSIC),
     (browse.UNCLASSIFIED, "Not yet classified"),
     (browse.ERRORS, "Errors"),
 )
@@ -40,7 +41,8 @@ def _header(text: str) -> QStandardItem:
 
 
 class SidebarModel(QStandardItemModel):
-    """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags group."""
+    """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags
+    group."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -54,6 +56,7 @@ class SidebarModel(QStandardItemModel):
     def update_counts(self, counts: SidebarCounts) -> None:
         """Set every count; add and remove genre entries without resetting the model."""
         fixed = {browse.ALL: counts.total, browse.UNCERTAIN: counts.uncertain,
+                 browse.NOT_MUSIC: counts.not_music,
                  browse.UNCLASSIFIED: counts.unclassified, browse.ERRORS: counts.errors}
         for row in range(self.library.rowCount()):
             item = self.library.child(row)

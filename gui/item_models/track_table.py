@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont
 
 from library.browse import CategoryTally
 from library.genre_names import canonical_genres, genre_key
-from library.records import BrowseRow, display_path
+from library.records import NOT_MUSIC, BrowseRow, display_path
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the BrowseRow itself
@@ -66,6 +66,8 @@ def status_text(row: BrowseRow) -> str:
         return "Not classified"
     if row.stale:
         return "Changed"
+    if row.not_music:
+        return NOT_MUSIC
     return "Uncertain" if row.uncertain else "Classified"
 
 
@@ -73,6 +75,8 @@ def genre_text(row: BrowseRow) -> str:
     """The genre column: the user's genres marked as confirmed, else the prediction's."""
     if row.user_genres:
         return CONFIRMED_MARK + ", ".join(row.user_genres)
+    if row.not_music:
+        return NOT_MUSIC
     if row.uncertain and row.probabilities:
         return f"{row.probabilities[0][0]}?"
     return ", ".join(row.predicted)

@@ -111,7 +111,12 @@ def test_sidebar_updates_counts_and_entries_in_place(qtbot: QtBot) -> None:
     entries = sidebar.entries()
     assert (browse.GENRE, "Jazz") not in entries and entries[(browse.GENRE, "Blues")] == 1
     sidebar.update_counts(browse.count_sidebar([]))
-    assert sidebar.tags.rowCount() == 0 and sidebar.library.rowCount() == 4
+    assert sidebar.tags.rowCount() == 0 and sidebar.library.rowCount() == 5
+    assert sidebar.library.child(2).text() == "Not music"
+    speech = row(4, confidence=0.03, uncertain=True, not_music=True)
+    sidebar.update_counts(browse.count_sidebar([speech, row(5, confidence=0.2, uncertain=True)]))
+    entries = sidebar.entries()
+    assert entries[(browse.NOT_MUSIC, None)] == 1 and entries[(browse.UNCERTAIN, None)] == 1
 
 
 def test_table_tally_matches_a_full_count(qtbot: QtBot) -> None:
