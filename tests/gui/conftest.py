@@ -18,7 +18,7 @@ from gui.warmup import load_worker_modules
 
 @pytest.fixture(scope="session", autouse=True)
 def warm_imports() -> None:
-    """Import the model libraries up front, as the app does before its window shows."""
+    """Import the model libraries up front, as the app does once its window shows."""
     load_worker_modules()
 
 
