@@ -29,10 +29,11 @@ def test_the_rule_itself() -> None:
 
 def _prediction(track: Track, bundle: str, version: str, genre: str,
                 **extra: object) -> Prediction:
-    fields: dict[str, object] = dict(
-        track_id=track.id, bundle=bundle, bundle_version=version, probabilities={genre: 0.8},
-        top_genres=[genre], confidence=0.8, uncertain=False, clip_probabilities=[],
-        track_size=track.size, track_mtime_ns=track.mtime_ns)
+    fields: dict[str, object] = {
+        "track_id": track.id, "bundle": bundle, "bundle_version": version,
+        "probabilities": {genre: 0.8}, "top_genres": [genre], "confidence": 0.8,
+        "uncertain": False, "clip_probabilities": [], "track_size": track.size,
+        "track_mtime_ns": track.mtime_ns}
     fields.update(extra)
     return Prediction(**fields)
 
