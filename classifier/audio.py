@@ -15,7 +15,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-# Containers libsndfile cannot read at all: go straight to FFmpeg.
+# Extensions of containers libsndfile cannot read: go straight to FFmpeg. Only a guess for
+# files the library has not sniffed; for those it has, the caller passes its registry's choice.
 FFMPEG_FIRST = frozenset({".m4a", ".mp4", ".m4b", ".aac", ".alac", ".wma", ".asf", ".webm"})
 
 
@@ -194,16 +195,20 @@ def _ffmpeg_clip(
 
 
 def decode_clips(
-    path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), sample_rate: int = 16000
+    path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), sample_rate: int = 16000,
+    decoder: str | None = None,
 ) -> DecodedClips:
-    """The clips of `plan` from the file at `path`, mono at `sample_rate`; errors are returned."""
+    """The clips of `plan` from the file at `path`, mono at `sample_rate`; errors are returned.
+
+    `decoder` ("libsndfile" or "ffmpeg") is the one to try first, as the library's format
+    registry says for the content-detected container; None: guess from the extension."""
     path = os.fspath(path)
     try:
         stat = os.stat(path)
     except OSError as exc:
         return DecodedClips(path, sample_rate, None, error=f"cannot open: {exc.strerror or exc}")
     readers = [("libsndfile", _read_with_soundfile), ("FFmpeg", _read_with_ffmpeg)]
-    if Path(path).suffix.lower() in FFMPEG_FIRST:
+    if decoder == "ffmpeg" or (decoder is None and Path(path).suffix.lower() in FFMPEG_FIRST):
         readers.reverse()
     errors = []
     for name, reader in readers:

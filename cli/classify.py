@@ -103,7 +103,7 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
     except (DeviceError, NotAGenreBundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # BundleError, missing bundle module: nothing to run with
+    except Exception as exc:  # noqa: BLE001 (BundleError, a missing module: nothing to run with)
         print(f"error: cannot load model bundle {args.bundle or 'broad'!r}: {exc}", file=sys.stderr)
         return 2
     with app.sessions() as session:

@@ -127,7 +127,8 @@ def _cell(track: TrackRecord, column: str, predictions: Predictions) -> str:
     return "" if value is None else printable(str(value))
 
 
-def write_table(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
+def write_table(tracks: Sequence[TrackRecord], out: TextIO,
+                predictions: Predictions = NO_PREDICTIONS) -> None:
     """Aligned columns; long titles and artists are cut to keep a line per track."""
     rows = [[_cell(t, c, predictions) for c in TABLE_COLUMNS] for t in tracks]
     widths = [len(c) for c in TABLE_COLUMNS]
@@ -153,14 +154,16 @@ def _with_prediction(track: TrackRecord, predictions: Predictions) -> dict[str, 
     return values
 
 
-def write_json(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
+def write_json(tracks: Sequence[TrackRecord], out: TextIO,
+               predictions: Predictions = NO_PREDICTIONS) -> None:
     """A JSON array of track objects, with the newest predicted genres and confidence."""
     json.dump([_with_prediction(t, predictions) for t in tracks], out, ensure_ascii=False,
               indent=2)
     out.write("\n")
 
 
-def write_csv(tracks: Sequence[TrackRecord], out: TextIO, predictions: Predictions = NO_PREDICTIONS) -> None:
+def write_csv(tracks: Sequence[TrackRecord], out: TextIO,
+              predictions: Predictions = NO_PREDICTIONS) -> None:
     """CSV with a header row; genres joined with '; '."""
     fields = [*TrackRecord.__slots__, "predicted", "confidence"]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")

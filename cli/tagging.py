@@ -132,8 +132,8 @@ def _report(path: Path, items: Sequence[object]) -> None:
 def _print_outcomes(result: BatchResult, verb: str) -> None:
     for outcome in result.outcomes:
         if outcome.state not in ("applied", "undone"):
-            print(f"{outcome.state}: {display_path(outcome.path)}: {printable(outcome.reason or '')}",
-                  file=sys.stderr)
+            reason = printable(outcome.reason or "")
+            print(f"{outcome.state}: {display_path(outcome.path)}: {reason}", file=sys.stderr)
     counts = Counter(o.state for o in result.outcomes)
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing done"
     cancelled = " (cancelled)" if result.cancelled else ""

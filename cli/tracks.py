@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "artist, album and path).",
     )
     lister.add_argument("text", nargs="?", help="text to look for in title/artist/album/path")
-    lister.add_argument("--genre", help="a genre in the file's tags, its predicted genres or your label "
-                        "(case-insensitive)")
+    lister.add_argument("--genre", help="a genre in the file's tags, its predicted genres or "
+                        "your label (case-insensitive)")
     lister.add_argument("--artist", help="part of the artist name")
     lister.add_argument("--status", choices=STATUSES, help="only tracks with this status")
     lister.add_argument("--limit", type=int, help="at most this many tracks")

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from classifier.audio import DEFAULT_CLIPS
-from gui.workers import Uncounted
-from library import browse, folders
+from gui.workers import JobEvent
+from library import folders
 from library.records import BatchSummary, BundleKey, FileOutcome, PlanRow, ScanEvent
 from library.tagplan import TagOptions, TagSelection, plan_tags
 
@@ -55,7 +55,7 @@ class ScanStep:
 
 
 @dataclass(frozen=True)
-class TrackTouched(Uncounted):
+class TrackTouched(JobEvent):
     """A scanned file's row, now committed: its table row can be (re)read."""
 
     track_id: int
@@ -68,7 +68,7 @@ def add_folder(session: Session, path: str) -> None:
 
 def remove_folder(session: Session, folder_id: int) -> None:
     """Stop watching a folder and forget its tracks (the files stay on disk)."""
-    paths = [f.path for f in browse.list_folders(session) if f.id == folder_id]
+    paths = [f.path for f in folders.list_folders(session) if f.id == folder_id]
     if paths:
         folders.remove_folder(session, paths[0], forget_tracks=True)
 
@@ -224,17 +224,20 @@ def _log_mel() -> object:
     return LogMel(PreprocessingConfig(patch_frames=1_000_000))
 
 
-def mel_picture(path: str, seconds: float) -> tuple[np.ndarray, float]:
+def mel_picture(path: str, seconds: float, fmt: str | None = None) -> tuple[np.ndarray, float]:
     """An RGB picture (mels x frames x 3, low notes at the bottom) of the file's middle
-    `seconds`, as the classifier sees it, and where that clip starts."""
+    `seconds`, as the classifier sees it, and where that clip starts; `fmt` is the container
+    the scanner detected (it picks the decoder)."""
     import numpy as np
 
     from classifier.audio import ClipPlan, decode_clips
     from gui.colormap import colorize
+    from library.tags import preferred_decoder
 
     log_mel = _log_mel()
     config = log_mel.config  # type: ignore[attr-defined]
-    decoded = decode_clips(path, ClipPlan(count=1, seconds=seconds, span=1.0), config.sample_rate)
+    decoded = decode_clips(path, ClipPlan(count=1, seconds=seconds, span=1.0), config.sample_rate,
+                           decoder=preferred_decoder(fmt))
     if decoded.clips is None:
         raise ValueError(decoded.error or "no audio in that clip")
     mel = log_mel(decoded.clips)[0].numpy().T  # type: ignore[operator]

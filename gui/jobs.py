@@ -2,7 +2,8 @@
 GUI thread. They read and write the database with the worker's own sessions and yield records.
 
 Scanning, classifying and tag writing come from other packages; each is reached through one
-small adapter in gui/backend.py, so wiring them is a few lines there.
+small adapter in gui/backend.py, so wiring them is a few lines there. Every kind of job the app
+runs is declared here, once: its name, its progress label, and whether it writes the library.
 """
 
 from __future__ import annotations
@@ -15,38 +16,52 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from gui import backend
-from gui.workers import Job, JobContext, Total, Uncounted
-from library import browse
+from gui.workers import Job, JobContext, JobEvent, JobKind, Total
+from library import browse, folders
 from library.records import BatchSummary, BrowseRow, FolderRecord, TrackDetails
 
 log = logging.getLogger(__name__)
 ROW_REFRESH_EVERY = 200  # ids collected before re-reading their table rows ...
 ROW_REFRESH_SECONDS = 0.25  # ... or this long, so rows appear while a slow scan runs
 
+# The kinds of job. A writer waits for the running writer (JobRunner's queue); a label shows
+# the job's progress in the status bar.
+LOAD = JobKind("load", "Loading library")
+SCAN = JobKind("scan", "Scanning", writer=True)
+CLASSIFY = JobKind("classify", "Classifying", writer=True)
+SET_GENRE = JobKind("set-genre", writer=True)
+REMOVE_FOLDER = JobKind("remove-folder", writer=True)
+WRITE_TAGS = JobKind("write-tags", "Writing tags", writer=True)
+UNDO = JobKind("undo", "Undoing", writer=True)
+PLAN = JobKind("plan", "Planning")
+DETAILS = JobKind("details")
+HISTORY = JobKind("history")
+LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
+
 
 @dataclass(frozen=True)
-class RowsChanged(Uncounted):
+class RowsChanged(JobEvent):
     """Fresh table rows for tracks that were added or changed."""
 
     rows: tuple[BrowseRow, ...]
 
 
 @dataclass(frozen=True)
-class RowsRemoved(Uncounted):
+class RowsRemoved(JobEvent):
     """Tracks that are no longer in the library."""
 
     ids: frozenset[int]
 
 
 @dataclass(frozen=True)
-class FoldersChanged(Uncounted):
+class FoldersChanged(JobEvent):
     """The watched folders as they are now."""
 
     folders: tuple[FolderRecord, ...]
 
 
 @dataclass(frozen=True)
-class DetailsReady:
+class DetailsReady(JobEvent):
     """What the details pane shows for one track; the picture is RGB uint8 (mels x frames)."""
 
     details: TrackDetails | None
@@ -67,7 +82,7 @@ def load_library(page_size: int = 2000) -> Job:
     def job(ctx: JobContext) -> Iterator[object]:
         with ctx.sessions() as session:
             yield Total(len(browse.all_track_ids(session)))
-            yield FoldersChanged(tuple(browse.list_folders(session)))
+            yield FoldersChanged(tuple(folders.list_folders(session)))
             for page in browse.iter_row_pages(session, page_size, backend.bundle_in_use()):
                 yield from page
                 if ctx.cancelled.is_set():
@@ -144,7 +159,7 @@ def scan_folders(paths: Sequence[str]) -> Job:
             for path in paths:
                 backend.add_folder(session, path)
             session.commit()
-            yield FoldersChanged(tuple(browse.list_folders(session)))
+            yield FoldersChanged(tuple(folders.list_folders(session)))
         yield from _with_rows(ctx, backend.scan_events(ctx, paths))
         with ctx.sessions() as session:
             gone = before - browse.all_track_ids(session)
@@ -163,7 +178,7 @@ def remove_folder(folder_id: int) -> Job:
             backend.remove_folder(session, folder_id)
             session.commit()
             yield RowsRemoved(frozenset(before - browse.all_track_ids(session)))
-            yield FoldersChanged(tuple(browse.list_folders(session)))
+            yield FoldersChanged(tuple(folders.list_folders(session)))
 
     return job
 
@@ -187,7 +202,8 @@ def details(track_id: int, clip_seconds: float = 6.0) -> Job:
             yield DetailsReady(info)
             return
         try:
-            picture, start = backend.mel_picture(info.track.path, clip_seconds)
+            picture, start = backend.mel_picture(info.track.path, clip_seconds,
+                                                  info.track.format)
         except Exception as exc:  # a bad file: say why in the pane, keep the metadata
             log.warning("cannot draw the spectrogram of %s", info.track.path, exc_info=True)
             yield DetailsReady(info, None, 0.0, clip_seconds, f"cannot decode: {exc}")
@@ -239,7 +255,7 @@ def undo_last_write() -> Job:
 
 
 @dataclass(frozen=True)
-class HistoryReady(Uncounted):
+class HistoryReady(JobEvent):
     """The tag-writing batches, newest first."""
 
     batches: tuple[BatchSummary, ...]

@@ -9,6 +9,7 @@ from platformdirs import user_music_path
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -33,15 +34,14 @@ from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.widgets.details_pane import DetailsPane
-from gui.widgets.progress import LABELS, JobProgress
+from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
 from gui.widgets.views import EmptyState, SidebarView, TrackView
-from gui.workers import GeneratorWorker, Job, JobRunner, Outcome
+from gui.workers import GeneratorWorker, Job, JobKind, JobRunner, Outcome
 from library.records import BrowseRow, FolderRecord
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
 QUEUED = Qt.ConnectionType.QueuedConnection
-WRITERS = {"scan", "classify", "set-genre", "remove-folder", "write-tags", "undo"}
 
 
 class PlanCollector(QObject):
@@ -50,6 +50,11 @@ class PlanCollector(QObject):
     def __init__(self, dialog: TagWriteDialog, options: TagOptions) -> None:
         super().__init__(dialog)
         self.dialog, self.options, self.rows = dialog, options, []  # type: ignore[var-annotated]
+
+    def listen(self, worker: GeneratorWorker) -> None:
+        """Collect that plan job's rows and its end."""
+        worker.batch.connect(self.on_batch, QUEUED)
+        worker.finished.connect(self.on_finished, QUEUED)
 
     @Slot(list)
     def on_batch(self, items: list[object]) -> None:
@@ -75,7 +80,6 @@ class MainWindow(QMainWindow):
         self.folders: tuple[FolderRecord, ...] = ()
         self.runner = JobRunner(db_path, self)
         self.runner.job_finished.connect(self._on_job_finished)
-        self._queue: list[tuple[str, Job]] = []  # writer jobs wait for the one running
         self.setWindowTitle("GenreLens")
         self.setAcceptDrops(True)
         self._build_models()
@@ -96,12 +100,16 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search)
         self.remove_folder_menu.triggered.connect(self._remove_folder_action)  # type: ignore[attr-defined]
         backend.use_bundle(self.settings.classify_options().bundle)  # rows say what it would run
-        self._start("load", jobs.load_library())
+        self._start(jobs.LOAD, jobs.load_library())
 
     def _learn(self) -> None:
+        self.learn_dialog().exec()
+
+    def learn_dialog(self) -> QDialog:
+        """The Learn dialog, running its job through this window's runner."""
         from gui.dialogs.learn_dialog import LearnDialog
 
-        LearnDialog(self.db_path, self).exec()
+        return LearnDialog(self.runner, self)
 
     # ---- building -------------------------------------------------------------------------
     def _build_models(self) -> None:
@@ -139,7 +147,8 @@ class MainWindow(QMainWindow):
     def _build_timers(self) -> None:
         # Debounce: one filter pass after typing pauses, one sidebar refresh per burst of
         # batches, one details job after the selection settles.
-        self.search_timer = self._single_shot(150, lambda: self.proxy.set_search(self.search.text()))
+        self.search_timer = self._single_shot(
+            150, lambda: self.proxy.set_search(self.search.text()))
         self.search.textChanged.connect(self.search_timer.start)
         self.sidebar_timer = self._single_shot(150, self._refresh_counts)
         self.details_timer = self._single_shot(120, self._load_details)
@@ -161,16 +170,14 @@ class MainWindow(QMainWindow):
         }
 
     # ---- jobs ----------------------------------------------------------------------------
-    def _start(self, name: str, job: Job) -> GeneratorWorker | None:
-        """Start a job now, or queue it behind the running writer (one writer at a time)."""
-        if name in WRITERS and any(w.name in WRITERS for w in self.runner.running()):
-            self._queue.append((name, job))
-            return None
-        worker = self.runner.start(name, job)
+    def _start(self, kind: JobKind, job: Job) -> GeneratorWorker | None:
+        """Start a job whose items feed the window (a writer may wait its turn: None)."""
+        return self.runner.start(kind, job, on_start=self._wire)
+
+    def _wire(self, worker: GeneratorWorker) -> None:
         worker.batch.connect(self._on_items, QUEUED)
-        if name in LABELS:
+        if worker.kind.label:
             worker.progress.connect(self.progress.show_progress, QUEUED)
-        return worker
 
     @Slot(list)
     def _on_items(self, items: list[object]) -> None:
@@ -194,21 +201,19 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_job_finished(self, outcome: Outcome) -> None:
-        what = LABELS.get(outcome.name, outcome.name.capitalize())
+        what = outcome.kind.describe()
         if outcome.error:  # the traceback is in the log (gui/workers.py)
             self.statusBar().showMessage(f"{what} failed: {outcome.error} (Help → Show Log "
                                          "has the details)")
-        elif outcome.name in LABELS:
+        elif outcome.kind.label:
             state = "cancelled after" if outcome.cancelled else "finished:"
             self.statusBar().showMessage(f"{what} {state} {outcome.done:,} items", 8000)
-        if outcome.name == "load":
+        if outcome.kind == jobs.LOAD:
             self._after_load()
-        elif outcome.name == "scan":
+        elif outcome.kind == jobs.SCAN:
             self._show_library()  # a scan that added nothing: back to the first-run offer
-        if not any(w.name in LABELS for w in self.runner.running()):
+        if not any(w.kind.label for w in self.runner.running()):
             self.progress.hide()
-        if self._queue and not any(w.name in WRITERS for w in self.runner.running()):
-            self._start(*self._queue.pop(0))
 
     def _after_load(self) -> None:
         column, order = sort_of(self.track_view.horizontalHeader())
@@ -221,7 +226,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def cancel_jobs(self) -> None:
         """Stop every running job and drop the queued ones; finished work stays."""
-        self._queue.clear()
         self.runner.cancel_all()
 
     # ---- folders ---------------------------------------------------------------------------
@@ -235,8 +239,8 @@ class MainWindow(QMainWindow):
     def add_folders(self, paths: Sequence[str]) -> None:
         """Add folders: scan them in the background, then classify what is new."""
         folders = [str(Path(p).resolve()) for p in paths]
-        self._start("scan", jobs.scan_folders(folders))
-        self._start("classify", jobs.classify(self.settings.classify_options()))
+        self._start(jobs.SCAN, jobs.scan_folders(folders))
+        self._start(jobs.CLASSIFY, jobs.classify(self.settings.classify_options()))
         self.statusBar().showMessage(f"Adding {', '.join(folders)}: scanning…", 8000)
         self._show_library()  # the table fills as the scan goes, with its progress below
 
@@ -244,9 +248,9 @@ class MainWindow(QMainWindow):
     def rescan(self, classify_after: bool = True) -> None:
         """Rescan every known folder for new, changed and removed files."""
         if self.folders:
-            self._start("scan", jobs.scan_folders([f.path for f in self.folders]))
+            self._start(jobs.SCAN, jobs.scan_folders([f.path for f in self.folders]))
             if classify_after:
-                self._start("classify", jobs.classify(self.settings.classify_options()))
+                self._start(jobs.CLASSIFY, jobs.classify(self.settings.classify_options()))
 
     def _set_folders(self, folders: tuple[FolderRecord, ...]) -> None:
         self.folders = folders
@@ -265,7 +269,7 @@ class MainWindow(QMainWindow):
             return
         question = RemoveFolderQuestion(folder, self.table.rows(), self)
         question.confirmed.connect(lambda folder_id: self._start(
-            "remove-folder", jobs.remove_folder(folder_id)))
+            jobs.REMOVE_FOLDER, jobs.remove_folder(folder_id)))
         self.removal_question = question
         question.open()
 
@@ -273,7 +277,8 @@ class MainWindow(QMainWindow):
         self.add_folders([path]) if path else self.choose_folder()
 
     def _show_library(self) -> None:
-        scanning = "scan" in {w.name for w in self.runner.running()} | {n for n, _ in self._queue}
+        kinds = [w.kind for w in self.runner.running()] + self.runner.queued()
+        scanning = jobs.SCAN in kinds
         empty = self.table.rowCount() == 0 and not self.folders and not scanning
         self.stack.setCurrentWidget(self.empty if empty else self.track_view)
 
@@ -291,7 +296,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def classify(self) -> None:
         """Classify every track not yet classified (or changed since)."""
-        self._start("classify", jobs.classify(self.settings.classify_options()))
+        self._start(jobs.CLASSIFY, jobs.classify(self.settings.classify_options()))
 
     @Slot()
     def ask_set_genre(self) -> None:
@@ -308,7 +313,7 @@ class MainWindow(QMainWindow):
 
     def set_genre_of(self, ids: Sequence[int], genres: Sequence[str]) -> None:
         """Store genres as the user's label of tracks (empty: back to the prediction)."""
-        self._start("set-genre", jobs.set_genres(list(ids), list(genres)))
+        self._start(jobs.SET_GENRE, jobs.set_genres(list(ids), list(genres)))
 
     @Slot()
     def open_write_dialog(self) -> TagWriteDialog:
@@ -326,26 +331,23 @@ class MainWindow(QMainWindow):
 
     def _plan(self, dialog: TagWriteDialog, options: TagOptions,
               ids: list[int] | None) -> None:
-        for worker in self.runner.running("plan"):
-            worker.cancel()  # the options changed: that plan is no longer wanted
+        self.runner.cancel(jobs.PLAN)  # the options changed: that plan is no longer wanted
         collector = PlanCollector(dialog, options)
-        worker = self.runner.start("plan", jobs.plan_tags(options, ids))
-        worker.batch.connect(collector.on_batch, QUEUED)
-        worker.finished.connect(collector.on_finished, QUEUED)
+        self.runner.start(jobs.PLAN, jobs.plan_tags(options, ids), on_start=collector.listen)
 
     @Slot(object, list)
     def _apply_tags(self, options: TagOptions, plan: list[PlanRow]) -> None:
         self.settings.save_tag_options(options)
-        self._start("write-tags", jobs.apply_tags(options, plan))
+        self._start(jobs.WRITE_TAGS, jobs.apply_tags(options, plan))
 
     @Slot()
     def undo_last_write(self) -> None:
         """Undo the last applied tag write."""
-        self._start("undo", jobs.undo_last_write())
+        self._start(jobs.UNDO, jobs.undo_last_write())
 
     def undo_batch(self, batch_id: int) -> None:
         """Undo one tag-write batch, whichever it is."""
-        self._start("undo", jobs.undo_write(batch_id))
+        self._start(jobs.UNDO, jobs.undo_write(batch_id))
 
     @Slot()
     def show_history(self) -> HistoryDialog:
@@ -365,7 +367,7 @@ class MainWindow(QMainWindow):
             self.settings.save_classify_options(dialog.options())
             if dialog.options().bundle != before:  # another model: other rows are to classify
                 backend.use_bundle(dialog.options().bundle)
-                self._start("load", jobs.load_library())
+                self._start(jobs.LOAD, jobs.load_library())
 
     # ---- selection, search, counts ---------------------------------------------------------
     def _on_selection(self, *_: object, force: bool = False) -> None:
@@ -380,10 +382,9 @@ class MainWindow(QMainWindow):
         self._update_count_label()
 
     def _load_details(self) -> None:
-        for worker in self.runner.running("details"):
-            worker.cancel()
+        self.runner.cancel(jobs.DETAILS)
         if self.details.track_id is not None:
-            self._start("details", jobs.details(self.details.track_id))
+            self._start(jobs.DETAILS, jobs.details(self.details.track_id))
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -406,7 +407,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         layout_state.save(self.settings, self, self.splitter, self.track_view)
-        self._queue.clear()
         self.runner.shutdown()
         super().closeEvent(event)
 

@@ -56,7 +56,8 @@ class AppSettings:
                 continue
             value = self.store.value(f"{group}/{f.name}", fallback)
             if value is not None and fallback is not None:  # QSettings returns strings from INI
-                value = value in (True, "true") if isinstance(fallback, bool) else type(fallback)(value)
+                value = (value in (True, "true") if isinstance(fallback, bool)
+                         else type(fallback)(value))
             values[f.name] = value
         if any(f.name == "mapping" for f in fields(default)):  # type: ignore[arg-type]
             values["mapping"] = parse_mapping(str(self.store.value(f"{group}/mapping", "")))

@@ -1,5 +1,9 @@
 """Background work: a job (a generator function) runs in a QObject worker on its own QThread.
 
+Every job has a kind (JobKind: its name, its progress label, whether it writes the library),
+declared once in gui/jobs.py. The runner holds the one-writer rule: a writer job submitted
+while another writer runs waits in the runner's queue, whoever submits it.
+
 The worker owns the thread's database engine (rule 3: no ORM object crosses threads), checks
 a cancel flag between items, and hands items to the GUI in batches, at most every
 `batch_seconds`, with progress (count, rate, ETA). Jobs themselves are plain Python (gui/jobs.py)
@@ -35,12 +39,27 @@ class JobContext:
 Job = Callable[[JobContext], Iterator[object]]
 
 
-class Uncounted:
-    """Base of items that travel with the results but are not units of work."""
+@dataclass(frozen=True)
+class JobKind:
+    """What a job is: its name, the words its progress shows (None: no progress shown) and
+    whether it writes the library (writers run one at a time, in the order submitted)."""
+
+    name: str
+    label: str | None = None
+    writer: bool = False
+
+    def describe(self) -> str:
+        """The words a user reads for this kind of job."""
+        return self.label or self.name.capitalize()
+
+
+class JobEvent:
+    """Base of what a job yields about its work (totals, changed rows, a report) beside the
+    work items themselves: an event is not a unit of work, so it never moves `done`."""
 
 
 @dataclass(frozen=True)
-class Total(Uncounted):
+class Total(JobEvent):
     """A job yields this (any time, again if it learns more) to say how many items to expect."""
 
     count: int
@@ -50,7 +69,7 @@ class Total(Uncounted):
 class Progress:
     """Where a job stands: done of total, items per second, seconds left (None: unknown)."""
 
-    name: str
+    kind: JobKind
     done: int
     total: int | None
     rate: float
@@ -61,17 +80,22 @@ class Progress:
 class Outcome:
     """How a job ended."""
 
-    name: str
+    kind: JobKind
     done: int
     cancelled: bool
     error: str | None = None
 
+    @property
+    def name(self) -> str:
+        """The job kind's name."""
+        return self.kind.name
 
-def measure(name: str, done: int, total: int | None, elapsed: float) -> Progress:
+
+def measure(kind: JobKind, done: int, total: int | None, elapsed: float) -> Progress:
     """Progress with rate and ETA from a count and the time spent (pure)."""
     rate = done / elapsed if elapsed > 0 else 0.0
     eta = (total - done) / rate if total is not None and rate > 0 else None
-    return Progress(name, done, total, rate, max(eta, 0.0) if eta is not None else None)
+    return Progress(kind, done, total, rate, max(eta, 0.0) if eta is not None else None)
 
 
 def in_words(exc: BaseException) -> str:
@@ -87,14 +111,19 @@ class GeneratorWorker(QObject):
     progress = Signal(object)  # Progress
     finished = Signal(object)  # Outcome
 
-    def __init__(self, name: str, job: Job, db_path: Path, batch_seconds: float = 0.1,
+    def __init__(self, kind: JobKind, job: Job, db_path: Path, batch_seconds: float = 0.1,
                  batch_size: int = 1000) -> None:
         super().__init__()
-        self.name, self._job, self._db_path = name, job, db_path
+        self.kind, self._job, self._db_path = kind, job, db_path
         self._batch_seconds, self._batch_size = batch_seconds, batch_size
         self._cancel = threading.Event()
         self.done = 0  # items produced so far (read by the worker's own thread)
         self.ended = False  # set just before `finished`: the job no longer runs
+
+    @property
+    def name(self) -> str:
+        """The job kind's name."""
+        return self.kind.name
 
     def cancel(self) -> None:
         """Ask the job to stop after its current item (thread-safe)."""
@@ -119,7 +148,7 @@ class GeneratorWorker(QObject):
         finally:
             engine.dispose()
         self.ended = True
-        self.finished.emit(Outcome(self.name, self.done, self._cancel.is_set(), error))
+        self.finished.emit(Outcome(self.kind, self.done, self._cancel.is_set(), error))
 
     def _drain(self, items: Iterator[object]) -> None:
         start = last = time.monotonic()
@@ -129,18 +158,18 @@ class GeneratorWorker(QObject):
             for item in items:
                 if isinstance(item, Total):
                     total = item.count
-                elif not isinstance(item, Uncounted):
+                elif not isinstance(item, JobEvent):
                     self.done += 1
                 pending.append(item)
                 now = time.monotonic()
                 if now - last >= self._batch_seconds or len(pending) >= self._batch_size:
-                    self._flush(pending, measure(self.name, self.done, total, now - start))
+                    self._flush(pending, measure(self.kind, self.done, total, now - start))
                     pending, last = [], now
         finally:
             close = getattr(items, "close", None)
             if close is not None:
                 close()  # runs the job's finally blocks (commit or roll back) on this thread
-            self._flush(pending, measure(self.name, self.done, total, time.monotonic() - start))
+            self._flush(pending, measure(self.kind, self.done, total, time.monotonic() - start))
 
     def _flush(self, pending: list[object], progress: Progress) -> None:
         if pending:
@@ -153,7 +182,8 @@ _ORPHANS: dict[QThread, GeneratorWorker] = {}
 
 
 class JobRunner(QObject):
-    """Starts workers on their own threads and keeps them alive until they finish."""
+    """Starts workers on their own threads and keeps them alive until they finish; writer jobs
+    wait in its queue while another writer runs (one writer at a time, rule 3)."""
 
     started = Signal(object)  # GeneratorWorker
     job_finished = Signal(object)  # Outcome, emitted on the GUI thread
@@ -162,12 +192,25 @@ class JobRunner(QObject):
         super().__init__(parent)
         self.db_path = db_path
         self._running: dict[GeneratorWorker, QThread] = {}
+        self._queue: list[_Queued] = []  # writer jobs waiting for the one running
 
-    def start(self, name: str, job: Job, **options: float) -> GeneratorWorker:
-        """Run `job` in a new worker thread; connect to the worker's signals right away."""
-        worker = GeneratorWorker(name, job, self.db_path, **options)  # type: ignore[arg-type]
+    def start(self, kind: JobKind, job: Job, on_start: OnStart | None = None,
+              **options: float) -> GeneratorWorker | None:
+        """Run `job` in a new worker thread now, or (a writer while another writer runs) once
+        the writers before it have ended. `on_start` gets the worker before it runs: connect
+        to its signals there. Returns the worker, or None when the job was queued."""
+        if kind.writer and (self._queue or self._writer_running()):
+            self._queue.append(_Queued(kind, job, on_start, options))
+            return None
+        return self._launch(_Queued(kind, job, on_start, options))
+
+    def _launch(self, queued: _Queued) -> GeneratorWorker:
+        kind = queued.kind
+        worker = GeneratorWorker(kind, queued.job, self.db_path, **queued.options)  # type: ignore[arg-type]
+        if queued.on_start is not None:
+            queued.on_start(worker)
         thread = QThread(self)
-        thread.setObjectName(f"genrelens-{name}")
+        thread.setObjectName(f"genrelens-{kind.name}")
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit)
@@ -179,18 +222,35 @@ class JobRunner(QObject):
         self.started.emit(worker)
         return worker
 
-    def running(self, name: str | None = None) -> list[GeneratorWorker]:
-        """Workers whose job still runs (with that name, if given)."""
-        return [w for w in self._running if not w.ended and (name is None or w.name == name)]
+    def running(self, kind: JobKind | None = None) -> list[GeneratorWorker]:
+        """Workers whose job still runs (of that kind, if given)."""
+        return [w for w in self._running if not w.ended and (kind is None or w.kind == kind)]
+
+    def queued(self) -> list[JobKind]:
+        """The kinds of the writer jobs waiting their turn, in order."""
+        return [q.kind for q in self._queue]
 
     def settled(self) -> bool:
-        """No thread left: every job ended and its `job_finished` has been delivered."""
-        return not self._running
+        """No thread left and none queued: every job ended and its `job_finished` has been
+        delivered."""
+        return not self._running and not self._queue
+
+    def cancel(self, kind: JobKind) -> None:
+        """Ask the running jobs of a kind to stop; drop the queued ones."""
+        self._queue = [q for q in self._queue if q.kind != kind]
+        for worker in self.running(kind):
+            worker.cancel()
 
     def cancel_all(self) -> None:
-        """Ask every running job to stop."""
+        """Drop the queued jobs and ask every running job to stop."""
+        self._queue.clear()
         for worker in self._running:
             worker.cancel()
+
+    def wait(self, worker: GeneratorWorker, timeout_ms: int = 30000) -> bool:
+        """Block until the worker's thread has ended (or the timeout); True if it has."""
+        thread = self._running.get(worker)
+        return thread is None or thread.wait(timeout_ms)
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Cancel everything and wait for the threads (when the window closes).
@@ -208,9 +268,14 @@ class JobRunner(QObject):
                 thread.finished.connect(lambda t=thread: _ORPHANS.pop(t, None))
         self._running.clear()
 
+    def _writer_running(self) -> bool:
+        return any(w.kind.writer for w in self.running())
+
     @Slot(object)
     def _relay_finished(self, outcome: Outcome) -> None:
         self.job_finished.emit(outcome)
+        if self._queue and not self._writer_running():
+            self._launch(self._queue.pop(0))
 
     @Slot()
     def _forget(self) -> None:
@@ -218,3 +283,16 @@ class JobRunner(QObject):
             if thread.isFinished():  # now the worker can go: its thread runs no more
                 del self._running[worker]
                 thread.deleteLater()
+
+
+OnStart = Callable[[GeneratorWorker], None]
+
+
+@dataclass(frozen=True)
+class _Queued:
+    """A job waiting for its turn, with what to do once its worker exists."""
+
+    kind: JobKind
+    job: Job
+    on_start: OnStart | None
+    options: dict[str, float]

@@ -1,1 +1,26 @@
-"""The music collection: database, scanner, tags. Never imports PySide6, torch or classifier."""
+"""The music collection: database, scanner, tags. Never imports PySide6, torch or classifier.
+
+`__all__` lists the modules other packages may import (tests/test_layering.py holds them to
+it); the rest are the package's own workings. Nothing is loaded here: import the module.
+"""
+
+__all__ = [
+    "browse",  # the GUI's reads: table rows, sidebar counts, details; user labels
+    "claims",  # which classify run works on which track
+    "db",  # engine, sessions, schema version and migrations, the default path
+    "db_errors",  # database failures in words, exit codes
+    "descriptor_store",  # cached hand-crafted descriptors
+    "folders",  # watched folders: add, list, remove
+    "genre_names",  # genre spellings and their canonical names
+    "labels",  # known genres of tracks (user labels, else tags)
+    "models",  # the ORM tables (for tools and tests; rows never leave library/)
+    "predictions",  # what to classify, storing predictions and embeddings
+    "records",  # the frozen records every reader returns
+    "repository",  # track listings and look-ups for the CLI
+    "scanner",  # folder scan: new, changed, moved, missing, errors
+    "tag_history",  # tag-write batches: list, undo
+    "tagplan",  # the tag writer's dry run
+    "tags",  # read tags, the format registry, genre writes
+    "tagwriter",  # apply a plan: verified temporary copy, undo log
+    "write_lock",  # one writer per library file
+]

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
 from sqlalchemy import Select, case, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from library.convert import prediction_record, track_record
 from library.genre_names import canonical_genre, canonical_genres
-from library.models import Folder, Prediction, Track, UserLabel
+from library.models import Prediction, Track, UserLabel
 from library.predictions import file_changed_since, made_by_other_model
 from library.records import (
     BrowseRow,
     BundleKey,
-    FolderRecord,
-    PredictionRecord,
     SidebarCounts,
     TrackDetails,
-    TrackRecord,
 )
 
 # Sidebar categories: (kind, value). Genre kinds carry the genre as value.
@@ -33,7 +32,7 @@ ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG, NOT_MUSIC = (
 )
 
 
-def _shown_prediction_ids(in_use: BundleKey | None) -> Select[tuple[int]]:
+def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
     """Ids of the one prediction per track the app shows: the model in use's bundle's (of
     any version) if the track has one, else its newest, so old genres show until replaced."""
     newest = func.max(Prediction.id)
@@ -43,7 +42,7 @@ def _shown_prediction_ids(in_use: BundleKey | None) -> Select[tuple[int]]:
     return select(func.coalesce(ours, newest)).group_by(Prediction.track_id)
 
 
-def _rows_query(in_use: BundleKey | None) -> Select[tuple[object, ...]]:
+def _rows_query(in_use: BundleKey | None) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
     # SQLite re-evaluates per row: 5,000 rows took 9 s that way.
     shown = _shown_prediction_ids(in_use).add_columns(Prediction.track_id).subquery()
@@ -67,7 +66,8 @@ def _to_row(values: Sequence[object], in_use: BundleKey | None) -> BrowseRow:
     (tid, path, status, title, artist, album, duration, tags, error, folder_id, size, mtime,
      top, confidence, uncertain, probs, p_size, p_mtime, user, not_music, bundle,
      version) = values
-    probabilities = tuple(sorted((probs or {}).items(), key=lambda kv: -kv[1]))  # type: ignore[union-attr]
+    shares = cast("dict[str, float] | None", probs) or {}
+    probabilities = tuple(sorted(shares.items(), key=lambda kv: -kv[1]))
     predicted = confidence is not None
     # The same rule as classify's (library.predictions.needs_prediction), in two parts
     # the table shows apart: "Changed" and "Older model".
@@ -120,12 +120,6 @@ def all_track_ids(session: Session) -> set[int]:
     return set(session.scalars(select(Track.id)))
 
 
-def list_folders(session: Session) -> list[FolderRecord]:
-    """The watched folders, by path."""
-    folders = session.scalars(select(Folder).order_by(Folder.path))
-    return [FolderRecord(f.id, f.path, f.added_at, f.last_scanned_at) for f in folders]
-
-
 def track_details(session: Session, track_id: int,
                   in_use: BundleKey | None = None) -> TrackDetails | None:
     """The track, its shown prediction with per-clip probabilities, and the user's label."""
@@ -136,31 +130,9 @@ def track_details(session: Session, track_id: int,
     pred = session.get(Prediction, pred_id) if pred_id is not None else None
     label = session.get(UserLabel, track_id)
     return TrackDetails(
-        track=_track_record(track),
-        prediction=_prediction_record(pred) if pred else None,
+        track=track_record(track),
+        prediction=prediction_record(pred) if pred else None,
         user_genres=tuple(label.genres) if label else (),
-    )
-
-
-def _track_record(t: Track) -> TrackRecord:
-    return TrackRecord(
-        id=t.id, path=t.path, size=t.size, mtime_ns=t.mtime_ns, status=t.status, format=t.format,
-        codec=t.codec, duration=t.duration, sample_rate=t.sample_rate, channels=t.channels,
-        bitrate=t.bitrate, title=t.title, artist=t.artist, album=t.album,
-        album_artist=t.album_artist, year=t.year, track_number=t.track_number,
-        genres=tuple(t.genres or ()), error=t.error, scanned_at=t.scanned_at,
-        folder_id=t.folder_id,
-    )
-
-
-def _prediction_record(p: Prediction) -> PredictionRecord:
-    return PredictionRecord(
-        track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
-        probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
-        confidence=p.confidence, uncertain=p.uncertain,
-        clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-        clip_starts=tuple(p.clip_starts or ()), created_at=p.created_at,
-        not_music=bool(p.not_music),
     )
 
 

@@ -93,8 +93,8 @@ def _alive(run: str) -> bool:
     return True
 
 
-def record_unreadable(sessions: sessionmaker[Session], failures: Iterable[tuple[TrackToClassify, str]]
-                      ) -> int:
+def record_unreadable(sessions: sessionmaker[Session],
+                      failures: Iterable[tuple[TrackToClassify, str]]) -> int:
     """Give tracks the decoder could not read status "error" with its reason; how many.
 
     Only while the file is as scanned: a file that changed or vanished is the scan's to judge.

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from library.models import Embedding, utcnow
 
 TRACK_VERSION = "descriptors-v1"  # must equal classifier.descriptors.VERSION
-CLIPS_VERSION = f"{TRACK_VERSION}/clips"
 _DTYPE = np.dtype("<f4")
 
 
@@ -47,14 +46,6 @@ def save_descriptors(session: Session, track_id: int, rows: np.ndarray,
         session.add(Embedding(track_id=track_id, backbone=version, dim=dim, vector=blob))
     else:  # a new computation: its time is what load_fresh_descriptors compares with the file
         stored.dim, stored.vector, stored.created_at = dim, blob, utcnow()
-
-
-def load_descriptors(session: Session, track_id: int,
-                     version: str = TRACK_VERSION) -> np.ndarray | None:
-    """A track's cached descriptor rows (N, dim), or None when none are stored."""
-    stored = session.scalars(select(Embedding).where(
-        Embedding.track_id == track_id, Embedding.backbone == version)).one_or_none()
-    return None if stored is None else unpack(stored.vector, stored.dim)
 
 
 def load_fresh_descriptors(session: Session, track_id: int, version: str,

@@ -7,16 +7,13 @@ import os
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from library.convert import folder_record
 from library.models import Folder, Track
 from library.records import FolderRecord, display_path
 
 
 class FolderError(ValueError):
     """A path that cannot be a watched folder; the message is meant for the user."""
-
-
-def _record(row: Folder) -> FolderRecord:
-    return FolderRecord(row.id, row.path, row.added_at, row.last_scanned_at)
 
 
 def normalise(path: str) -> str:
@@ -35,18 +32,18 @@ def add_folder(session: Session, path: str) -> FolderRecord:
         row = Folder(path=path)
         session.add(row)
         session.commit()
-    return _record(row)
+    return folder_record(row)
 
 
 def get_folder(session: Session, path: str) -> FolderRecord | None:
     """The watched folder stored under `path`, if any."""
     row = session.scalars(select(Folder).where(Folder.path == normalise(path))).one_or_none()
-    return _record(row) if row else None
+    return folder_record(row) if row else None
 
 
 def list_folders(session: Session) -> list[FolderRecord]:
     """Every watched folder, by path."""
-    return [_record(row) for row in session.scalars(select(Folder).order_by(Folder.path))]
+    return [folder_record(row) for row in session.scalars(select(Folder).order_by(Folder.path))]
 
 
 def remove_folder(session: Session, path: str, *, forget_tracks: bool = False) -> int | None:
@@ -59,7 +56,8 @@ def remove_folder(session: Session, path: str, *, forget_tracks: bool = False) -
         return None
     forgotten = 0
     if forget_tracks:
-        forgotten = session.execute(delete(Track).where(Track.folder_id == folder.id)).rowcount
+        result = session.execute(delete(Track).where(Track.folder_id == folder.id))
+        forgotten = result.rowcount  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
     session.execute(delete(Folder).where(Folder.id == folder.id))
     session.commit()
     return forgotten

@@ -148,7 +148,8 @@ class Embedding(Base):
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
     backbone: Mapped[str] = mapped_column(String(64))
     dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian; float16 embeddings, float32 descriptors
+    # little-endian; float16 embeddings, float32 descriptors
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -172,7 +173,8 @@ class TagBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     options: Mapped[dict[str, object]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(12), default="running")  # running|done|undone|interrupted
+    # running|done|undone|interrupted
+    state: Mapped[str] = mapped_column(String(12), default="running")
 
     changes: Mapped[list[TagChange]] = relationship(
         back_populates="batch", cascade="all, delete-orphan", passive_deletes=True

@@ -6,18 +6,12 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from library.models import Embedding, Prediction, Track, utcnow
-from library.records import (
-    BundleKey,
-    EmbeddingRecord,
-    PredictionRecord,
-    PredictionWrite,
-    TrackToClassify,
-)
+from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
 from library.tags import TagError, audio_payload_hash, sniff
 
 # (size, mtime_ns) of a file now, or None when it is gone.
@@ -197,43 +191,6 @@ def store_predictions(session: Session, writes: Sequence[PredictionWrite]) -> No
             for e in embeddings
         ],
     )
-
-
-def _prediction_record(row: Prediction) -> PredictionRecord:
-    return PredictionRecord(
-        track_id=row.track_id,
-        bundle=row.bundle,
-        bundle_version=row.bundle_version,
-        probabilities=dict(row.probabilities),
-        top_genres=tuple(row.top_genres),
-        confidence=row.confidence,
-        uncertain=row.uncertain,
-        clip_probabilities=tuple(tuple(clip) for clip in row.clip_probabilities),
-        clip_starts=tuple(row.clip_starts),
-        created_at=row.created_at,
-        not_music=bool(row.not_music),
-    )
-
-
-def predictions_for_track(session: Session, track_id: int) -> list[PredictionRecord]:
-    """Every bundle's prediction for a track, by bundle name."""
-    rows = session.scalars(
-        select(Prediction).where(Prediction.track_id == track_id).order_by(Prediction.bundle)
-    )
-    return [_prediction_record(row) for row in rows]
-
-
-def track_ids_with_predicted_genre(
-    session: Session, genre: str, bundle: str | None = None
-) -> set[int]:
-    """Tracks whose top genres (of `bundle`, or of any bundle) include `genre`, any case."""
-    top = func.json_each(Prediction.top_genres).table_valued("value")
-    query = select(Prediction.track_id).where(
-        select(top.c.value).where(func.lower(top.c.value) == genre.lower()).exists()
-    )
-    if bundle is not None:
-        query = query.where(Prediction.bundle == bundle)
-    return set(session.scalars(query))
 
 
 def embedding_for_track(session: Session, track_id: int, backbone: str) -> EmbeddingRecord | None:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.genre_names import spelling_keys
+from library.convert import prediction_record, track_record
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord, is_not_music_name
 
@@ -24,18 +25,6 @@ class TrackFilter:
     folder_id: int | None = None
     limit: int | None = None
     offset: int = 0
-
-
-def track_record(row: Track) -> TrackRecord:
-    """The record of an ORM row (rows never leave library/)."""
-    return TrackRecord(
-        id=row.id, path=row.path, size=row.size, mtime_ns=row.mtime_ns, status=row.status,
-        format=row.format, codec=row.codec, duration=row.duration,
-        sample_rate=row.sample_rate, channels=row.channels, bitrate=row.bitrate,
-        title=row.title, artist=row.artist, album=row.album, album_artist=row.album_artist,
-        year=row.year, track_number=row.track_number, genres=tuple(row.genres or ()),
-        error=row.error, scanned_at=row.scanned_at, folder_id=row.folder_id,
-    )
 
 
 def _like(text: str) -> str:
@@ -65,7 +54,7 @@ def _has_genre(genre: str) -> Any:
     return or_(_contains(Track.genres, genre), exists(predicted), exists(labelled))
 
 
-def _filtered(query: Select[tuple[Track]], where: TrackFilter) -> Select[tuple[Track]]:
+def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
     if where.genre:
         query = query.where(_has_genre(where.genre))
     if where.artist:
@@ -91,24 +80,6 @@ def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[Tr
     return [track_record(row) for row in session.scalars(query)]
 
 
-def count_tracks(session: Session, where: TrackFilter = TrackFilter()) -> int:
-    """How many tracks match `where`."""
-    inner = _filtered(select(Track.id), where).subquery()  # type: ignore[arg-type]
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
-
-
-def status_counts(session: Session) -> dict[str, int]:
-    """Tracks per status (ok, missing, error)."""
-    rows = session.execute(select(Track.status, func.count()).group_by(Track.status))
-    return {status: int(n) for status, n in rows}
-
-
-def get_track(session: Session, track_id: int) -> TrackRecord | None:
-    """One track by id."""
-    row = session.get(Track, track_id)
-    return track_record(row) if row else None
-
-
 def get_track_by_path(session: Session, path: str) -> TrackRecord | None:
     """One track by its exact path."""
     row = session.scalars(select(Track).where(Track.path == path)).one_or_none()
@@ -121,17 +92,7 @@ def predictions_for(session: Session, track_id: int) -> list[PredictionRecord]:
         select(Prediction).where(Prediction.track_id == track_id)
         .order_by(Prediction.created_at.desc())
     )
-    return [_prediction(p) for p in rows]
-
-
-def _prediction(p: Prediction) -> PredictionRecord:
-    return PredictionRecord(
-        track_id=p.track_id, bundle=p.bundle, bundle_version=p.bundle_version,
-        probabilities=dict(p.probabilities), top_genres=tuple(p.top_genres),
-        confidence=p.confidence, uncertain=p.uncertain,
-        clip_probabilities=tuple(tuple(c) for c in p.clip_probabilities),
-        clip_starts=tuple(p.clip_starts), created_at=p.created_at, not_music=bool(p.not_music),
-    )
+    return [prediction_record(p) for p in rows]
 
 
 def latest_predictions(session: Session, track_ids: list[int]) -> dict[int, PredictionRecord]:
@@ -141,7 +102,7 @@ def latest_predictions(session: Session, track_ids: list[int]) -> dict[int, Pred
         chunk = track_ids[start : start + 500]
         rows = session.scalars(select(Prediction).where(Prediction.track_id.in_(chunk))
                                .order_by(Prediction.created_at))
-        found.update((p.track_id, _prediction(p)) for p in rows)  # newest wins
+        found.update((p.track_id, prediction_record(p)) for p in rows)  # newest wins
     return found
 
 

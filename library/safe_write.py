@@ -10,6 +10,7 @@ replaces the original atomically.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import os
@@ -88,10 +89,8 @@ def discard(temp: str | None) -> None:
     """Remove a working copy; never raises (a read-only folder could not hold one anyway)."""
     if temp is None:
         return
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(temp)
-    except OSError:
-        pass
 
 
 def copy_xattrs(source: str, target: str) -> None:
@@ -117,10 +116,8 @@ def keep_metadata(source: str, target: str, before: os.stat_result,
     """Mode, owner, xattrs of `source` on `target`; its mtime set to `mtime_ns` unless None."""
     os.chmod(target, stat.S_IMODE(before.st_mode))
     if hasattr(os, "chown"):
-        try:
+        with contextlib.suppress(PermissionError):  # only root may give a file away
             os.chown(target, before.st_uid, before.st_gid)
-        except PermissionError:
-            pass  # only root may give a file away; the copy stays ours
     copy_xattrs(source, target)
     if mtime_ns is not None:
         os.utime(target, ns=(before.st_atime_ns, mtime_ns))
@@ -147,10 +144,8 @@ def commit_copy(temp: str, path: str, before: os.stat_result) -> os.stat_result:
 def sync_folders(paths: Sequence[str]) -> None:
     """fsync the folders of the files replaced, so the renames outlive a power cut."""
     for folder in {os.path.dirname(p) for p in paths}:
-        try:
-            fsync_path(folder)
-        except OSError:
-            pass  # some file systems refuse to sync a folder; the rename happened anyway
+        with contextlib.suppress(OSError):  # some file systems refuse to sync a folder;
+            fsync_path(folder)  # the rename happened anyway
 
 
 def _pid_alive(pid: int) -> bool:

@@ -18,9 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.models import Folder, Prediction, Track, utcnow
@@ -35,7 +35,7 @@ LOCK_SECONDS = 2.0  # commit sooner on slow disks: other programs wait for a wri
 Reader = Callable[[str], FileInfo]
 OnCommit = Callable[[], None]
 _TRACKS = Track.__table__.c
-_INSERT = insert(Track.__table__)
+_INSERT = insert(cast(Table, Track.__table__))
 _KNOWN_COLUMNS = (_TRACKS.id, _TRACKS.path, _TRACKS.size, _TRACKS.mtime_ns, _TRACKS.status,
                   _TRACKS.folder_id, _TRACKS.head_hash, _TRACKS.error)
 
@@ -67,7 +67,7 @@ class _Scan:
         self.kept_predictions: list[dict[str, Any]] = []  # changed tags, same audio
         self.unreadable_folders: list[str] = []
         # Core, not ORM, rows: loading 100,000 of them is most of an unchanged rescan.
-        self.known: dict[str, Row[Any]] = {}
+        self.known: dict[str, Row[*tuple[Any, ...]]] = {}
         # The id of an untouched file in place, by what it looks like: one dict lookup per file.
         self.untouched: dict[tuple[str, int, int, int | None], int] = {}
         for row in session.connection().execute(select(*_KNOWN_COLUMNS)):
@@ -215,8 +215,9 @@ class _Scan:
         """
         if self.next_id is None:
             self.locked_at = time.monotonic()
-            self.next_id = int(self.session.connection().execute(_INSERT, values)
-                               .inserted_primary_key[0]) + 1
+            key = self.session.connection().execute(_INSERT, values).inserted_primary_key
+            assert key is not None  # a single-row INSERT always reports its key
+            self.next_id = int(key[0]) + 1
             return self.next_id - 1
         track_id, self.next_id = self.next_id, self.next_id + 1
         self.inserts.append({"id": track_id, **values})

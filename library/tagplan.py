@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from library.genre_names import canonical_genre, canonical_genres, genre_key, same_genre
 from library.models import Prediction, Track, UserLabel
 from library.records import PlanRow
+from library.tags import holds_tags
 from library.write_scope import library_roots, skip_outside
 
 POLICIES = ("fill-empty", "replace", "merge")
@@ -174,6 +175,8 @@ def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanR
                    else f"unreadable: {track.error or 'error'}")
     if isinstance(source, str):
         return row("skip", source)
+    if not holds_tags(track.format):
+        return row("skip", f"{track.format} files hold no tags")
     candidates = normalised(source.genres, options)
     if not candidates:
         return row("skip", "no genre left after mapping and the allowed list")
@@ -226,7 +229,7 @@ def plan_tags(session: Session, options: TagOptions,
             source = _Source(labels[track.id], "user label")
         elif (key := _album_key(track)) in albums and not (
                 track.id in predictions and predictions[track.id].not_music):
-            source = albums[key]  # type: ignore[index]
+            source = albums[key]
         else:
             source = _predicted(predictions.get(track.id), options)
         rows.append(_plan_row(track, source, options))

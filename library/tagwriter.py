@@ -299,7 +299,7 @@ def run_steps(steps: Steps[Result]) -> Result:
         try:
             next(steps)
         except StopIteration as end:
-            return end.value  # type: ignore[no-any-return]
+            return end.value
 
 
 def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,

@@ -188,7 +188,7 @@ def decode_delta(delta: bytes) -> Iterator[tuple[int, bytes | int]]:
             raise ValueError("damaged undo record")
 
 
-def _copy(source, target, count: int) -> None:  # type: ignore[no-untyped-def]
+def _copy(source, target, count: int) -> None:
     while count > 0:
         block = source.read(min(CHUNK, count))
         if not block:

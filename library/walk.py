@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from library.tags.sniff import AUDIO_EXTENSIONS
+from library.tags.formats import AUDIO_EXTENSIONS
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,9 @@ _SOUNDFILE = {"mp3": ("MP3", None), "flac": ("FLAC", None), "ogg": ("OGG", "VORB
               "opus": ("OGG", "OPUS"), "wav": ("WAV", "PCM_16"), "aiff": ("AIFF", "PCM_16")}
 # kind -> (PyAV container format, codec, sample format)
 _PYAV = {"aac": ("ipod", "aac", "fltp"), "alac": ("ipod", "alac", "s16p"),
-         "wma": ("asf", "wmav2", "fltp")}
+         "wma": ("asf", "wmav2", "fltp"),
+         # Not in KINDS (no tags to fill): raw AAC and FLAC in Ogg, for tests/test_formats.py.
+         "adts": ("adts", "aac", "fltp"), "oggflac": ("ogg", "flac", "s16")}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from library import browse
+from library import browse, folders
 from library.db import create_db_engine, session_factory
 from library.models import Folder, Prediction, Track, UserLabel
 from library.records import BundleKey
@@ -108,7 +108,7 @@ def test_details_carry_clip_probabilities(session: Session) -> None:
     assert details.prediction.clip_starts == (0.0, 10.0, 20.0)
     assert len(details.prediction.clip_probabilities) == 3
     assert browse.track_details(session, 999) is None
-    assert [f.path for f in browse.list_folders(session)] == ["/m"]
+    assert [f.path for f in folders.list_folders(session)] == ["/m"]
     assert browse.all_track_ids(session) == {1, 2, 3, 4, 5}
 
 

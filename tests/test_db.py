@@ -110,14 +110,15 @@ def _schema_1_file(path: Path) -> None:
 
 
 def test_version_1_library_upgrades_keeping_its_predictions(db_path: Path) -> None:
-    from library.predictions import predictions_for_track, tracks_needing_prediction
+    from library.predictions import tracks_needing_prediction
+    from library.repository import predictions_for
 
     _schema_1_file(db_path)
     engine = db.create_db_engine(db_path)
     with engine.connect() as conn:
         assert db.schema_version(conn) == db.SCHEMA_VERSION
     with db.session_factory(engine)() as session:
-        (old,) = predictions_for_track(session, 1)
+        (old,) = predictions_for(session, 1)
         assert old.top_genres == ("Rock",) and old.bundle_version == "1.0.0"
         assert old.not_music is False  # 1.0 had no gate: nothing was called not music
         # kept until reclassified: the 2.0 default finds the 1.0 prediction stale

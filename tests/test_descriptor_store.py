@@ -10,14 +10,13 @@ import pytest
 
 from library import db
 from library.descriptor_store import (
-    CLIPS_VERSION,
     DescriptorStoreError,
-    load_descriptors,
     load_fresh_descriptors,
     save_descriptors,
     unpack,
 )
 from library.models import Track
+from tests.library_queries import CLIPS_VERSION, load_descriptors
 
 
 def test_track_and_clip_descriptors_round_trip_in_sqlite(db_path: Path) -> None:

@@ -65,3 +65,29 @@ def test_cli_parser_loads_no_model_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_other_packages_use_only_librarys_public_modules() -> None:
+    """library/__init__.py lists its public modules; nothing outside reaches past them."""
+    import library
+
+    public = set(library.__all__)
+    assert all((REPO / "library" / f"{m}.py").exists() or (REPO / "library" / m).is_dir()
+               for m in public)
+    outside = [REPO / "main.py"] + [path for package in ("gui", "cli", "workflows", "tools", "bench")
+                                    for path in (REPO / package).rglob("*.py")]
+    offenders = {}
+    for path in outside:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                parts = node.module.split(".")
+                names = [parts[1]] if parts[0] == "library" and len(parts) > 1 else (
+                    [a.name for a in node.names] if node.module == "library" else [])
+            elif isinstance(node, ast.Import):
+                names = [a.name.split(".")[1] for a in node.names
+                         if a.name.startswith("library.")]
+            hidden = sorted(set(names) - public)
+            if hidden:
+                offenders[str(path.relative_to(REPO))] = hidden
+    assert offenders == {}

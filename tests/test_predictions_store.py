@@ -12,12 +12,12 @@ from library.db import create_db_engine, session_factory
 from library.models import Track
 from library.predictions import (
     embedding_for_track,
-    predictions_for_track,
     store_predictions,
-    track_ids_with_predicted_genre,
     tracks_needing_prediction,
 )
+from library.repository import predictions_for
 from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite
+from tests.library_queries import track_ids_with_predicted_genre
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_upsert_replaces_and_reads_back(sessions: sessionmaker[Session]) -> None
     with sessions.begin() as session:
         store_predictions(session, [write(1, 100, 10, top=("Rock", "Jazz"))])
     with sessions() as session:
-        [record] = predictions_for_track(session, 1)
+        [record] = predictions_for(session, 1)
         embedding = embedding_for_track(session, 1, "musicnn")
     assert record.top_genres == ("Rock", "Jazz") and record.uncertain is False
     assert record.probabilities == {"Rock": 0.7, "Jazz": 0.3}

@@ -11,6 +11,7 @@ from library import repository
 from library.db import create_db_engine, session_factory
 from library.models import Track
 from library.repository import TrackFilter
+from tests import library_queries
 
 
 @pytest.fixture
@@ -45,11 +46,11 @@ def test_filters(sessions: sessionmaker[Session]) -> None:
 
 def test_counts_and_lookups(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
-        assert repository.count_tracks(session) == 4
-        assert repository.count_tracks(session, TrackFilter(artist="DAVIS")) == 2
-        assert repository.status_counts(session) == {"ok": 2, "missing": 1, "error": 1}
+        assert library_queries.count_tracks(session) == 4
+        assert library_queries.count_tracks(session, TrackFilter(artist="DAVIS")) == 2
+        assert library_queries.status_counts(session) == {"ok": 2, "missing": 1, "error": 1}
         track = repository.get_track_by_path(session, "/m/d.wav")
         assert track is not None and track.error == "empty file (0 bytes)"
-        assert repository.get_track(session, track.id) == track
-        assert repository.get_track(session, 999) is None
+        assert library_queries.get_track(session, track.id) == track
+        assert library_queries.get_track(session, 999) is None
         assert repository.predictions_for(session, track.id) == []

@@ -21,10 +21,10 @@ from classifier.nets.registry import get_net
 from classifier.scratch_bundle import ScratchBundle, save_scratch_bundle
 from classifier.scratch_predict import load_scratch_classifier, net_rows
 from library.db import create_db_engine, session_factory
-from library.descriptor_store import load_descriptors
 from library.models import Embedding, Prediction, Track
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from main import main
+from tests.library_queries import load_descriptors
 from tests.stand_in_bundle import StandInBundle
 from workflows.classify import classify_tracks
 

@@ -11,7 +11,8 @@ from classifier.predict import TrackPrediction
 from gui.widgets.charts import clip_winners
 from library.db import create_db_engine, session_factory
 from library.models import Track
-from library.predictions import predictions_for_track, store_predictions
+from library.predictions import store_predictions
+from library.repository import predictions_for
 from workflows.classify import to_write
 
 LABELS = ("Rock", "Jazz", "Ambient/New Age", "Blues")  # not sorted: order must survive as given
@@ -35,7 +36,7 @@ def test_clip_columns_follow_the_probability_keys_through_the_database(db_path: 
     with sessions.begin() as session:
         store_predictions(session, [write])
     with sessions() as session:
-        (stored,) = predictions_for_track(session, 1)
+        (stored,) = predictions_for(session, 1)
     # The details pane labels clip column i with the i-th key (gui/widgets/details_pane.py).
     assert tuple(stored.probabilities) == LABELS
     assert clip_winners(tuple(stored.probabilities), stored.clip_probabilities) == [

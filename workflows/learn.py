@@ -49,16 +49,23 @@ def _embed_missing(paths: list[str], clips: int, device: str, progress: Progress
 
     model, _ = load_musicnn(MODELS_DIR / BACKBONE_WEIGHTS[BACKBONE])
     found: dict[int, np.ndarray | str] = {}
-    for out in clip_outputs(paths, model, PreprocessingConfig(), clips=clips, device=device):
+    config = PreprocessingConfig()
+    # clip_outputs only reads the config; its Protocol (classifier/, being rewritten) declares
+    # the members settable, which a frozen dataclass is not.
+    for out in clip_outputs(paths, model, config, clips=clips, device=device):  # type: ignore[arg-type]
         if cancel is not None and cancel.is_set():
             raise LearnError("cancelled")
-        found[out.index] = out.error if out.error else out.embeddings
+        if out.error or out.embeddings is None:
+            found[out.index] = out.error or "no embeddings"
+        else:
+            found[out.index] = out.embeddings
         if progress:
             progress(len(found), len(paths), out.path)
     return found
 
 
-def gather(session: Session, min_examples: int) -> tuple[list, dict[str, int], dict[int, np.ndarray]]:
+def gather(session: Session, min_examples: int
+           ) -> tuple[list, dict[str, int], dict[int, np.ndarray]]:
     """Known-genre tracks of the genres with enough examples, dropped genres, cached vectors."""
     from library.labels import genre_counts, known_genres
     from library.predictions import embedding_for_track
@@ -97,10 +104,11 @@ def learn(
     vectors = dict(cached)
     skipped = []
     for i, k in enumerate(todo):
-        if isinstance(computed[i], str):
-            skipped.append(f"{k.path}: {computed[i]}")
+        result = computed[i]
+        if isinstance(result, str):
+            skipped.append(f"{k.path}: {result}")
         else:
-            vectors[k.track_id] = computed[i]
+            vectors[k.track_id] = result
     usable = [k for k in chosen if k.track_id in vectors]
     report = _train_and_save(usable, vectors, min_examples, folds,
                              out or user_bundles_dir() / name, name)

@@ -73,12 +73,12 @@ def setup_logging(verbose: bool = False) -> Path | None:
     return path
 
 
-class _TerminalHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _TerminalHandler(logging.StreamHandler):
     """The stderr handler: short lines, written to whatever sys.stderr is at the time (a
     progress bar's or a test's replacement, not the stream of the first call)."""
 
     def __init__(self, stream: object) -> None:
-        super().__init__(stream)  # type: ignore[arg-type]
+        super().__init__(stream)
         self.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
 
     tracebacks = False  # the file always has them; the terminal only with --verbose

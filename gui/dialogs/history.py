@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui import jobs
-from gui.workers import JobRunner, Outcome
+from gui.workers import GeneratorWorker, JobRunner, Outcome
 from library.records import BatchSummary
 
 Index = QModelIndex | QPersistentModelIndex
 STATES = {"done": "written", "undone": "undone", "running": "interrupted"}
-REFRESH_AFTER = ("undo", "write-tags")  # jobs that change the history
+REFRESH_AFTER = (jobs.UNDO, jobs.WRITE_TAGS)  # jobs that change the history
 
 
 def files_text(counts: dict[str, int]) -> str:
@@ -122,7 +122,9 @@ class HistoryDialog(QDialog):
 
     def reload(self) -> None:
         """Read the batches again, in a worker."""
-        worker = self.runner.start("history", jobs.tag_history())
+        self.runner.start(jobs.HISTORY, jobs.tag_history(), on_start=self._listen)
+
+    def _listen(self, worker: GeneratorWorker) -> None:
         worker.batch.connect(self._on_items, Qt.ConnectionType.QueuedConnection)
 
     @Slot(list)
@@ -161,6 +163,6 @@ class HistoryDialog(QDialog):
 
     @Slot(object)
     def _on_job_finished(self, outcome: Outcome) -> None:
-        if outcome.name in REFRESH_AFTER:
+        if outcome.kind in REFRESH_AFTER:
             self._note = f"Undo failed: {outcome.error}" if outcome.error else ""
             self.reload()

@@ -1,10 +1,11 @@
-"""Learn from my library: train a genre head in a worker and show its cross-validated report."""
+"""Learn from my library: train a genre head in a worker and show its cross-validated report.
+
+The job runs on the main window's JobRunner like every other job, so it is seen, cancelled and
+shut down with the rest."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.workers import JobContext, JobRunner, Outcome
+from gui import jobs
+from gui.workers import GeneratorWorker, Job, JobContext, JobRunner, Outcome
 
 
-def learn_job(min_examples: int, name: str):
+def learn_job(min_examples: int, name: str) -> Job:
     """A worker job: learn, then yield the report as text (or the reason it could not)."""
 
     def job(context: JobContext) -> Iterator[object]:
@@ -41,10 +43,11 @@ def learn_job(min_examples: int, name: str):
 class LearnDialog(QDialog):
     """Options, a Learn button, and the report (per-genre accuracy, confusion matrix)."""
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Learn from my library")
-        self.runner = JobRunner(db_path, self)
+        self.runner = runner
+        self.worker: GeneratorWorker | None = None
         self.min_examples = QSpinBox(minimum=2, maximum=1000, value=5)
         self.name = QLineEdit("my-genres")
         self.learn_button = QPushButton("Learn")
@@ -67,8 +70,11 @@ class LearnDialog(QDialog):
         """Run learn in a worker thread; the report arrives by signal."""
         self.learn_button.setEnabled(False)
         self.report.setPlainText("Learning… (embedding tracks, then cross-validating)")
-        worker = self.runner.start("learn", learn_job(self.min_examples.value(),
-                                                      self.name.text().strip()))
+        job = learn_job(self.min_examples.value(), self.name.text().strip())
+        self.runner.start(jobs.LEARN, job, on_start=self._listen)
+
+    def _listen(self, worker: GeneratorWorker) -> None:
+        self.worker = worker
         worker.batch.connect(self.show_report, Qt.ConnectionType.QueuedConnection)
         worker.finished.connect(self.done_learning, Qt.ConnectionType.QueuedConnection)
 
@@ -85,7 +91,8 @@ class LearnDialog(QDialog):
             self.report.setPlainText(f"Learning failed: {outcome.error}")
 
     def reject(self) -> None:
-        """Closing cancels a running learn and waits for its thread."""
-        self.runner.cancel_all()
-        self.runner.shutdown()
+        """Closing cancels a running learn and waits for its thread (other jobs go on)."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.runner.wait(self.worker)
         super().reject()

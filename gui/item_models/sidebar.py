@@ -41,7 +41,8 @@ def _header(text: str) -> QStandardItem:
 
 
 class SidebarModel(QStandardItemModel):
-    """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags group."""
+    """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags
+    group."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]

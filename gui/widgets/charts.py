@@ -42,14 +42,15 @@ class ProbabilityChart(QWidget):
             align = Qt.AlignmentFlag.AlignVCenter
             name = self.fontMetrics().elidedText(genre, Qt.TextElideMode.ElideRight,
                                                  int(label_w - 8))  # a narrow pane: "Ambient/…"
-            painter.drawText(QRectF(0, y, label_w - 8, self.ROW), align | Qt.AlignmentFlag.AlignRight,
-                             name)
+            painter.drawText(QRectF(0, y, label_w - 8, self.ROW),
+                             align | Qt.AlignmentFlag.AlignRight, name)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(TRACK_BG)
             track = QRectF(label_w, y + 4, bar_w, self.ROW - 8)
             painter.drawRoundedRect(track, 4, 4)
             painter.setBrush(genre_color(genre))
-            painter.drawRoundedRect(QRectF(track.left(), track.top(), bar_w * p, track.height()), 4, 4)
+            painter.drawRoundedRect(
+                QRectF(track.left(), track.top(), bar_w * p, track.height()), 4, 4)
             painter.setPen(text)
             painter.drawText(QRectF(label_w + bar_w, y, value_w, self.ROW),
                              align | Qt.AlignmentFlag.AlignRight, f"{p:.0%}")

@@ -92,5 +92,6 @@ class Player(QWidget):
 
     def _on_state(self, state: object) -> None:
         playing = state == type(self.media).PlaybackState.PlayingState  # type: ignore[attr-defined]
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        pixmaps = QStyle.StandardPixmap
+        icon = pixmaps.SP_MediaPause if playing else pixmaps.SP_MediaPlay
         self.button.setIcon(self.style().standardIcon(icon))

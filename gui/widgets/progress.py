@@ -7,16 +7,12 @@ from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from gui.widgets.palette import ACCENT, TRACK_BG
-
 from gui.workers import Progress
-
-LABELS = {"scan": "Scanning", "classify": "Classifying", "load": "Loading library",
-          "write-tags": "Writing tags", "undo": "Undoing", "plan": "Planning"}
 
 
 def describe(progress: Progress) -> str:
     """E.g. 'Classifying 120 / 2,000 · 14.2/s · 2 min left'."""
-    what = LABELS.get(progress.name, progress.name.capitalize())
+    what = progress.kind.describe()
     count = f"{progress.done:,}" + (f" / {progress.total:,}" if progress.total else "")
     parts = [f"{what} {count}"]
     if progress.rate > 0:

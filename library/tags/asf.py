@@ -12,7 +12,6 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import parse_genres
-from library.tags.payload import payload_hash
 
 FORMATS = {"asf": ASF}
 # mutagen names ASF codecs in prose; these short names are FFmpeg's, as elsewhere.
@@ -34,8 +33,9 @@ def _values(tags: object, key: str) -> list[str]:
 def read(path: str, fmt: str) -> FileInfo:
     """Stream info and tags of an ASF file (mutagen errors pass through)."""
     audio = ASF(path)
-    tags = audio.tags
-    codec = _CODECS.get(audio.info.codec_type, audio.info.codec_name or "unknown")
+    tags, info = audio.tags, audio.info
+    assert info is not None  # a loaded ASF always has its stream info
+    codec = _CODECS.get(info.codec_type, info.codec_name or "unknown")
     return FileInfo(
         format=fmt,
         codec=codec,
@@ -70,8 +70,3 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
     else:
         return
     audio.save()
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of every object but the header (the data object and indexes)."""
-    return payload_hash(path, fmt)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -90,3 +92,20 @@ def split_markers(values: list[str]) -> tuple[list[str], dict[str, str]]:
     genres = [v for v in values if not v.startswith(MARKER)]
     found = dict(v[1:].split("=", 1) for v in values if v.startswith(MARKER))
     return genres, found
+
+
+@contextmanager
+def tag_errors(what: str, *, os_errors: bool) -> Iterator[None]:
+    """Turn whatever mutagen raises on corrupt data into TagError("{what}: detail"): none may
+    stop a scan or a batch. OSError becomes TagError too when `os_errors`, else it passes
+    (the writer tells a full disk from a read-only file by errno)."""
+    try:
+        yield
+    except TagError:
+        raise
+    except OSError as exc:
+        if not os_errors:
+            raise
+        raise TagError(f"cannot read: {exc.strerror or exc}") from exc
+    except Exception as exc:  # mutagen raises many kinds on corrupt data
+        raise TagError(f"{what}: {str(exc) or type(exc).__name__}") from exc

@@ -18,7 +18,6 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import ID3V1_GENRES, parse_genres
-from library.tags.payload import payload_hash
 
 FORMATS: dict[str, type[FileType]] = {"mp3": MP3, "wav": WAVE, "aiff": AIFF}
 CODECS = {"mp3": "mp3", "wav": "pcm", "aiff": "pcm"}
@@ -143,6 +142,7 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
         if audio is not None:
             audio.add_tags()  # WAV/AIFF: an ID3 chunk, not an ID3 header at the file's start
         tags = audio.tags if audio is not None else ID3()
+        assert tags is not None  # add_tags just made them
         tags.version = (2, 3, 0) if options.id3v23 and not options.exact else (2, 4, 0)
     version = _set_tcon(tags, values, options)
     if fmt != "mp3":
@@ -181,8 +181,3 @@ def _append_v1(path: str, block: bytes, values: list[str] | None, legacy: bool,
     number = int(markers[_V1]) if _V1 in markers else _v1_number(values, legacy)
     with open(path, "ab") as handle:
         handle.write(block[:127] + bytes([number]))
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of the audio: between the ID3v2 and ID3v1 tags, or every chunk but ID3."""
-    return payload_hash(path, fmt)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import struct
 from typing import BinaryIO
 
@@ -50,30 +49,42 @@ def _asf_object(handle: BinaryIO, box: bytes) -> int | None:
 
 
 def _ogg_complete(handle: BinaryIO, size: int) -> bool:
-    """The last Ogg page carries the end-of-stream flag."""
+    """The last Ogg page carries the end-of-stream flag and all the bytes it announces."""
     handle.seek(max(0, size - _OGG_TAIL))
     tail = handle.read()
     last = tail.rfind(b"OggS")
-    return last >= 0 and len(tail) > last + 5 and bool(tail[last + 5] & 0x04)
+    if last < 0 or len(tail) < last + 27 or not tail[last + 5] & 0x04:
+        return False
+    segments = tail[last + 27 : last + 27 + tail[last + 26]]
+    return len(tail) >= last + 27 + len(segments) + sum(segments)  # the whole last page
 
 
-def check_complete(path: str, fmt: str) -> None:
-    """Raise TagError when the file is shorter than its header says (a cut-off copy)."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as handle:
-        if fmt == "ogg" or fmt == "opus":
-            if not _ogg_complete(handle, size):
-                raise TagError("truncated: the Ogg stream has no end-of-stream page")
-            return
-        if fmt == "wav":
-            wanted = _riff_like(handle, "<")
-        elif fmt == "aiff":
-            wanted = _riff_like(handle, ">")
-        elif fmt == "mp4":
-            wanted = _boxes_end(handle, size, 8, _mp4_box)
-        elif fmt == "asf":
-            wanted = _boxes_end(handle, size, 24, _asf_object)
-        else:
-            return  # MP3 and FLAC do not declare their length up front
+def _at_least(wanted: int | None, size: int) -> None:
     if wanted is not None and wanted > size:
         raise TagError(f"truncated: {size} bytes of the {wanted} the header announces")
+
+
+def check_ogg(handle: BinaryIO, size: int) -> None:
+    """Ogg (Vorbis, Opus, FLAC): the last page must end the stream."""
+    if not _ogg_complete(handle, size):
+        raise TagError("truncated: the Ogg stream has no end-of-stream page")
+
+
+def check_riff(handle: BinaryIO, size: int) -> None:
+    """WAV: the RIFF size (little-endian) must fit the file."""
+    _at_least(_riff_like(handle, "<"), size)
+
+
+def check_form(handle: BinaryIO, size: int) -> None:
+    """AIFF: the FORM size (big-endian) must fit the file."""
+    _at_least(_riff_like(handle, ">"), size)
+
+
+def check_mp4(handle: BinaryIO, size: int) -> None:
+    """MP4: the top-level boxes must fit the file."""
+    _at_least(_boxes_end(handle, size, 8, _mp4_box), size)
+
+
+def check_asf(handle: BinaryIO, size: int) -> None:
+    """ASF: the top-level objects must fit the file."""
+    _at_least(_boxes_end(handle, size, 24, _asf_object), size)

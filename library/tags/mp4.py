@@ -12,7 +12,6 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import parse_genres
-from library.tags.payload import payload_hash
 
 FORMATS = {"mp4": MP4}
 
@@ -71,13 +70,10 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
         if not genres:
             return
         audio.add_tags()
+    tags = audio.tags
+    assert tags is not None  # there, or just added
     if genres:
-        audio.tags["\xa9gen"] = list(genres)
+        tags["\xa9gen"] = list(genres)
     else:
-        audio.tags.pop("\xa9gen", None)
+        tags.pop("\xa9gen", None)
     audio.save()
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of the media data boxes."""
-    return payload_hash(path, fmt)

@@ -1,13 +1,13 @@
 """Hash the audio payload of a file, leaving out every byte a tag writer may change.
 
 A tag write must never touch the audio: the writer compares these hashes before and after.
-Each container keeps its tags in different places, so each has its own walker.
+Each container keeps its tags in different places, so each has its own walker; the format
+registry (library/tags/formats.py) says which walker a container uses.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -15,7 +15,7 @@ from typing import BinaryIO
 from mutagen.ogg import OggPage
 
 from library.tags.base import TagError
-from library.tags.sniff import ASF_GUID, _id3v2_size
+from library.tags.sniff import ASF_GUID, id3v2_size
 
 _CHUNK = 1 << 20
 
@@ -34,9 +34,9 @@ def _feed(digest: hashlib._Hash, handle: BinaryIO, start: int, length: int | Non
             length -= len(block)
 
 
-def _mp3(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
-    """Everything between the ID3v2 tag (with its padding) and an ID3v1 tag."""
-    start = _id3v2_size(handle.read(10))
+def framed(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """MP3, raw AAC: everything between the ID3v2 tag (with its padding) and an ID3v1 tag."""
+    start = id3v2_size(handle.read(10))
     handle.seek(max(0, size - 128))
     end = size - 128 if size - start >= 128 and handle.read(3) == b"TAG" else size
     _feed(digest, handle, start, end - start)
@@ -54,9 +54,9 @@ def _iff(handle: BinaryIO, size: int, digest: hashlib._Hash, order: str) -> None
         offset += 8 + length + (length & 1)
 
 
-def _flac(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+def flac(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
     """STREAMINFO and the frames after the last metadata block."""
-    offset = _id3v2_size(handle.read(10))
+    offset = id3v2_size(handle.read(10))
     handle.seek(offset)
     if handle.read(4) != b"fLaC":
         raise TagError("not a FLAC stream")
@@ -92,7 +92,7 @@ def _ogg_packets(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
         numbers[page.serial] = number
 
 
-def _ogg(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+def ogg(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
     """Every packet but the comment header (packet 1); page numbers and CRCs may change."""
     for serial, number, piece in _ogg_packets(handle):
         if number != 1:
@@ -118,14 +118,14 @@ def _boxes(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, int, int]]:
         offset += length
 
 
-def _mp4(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+def mp4(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
     """The media data boxes (tag writes move them and fix the offsets pointing in)."""
     for kind, start, length in list(_boxes(handle, size)):
         if kind == b"mdat":
             _feed(digest, handle, start, length)
 
 
-def _asf(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+def asf(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
     """Every top-level object but the header object, where the attributes live."""
     offset = 0
     while offset + 24 <= size:
@@ -139,15 +139,11 @@ def _asf(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
         offset += length
 
 
-_WALKERS = {
-    "mp3": _mp3, "flac": _flac, "ogg": _ogg, "opus": _ogg, "mp4": _mp4, "asf": _asf,
-    "wav": lambda h, s, d: _iff(h, s, d, "<"), "aiff": lambda h, s, d: _iff(h, s, d, ">"),
-}
+def wav(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """WAV: every RIFF chunk but the ID3 one."""
+    _iff(handle, size, digest, "<")
 
 
-def payload_hash(path: str, fmt: str) -> str:
-    """sha256 of the audio payload of a `fmt` file (see the module doc); raises TagError."""
-    digest = hashlib.sha256(fmt.encode())
-    with open(path, "rb") as handle:
-        _WALKERS[fmt](handle, os.fstat(handle.fileno()).st_size, digest)
-    return digest.hexdigest()
+def aiff(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """AIFF: every FORM chunk but the ID3 one."""
+    _iff(handle, size, digest, ">")

@@ -1,18 +1,12 @@
-"""Recognise an audio container by its first bytes, whatever the file's extension says."""
+"""Byte-level signatures of audio containers; library/tags/formats.py puts them in order."""
 
 from __future__ import annotations
-
-# Extensions the scanner considers at all (lower case, with the dot).
-AUDIO_EXTENSIONS: frozenset[str] = frozenset(
-    ".mp3 .mp2 .flac .fla .ogg .oga .opus .m4a .m4b .mp4 .aac .alac "
-    ".wav .wave .aif .aiff .aifc .wma .asf".split()
-)
 
 ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _HEAD = 4096
 
 
-def _id3v2_size(head: bytes) -> int:
+def id3v2_size(head: bytes) -> int:
     """Bytes an ID3v2 tag at the start occupies (0 when there is none)."""
     if len(head) < 10 or head[:3] != b"ID3":
         return 0
@@ -29,7 +23,7 @@ _L3_KBPS = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
-def _is_mpeg_frame(header: bytes) -> bool:
+def is_mpeg_frame(header: bytes) -> bool:
     """An MPEG audio frame header with legal version, layer, bitrate and sample rate."""
     if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
         return False
@@ -49,61 +43,30 @@ def _layer3_length(header: bytes) -> int:
     return (144 if version == 3 else 72) * kbps * 1000 // rate + padding
 
 
-def _find_mpeg(head: bytes) -> bool:
+def find_mpeg(head: bytes) -> bool:
     """Two consecutive Layer III frames somewhere in `head`: MP3 after leading junk."""
     start = head.find(b"\xff")
     while 0 <= start < len(head) - 4:
-        if _is_mpeg_frame(head[start : start + 4]):
+        if is_mpeg_frame(head[start : start + 4]):
             length = _layer3_length(head[start : start + 4])
-            if length and _is_mpeg_frame(head[start + length : start + length + 4]):
+            if length and is_mpeg_frame(head[start + length : start + length + 4]):
                 return True
         start = head.find(b"\xff", start + 1)
     return False
 
 
-def _ogg_codec(head: bytes) -> str | None:
-    """The codec of the first logical stream of an Ogg file."""
-    if len(head) < 27:
+def ogg_codec(head: bytes) -> str | None:
+    """The codec of the first logical stream of an Ogg file: vorbis, opus, flac or None."""
+    if len(head) < 27 or head[:4] != b"OggS":
         return None
     body = head[27 + head[26] :]
-    if body.startswith(b"\x01vorbis"):
-        return "ogg"
-    if body.startswith(b"OpusHead"):
-        return "opus"
+    for magic, codec in ((b"\x01vorbis", "vorbis"), (b"OpusHead", "opus"), (b"\x7fFLAC", "flac")):
+        if body.startswith(magic):
+            return codec
     return None
 
 
-def sniff_bytes(head: bytes) -> str | None:
-    """The container of a file starting with `head` (after any ID3v2 tag), or None."""
-    if head[:4] == b"fLaC":
-        return "flac"
-    if head[:4] == b"OggS":
-        return _ogg_codec(head)
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "wav"
-    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return "aiff"
-    if head[4:8] == b"ftyp":
-        return "mp4"
-    if head[:16] == ASF_GUID:
-        return "asf"
-    if _is_mpeg_frame(head[:4]):
-        return "mp3"
-    return None
-
-
-def sniff(path: str) -> str | None:
-    """The container of the file at `path` judged by content: mp3 flac ogg opus mp4 wav aiff asf."""
-    with open(path, "rb") as handle:
-        head = handle.read(_HEAD)
-        skip = _id3v2_size(head)
-        if skip:
-            # An ID3v2 tag may precede MPEG audio, and (wrongly but commonly) FLAC.
-            handle.seek(skip)
-            head = handle.read(_HEAD)
-            kind = sniff_bytes(head)
-            if kind in ("flac", "mp3"):
-                return kind
-            return "mp3" if _find_mpeg(head) else None  # padding or junk the size missed
-    return sniff_bytes(head) or ("mp3" if _find_mpeg(head) else None)
-
+def is_adts(head: bytes) -> bool:
+    """A raw AAC (ADTS) frame header: 12 sync bits, MPEG layer 0, a legal sampling index."""
+    return (len(head) >= 7 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0
+            and (head[2] >> 2) & 0x0F < 13)

@@ -1,4 +1,4 @@
-"""Vorbis comments: FLAC, Ogg Vorbis, Opus."""
+"""Vorbis comments: FLAC, Ogg Vorbis, Opus, FLAC in Ogg."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 
 from mutagen import FileType
 from mutagen.flac import FLAC
+from mutagen.oggflac import OggFLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
@@ -17,10 +18,10 @@ from library.tags.base import (
     stream_numbers,
 )
 from library.tags.genres import parse_genres
-from library.tags.payload import payload_hash
 
-FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}
-CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus"}
+FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus,
+                                      "oggflac": OggFLAC}
+CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus", "oggflac": "flac"}
 
 
 def _get(tags: object, *keys: str) -> str | None:
@@ -40,9 +41,10 @@ def read(path: str, fmt: str) -> FileInfo:
     numbers = stream_numbers(audio.info)
     if fmt == "opus":
         numbers["sample_rate"] = 48000  # Opus always decodes at 48 kHz
-    if not numbers["bitrate"] and numbers["duration"]:
+    duration = numbers["duration"]
+    if not numbers["bitrate"] and isinstance(duration, (int, float)) and duration:
         # Opus reports no bitrate; the average over the file is what users expect.
-        numbers["bitrate"] = int(os.path.getsize(path) * 8 / numbers["duration"])
+        numbers["bitrate"] = int(os.path.getsize(path) * 8 / duration)
     return FileInfo(
         format=fmt,
         codec=CODECS[fmt],
@@ -65,8 +67,8 @@ def read(path: str, fmt: str) -> FileInfo:
 
 def genre_state(path: str, fmt: str) -> list[str] | None:
     """The GENRE fields' values in order (None: no GENRE field)."""
-    tags = FORMATS[fmt](path).tags
-    values = [value for key, value in (tags or []) if key.lower() == "genre"]
+    fields: list[tuple[str, str]] = list(FORMATS[fmt](path).tags or [])
+    values = [value for key, value in fields if key.lower() == "genre"]
     return values or None
 
 
@@ -77,15 +79,12 @@ def write_genres(path: str, fmt: str, genres: list[str] | None, options: WriteOp
         if not genres:
             return
         audio.add_tags()
-    fields = list(audio.tags)
+    tags = audio.tags
+    assert tags is not None  # there, or just added
+    fields: list[tuple[str, str]] = list(tags)
     spots = [i for i, (key, _) in enumerate(fields) if key.lower() == "genre"]
     key = fields[spots[0]][0] if spots else "GENRE"
     at = spots[0] if spots else len(fields)
     kept = [field for i, field in enumerate(fields) if i not in set(spots)]
-    audio.tags[:] = kept[:at] + [(key, genre) for genre in genres or []] + kept[at:]
+    tags[:] = kept[:at] + [(key, genre) for genre in genres or []] + kept[at:]
     audio.save()
-
-
-def audio_payload_hash(path: str, fmt: str) -> str:
-    """Hash of STREAMINFO and the FLAC frames, or of every Ogg packet but the comments."""
-    return payload_hash(path, fmt)

@@ -41,7 +41,7 @@ def make_window(qtbot: QtBot, settings: AppSettings) -> Iterator[Callable[..., M
 
 def wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 60000) -> None:
     """Until no job runs or waits, and the sidebar shows the latest counts."""
-    qtbot.waitUntil(lambda: window.runner.settled() and not window._queue
+    qtbot.waitUntil(lambda: window.runner.settled()
                     and not window.sidebar_timer.isActive(), timeout=timeout)
 
 

@@ -1,21 +1,39 @@
-"""The Learn dialog runs learn on a worker thread and shows its report or refusal."""
+"""The Learn dialog runs learn on a worker thread of the runner it is given and shows its
+report or refusal; from the main window, that is the window's own runner."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from gui import jobs
+from gui.workers import JobRunner
 from library.db import create_db_engine, session_factory
 from library.models import Track
 
 
-def test_learn_dialog_shows_the_refusal_from_the_worker(qtbot, db_path: Path) -> None:
-    from gui.dialogs.learn_dialog import LearnDialog
+@pytest.fixture
+def runner(db_path: Path) -> Iterator[JobRunner]:
+    jobs_ = JobRunner(db_path)
+    yield jobs_
+    jobs_.shutdown()
 
+
+def three_jazz_tracks(db_path: Path) -> None:
     sessions = session_factory(create_db_engine(db_path))
     with sessions.begin() as session:
         for i in range(3):
             session.add(Track(path=f"/m/{i}.mp3", genres=["Jazz"]))
-    dialog = LearnDialog(db_path)
+
+
+def test_learn_dialog_shows_the_refusal_from_the_worker(qtbot, db_path: Path,
+                                                        runner: JobRunner) -> None:
+    from gui.dialogs.learn_dialog import LearnDialog
+
+    three_jazz_tracks(db_path)
+    dialog = LearnDialog(runner)
     qtbot.addWidget(dialog)
     dialog.min_examples.setValue(3)
     with qtbot.waitSignal(dialog.runner.job_finished, timeout=30000):
@@ -26,3 +44,22 @@ def test_learn_dialog_shows_the_refusal_from_the_worker(qtbot, db_path: Path) ->
     assert "Cannot learn" in text and "Jazz (3)" in text
     dialog.reject()  # closing waits for the worker's thread: it must not outlive the dialog
     assert dialog.runner.running() == []
+
+
+def test_learn_from_the_window_runs_on_the_windows_runner(qtbot, make_window,
+                                                          db_path: Path) -> None:
+    three_jazz_tracks(db_path)
+    window = make_window(db_path)
+    dialog = window.learn_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.runner is window.runner
+    dialog.min_examples.setValue(3)
+    started, ended = [], []
+    window.runner.started.connect(lambda worker: started.append(worker.kind))
+    window.runner.job_finished.connect(lambda outcome: ended.append(outcome.kind))
+    dialog.learn_button.click()
+    qtbot.waitUntil(lambda: jobs.LEARN in ended, timeout=30000)
+    assert started == [jobs.LEARN]
+    qtbot.waitUntil(lambda: "Cannot learn" in dialog.report.toPlainText())
+    dialog.reject()
+    assert window.runner.running() == []

@@ -158,7 +158,7 @@ def test_cancel_mid_scan_leaves_a_consistent_library(  # type: ignore[no-untyped
     outcome: Outcome = blocker.args[0]
     assert outcome.name == "scan" and outcome.cancelled
     wait_idle(qtbot, window)
-    assert not window._queue  # the classify queued after the scan was dropped too
+    assert not window.runner.queued()  # the classify queued after the scan was dropped too
     engine = create_db_engine(db_path)
     with engine.connect() as conn:
         stored = conn.scalar(select(func.count()).select_from(Track))

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
 from gui import jobs
-from gui.workers import Job, JobContext, JobRunner, Outcome, Progress
+from gui.workers import Job, JobContext, JobKind, JobRunner, Outcome, Progress
 from library.db import create_db_engine, session_factory
 from library.records import BrowseRow, PlanRow
 from library.tagplan import TagOptions, plan_tags
@@ -53,7 +53,7 @@ class Watch:
     """Runs a job and, in the worker's own thread at each progress signal (the job is then
     paused between two items), notes the genres every planned file holds on disk."""
 
-    def __init__(self, runner: JobRunner, name: str, job: Job, paths: list[str],
+    def __init__(self, runner: JobRunner, kind: JobKind, job: Job, paths: list[str],
                  cancel_at: int | None = None) -> None:
         self.paths, self.cancel_at = paths, cancel_at
         self.on_disk: dict[int, list[list[str]]] = {}  # done -> each file's genres
@@ -66,7 +66,9 @@ class Watch:
             yield from job(ctx)
 
         # batch_seconds=0: a progress signal per item, so each file's is seen.
-        self.worker = runner.start(name, gated, batch_seconds=0)
+        worker = runner.start(kind, gated, batch_seconds=0)
+        assert worker is not None  # the runner had no writer running
+        self.worker = worker
         # Direct on purpose: the slot must run while the job waits, not after it has ended.
         self.worker.progress.connect(self.seen, Qt.ConnectionType.DirectConnection)
         self.worker.batch.connect(self.items.extend, Qt.ConnectionType.DirectConnection)
@@ -94,7 +96,7 @@ def test_apply_reports_each_file_as_written_and_cancel_stops_between_files(
     monkeypatch.setattr(jobs, "ROW_REFRESH_EVERY", 1)  # rows re-read after every file
     paths = [r.path for r in plan]
     with qtbot.waitSignal(runner.job_finished, timeout=60000) as finished:
-        watch = Watch(runner, "write-tags", jobs.apply_tags(OPTIONS, plan), paths, cancel_at=2)
+        watch = Watch(runner, jobs.WRITE_TAGS, jobs.apply_tags(OPTIONS, plan), paths, cancel_at=2)
     outcome: Outcome = finished.args[0]
     assert (outcome.done, outcome.cancelled, outcome.error) == (2, True, None)
     assert watch.totals == {FILES}
@@ -106,7 +108,7 @@ def test_apply_reports_each_file_as_written_and_cancel_stops_between_files(
     assert watch.last_rows() == dict.fromkeys(written, ("New",))  # as committed, not stale
 
     with qtbot.waitSignal(runner.job_finished, timeout=60000) as finished:
-        undo = Watch(runner, "undo", jobs.undo_last_write(), paths)
+        undo = Watch(runner, jobs.UNDO, jobs.undo_last_write(), paths)
     outcome = finished.args[0]
     assert (outcome.done, outcome.cancelled, outcome.error) == (2, False, None)
     assert undo.totals == {2}

@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
-from gui import colormap
+from gui import colormap, jobs
 from gui.backend import ClassifyOptions, PlanRow, TagOptions
 from gui.settings import GUI_TAG_DEFAULTS
 from gui.dialogs.set_genre import SetGenreDialog, parse_genres
@@ -76,9 +76,9 @@ def test_mel_picture_colours_and_qimage() -> None:
 
 
 def test_progress_text() -> None:
-    assert describe(Progress("classify", 120, 2000, 14.2, 132.4)) == \
+    assert describe(Progress(jobs.CLASSIFY, 120, 2000, 14.2, 132.4)) == \
         "Classifying 120 / 2,000 · 14.2/s · 2 min left"
-    assert describe(Progress("scan", 0, None, 0.0, None)) == "Scanning 0"
+    assert describe(Progress(jobs.SCAN, 0, None, 0.0, None)) == "Scanning 0"
 
 
 def test_settings_round_trip_and_devices(tmp_path: Path, qtbot: QtBot) -> None:

@@ -13,9 +13,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, insert, select
 
 from gui.watchdog import StallWatchdog
-from gui.workers import JobContext, JobRunner, Outcome, Progress, Total, measure
+from gui.workers import JobContext, JobKind, JobRunner, Outcome, Progress, Total, measure
+
 from library.db import create_db_engine
 from library.models import Track
+
+X, INSERT, BAD, STUCK = (JobKind(n) for n in ("x", "insert", "bad", "stuck"))
 
 
 def insert_tracks(count: int, started: threading.Event | None = None):  # type: ignore[no-untyped-def]
@@ -48,12 +51,12 @@ def runner(db_path: Path) -> Iterator[JobRunner]:
 
 
 def test_measure_rate_and_eta() -> None:
-    assert measure("x", 50, 100, 10.0) == Progress("x", 50, 100, 5.0, 10.0)
-    assert measure("x", 0, None, 0.0).eta is None
+    assert measure(X, 50, 100, 10.0) == Progress(X, 50, 100, 5.0, 10.0)
+    assert measure(X, 0, None, 0.0).eta is None
 
 
 def test_job_runs_on_its_own_thread_and_batches(qtbot: QtBot, db_path: Path, runner: JobRunner) -> None:
-    worker = runner.start("insert", insert_tracks(400), batch_seconds=0.02, batch_size=64)
+    worker = runner.start(INSERT, insert_tracks(400), batch_seconds=0.02, batch_size=64)
     batches: list[list[object]] = []
     progress: list[Progress] = []
     worker.batch.connect(batches.append)
@@ -61,7 +64,7 @@ def test_job_runs_on_its_own_thread_and_batches(qtbot: QtBot, db_path: Path, run
     with qtbot.waitSignal(runner.job_finished, timeout=30000) as blocker:
         pass
     outcome: Outcome = blocker.args[0]
-    assert outcome == Outcome("insert", 400, False, None)
+    assert outcome == Outcome(INSERT, 400, False, None)
     items = [item for batch in batches for item in batch if not isinstance(item, Total)]
     assert [i for i, _ in items] == list(range(400))
     assert {t for _, t in items} != {threading.get_ident()}  # not the GUI thread
@@ -74,7 +77,7 @@ def test_job_runs_on_its_own_thread_and_batches(qtbot: QtBot, db_path: Path, run
 
 def test_cancel_mid_run_keeps_committed_work(qtbot: QtBot, db_path: Path, runner: JobRunner) -> None:
     started = threading.Event()
-    worker = runner.start("insert", insert_tracks(100_000, started))
+    worker = runner.start(INSERT, insert_tracks(100_000, started))
     assert started.wait(30)
     with qtbot.waitSignal(runner.job_finished, timeout=30000) as blocker:
         worker.cancel()
@@ -92,7 +95,7 @@ def test_a_failing_job_reports_its_error_in_words_and_logs_its_traceback(
         yield 1
         raise ValueError("file is not audio")
 
-    worker = runner.start("bad", job)
+    worker = runner.start(BAD, job)
     with qtbot.waitSignal(runner.job_finished, timeout=10000) as blocker:
         pass
     assert blocker.args[0].done == 1
@@ -107,7 +110,7 @@ def test_stall_watchdog_records_the_gui_thread_while_2000_rows_are_written(
 ) -> None:
     watchdog = StallWatchdog()
     watchdog.start()
-    worker = runner.start("insert", insert_tracks(2000))
+    worker = runner.start(INSERT, insert_tracks(2000))
     with qtbot.waitSignal(runner.job_finished, timeout=60000):
         pass
     longest = watchdog.stop()
@@ -127,7 +130,7 @@ def test_shutdown_never_destroys_a_thread_that_still_runs(qtbot: QtBot, db_path:
         yield "done"
 
     runner = JobRunner(db_path)
-    runner.start("stuck", stuck)
+    runner.start(STUCK, stuck)
     assert entered.wait(10)
     runner.shutdown(timeout_ms=50)
     orphans = list(workers._ORPHANS)
@@ -148,3 +151,53 @@ def test_stall_watchdog_notes_a_blocked_gui_thread(qtbot: QtBot) -> None:
     assert watchdog.longest >= 0.1
     assert any(late >= 0.1 for _, late in watchdog.stalls)
     assert watchdog.longest_cpu < watchdog.longest  # sleeping is waiting, not GUI work
+
+
+WRITER_A, WRITER_B = JobKind("a", writer=True), JobKind("b", writer=True)
+
+
+def gated_job(name: str, log: list[str], gate: threading.Event | None = None):  # type: ignore[no-untyped-def]
+    """A job that notes when it starts and ends, waiting for `gate` in between."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        log.append(f"{name} starts")
+        if gate is not None:
+            assert gate.wait(30)
+        yield name
+        log.append(f"{name} ends")
+
+    return job
+
+
+def test_a_second_writer_waits_in_the_runner_for_the_first(qtbot: QtBot, db_path: Path,
+                                                            runner: JobRunner) -> None:
+    log: list[str] = []
+    gate = threading.Event()
+    first = runner.start(WRITER_A, gated_job("a", log, gate))
+    assert first is not None
+    qtbot.waitUntil(lambda: log == ["a starts"])
+    wired: list[JobKind] = []
+    assert runner.start(WRITER_B, gated_job("b", log), on_start=lambda w: wired.append(w.kind)) is None
+    assert runner.queued() == [WRITER_B] and wired == [] and not runner.settled()
+    reader = runner.start(JobKind("reader"), gated_job("reader", log))  # readers never wait
+    assert reader is not None
+    qtbot.waitUntil(lambda: "reader ends" in log)
+    assert "b starts" not in log
+    outcomes: list[Outcome] = []
+    runner.job_finished.connect(outcomes.append)
+    gate.set()
+    qtbot.waitUntil(lambda: [o.kind for o in outcomes] == [WRITER_A, WRITER_B], timeout=10000)
+    assert log.index("a ends") < log.index("b starts") and wired == [WRITER_B]
+    qtbot.waitUntil(runner.settled)
+
+
+def test_cancel_all_drops_the_queued_writers(qtbot: QtBot, db_path: Path,
+                                             runner: JobRunner) -> None:
+    log: list[str] = []
+    gate = threading.Event()
+    runner.start(WRITER_A, gated_job("a", log, gate))
+    runner.start(WRITER_B, gated_job("b", log))
+    runner.cancel_all()
+    gate.set()
+    qtbot.waitUntil(runner.settled, timeout=10000)
+    assert runner.queued() == [] and "b starts" not in log
