@@ -59,6 +59,14 @@ from gui import warmup
 
 seen = {}
 original_show = mw.MainWindow.show
+original_load = mw.jobs.load_library
+
+def load_library(*args, **kwargs):
+    job = original_load(*args, **kwargs)
+    def wrapped(ctx):
+        yield from job(ctx)  # on the load's thread, before its end starts the warm-up
+        seen["torch_after_load_job"] = "torch" in sys.modules
+    return wrapped
 
 def show(window):
     original_show(window)
@@ -77,6 +85,7 @@ def show(window):
     window.classify()  # clicked as soon as the window shows
 
 mw.MainWindow.show = show
+mw.jobs.load_library = load_library
 sys.argv = ["main.py"] + sys.argv[1:]
 runpy.run_path("main.py", run_name="__main__")
 """
@@ -99,7 +108,8 @@ def test_window_shows_before_torch_and_an_early_classify_runs(
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["torch_at_show"] is False  # the window did not wait for the model libraries
-    assert seen["rows_at_load"] == 2  # the library is in the table
+    assert seen["rows_at_load"] == 2  # the library is in the table ...
+    assert seen["torch_after_load_job"] is False  # ... read without the model libraries
     assert seen["settings_at_show"] is False  # its bundle list would import torch here
     assert (seen["classified"], seen["error"]) == (2, None)  # waited for them, then ran
     assert seen["ready"] and seen["settings_after"] and seen["message"] != LOADING
