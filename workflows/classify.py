@@ -27,6 +27,7 @@ from library.claims import WorkClaims, record_unreadable
 from library.descriptor_store import load_fresh_descriptors, save_descriptors
 from library.predictions import audio_fingerprint, store_predictions
 from library.records import (
+    BundleKey,
     EmbeddingRecord,
     PredictionRecord,
     PredictionWrite,
@@ -83,6 +84,20 @@ def load_classifier(name: str | None) -> Any:
 
     folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
     return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
+
+
+def classifier_identity(name: str | None) -> BundleKey:
+    """The bundle and version `load_classifier(name)` stores its predictions under, read
+    without loading any weights (so the app can tell current predictions from outdated
+    ones cheaply); raises BundleError and friends like load_classifier."""
+    from classifier import bundle as bundles
+    from classifier.scratch_predict import is_scratch, scratch_identity
+
+    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
+    if is_scratch(folder):
+        return BundleKey(*scratch_identity(folder))
+    spec = bundles.read_spec(folder)
+    return BundleKey(str(spec["name"]), str(spec["version"]))
 
 
 def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
