@@ -186,8 +186,8 @@ def _server_engine(url: str) -> Engine:
 
 
 def engine_is_read_only(engine: Engine) -> bool:
-    """Whether `engine` was opened read-only."""
-    return engine.url.database in (None, "")
+    """Whether `engine` was opened read-only (an SQLite file only: a server decides itself)."""
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "")
 
 
 def schema_version(conn: Connection) -> int:
@@ -206,10 +206,11 @@ def alembic_revision(conn: Connection) -> str | None:
 
 def _refuse_newer(path: object, legacy: int, revision: str | None) -> None:
     if legacy > SCHEMA_VERSION or (revision is not None and revision not in REVISIONS):
-        known = f"schema {legacy}" if revision is None else f"revision {revision}"
+        known = (f"schema {legacy}, this one knows up to {SCHEMA_VERSION}" if revision is None
+                 else f"revision {revision}, this one knows up to {HEAD}")
         raise NewerSchemaError(
             f"{path} was written by a newer GenreLens "
-            f"({known}, this one knows up to {HEAD}); refusing to touch it.")
+            f"({known}); refusing to touch it.")
 
 
 def migrate(engine: Engine, path: Path | str | None = None) -> None:
