@@ -137,3 +137,41 @@ def test_tag_writers_on_two_machines_exclude_each_other_through_the_server(
         assert "another GenreLens is writing tags" in capsys.readouterr().err
     with library_write_lock(theirs, "undoing tags"), theirs() as session:
         assert library_is_locked(session)  # free again once the first let go
+
+
+def test_two_scans_at_once_keep_every_track_once(pg_server: PgServer, shared_data: Path,
+                                                 tmp_path: Path) -> None:
+    import threading
+
+    from library.folders import add_folder
+    from library.scanner import scan
+
+    source = write_audio(tmp_path / "source.flac", *load_source(
+        shared_data / "gtzan-mini/jazz/jazz.00000.flac", 1.0))
+    roots = [tmp_path / name for name in ("a", "b")]
+    for root in roots:
+        root.mkdir()
+        for n in range(40):
+            (root / f"{n:02d}.flac").write_bytes(source.read_bytes())
+    url = pg_server.fresh_library()
+    sessions = [db.session_factory(db.create_db_engine(url)) for _ in roots]
+    folders = []
+    for factory, root in zip(sessions, roots):
+        with factory() as session:
+            folders.append(add_folder(session, str(root)))
+    start = threading.Barrier(2)
+
+    def run(factory, folder) -> None:  # type: ignore[no-untyped-def]
+        start.wait()
+        for _ in scan(factory, [folder], batch_size=8):  # many small batches, interleaved
+            pass
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(sessions, folders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with sessions[0]() as session:
+        tracks = repository.list_tracks(session)
+    assert len(tracks) == 80 and len({t.id for t in tracks}) == 80
+    assert {t.folder_id for t in tracks} == {f.id for f in folders}
