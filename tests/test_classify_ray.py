@@ -1,6 +1,7 @@
 """`classify --ray` end to end: a local Ray (2 CPUs) classifies real audio into a library on
 a real PostgreSQL server, with the predictions the local path makes, and a broken file
-recorded as an error; a rerun finds nothing left to do (it resumes like the local path)."""
+recorded as an error; a run interrupted at the driver keeps what came back, releases its
+claims and stops Ray, and the next run does the rest; then nothing is left to do."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from library.db import create_db_engine, session_factory
-from library.models import Prediction, Track
+from library.models import ClassifyClaim, Prediction, Track
+from library.predictions import tracks_needing_prediction
 from main import main
 from tests.audio_files import load_source, write_audio
 from tests.postgres_server import PgServer
@@ -46,10 +48,15 @@ def test_ray_classifies_real_audio_into_postgresql_as_the_local_path_does(
     assert main(["--db", str(local), "classify", "--device", "cpu"]) == 1  # the broken file
     capsys.readouterr()
 
-    assert main(["--db", url, "classify", "--ray"]) == 1
-    out, err = capsys.readouterr()
-    assert "2 Ray workers" in out and "Classified 4 of 5 tracks" in out
-    assert "broken.flac" in err
+    stored_before = _interrupted_after_two_results(url)
+    assert 0 < stored_before < 4
+
+    # The rest; the broken file fails in whichever run reaches it (exit 1 if this one).
+    assert main(["--db", url, "classify", "--ray"]) in (0, 1)
+    out, _ = capsys.readouterr()
+    assert "2 Ray workers" in out and f"Classified {4 - stored_before} of " in out
+    assert main(["--db", url, "list", "--status", "error"]) == 0
+    assert "broken.flac" in capsys.readouterr().out  # recorded as unreadable, not retried
     on_ray, locally = _predictions(url), _predictions(local)
     assert sorted(on_ray) == ["classical.flac", "jazz.flac", "metal.flac", "rock.flac"]
     for name, (top, confidence) in locally.items():
@@ -60,3 +67,27 @@ def test_ray_classifies_real_audio_into_postgresql_as_the_local_path_does(
     assert "Nothing to do" in capsys.readouterr().out
     assert main(["--db", url, "list", "--genre", "Classical"]) == 0
     assert "classical.flac" in capsys.readouterr().out
+
+
+def _interrupted_after_two_results(url: str) -> int:
+    """A Ray run stopped (as by Ctrl-C) at its second result; how many it stored."""
+    from workflows.classify import load_classifier
+    from workflows.classify_ray import classify_on_ray
+
+    sessions = session_factory(create_db_engine(url))
+    bundle = load_classifier(None)
+    with sessions() as session:
+        todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))
+    seen: list[int] = []
+
+    def interrupt() -> None:
+        seen.append(1)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        classify_on_ray(sessions, todo, bundle, commit_every=1, on_result=interrupt)
+    assert not ray.is_initialized()
+    with sessions() as session:
+        assert session.scalars(select(ClassifyClaim)).all() == []  # released, none held
+        return len(session.scalars(select(Prediction)).all())

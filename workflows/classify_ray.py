@@ -90,8 +90,8 @@ def _actors(bundle_name: str | None, clips: int, workers: int | None) -> list[An
             .remote(bundle_name, clips) for n in range(count)]
 
 
-def _chunks(tracks: Iterator[TrackToClassify]) -> Iterator[list[tuple[int, str]]]:
-    while chunk := [(t.id, t.path) for t in islice(tracks, CHUNK)]:
+def _chunks(tracks: Iterator[TrackToClassify], size: int) -> Iterator[list[tuple[int, str]]]:
+    while chunk := [(t.id, t.path) for t in islice(tracks, size)]:
         yield chunk
 
 
@@ -117,7 +117,8 @@ def classify_on_ray(
         actors = _actors(bundle_name, clips, workers)
         if on_start is not None:
             on_start(ray.get([a.where.remote() for a in actors]))
-        pool, chunks = ActorPool(actors), _chunks(claims.take(todo))
+        size = max(1, min(CHUNK, -(-len(todo) // len(actors))))  # a few tracks: every actor
+        pool, chunks = ActorPool(actors), _chunks(claims.take(todo), size)
         for chunk in islice(chunks, IN_FLIGHT * len(actors)):
             pool.submit(lambda actor, items: actor.classify.remote(items), chunk)
         while pool.has_next():
