@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -28,7 +28,12 @@ from classifier.aggregate import (
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
 from classifier.features import LogMel, patch_samples
 
-Item = str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
+if TYPE_CHECKING:
+    from classifier.bundle import Bundle
+
+# a path, (key, path), or (key, path, decoder) such as classifier.model.TrackInput
+Item = (str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
+        | tuple[Hashable, str | os.PathLike[str], str | None])
 
 
 def _empty() -> np.ndarray:
@@ -102,20 +107,20 @@ class PipelineStats:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str]]:
+def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str, str | None]]:
     for item in items:
         if isinstance(item, tuple):
-            yield item[0], os.fspath(item[1])
+            yield item[0], os.fspath(item[1]), item[2] if len(item) > 2 else None
         else:
             path = os.fspath(item)
-            yield path, path
+            yield path, path, None
 
 
 def _timed_decode(
-    path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None
+    path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None, decoder: str | None = None
 ) -> DecodedClips:
     start = time.perf_counter()
-    decoded = decode_clips(path, plan, rate)
+    decoded = decode_clips(path, plan, rate, decoder)
     if stats is not None:
         with stats.lock:
             stats.decode += time.perf_counter() - start
@@ -125,7 +130,7 @@ def _timed_decode(
 class _Runner:
     """The network side: log-mel + model over a batch of decoded tracks."""
 
-    def __init__(self, bundle: Any, device: str, how: str, stats: PipelineStats | None) -> None:
+    def __init__(self, bundle: Bundle, device: str, how: str, stats: PipelineStats | None) -> None:
         self.bundle, self.how, self.stats = bundle, how, stats
         self.labels = tuple(bundle.labels)
         self.model = bundle.model.to(device).eval()
@@ -232,7 +237,8 @@ class _DecodeAhead:
             item = next(self.todo, None)
             if item is None:
                 return
-            future = self.pool.submit(_timed_decode, item[1], self.plan, self.rate, self.stats)
+            future = self.pool.submit(_timed_decode, item[1], self.plan, self.rate, self.stats,
+                                      item[2])
             self.pending.append((item[0], future))
 
     def next(self) -> tuple[Hashable, DecodedClips] | None:
@@ -253,7 +259,7 @@ class _DecodeAhead:
 
 def predict_tracks(
     items: Iterable[Item],
-    bundle: Any,
+    bundle: Bundle,
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,
@@ -263,7 +269,7 @@ def predict_tracks(
     cancel: threading.Event | None = None,
     stats: PipelineStats | None = None,
 ) -> Iterator[TrackPrediction]:
-    """Yield a TrackPrediction per item (a path, or a (key, path) pair) as batches finish.
+    """Yield a TrackPrediction per item (a path, or (key, path[, decoder])) as batches finish.
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.

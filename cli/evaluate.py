@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     """Evaluate every bundle on the same tracks; print reports and the comparison table."""
-    from classifier.bundle import BundleError, available_bundles
+    from classifier.bundle import BundleError
+    from classifier.bundles import list_bundles
     from classifier.datasets import DatasetError, load_dataset, select_by_split_file
     from classifier.evaluate import compare_table, format_report, save_report
     from classifier.scratch_bundle import ScratchBundleError
@@ -56,7 +57,7 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
         except (ScratchBundleError, BundleError, ValueError) as exc:
             print(f"error: {bundle_dir}: {exc}", file=sys.stderr)
             if "not found" in str(exc):
-                print(f"bundles: {', '.join(i.name for i in available_bundles())}",
+                print(f"bundles: {', '.join(i.name for i in list_bundles())}",
                       file=sys.stderr)
             status = 1
             continue
@@ -118,16 +119,13 @@ def _run_one(bundle_dir, tracks, test_idx, prepared, args):
     import json
 
     from classifier.bundle import find_bundle, load_bundle
+    from classifier.bundles import bundle_kind
     from classifier.evaluate_bundle import evaluate_pretrained
     from classifier.predict import DEFAULT_CLIPS, choose_device
     from classifier.scratch_bundle import load_scratch_bundle
 
     folder = find_bundle(bundle_dir)
-    try:
-        kind = json.loads((folder / "bundle.json").read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError):
-        kind = None  # load_bundle says what is wrong
-    if kind == "scratch":
+    if bundle_kind(folder) == "scratch":  # evaluated on its own whole-excerpt inputs
         bundle = load_scratch_bundle(folder)
         if bundle.multi_label:
             report = _evaluate_tags(bundle, folder, tracks, test_idx, prepared, args)

@@ -15,10 +15,10 @@ from classifier import bundle as bundle_module
 from classifier.bundle import (
     DEFAULT_BUNDLE,
     BundleError,
-    available_bundles,
     load_bundle,
     read_spec,
 )
+from classifier.bundles import list_bundles
 from resources import MODELS_DIR
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
@@ -131,11 +131,11 @@ def test_decide_says_uncertain_below_the_threshold(broad) -> None:
     assert broad.decide(high) == broad.labels[3]
 
 
-def test_available_bundles_lists_default_and_skips_broken_user_bundles(user_dir: Path) -> None:
+def test_list_bundles_lists_default_and_skips_broken_user_bundles(user_dir: Path) -> None:
     write_bundle(user_dir / "mine", name="mine")
     (user_dir / "broken").mkdir()
     (user_dir / "broken" / "bundle.json").write_text("{not json")
-    names = [info.name for info in available_bundles()]
+    names = [info.name for info in list_bundles()]
     assert names[0] == "broad" and "mine" in names and "broken" not in names
 
 
