@@ -63,14 +63,14 @@ def decode(path: Path, sample_rate: int, decoder: str | None = None) -> np.ndarr
 
 def spectrogram(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
     """Log-magnitude mel or CQT spectrogram, shape (n_bins, frames), float32."""
-    import librosa
+    if spec.kind == "mel":  # classifier.features' mel, as the pretrained bundles see it
+        from classifier.features import MelSpectrogram
 
-    if spec.kind == "mel":
-        power = librosa.feature.melspectrogram(
-            y=audio, sr=spec.sample_rate, n_fft=spec.n_fft, hop_length=spec.hop_length,
-            n_mels=spec.n_bins,
-        )
+        mel = MelSpectrogram(spec.sample_rate, spec.n_fft, spec.hop_length, spec.n_bins)
+        power = mel(audio[None])[0].numpy()
     elif spec.kind == "cqt":
+        import librosa
+
         power = np.abs(
             librosa.cqt(
                 audio, sr=spec.sample_rate, hop_length=spec.hop_length, fmin=spec.fmin,

@@ -164,7 +164,7 @@ class _Runner:
     ) -> TrackPrediction:
         """Aggregate one track's clips into a TrackPrediction; the gate can veto any genre."""
         probabilities = aggregate(clip_probs, self.how)
-        music, not_music = gate_decision(clip_music, getattr(self.model, "gate_threshold", None))
+        music, not_music = gate_decision(clip_music, self.bundle.music_threshold)
         if music is not None:  # P(music and genre): what a track's confidence should mean
             probabilities = probabilities * music
         best = () if not_music else top_genres(probabilities, self.labels,

@@ -44,7 +44,7 @@ def _embed_missing(paths: list[str], clips: int, device: str, progress: Progress
     """Clip embeddings (or an error message) of the files, by position."""
     from classifier.bundle import PreprocessingConfig, load_musicnn
     from classifier.clip_outputs import clip_outputs
-    from classifier.heads_train import BACKBONE_WEIGHTS
+    from classifier.training.heads_train import BACKBONE_WEIGHTS
     from resources import MODELS_DIR
 
     model, _ = load_musicnn(MODELS_DIR / BACKBONE_WEIGHTS[BACKBONE])
@@ -117,8 +117,8 @@ def learn(
 
 
 def _train_and_save(usable, vectors, min_examples, folds, folder, name) -> LearnReport:
-    from classifier.datasets import LabelledTrack, labels_of, stratified_kfold
-    from classifier.heads_train import (
+    from classifier.training.datasets import LabelledTrack, labels_of, stratified_kfold
+    from classifier.training.heads_train import (
         HeadConfig,
         clip_rows,
         cross_validate,
