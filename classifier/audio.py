@@ -222,7 +222,8 @@ def decode_clips(
         except DecodeError as exc:
             errors.append(f"{name}: {exc}")
             continue
-        except Exception as exc:  # decoders raise undocumented types; one file must not stop a run
+        except Exception as exc:  # noqa: BLE001 - decoders raise undocumented types; one file
+            # must not stop a run
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
         length = int(round(plan.seconds * sample_rate))
@@ -251,10 +252,11 @@ def _whole_with_ffmpeg(path: str) -> tuple[np.ndarray, int]:
     import av
 
     try:
-        with open(path, "rb") as raw, av.open(raw) as container:
+        with open(path, "rb") as raw, av.open(raw, "r") as container:
             stream = container.streams.audio[0]
             rate = stream.codec_context.sample_rate
-            parts, lead = [], 0.0
+            parts: list[np.ndarray] = []
+            lead = 0.0
             for frame in container.decode(stream):
                 if not parts and frame.time:  # audio starts late (WMA): keep the file's clock,
                     lead = frame.time  # so sample i is at i / rate s, as decode_clips seeks

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -100,7 +100,7 @@ class Bundle:
         cancel: threading.Event | None = None,
         stats: PipelineStats | None = None,
         descriptors: Mapping[Hashable, np.ndarray] | None = None,
-    ) -> Iterator[TrackPrediction]:
+    ) -> Generator[TrackPrediction, None, None]:
         """The pretrained pipeline: a few seek windows per track, batched across tracks."""
         from classifier.predict import predict_tracks
 
@@ -168,7 +168,8 @@ def read_spec(folder: Path) -> dict[str, Any]:
     if spec["format"] != FORMAT_VERSION:
         raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")
     for key in ("name", "version", "description"):
-        expect(isinstance(spec[key], str) and spec[key], f"{file}: {key} must be a non-empty string")
+        expect(isinstance(spec[key], str) and spec[key],
+               f"{file}: {key} must be a non-empty string")
     labels = spec["labels"]
     expect(isinstance(labels, list) and labels and all(isinstance(x, str) and x for x in labels)
            and len(set(labels)) == len(labels), f"{file}: labels must be distinct strings")
@@ -187,7 +188,8 @@ def parse_preprocessing(raw: Any, where: str) -> PreprocessingConfig:
     config = PreprocessingConfig(**raw)
     for f in fields(PreprocessingConfig):
         value = getattr(config, f.name)
-        expect(type(value) is type(f.default), f"{where}: {f.name} must be {type(f.default).__name__}")
+        expect(type(value) is type(f.default),
+               f"{where}: {f.name} must be {type(f.default).__name__}")
     # The backbones were trained on exactly these features; anything else would be garbage in.
     expect(config == PreprocessingConfig(), f"{where}: only musicnn's preprocessing "
            f"({PreprocessingConfig()}) is supported")
@@ -198,7 +200,8 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     """Load a bundle by name (resources/models, then the user bundles dir) or folder path."""
     folder = find_bundle(name_or_path)
     spec = read_spec(folder)
-    preprocessing = parse_preprocessing(spec["preprocessing"], f"{folder / BUNDLE_FILE}: preprocessing")
+    preprocessing = parse_preprocessing(spec["preprocessing"],
+                                        f"{folder / BUNDLE_FILE}: preprocessing")
     model = build_model(folder, spec)
     return Bundle(spec["name"], spec["version"], spec["description"], tuple(spec["labels"]),
                   preprocessing, float(spec["uncertain_threshold"]), model, folder,

@@ -16,11 +16,16 @@ import torch
 class Preprocessing(Protocol):
     """The part of a bundle's preprocessing config the features need."""
 
-    sample_rate: int
-    n_fft: int
-    hop_length: int
-    n_mels: int
-    patch_frames: int
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def n_fft(self) -> int: ...
+    @property
+    def hop_length(self) -> int: ...
+    @property
+    def n_mels(self) -> int: ...
+    @property
+    def patch_frames(self) -> int: ...
 
 
 # The Slaney mel scale (Auditory Toolbox, librosa's default): linear below 1 kHz, log above.
@@ -30,14 +35,14 @@ _LOG_FROM_MEL = _LOG_FROM_HZ / _HZ_PER_MEL
 _LOG_STEP = np.log(6.4) / 27.0
 
 
-def hz_to_mel(hz: np.ndarray) -> np.ndarray:
+def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
     """Slaney mels of frequencies in Hz."""
     hz = np.asarray(hz, dtype=np.float64)
     above = _LOG_FROM_MEL + np.log(np.maximum(hz, _LOG_FROM_HZ) / _LOG_FROM_HZ) / _LOG_STEP
     return np.where(hz >= _LOG_FROM_HZ, above, hz / _HZ_PER_MEL)
 
 
-def mel_to_hz(mel: np.ndarray) -> np.ndarray:
+def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
     """Frequencies in Hz of Slaney mels."""
     mel = np.asarray(mel, dtype=np.float64)
     above = _LOG_FROM_HZ * np.exp(_LOG_STEP * (mel - _LOG_FROM_MEL))

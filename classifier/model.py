@@ -8,7 +8,7 @@ never ask which kind they hold. classifier/bundles.py opens and lists them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -62,6 +62,6 @@ class GenreModel(Protocol):
         cancel: threading.Event | None = None,
         stats: PipelineStats | None = None,
         descriptors: Mapping[Hashable, np.ndarray] | None = None,
-    ) -> Iterator[TrackPrediction]:
+    ) -> Generator[TrackPrediction, None, None]:
         """A TrackPrediction (or its error) per track; `descriptors`: cached clip descriptors."""
         ...

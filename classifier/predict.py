@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Generator, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -151,7 +151,7 @@ class _Runner:
             self.stats.tracks += len(batch)
         results, row = [], 0
         for key, decoded in batch:
-            n = len(decoded.clips)
+            n = len(decoded.clips) if decoded.clips is not None else 0  # errors never get here
             clip_music = None if music is None else music[row : row + n]
             results.append(self.track_result(
                 key, decoded, probs[row : row + n], embeddings[row : row + n], clip_music))
@@ -191,17 +191,24 @@ class _Runner:
         )
 
 
-def run_model(model: Any, patches: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def run_model(
+    model: Any, patches: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(probabilities, embeddings, music probability or None) per clip, as numpy."""
     if hasattr(model, "outputs"):  # a bundle model: genre head and, for genre bundles, the gate
         probs, embeddings, music = model.outputs(patches)
     else:
         (probs, embeddings), music = model(patches), None
-    as_numpy = lambda t: t.float().cpu().numpy()
+
+    def as_numpy(tensor: torch.Tensor) -> np.ndarray:
+        return tensor.float().cpu().numpy()
+
     return as_numpy(probs), as_numpy(embeddings), None if music is None else as_numpy(music)
 
 
-def gate_decision(clip_music: np.ndarray | None, threshold: float | None) -> tuple[float | None, bool]:
+def gate_decision(
+    clip_music: np.ndarray | None, threshold: float | None
+) -> tuple[float | None, bool]:
     """(the track's mean music probability, whether it is not music) from its clips."""
     if clip_music is None or threshold is None or not len(clip_music):
         return None, False
@@ -268,7 +275,7 @@ def predict_tracks(
     how: str = "mean",
     cancel: threading.Event | None = None,
     stats: PipelineStats | None = None,
-) -> Iterator[TrackPrediction]:
+) -> Generator[TrackPrediction, None, None]:
     """Yield a TrackPrediction per item (a path, or (key, path[, decoder])) as batches finish.
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
@@ -281,7 +288,10 @@ def predict_tracks(
     decodes = _DecodeAhead(
         items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
     )
-    stopped = lambda: cancel is not None and cancel.is_set()
+
+    def stopped() -> bool:
+        return cancel is not None and cancel.is_set()
+
     batch: list[tuple[Hashable, DecodedClips]] = []
     try:
         while not stopped() and (item := decodes.next()) is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -93,7 +93,7 @@ class ScratchClassifier:
         cancel: threading.Event | None = None,
         stats: PipelineStats | None = None,
         descriptors: Mapping[Hashable, np.ndarray] | None = None,
-    ) -> Iterator[TrackPrediction]:
+    ) -> Generator[TrackPrediction, None, None]:
         """Whole excerpts in, one prediction per track; `descriptors`: cached clip descriptors."""
         return predict_scratch_tracks(tracks, self, descriptors or {}, device=device,
                                       cancel=cancel, stats=stats)
@@ -162,7 +162,7 @@ def predict_scratch_tracks(
     device: str = "auto",
     cancel: threading.Event | None = None,
     stats: PipelineStats | None = None,
-) -> Iterator[TrackPrediction]:
+) -> Generator[TrackPrediction, None, None]:
     """Yield a TrackPrediction per (key, path), in order; `cached` holds clip descriptors."""
     device = choose_device(device)
     for item in items:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +157,7 @@ def to_write(result: TrackPrediction, track_id: int, bundle: GenreModel) -> Pred
 def _predictions(
     sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: GenreModel,
     claims: WorkClaims, **options: Any,
-) -> Iterator[TrackPrediction]:
+) -> Generator[TrackPrediction, None, None]:
     """The bundle's own pipeline, fed with the library's cached clip descriptors (if it reads
     any) and each track's decoder. Tracks are claimed as the pipeline reaches them, so a
     concurrent run on the library takes the others."""
@@ -167,11 +167,11 @@ def _predictions(
 
 
 def _cached_descriptors(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify],
-                        key: str | None) -> dict[int, Any]:
+                        key: str | None) -> dict[Hashable, Any]:
     """Clip descriptors the library holds for `todo`, computed since each file last changed."""
     if key is None:
         return {}
-    found = {}
+    found: dict[Hashable, Any] = {}
     with sessions() as session:
         for track in todo:
             try:
@@ -253,10 +253,12 @@ def _commit(
     if not writes:
         return
     start = time.perf_counter()
+    key = bundle.descriptor_key
     with sessions.begin() as session:
         store_predictions(session, writes)
-        for track_id, rows in fresh:
-            save_descriptors(session, track_id, rows, bundle.descriptor_key)
+        for track_id, rows in fresh:  # computed only by a bundle that reads descriptors
+            if key is not None:
+                save_descriptors(session, track_id, rows, key)
     outcome.descriptors_cached += len(fresh)
     fresh.clear()
     outcome.db_seconds += time.perf_counter() - start

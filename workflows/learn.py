@@ -50,9 +50,7 @@ def _embed_missing(paths: list[str], clips: int, device: str, progress: Progress
     model, _ = load_musicnn(MODELS_DIR / BACKBONE_WEIGHTS[BACKBONE])
     found: dict[int, np.ndarray | str] = {}
     config = PreprocessingConfig()
-    # clip_outputs only reads the config; its Protocol (classifier/, being rewritten) declares
-    # the members settable, which a frozen dataclass is not.
-    for out in clip_outputs(paths, model, config, clips=clips, device=device):  # type: ignore[arg-type]
+    for out in clip_outputs(paths, model, config, clips=clips, device=device):
         if cancel is not None and cancel.is_set():
             raise LearnError("cancelled")
         if out.error or out.embeddings is None:
