@@ -34,12 +34,24 @@ class BundleKind:
 
     open: Callable[[Path], GenreModel]
     describe: Callable[[Path, dict[str, Any]], BundleInfo]
+    identity: Callable[[Path], tuple[str, str]]  # (name, version) predictions are stored under
 
 
 def _describe_pretrained(folder: Path, raw: dict[str, Any]) -> BundleInfo:
     spec = read_spec(folder)
     return BundleInfo(spec["name"], spec["version"], spec["description"], folder,
                       spec.get("multi_label", False), DEFAULT_KIND)
+
+
+def _pretrained_identity(folder: Path) -> tuple[str, str]:
+    spec = read_spec(folder)
+    return str(spec["name"]), str(spec["version"])
+
+
+def _scratch_identity(folder: Path) -> tuple[str, str]:
+    from classifier.scratch_predict import scratch_identity
+
+    return scratch_identity(folder)
 
 
 def _open_scratch(folder: Path) -> GenreModel:
@@ -56,8 +68,9 @@ def _describe_scratch(folder: Path, raw: dict[str, Any]) -> BundleInfo:
 
 
 KINDS: dict[str, BundleKind] = {
-    DEFAULT_KIND: BundleKind(load_bundle, _describe_pretrained),  # broad, gtzan10, learn, tags
-    "scratch": BundleKind(_open_scratch, _describe_scratch),  # written by `train`
+    # broad, gtzan10, learned heads (`learn`), the tags bundle
+    DEFAULT_KIND: BundleKind(load_bundle, _describe_pretrained, _pretrained_identity),
+    "scratch": BundleKind(_open_scratch, _describe_scratch, _scratch_identity),  # `train`'s
 }
 
 
@@ -72,15 +85,27 @@ def bundle_kind(folder: Path) -> str:
     return kind if isinstance(kind, str) else DEFAULT_KIND
 
 
-def open_bundle(name_or_path: str | Path | None = None) -> GenreModel:
-    """The bundle given by name (built-in, then the user's bundles), folder or bundle.json
-    path, of whatever kind; None: the default. Raises BundleError (or the kind's own error)."""
+def _kind_of(name_or_path: str | Path | None) -> tuple[Path, BundleKind]:
     folder = find_bundle(name_or_path or DEFAULT_BUNDLE)
     kind = bundle_kind(folder)
     if kind not in KINDS:
         raise BundleError(f"{folder / BUNDLE_FILE}: unknown bundle kind {kind!r} "
                           f"(known: {', '.join(KINDS)})")
-    return KINDS[kind].open(folder)
+    return folder, KINDS[kind]
+
+
+def open_bundle(name_or_path: str | Path | None = None) -> GenreModel:
+    """The bundle given by name (built-in, then the user's bundles), folder or bundle.json
+    path, of whatever kind; None: the default. Raises BundleError (or the kind's own error)."""
+    folder, kind = _kind_of(name_or_path)
+    return kind.open(folder)
+
+
+def bundle_identity(name_or_path: str | Path | None = None) -> tuple[str, str]:
+    """(name, version) open_bundle's model stores predictions under, without loading weights;
+    raises BundleError, OSError, ValueError or KeyError when the folder does not read."""
+    folder, kind = _kind_of(name_or_path)
+    return kind.identity(folder)
 
 
 def list_bundles() -> list[BundleInfo]:
@@ -112,5 +137,5 @@ def genre_bundle_names() -> list[str]:
     return [info.name for info in list_bundles() if not info.multi_label]
 
 
-__all__ = ["KINDS", "BundleKind", "bundle_kind", "genre_bundle_names", "list_bundles",
-           "open_bundle"]
+__all__ = ["KINDS", "BundleKind", "bundle_identity", "bundle_kind", "genre_bundle_names",
+           "list_bundles", "open_bundle"]

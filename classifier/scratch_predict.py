@@ -40,6 +40,7 @@ from classifier.inputs import (
 from classifier.model import TrackInput
 from classifier.predict import PipelineStats, TrackPrediction, choose_device
 from classifier.scratch_bundle import (
+    MANIFEST,
     WEIGHTS,
     ScratchBundle,
     load_scratch_bundle,
@@ -99,14 +100,29 @@ class ScratchClassifier:
                                       cancel=cancel, stats=stats)
 
 
+def scratch_version(folder: Path, net: str) -> str:
+    """The version a from-scratch bundle's predictions are stored under: its net and a digest
+    of its weights, so a retrained bundle predicts again."""
+    digest = hashlib.sha256((folder / WEIGHTS).read_bytes()).hexdigest()[:12]
+    return f"{net}-{digest}"
+
+
+def scratch_identity(folder: Path) -> tuple[str, str]:
+    """(name, version) classify stores a from-scratch bundle's predictions under, without
+    loading its net; OSError/ValueError/KeyError if the folder does not read."""
+    import json
+
+    net = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["net"]
+    return folder.name, scratch_version(folder, str(net))
+
+
 def load_scratch_classifier(folder: Path) -> ScratchClassifier:
     """A from-scratch bundle for classify, named after its folder, versioned by its weights."""
     from classifier.music_gate import load_gate_runner
 
     scratch = load_scratch_bundle(folder)
-    digest = hashlib.sha256((folder / WEIGHTS).read_bytes()).hexdigest()[:12]
     gate = None if scratch.multi_label else load_gate_runner()
-    return ScratchClassifier(folder.name, f"{scratch.net}-{digest}", scratch, gate=gate)
+    return ScratchClassifier(folder.name, scratch_version(folder, scratch.net), scratch, gate=gate)
 
 
 def net_rows(path: str, spec: InputSpec, cached: np.ndarray | None,

@@ -7,9 +7,12 @@ loads it before its window shows (gui.app.load_worker_modules).
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 from classifier.audio import DEFAULT_CLIPS
 from gui.workers import JobEvent
 from library import folders
-from library.records import BatchSummary, FileOutcome, PlanRow, ScanEvent
+from library.records import BatchSummary, BundleKey, FileOutcome, PlanRow, ScanEvent
 from library.tagplan import TagOptions, TagSelection, plan_tags
 
 if TYPE_CHECKING:
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from gui.workers import JobContext
 
 __all__ = ["ClassifyOptions", "PlanRow", "TagOptions"]
+
+log = logging.getLogger(__name__)
 
 SCAN_COMMIT_EVERY = 50  # the scanner's batch: new rows show up in the table this often
 CLASSIFY_COMMIT_EVERY = 8  # a few seconds of CPU work: a cancel loses at most this much
@@ -94,6 +99,43 @@ def scan_events(ctx: JobContext, paths: Sequence[str]) -> Iterator[object]:
     finally:
         events.close()  # the scanner commits what it has, on this thread
     yield from map(TrackTouched, committed + written)
+
+
+# The Settings bundle (None: the default), which every job reads its rows against. Set on the
+# GUI thread by the window, read by workers: one str swapped whole, so no lock is needed.
+_chosen_bundle: str | None = None
+
+
+def use_bundle(name: str | None) -> None:
+    """Read rows against this bundle from now on: the Settings choice (None: the default)."""
+    global _chosen_bundle
+    _chosen_bundle = name
+
+
+def bundle_in_use() -> BundleKey | None:
+    """The chosen bundle and its version, for rows to tell current predictions from
+    outdated ones as classify does; None when it cannot be read (classify says why)."""
+    from classifier.bundle import DEFAULT_BUNDLE, BundleError, find_bundle
+
+    name = _chosen_bundle or DEFAULT_BUNDLE
+    try:
+        folder = find_bundle(name)
+        return _identity(folder, _stamp(folder))
+    except (BundleError, OSError, ValueError, KeyError):
+        log.warning("cannot tell the version of bundle %r", name, exc_info=True)
+        return None
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int], ...]:
+    """The folder's files and mtimes: a bundle relearned under its name reads anew."""
+    return tuple(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(folder)))
+
+
+@lru_cache(maxsize=8)
+def _identity(folder: Path, stamp: object) -> BundleKey:
+    from workflows.classify import classifier_identity
+
+    return classifier_identity(str(folder))
 
 
 def classify_events(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from gui import backend
 from gui.workers import Job, JobContext, JobEvent, JobKind, Total
@@ -69,6 +71,11 @@ class DetailsReady(JobEvent):
     error: str | None = None
 
 
+def _fresh_rows(session: Session, track_ids: Iterable[int]) -> RowsChanged:
+    """The tracks' rows as they are now, read against the model the app classifies with."""
+    return RowsChanged(tuple(browse.rows_for_ids(session, track_ids, backend.bundle_in_use())))
+
+
 def load_library(page_size: int = 2000) -> Job:
     """Every track as table rows, page by page, then the folders."""
 
@@ -76,7 +83,7 @@ def load_library(page_size: int = 2000) -> Job:
         with ctx.sessions() as session:
             yield Total(len(browse.all_track_ids(session)))
             yield FoldersChanged(tuple(folders.list_folders(session)))
-            for page in browse.iter_row_pages(session, page_size):
+            for page in browse.iter_row_pages(session, page_size, backend.bundle_in_use()):
                 yield from page
                 if ctx.cancelled.is_set():
                     return
@@ -92,7 +99,7 @@ def set_genres(track_ids: Sequence[int], genres: Sequence[str]) -> Job:
             browse.set_user_genres(session, track_ids, genres)
             session.commit()
             yield Total(len(track_ids))
-            yield RowsChanged(tuple(browse.rows_for_ids(session, track_ids)))
+            yield _fresh_rows(session, track_ids)
 
     return job
 
@@ -114,7 +121,7 @@ def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
                     touched.append(event.track_id)  # type: ignore[attr-defined]
                 due = time.monotonic() - refreshed >= ROW_REFRESH_SECONDS
                 if touched and (due or len(touched) >= ROW_REFRESH_EVERY):
-                    yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
+                    yield _fresh_rows(session, touched)
                     touched, refreshed = [], time.monotonic()
                     session.rollback()  # end the read snapshot: the next sees new commits
                 # No break on cancel here: every backend stops itself on ctx.cancelled, and
@@ -125,7 +132,7 @@ def _with_rows(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
                 close()  # the backend commits or rolls back its current item, here
         if touched:  # also when cancelled: what was committed shows
             session.rollback()
-            yield RowsChanged(tuple(browse.rows_for_ids(session, touched)))
+            yield _fresh_rows(session, touched)
 
 
 def _reread_at_end(ctx: JobContext, events: Iterator[object]) -> Iterator[object]:
@@ -140,7 +147,7 @@ def _reread_at_end(ctx: JobContext, events: Iterator[object]) -> Iterator[object
             ids[track_id] = None
     if ids:
         with ctx.sessions() as session:
-            yield RowsChanged(tuple(browse.rows_for_ids(session, ids)))
+            yield _fresh_rows(session, ids)
 
 
 def scan_folders(paths: Sequence[str]) -> Job:
@@ -190,7 +197,7 @@ def details(track_id: int, clip_seconds: float = 6.0) -> Job:
 
     def job(ctx: JobContext) -> Iterator[object]:
         with ctx.sessions() as session:
-            info = browse.track_details(session, track_id)
+            info = browse.track_details(session, track_id, backend.bundle_in_use())
         if info is None or info.track.status != "ok":
             yield DetailsReady(info)
             return

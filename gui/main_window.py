@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import jobs, layout_state
+from gui import backend, jobs, layout_state
 from gui.actions import build_actions, build_toolbar
 from gui.backend import PlanRow, TagOptions
 from gui.dialogs.history import HistoryDialog
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addWidget(self.search)
         self.remove_folder_menu.triggered.connect(self._remove_folder_action)  # type: ignore[attr-defined]
+        backend.use_bundle(self.settings.classify_options().bundle)  # rows say what it would run
         self._start(jobs.LOAD, jobs.load_library())
 
     def _learn(self) -> None:
@@ -362,7 +363,11 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings.classify_options(), cuda_probably_available(),
                                 available_bundles(), self)
         if dialog.exec():
+            before = self.settings.classify_options().bundle
             self.settings.save_classify_options(dialog.options())
+            if dialog.options().bundle != before:  # another model: other rows are to classify
+                backend.use_bundle(dialog.options().bundle)
+                self._start(jobs.LOAD, jobs.load_library())
 
     # ---- selection, search, counts ---------------------------------------------------------
     def _on_selection(self, *_: object, force: bool = False) -> None:

@@ -11,15 +11,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, case, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from library.convert import prediction_record, track_record
 from library.genre_names import canonical_genre, canonical_genres
 from library.models import Prediction, Track, UserLabel
+from library.predictions import file_changed_since, made_by_other_model
 from library.records import (
     BrowseRow,
+    BundleKey,
     SidebarCounts,
     TrackDetails,
 )
@@ -30,56 +32,70 @@ ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG, NOT_MUSIC = (
 )
 
 
-def _latest_prediction_ids(bundle: str | None) -> Select[int]:
-    """Ids of the one prediction per track the app shows: the newest (of `bundle`, if given)."""
-    query = select(func.max(Prediction.id)).group_by(Prediction.track_id)
-    return query.where(Prediction.bundle == bundle) if bundle else query
+def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
+    """Ids of the one prediction per track the app shows: the model in use's bundle's (of
+    any version) if the track has one, else its newest, so old genres show until replaced."""
+    newest = func.max(Prediction.id)
+    if in_use is None:
+        return select(newest).group_by(Prediction.track_id)
+    ours = func.max(case((Prediction.bundle == in_use.name, Prediction.id)))
+    return select(func.coalesce(ours, newest)).group_by(Prediction.track_id)
 
 
-def _rows_query(bundle: str | None) -> Select[*tuple[Any, ...]]:
+def _rows_query(in_use: BundleKey | None) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
     # SQLite re-evaluates per row: 5,000 rows took 9 s that way.
-    latest = _latest_prediction_ids(bundle).add_columns(Prediction.track_id).subquery()
-    latest_id = latest.c[0]
+    shown = _shown_prediction_ids(in_use).add_columns(Prediction.track_id).subquery()
+    shown_id = shown.c[0]
     return (
         select(
             Track.id, Track.path, Track.status, Track.title, Track.artist, Track.album,
             Track.duration, Track.genres, Track.error, Track.folder_id, Track.size,
             Track.mtime_ns, Prediction.top_genres, Prediction.confidence, Prediction.uncertain,
             Prediction.probabilities, Prediction.track_size, Prediction.track_mtime_ns,
-            UserLabel.genres, Prediction.not_music,
+            UserLabel.genres, Prediction.not_music, Prediction.bundle, Prediction.bundle_version,
         )
-        .outerjoin(latest, latest.c.track_id == Track.id)
-        .outerjoin(Prediction, Prediction.id == latest_id)
+        .outerjoin(shown, shown.c.track_id == Track.id)
+        .outerjoin(Prediction, Prediction.id == shown_id)
         .outerjoin(UserLabel, UserLabel.track_id == Track.id)
         .order_by(Track.id)
     )
 
 
-def _to_row(values: Sequence[object]) -> BrowseRow:
+def _to_row(values: Sequence[object], in_use: BundleKey | None) -> BrowseRow:
     (tid, path, status, title, artist, album, duration, tags, error, folder_id, size, mtime,
-     top, confidence, uncertain, probs, p_size, p_mtime, user, not_music) = values
+     top, confidence, uncertain, probs, p_size, p_mtime, user, not_music, bundle,
+     version) = values
     shares = cast("dict[str, float] | None", probs) or {}
     probabilities = tuple(sorted(shares.items(), key=lambda kv: -kv[1]))
+    predicted = confidence is not None
+    # The same rule as classify's (library.predictions.needs_prediction), in two parts
+    # the table shows apart: "Changed" and "Older model".
     return BrowseRow(
         id=tid, path=path, status=status, title=title, artist=artist, album=album,  # type: ignore[arg-type]
         duration=duration, tag_genres=tuple(tags or ()), error=error,  # type: ignore[arg-type]
         folder_id=folder_id, predicted=tuple(top or ()), confidence=confidence,  # type: ignore[arg-type]
         uncertain=bool(uncertain),
-        stale=confidence is not None and (p_size, p_mtime) != (size, mtime),
+        stale=predicted and file_changed_since((p_size, p_mtime), (size, mtime)),  # type: ignore[arg-type]
         probabilities=probabilities, user_genres=tuple(user or ()),  # type: ignore[arg-type]
         not_music=bool(not_music),
+        outdated=predicted and in_use is not None
+        and made_by_other_model(in_use, bundle, version),  # type: ignore[arg-type]
+        predicted_by=f"{bundle} {version}" if predicted else "",
     )
 
 
 def iter_row_pages(
-    session: Session, page_size: int = 2000, bundle: str | None = None
+    session: Session, page_size: int = 2000, in_use: BundleKey | None = None
 ) -> Iterator[list[BrowseRow]]:
-    """Every track as table rows, one page at a time, in id order (keyset paging)."""
+    """Every track as table rows, one page at a time, in id order (keyset paging).
+
+    `in_use`: the model the app classifies with; rows whose prediction is not its are
+    `outdated` (to classify). None: any bundle's newest prediction counts (scripts, tests)."""
     after = 0
     while True:
-        result = session.execute(_rows_query(bundle).where(Track.id > after).limit(page_size))
-        page = [_to_row(values) for values in result]
+        result = session.execute(_rows_query(in_use).where(Track.id > after).limit(page_size))
+        page = [_to_row(values, in_use) for values in result]
         if not page:
             return
         yield page
@@ -87,15 +103,15 @@ def iter_row_pages(
 
 
 def rows_for_ids(
-    session: Session, track_ids: Iterable[int], bundle: str | None = None
+    session: Session, track_ids: Iterable[int], in_use: BundleKey | None = None
 ) -> list[BrowseRow]:
     """Fresh table rows for the given tracks (after a scan, a prediction or a correction)."""
     ids = list(track_ids)
     rows: list[BrowseRow] = []
     for start in range(0, len(ids), 500):  # SQLite caps bound parameters
         chunk = ids[start : start + 500]
-        result = session.execute(_rows_query(bundle).where(Track.id.in_(chunk)))
-        rows.extend(_to_row(values) for values in result)
+        result = session.execute(_rows_query(in_use).where(Track.id.in_(chunk)))
+        rows.extend(_to_row(values, in_use) for values in result)
     return rows
 
 
@@ -105,12 +121,12 @@ def all_track_ids(session: Session) -> set[int]:
 
 
 def track_details(session: Session, track_id: int,
-                  bundle: str | None = None) -> TrackDetails | None:
+                  in_use: BundleKey | None = None) -> TrackDetails | None:
     """The track, its shown prediction with per-clip probabilities, and the user's label."""
     track = session.get(Track, track_id)
     if track is None:
         return None
-    pred_id = session.scalar(_latest_prediction_ids(bundle).where(Prediction.track_id == track_id))
+    pred_id = session.scalar(_shown_prediction_ids(in_use).where(Prediction.track_id == track_id))
     pred = session.get(Prediction, pred_id) if pred_id is not None else None
     label = session.get(UserLabel, track_id)
     return TrackDetails(
@@ -158,13 +174,14 @@ def in_category(row: BrowseRow, kind: str, value: str | None = None) -> bool:
         return False
     if kind == UNCLASSIFIED:
         # What classify runs: a user's label does not stand in for a prediction.
-        return row.confidence is None or row.stale
+        return row.confidence is None or row.stale or row.outdated
     if row.user_genres:
         return False
+    current = row.confidence is not None and not row.stale and not row.outdated
     if kind == NOT_MUSIC:
-        return row.confidence is not None and row.not_music and not row.stale
+        return current and row.not_music
     if kind == UNCERTAIN:
-        return row.confidence is not None and row.uncertain and not row.not_music and not row.stale
+        return current and row.uncertain and not row.not_music
     raise ValueError(f"unknown sidebar category {kind!r}")
 
 

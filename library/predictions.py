@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from library.models import Embedding, Prediction, Track, utcnow
-from library.records import EmbeddingRecord, PredictionWrite, TrackToClassify
+from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
 from library.tags import TagError, audio_payload_hash, preferred_decoder, sniff
 
 # (size, mtime_ns) of a file now, or None when it is gone.
@@ -32,6 +32,27 @@ def is_under(path: str, roots: Sequence[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
+def made_by_other_model(in_use: BundleKey, bundle: str | None, version: str | None) -> bool:
+    """Whether a prediction by `bundle` at `version` is not the model in use's: another
+    bundle, or another version of it (its old genres show until it is classified again)."""
+    return bundle != in_use.name or version != in_use.version
+
+
+def file_changed_since(predicted_for: tuple[int | None, int | None],
+                       file_now: tuple[int, int]) -> bool:
+    """Whether the file's (size, mtime_ns) differ from those the prediction was made for."""
+    return predicted_for != file_now
+
+
+def needs_prediction(in_use: BundleKey, bundle: str | None, version: str | None,
+                     predicted_for: tuple[int | None, int | None],
+                     file_now: tuple[int, int]) -> bool:
+    """The one rule for "to classify", for classify and the app's rows alike: no prediction
+    of the model in use (`bundle` None), one by another version, or the file changed since."""
+    return (bundle is None or made_by_other_model(in_use, bundle, version)
+            or file_changed_since(predicted_for, file_now))
+
+
 def tracks_needing_prediction(
     session: Session,
     bundle_name: str,
@@ -42,10 +63,11 @@ def tracks_needing_prediction(
 ) -> list[TrackToClassify]:
     """Tracks (status ok) without a current prediction of this bundle, by id.
 
-    A prediction is stale when its bundle version differs or the file changed since: its
-    size/mtime differ from the tracks row or, if `current_stat` is given, from the disk.
-    `paths` limits the search to these files and folders; `force` returns them all.
+    Current is as needs_prediction says, against the tracks row's size/mtime and, if
+    `current_stat` is given, the disk's too. `paths` limits the search to these files and
+    folders; `force` returns them all.
     """
+    in_use = BundleKey(bundle_name, bundle_version)
     rows = session.execute(
         select(
             Track.id,
@@ -53,6 +75,7 @@ def tracks_needing_prediction(
             Track.size,
             Track.mtime_ns,
             Track.format,
+            Prediction.bundle,
             Prediction.bundle_version,
             Prediction.track_size,
             Prediction.track_mtime_ns,
@@ -65,17 +88,14 @@ def tracks_needing_prediction(
     ).all()
     roots = None if paths is None else [os.path.abspath(os.fspath(p)) for p in paths]
     todo = []
-    for track_id, path, size, mtime_ns, fmt, version, pred_size, pred_mtime in rows:
+    for track_id, path, size, mtime_ns, fmt, bundle, version, pred_size, pred_mtime in rows:
         if roots is not None and not is_under(path, roots):
             continue
-        if force or version is None or version != bundle_version:
-            stale = True
-        else:
-            predicted = (pred_size, pred_mtime)
-            stale = predicted != (size, mtime_ns)
-            if not stale and current_stat is not None:
-                now = current_stat(path)
-                stale = now is None or now != predicted  # gone files fail loudly in decoding
+        predicted = (pred_size, pred_mtime)
+        stale = force or needs_prediction(in_use, bundle, version, predicted, (size, mtime_ns))
+        if not stale and current_stat is not None:
+            now = current_stat(path)
+            stale = now is None or now != predicted  # gone files fail loudly in decoding
         if stale:
             todo.append(TrackToClassify(track_id, path, size, mtime_ns, preferred_decoder(fmt)))
     return todo

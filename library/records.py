@@ -161,8 +161,19 @@ class BatchSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class BundleKey:
+    """Which model predictions must come from to count as current: a bundle and its version."""
+
+    name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass(frozen=True, slots=True)
 class BrowseRow:
-    """One line of the app's track table: the track, its latest prediction, the user's label."""
+    """One line of the app's track table: the track, its shown prediction, the user's label."""
 
     id: int
     path: str
@@ -181,6 +192,8 @@ class BrowseRow:
     probabilities: tuple[tuple[str, float], ...] = ()  # most probable first
     user_genres: tuple[str, ...] = ()  # set by hand: wins over the prediction
     not_music: bool = False  # the prediction's music gate said not music
+    outdated: bool = False  # the prediction is not the model in use's (other bundle or version)
+    predicted_by: str = ""  # "bundle version" of the shown prediction
 
     @property
     def genres(self) -> tuple[str, ...]:

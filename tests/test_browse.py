@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from library import browse, folders
 from library.db import create_db_engine, session_factory
 from library.models import Folder, Prediction, Track, UserLabel
+from library.records import BundleKey
 
 
 def _prediction(track: Track, genres: list[str], conf: float, **extra: object) -> Prediction:
@@ -65,8 +66,10 @@ def test_rows_join_prediction_and_label_in_pages(session: Session) -> None:
 
 
 def test_bundle_choice_picks_that_bundles_prediction(session: Session) -> None:
-    (row,) = browse.rows_for_ids(session, [3], bundle="old")
-    assert row.predicted == ("rock",)
+    (row,) = browse.rows_for_ids(session, [3], BundleKey("old", "1"))
+    assert row.predicted == ("rock",) and not row.outdated
+    (row,) = browse.rows_for_ids(session, [3], BundleKey("old", "2"))
+    assert row.predicted == ("rock",) and row.outdated  # shown until classified again
 
 
 def test_categories_and_counts_agree(session: Session) -> None:

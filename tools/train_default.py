@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from platformdirs import user_cache_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     """Survey candidates, or train and ship the default bundle and the gate."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--cache", type=Path, default=Path("/work/tmp/.cache/genrelens-default"))
+    parser.add_argument("--cache", type=Path, default=user_cache_path("GenreLens") / "train-default")
     parser.add_argument("--survey", action="store_true", help="compare candidates, write nothing")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--inputs", nargs="+", default=["emb", "logits", "both", "both+mtt"],

@@ -65,11 +65,15 @@ def will_write(row: PlanRow) -> bool:
 
 def summarize(plan: Sequence[PlanRow], accepted: int | None = None,
               scope: str = "tracks") -> str:
-    """E.g. '12 of 40 selected tracks get a genre; 28 keep theirs'."""
+    """E.g. '12 of 40 selected tracks get a genre; 28 are left as they are'.
+
+    The rest are not all tracks that have a genre (many have none and no confident
+    prediction), so the summary says what happens to them, not why."""
     writes = sum(map(will_write, plan)) if accepted is None else accepted
     rest = len(plan) - writes
     text = f"{writes:,} of {len(plan):,} {scope} get a genre"
-    return text + (f"; {rest:,} keep{'s' if rest == 1 else ''} theirs" if rest else "")
+    left = "1 is left as it is" if rest == 1 else f"{rest:,} are left as they are"
+    return text + (f"; {left}" if rest else "")
 
 
 class PlanModel(QAbstractTableModel):

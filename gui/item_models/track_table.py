@@ -24,6 +24,8 @@ STATUS_COLORS = {"Error": QColor("#ff6b6b"), "Missing": QColor("#ff6b6b"),
                  "Uncertain": QColor("#fcc419"), "Confirmed": QColor("#69db7c"),
                  "Not classified": QColor("#8a94a6"), "Changed": QColor("#fcc419")}
 GUESSED_COLOR = QColor("#7c8595")  # a title, artist or album read from names, not tags
+OLDER_MODEL = "Older model"  # the genre shown is another model's: classify updates it
+STATUS_COLORS[OLDER_MODEL] = GUESSED_COLOR  # muted, like the guessed names
 Roots = Mapping[int, str]  # folder id -> the watched folder's path
 NO_ROOTS: Roots = {}
 
@@ -66,6 +68,8 @@ def status_text(row: BrowseRow) -> str:
         return "Not classified"
     if row.stale:
         return "Changed"
+    if row.outdated:
+        return OLDER_MODEL
     if row.not_music:
         return NOT_MUSIC
     return "Uncertain" if row.uncertain else "Classified"
@@ -195,6 +199,8 @@ class TrackTableModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.ForegroundRole and column in TAG_FIELDS:
             return GUESSED_COLOR if is_guessed(row, column) else None
+        if role == Qt.ItemDataRole.ForegroundRole and column == Column.PREDICTED:
+            return GUESSED_COLOR if row.outdated and not row.user_genres else None
         if role == Qt.ItemDataRole.FontRole and column == Column.PREDICTED:
             return self._bold if row.user_genres else self._italic if row.uncertain else None
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
@@ -211,6 +217,9 @@ class TrackTableModel(QAbstractTableModel):
             return row.error
         if column == Column.PREDICTED and row.user_genres:
             return "Set by you (confirmed); wins over the prediction"
+        if column in (Column.PREDICTED, Column.STATUS) and row.outdated:
+            return (f"Predicted by {row.predicted_by}, not the model chosen in Settings: "
+                    "Classify (Ctrl+K) predicts it again")
         if column == Column.TITLE:
             return display_path(row.path)
         if is_guessed(row, column) and display_value(row, column):

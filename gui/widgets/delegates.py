@@ -26,6 +26,8 @@ class ConfidenceDelegate(QStyledItemDelegate):
         if row is None or row.confidence is None:
             return
         painter.save()
+        if row.outdated:  # another model's confidence: muted, like its genre and status
+            painter.setOpacity(0.45)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(option.rect).adjusted(6, 0, -6, 0)
         label_width = 38.0

@@ -109,13 +109,13 @@ def test_rows_can_be_unticked_and_edited(qtbot: QtBot) -> None:
     dialog.set_plan(dialog.options(), plan)
     model = dialog.model
     assert [r.track_id for r in model.plan] == [2, 3, 1, 4]  # real changes first
-    assert dialog.summary.text() == "2 of 4 selected tracks get a genre; 2 keep theirs"
+    assert dialog.summary.text() == "2 of 4 selected tracks get a genre; 2 are left as they are"
     model.setData(model.index(1, FILE), Qt.CheckState.Unchecked.value,  # as a view sends it
                   Qt.ItemDataRole.CheckStateRole)  # reject c.mp3
     model.setData(model.index(0, AFTER), "Free Jazz; Bebop")  # edit b.mp3
     model.setData(model.index(3, AFTER), "Ambient")  # give d.mp3 a genre by hand
     assert model.index(0, AFTER).data() == "Free Jazz; Bebop"
-    assert dialog.summary.text() == "2 of 4 selected tracks get a genre; 2 keep theirs"
+    assert dialog.summary.text() == "2 of 4 selected tracks get a genre; 2 are left as they are"
     with qtbot.waitSignal(dialog.apply_requested) as applied:
         dialog.apply.click()
     rows = applied.args[1]

@@ -136,4 +136,4 @@ def test_write_dialog_applies_only_the_plan_it_showed(qtbot: QtBot) -> None:
     with qtbot.waitSignal(dialog.apply_requested) as applied:
         dialog.apply.click()
     assert applied.args[0].max_genres == 3 and len(applied.args[1]) == 1  # only the write
-    assert summarize(plan()) == "1 of 2 tracks get a genre; 1 keeps theirs"
+    assert summarize(plan()) == "1 of 2 tracks get a genre; 1 is left as it is"
