@@ -24,7 +24,7 @@ import soundfile  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.app import load_worker_modules  # noqa: E402
+from gui.warmup import load_worker_modules  # noqa: E402
 from gui.backend import ClassifyOptions  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     start = time.perf_counter()
-    load_worker_modules()  # as gui.app.run_gui does, before the window shows
+    load_worker_modules()  # as gui.app.run_gui does (on a thread, once the window shows)
     print(f"model libraries loaded before the window in {time.perf_counter() - start:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         music = Path(tmp) / "Music"

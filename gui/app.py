@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import gc
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QMessageLogContext, QRect, Qt, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
 
+from gui import warmup
+from gui.dialogs.db_problem import open_library
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
-from gui.dialogs.db_problem import open_library
+from gui.workers import Outcome
 from library.db import is_read_only
-from resources import RESOURCES_DIR
 
-# What the workers import. Importing these in a worker while the window runs holds the
-# interpreter lock for 0.1-0.6 s at a time (mapping libtorch, unmarshalling large modules,
-# building mutagen's classes), so the GUI froze for up to 638 ms when the first classification
-# began and 192 ms when the first scan did (bench/gui_stall.py). Imported up front, before the
-# window shows, they cost nothing later.
-WORKER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.features",
-                  "gui.colormap", "library.scanner", "library.tagwriter", "library.tag_history")
-
+LOADING_MODEL = "Loading the genre model…"
 
 # Qt's own messages (plugins it could not load, a window manager without a feature) are for
 # the log: the terminal gets them only with --verbose, Qt's criticals always.
@@ -48,42 +39,25 @@ def log_uncaught(kind: type[BaseException], exc: BaseException,
     logging.getLogger("gui").error("uncaught %s: %s", kind.__name__, exc, exc_info=(kind, exc, tb))
 
 
-def load_worker_modules() -> None:
-    """Import everything the scan, classify, tag and spectrogram workers need, on this thread,
-    then move the objects made so far out of the garbage collector's sight."""
-    for name in WORKER_MODULES:
-        importlib.import_module(name)
-    # Those ~220,000 objects live as long as the app. A full collection, which any thread's
-    # allocations can trigger, walks them all with the interpreter lock held: 170 ms here, a
-    # GUI stall. Frozen, a full collection walks only what came later.
-    gc.collect()
-    gc.freeze()
+def warm_up_after_load(window: MainWindow) -> None:
+    """Once the library is in the table, load the model libraries (gui/warmup.py); meanwhile
+    the status bar says so, and Settings, whose bundle list needs them, waits."""
+    settings = window.actions["settings"]  # type: ignore[index]
 
+    def on_finished(outcome: Outcome) -> None:
+        if outcome.name == "load" and not warmup.is_ready():
+            window.statusBar().showMessage(LOADING_MODEL)
+            warmup.start()
 
-def splash_picture() -> QPixmap:
-    """The theme's background, the icon and the app's name."""
-    pixmap = QPixmap(360, 220)
-    pixmap.fill(QColor("#17191f"))
-    painter = QPainter(pixmap)
-    painter.drawPixmap(130, 28, QIcon(str(RESOURCES_DIR / "genrelens.svg")).pixmap(100, 100))
-    font = QFont(painter.font())
-    font.setPointSize(16)
-    painter.setFont(font)
-    painter.setPen(QColor("#e6e9ef"))
-    painter.drawText(QRect(0, 136, 360, 32), Qt.AlignmentFlag.AlignCenter, "GenreLens")
-    painter.end()
-    return pixmap
+    def on_ready() -> None:
+        window.recheck_rows()  # the first load could not tell older models' rows: now it can
+        settings.setEnabled(True)
+        if window.statusBar().currentMessage() == LOADING_MODEL:
+            window.statusBar().clearMessage()
 
-
-def show_splash(app: QApplication) -> QSplashScreen:
-    """A splash screen saying what the wait is for, while the model libraries load."""
-    splash = QSplashScreen(splash_picture())
-    splash.showMessage("Loading the genre model…",
-                       Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                       QColor("#7c8595"))
-    splash.show()
-    app.processEvents()  # paint it now: the imports that follow keep this thread busy
-    return splash
+    settings.setEnabled(False)
+    warmup.notifier.ready.connect(on_ready, Qt.ConnectionType.QueuedConnection)
+    window.runner.job_finished.connect(on_finished)
 
 
 def run_gui(db_path: Path, argv: Sequence[str]) -> int:
@@ -99,11 +73,10 @@ def run_gui(db_path: Path, argv: Sequence[str]) -> int:
     if opened is None:
         return 1
     db_path = opened
-    splash = show_splash(app)  # type: ignore[arg-type]
-    load_worker_modules()
+    warmup.expect()  # jobs other than the library's load wait for the model libraries
     window = MainWindow(db_path)
     if is_read_only(db_path):
         window.setWindowTitle(f"{window.windowTitle()} (read-only library)")
+    warm_up_after_load(window)
     window.show()
-    splash.finish(window)
     return app.exec()

@@ -2,7 +2,7 @@
 
 Each function is a thin adapter onto library/, classifier/ or workflows/ code. The classifier
 is imported inside functions, so tests and tools that need no model never load torch; the app
-loads it before its window shows (gui.app.load_worker_modules).
+loads it on a thread of its own once its window shows, and jobs wait for that (gui/warmup.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from gui import backend
+from gui import backend, warmup
 from gui.workers import Job, JobContext, JobEvent, JobKind, Total
 from library import browse, folders
 from library.records import BatchSummary, BrowseRow, FolderRecord, TrackDetails
@@ -37,6 +37,7 @@ PLAN = JobKind("plan", "Planning")
 DETAILS = JobKind("details")
 HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
+RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,32 @@ def load_library(page_size: int = 2000) -> Job:
         with ctx.sessions() as session:
             yield Total(len(browse.all_track_ids(session)))
             yield FoldersChanged(tuple(folders.list_folders(session)))
-            for page in browse.iter_row_pages(session, page_size, backend.bundle_in_use()):
+            # Which model's predictions are current takes the classifier to tell, and that
+            # imports torch: at start-up the rows come first, read against none, and
+            # recheck_rows() corrects them once the model libraries are in (gui/warmup.py).
+            in_use = backend.bundle_in_use() if warmup.is_ready() else None
+            for page in browse.iter_row_pages(session, page_size, in_use):
                 yield from page
+                if ctx.cancelled.is_set():
+                    return
+
+    return job
+
+
+def recheck_rows(page_size: int = 2000) -> Job:
+    """The rows that read differently against the model in use than against none: what a
+    load_library run before the model libraries were in showed wrongly (old-model genres as
+    current). Usually none; only those rows travel to the table."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        in_use = backend.bundle_in_use()
+        with ctx.sessions() as session:
+            pages = zip(browse.iter_row_pages(session, page_size, None),
+                        browse.iter_row_pages(session, page_size, in_use), strict=True)
+            for provisional, current in pages:
+                changed = tuple(r for r, p in zip(current, provisional, strict=True) if r != p)
+                if changed:
+                    yield RowsChanged(changed)
                 if ctx.cancelled.is_set():
                     return
 

@@ -369,6 +369,10 @@ class MainWindow(QMainWindow):
                 backend.use_bundle(dialog.options().bundle)
                 self._start(jobs.LOAD, jobs.load_library())
 
+    def recheck_rows(self) -> None:
+        """Read again the rows a load read before the model in use was known (gui/warmup.py)."""
+        self._start(jobs.RECHECK, jobs.recheck_rows())
+
     # ---- selection, search, counts ---------------------------------------------------------
     def _on_selection(self, *_: object, force: bool = False) -> None:
         track_id = self.track_view.current_track_id()

@@ -22,6 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
+from gui import warmup
 from library.db import create_db_engine, session_factory
 from library.db_errors import explain
 
@@ -137,6 +138,9 @@ class GeneratorWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Run the job to its end, its failure or its cancellation."""
+        if self.name not in warmup.NEEDS_NO_MODEL and not warmup.is_ready():
+            self.progress.emit(measure(self.kind, 0, None, 0.0))  # started, not stuck
+            warmup.wait()  # its imports, made here, would freeze the GUI (gui/warmup.py)
         engine = create_db_engine(self._db_path)
         error = None
         try:
@@ -193,12 +197,17 @@ class JobRunner(QObject):
         self.db_path = db_path
         self._running: dict[GeneratorWorker, QThread] = {}
         self._queue: list[_Queued] = []  # writer jobs waiting for the one running
+        self._shut = False  # after shutdown() no job starts: its thread would outlive the app
 
     def start(self, kind: JobKind, job: Job, on_start: OnStart | None = None,
               **options: float) -> GeneratorWorker | None:
         """Run `job` in a new worker thread now, or (a writer while another writer runs) once
         the writers before it have ended. `on_start` gets the worker before it runs: connect
-        to its signals there. Returns the worker, or None when the job was queued."""
+        to its signals there. Returns the worker, or None when the job was queued or the
+        runner is shut down (e.g. the rescan after a load that ended as the window closed:
+        a thread running at exit aborts the process)."""
+        if self._shut:
+            return None
         if kind.writer and (self._queue or self._writer_running()):
             self._queue.append(_Queued(kind, job, on_start, options))
             return None
@@ -259,6 +268,7 @@ class JobRunner(QObject):
         network share) outlives the wait: its thread is handed to `_ORPHANS` instead of being
         destroyed while it runs, which would abort the whole process.
         """
+        self._shut = True
         self.cancel_all()
         for worker, thread in list(self._running.items()):
             thread.quit()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,6 +13,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import REPO_ROOT
+
+LOADING = "Loading the genre model…"
 
 
 def test_main_window_shows(qtbot: QtBot, db_path: Path, tmp_path: Path) -> None:
@@ -45,14 +49,69 @@ def test_python_main_py_launches_the_gui(tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
-def test_splash_says_what_the_wait_is_for(qtbot: QtBot) -> None:
-    from PySide6.QtWidgets import QApplication
+# Runs `main.py` with MainWindow.show wrapped: what is loaded when the window shows, then a
+# click on Classify at once, then the outcome and the state once the model libraries are in.
+PROBE = r"""
+import json, runpy, sys
+from PySide6.QtCore import QTimer
+import gui.main_window as mw
+from gui import warmup
 
-    from gui.app import show_splash
+seen = {}
+original_show = mw.MainWindow.show
+original_load = mw.jobs.load_library
 
-    splash = show_splash(QApplication.instance())  # type: ignore[arg-type]
-    qtbot.addWidget(splash)
-    assert splash.isVisible()
-    assert splash.message() == "Loading the genre model…"
-    picture = splash.pixmap().toImage()
-    assert picture.pixelColor(180, 78) != picture.pixelColor(5, 5)  # the icon is drawn
+def load_library(*args, **kwargs):
+    job = original_load(*args, **kwargs)
+    def wrapped(ctx):
+        yield from job(ctx)  # on the load's thread, before its end starts the warm-up
+        seen["torch_after_load_job"] = "torch" in sys.modules
+    return wrapped
+
+def show(window):
+    original_show(window)
+    seen.update(torch_at_show="torch" in sys.modules,
+                settings_at_show=window.actions["settings"].isEnabled())
+    def finished(outcome):
+        if outcome.name == "load":
+            seen["rows_at_load"] = window.table.rowCount()
+        if outcome.name == "classify":
+            seen.update(classified=outcome.done, error=outcome.error, ready=warmup.is_ready(),
+                        settings_after=window.actions["settings"].isEnabled(),
+                        message=window.statusBar().currentMessage())
+            print(json.dumps(seen), flush=True)
+            window.close()
+    window.runner.job_finished.connect(finished)
+    window.classify()  # clicked as soon as the window shows
+
+mw.MainWindow.show = show
+mw.jobs.load_library = load_library
+sys.argv = ["main.py"] + sys.argv[1:]
+runpy.run_path("main.py", run_name="__main__")
+"""
+
+
+def test_window_shows_before_torch_and_an_early_classify_runs(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    music = tmp_path / "Music"
+    music.mkdir()
+    for genre in ("jazz", "metal"):
+        source = shared_data / "gtzan-mini" / genre / f"{genre}.00001.flac"
+        (music / source.name).symlink_to(source)
+    db = tmp_path / "lib.sqlite3"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    subprocess.run([sys.executable, "main.py", "--db", str(db), "scan", str(music)],
+                   cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=300)
+    result = subprocess.run([sys.executable, "-c", PROBE, "--db", str(db)], cwd=REPO_ROOT,
+                            env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["torch_at_show"] is False  # the window did not wait for the model libraries
+    assert seen["rows_at_load"] == 2  # the library is in the table ...
+    assert seen["torch_after_load_job"] is False  # ... read without the model libraries
+    assert seen["settings_at_show"] is False  # its bundle list would import torch here
+    assert (seen["classified"], seen["error"]) == (2, None)  # waited for them, then ran
+    assert seen["ready"] and seen["settings_after"] and seen["message"] != LOADING
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM predictions").fetchone() == (2,)

@@ -10,15 +10,15 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from gui.app import load_worker_modules
 from gui.backend import ClassifyOptions
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
+from gui.warmup import load_worker_modules
 
 
 @pytest.fixture(scope="session", autouse=True)
 def warm_imports() -> None:
-    """Import the model libraries up front, as the app does before its window shows."""
+    """Import the model libraries up front, as the app does once its window shows."""
     load_worker_modules()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from gui import backend
 from gui.backend import ClassifyOptions
 from gui.item_models.track_table import Column
+from gui.main_window import MainWindow
 from gui.settings import AppSettings
 from gui.workers import JobContext, Outcome
 from library import browse
@@ -239,6 +240,23 @@ def test_known_folders_are_rescanned_on_start(  # type: ignore[no-untyped-def]
     assert again.table.rowCount() == 8  # a vanished file stays, marked missing
     (missing,) = [r for r in again.table.rows() if r.status == "missing"]
     assert missing.path == str(gone)
+
+
+def test_closing_during_the_first_load_starts_no_job_after_it(
+    qtbot: QtBot, settings: AppSettings, db_path: Path, music: Path
+) -> None:
+    engine = create_db_engine(db_path)
+    with session_factory(engine).begin() as session:
+        backend.add_folder(session, str(music))  # a known folder: the load ends in a rescan
+    engine.dispose()
+    window = MainWindow(db_path, settings, rescan_on_start=True)
+    qtbot.addWidget(window)
+    started: list[object] = []
+    window.runner.started.connect(started.append)
+    window.show()
+    window.close()  # at once: the load's end reaches the window after its threads stopped
+    qtbot.wait(1000)
+    assert started == [] and window.runner.settled()
 
 
 def test_a_failing_classify_is_reported_not_fatal(  # type: ignore[no-untyped-def]

@@ -95,3 +95,27 @@ def test_older_model_predictions_are_to_classify_and_classify_runs_them(  # type
     assert _to_classify(window) == readable == _classify_would_run(sessions, "gtzan10")
     assert all(r.outdated and r.predicted_by.startswith("broad ")
                for r in window.table.rows() if r.status == "ok")
+
+
+def test_rows_loaded_before_the_model_was_known_are_rechecked(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window, db_path: Path, music: Path
+) -> None:
+    """At start-up the app loads rows before it can tell which model is current (that needs
+    torch, gui/warmup.py); recheck_rows then sends the rows that read differently."""
+    sessions = session_factory(create_db_engine(db_path))
+    scan_into(sessions, music)
+    readable = _classified_by_old_broad(sessions)
+    window = make_window(db_path)
+    with sessions() as session:  # what the start-up load showed: no model to compare with
+        provisional = [r for page in browse.iter_row_pages(session) for r in page]
+    window.table.upsert_rows(provisional)
+    assert not any(r.outdated for r in window.table.rows())
+    changed: list[int] = []
+    window.runner.started.connect(lambda w: w.batch.connect(
+        lambda items: changed.extend(len(i.rows) for i in items if hasattr(i, "rows"))))
+    window.recheck_rows()
+    wait_idle(qtbot, window)
+    assert sum(changed) == readable  # only the old model's rows travel, each once
+    old = [r for r in window.table.rows() if r.status == "ok"]
+    assert len(old) == readable and all(r.outdated and r.predicted_by == "broad 1.0.0"
+                                        for r in old)

@@ -1,7 +1,8 @@
-"""The app imports the model libraries before its window shows, so no worker imports them later.
+"""The app imports the model libraries once its window shows (gui/warmup.py), so no worker
+imports them later.
 
 A worker's first `import torch` or `import mutagen` holds the interpreter lock for up to 0.6 s at
-a time and freezes the GUI; gui.app.load_worker_modules exists to prevent that. This runs the
+a time and freezes the GUI; gui.warmup.load_worker_modules exists to prevent that. This runs the
 workers' own functions in a fresh interpreter and lists what they still import.
 """
 
@@ -17,7 +18,7 @@ from tests.conftest import REPO_ROOT
 SCRIPT = """
 import json, shutil, sys, threading
 from pathlib import Path
-from gui.app import load_worker_modules
+from gui.warmup import load_worker_modules, preload_torch_libraries
 from gui import backend
 from gui.workers import JobContext
 from library.db import create_db_engine, session_factory
@@ -27,6 +28,8 @@ engine = create_db_engine(db)
 ctx = JobContext(session_factory(engine), threading.Event())
 with ctx.sessions.begin() as session:
     backend.add_folder(session, str(music))
+preload_torch_libraries()  # libtorch mapped with the interpreter lock released, torch not imported
+mapped = "libtorch_cpu" in Path("/proc/self/maps").read_text() and "torch" not in sys.modules
 load_worker_modules()
 import gc
 frozen = gc.get_freeze_count()
@@ -35,7 +38,7 @@ list(backend.scan_events(ctx, [str(music)]))
 classified = list(backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None))
 backend.mel_picture(str(next(music.iterdir())), 3.0)
 late = sorted({name.split(".")[0] for name in set(sys.modules) - before})
-print(json.dumps({"classified": len(classified), "late": late, "frozen": frozen}))
+print(json.dumps({"classified": len(classified), "late": late, "frozen": frozen, "mapped": mapped}))
 """
 
 HEAVY = {"torch", "librosa", "numba", "scipy", "sklearn", "llvmlite", "mutagen", "sqlalchemy"}
@@ -55,3 +58,4 @@ def test_workers_import_no_model_library_late(tmp_path: Path, shared_data: Path)
     assert report["classified"] == 1  # the workers really ran the model
     assert HEAVY.isdisjoint(report["late"]), report["late"]
     assert report["frozen"] > 10_000  # start-up objects kept out of full collections
+    assert report["mapped"]  # the stall-free dlopen found libtorch before `import torch`
