@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classifier.audio import ClipPlan, decode_clips
 from classifier.bundle import Bundle, load_bundle
-from classifier.evaluate_bundle import genre_key
+from classifier.training.evaluate_bundle import genre_key
 from classifier.features import LogMel, patch_samples
 from classifier.inputs import decode
 from tools.fit_broad import labelled_clips

@@ -28,6 +28,7 @@ import soxr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.predict import DEFAULT_CLIPS  # noqa: E402  (first: it sets OMP_WAIT_POLICY)
+from classifier.model import GenreModel  # noqa: E402
 from workflows.classify import classify_tracks  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.models import Track  # noqa: E402
@@ -72,7 +73,7 @@ def make_tracks(workdir: Path, count: int) -> list[Path]:
     return paths
 
 
-def pick_bundle(name: str, network: str) -> tuple[object, str]:
+def pick_bundle(name: str, network: str) -> tuple[GenreModel, str]:
     """The real bundle if merged, else a random-init musicnn-shaped one; or a nearly free net."""
     from bench.musicnn_shape import shaped_bundle
 
@@ -81,9 +82,9 @@ def pick_bundle(name: str, network: str) -> tuple[object, str]:
             nearly_free=True
         ), "NEARLY FREE network: the pipeline around the network only"
     try:
-        from classifier.bundle import load_bundle
+        from classifier.bundles import open_bundle
 
-        return load_bundle(name), "real bundle"
+        return open_bundle(name), "real bundle"
     except ImportError:
         pass
     return shaped_bundle(), "RANDOM-INIT musicnn-shaped network (nets branch not merged)"
@@ -108,13 +109,13 @@ def peak_rss_mb() -> float:
 
 
 def run_fast(
-    sessions: object, bundle: object, device: str, clips: int
+    sessions: object, bundle: GenreModel, device: str, clips: int
 ) -> tuple[float, object, int]:
     """(wall seconds, outcome, tracks) of classify over the whole library."""
     with sessions() as session:  # type: ignore[operator]
-        todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))  # type: ignore[attr-defined]
+        todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))
     start, cpu = time.perf_counter(), time.process_time()
-    outcome = classify_tracks(sessions, todo, bundle, device=device, clips=clips)  # type: ignore[arg-type]
+    outcome = classify_tracks(sessions, todo, bundle, device=device, clips=clips)
     outcome.cpu_seconds = time.process_time() - cpu  # type: ignore[attr-defined]
     return time.perf_counter() - start, outcome, len(todo)
 
@@ -133,7 +134,7 @@ def naive_track(path: Path, bundle: object, batch: int = 64) -> np.ndarray:
     return probs.mean(dim=0).numpy()
 
 
-def fast_run(args: argparse.Namespace, bundle: object, kind: str, tracks: list[Path],
+def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: list[Path],
              audio_seconds: float) -> tuple[object, int, float]:
     """Time classify over the whole library with `bundle`; print its figures."""
     print(
@@ -196,7 +197,7 @@ def main() -> None:
     runs = []
     for name in args.bundles:
         bundle, kind = pick_bundle(name, args.network)
-        print(f"\n=== {getattr(bundle, 'name', name)} {getattr(bundle, 'version', '')} ({name})")
+        print(f"\n=== {bundle.name} {bundle.version} ({name})")
         runs.append((bundle, *fast_run(args, bundle, kind, tracks, audio_seconds)))
     bundle, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first bundle
     naive_paths = tracks[: args.naive_tracks]

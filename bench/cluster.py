@@ -24,7 +24,8 @@ from library.folders import add_folder  # noqa: E402
 from library.predictions import tracks_needing_prediction  # noqa: E402
 from library.scanner import scan  # noqa: E402
 from tests.audio_files import load_source, write_audio  # noqa: E402
-from workflows.classify import classify_tracks, load_classifier  # noqa: E402
+from classifier.bundles import open_bundle  # noqa: E402
+from workflows.classify import classify_tracks  # noqa: E402
 from workflows.classify_ray import classify_on_ray, start_ray  # noqa: E402
 
 GENRES = ("blues", "country", "disco", "hiphop", "jazz", "metal", "pop", "rock")
@@ -54,7 +55,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=24)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    bundle = load_classifier(None)
+    bundle = open_bundle(None)
     with tempfile.TemporaryDirectory() as tmp:
         music = Path(tmp) / "music"
         music.mkdir()

@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.clip_inputs import descriptor_part  # noqa: E402
-from classifier.datasets import LabelledTrack, holdout, load_folder, stratified_kfold  # noqa: E402
-from classifier.evaluate import EvalReport, compare_table  # noqa: E402
-from classifier.experiment import (  # noqa: E402
+from classifier.training.datasets import LabelledTrack, holdout, load_folder, stratified_kfold  # noqa: E402
+from classifier.training.evaluate import EvalReport, compare_table  # noqa: E402
+from classifier.training.experiment import (  # noqa: E402
     PreparedData,
     evaluate_scratch,
     prepare,
@@ -101,7 +101,7 @@ def loudness_tagged(tracks: list[LabelledTrack]) -> list[LabelledTrack]:
 def tags_row(name: str, tracks: list[LabelledTrack], folds: list, epochs: int | None,
              seed: int) -> tuple[str, list]:
     """Train and test one net multi-label (genre + loudness tags) on every fold."""
-    from classifier.multilabel import evaluate_tagger, train_tagger
+    from classifier.training.multilabel import evaluate_tagger, train_tagger
 
     net, tagged = get_net(name), loudness_tagged(tracks)
     data = prepared(tracks, net.input_spec)
@@ -120,7 +120,7 @@ def tags_row(name: str, tracks: list[LabelledTrack], folds: list, epochs: int | 
 def pretrained_head_row(tracks: list[LabelledTrack], folds, seed: int) -> Row | None:
     """The pretrained-embedding head (linear, musicnn-msd, 10 clips a track) on the same folds;
     train time is the head's alone (embeddings are computed once, like features above)."""
-    from classifier.heads_train import HeadConfig, cross_validate
+    from classifier.training.heads_train import HeadConfig, cross_validate
     from tools.train_gtzan10 import embed
 
     embeddings = embed(tracks, "msd", clips=10)
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         print(compare_table(rows))
     if tag_rows:
-        from classifier.multilabel import tag_compare_table
+        from classifier.training.multilabel import tag_compare_table
 
         print(tag_compare_table(tag_rows))
     print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")

@@ -8,13 +8,13 @@ is that of musicnn: timbral convs 7x38 and 7x67 (204 filters), temporal convs 12
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from classifier.bundle import PreprocessingConfig
+from classifier.bundle import Bundle, PreprocessingConfig
 from tests.stand_in_bundle import GTZAN_LABELS
 
 LABELS = GTZAN_LABELS
@@ -82,18 +82,6 @@ class MusicnnShaped(nn.Module):
         return torch.softmax(self.out(embedding), dim=1), embedding
 
 
-@dataclass
-class ShapedBundle:
-    """Duck-typed like classifier.bundle.Bundle."""
-
-    model: nn.Module
-    name: str = "musicnn-shaped-random"
-    version: str = "0"
-    labels: tuple[str, ...] = LABELS
-    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
-    uncertain_threshold: float = 0.3
-
-
 class NearlyFree(nn.Module):
     """A network costing next to nothing: measures the pipeline around the network."""
 
@@ -106,9 +94,10 @@ class NearlyFree(nn.Module):
         return torch.softmax(self.out(embedding), dim=1), embedding
 
 
-def shaped_bundle(nearly_free: bool = False) -> ShapedBundle:
+def shaped_bundle(nearly_free: bool = False) -> Bundle:
     """A random-init musicnn-shaped bundle (eval mode), or one with a nearly free network."""
     torch.manual_seed(0)
-    if nearly_free:
-        return ShapedBundle(NearlyFree().eval(), name="nearly-free-network")
-    return ShapedBundle(MusicnnShaped().eval())
+    model: nn.Module = NearlyFree().eval() if nearly_free else MusicnnShaped().eval()
+    name = "nearly-free-network" if nearly_free else "musicnn-shaped-random"
+    return Bundle(name, "0", "bench stand-in", LABELS, PreprocessingConfig(), 0.3, model,
+                  Path(name))

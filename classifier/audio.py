@@ -194,6 +194,11 @@ def _ffmpeg_clip(
     return _to_rate(samples[:need], rate, target)
 
 
+def _ffmpeg_first(path: str, decoder: str | None) -> bool:
+    """Whether FFmpeg goes first: the library's choice for the detected format, else a guess."""
+    return decoder == "ffmpeg" or (decoder is None and Path(path).suffix.lower() in FFMPEG_FIRST)
+
+
 def decode_clips(
     path: str | os.PathLike[str], plan: ClipPlan = ClipPlan(), sample_rate: int = 16000,
     decoder: str | None = None,
@@ -208,7 +213,7 @@ def decode_clips(
     except OSError as exc:
         return DecodedClips(path, sample_rate, None, error=f"cannot open: {exc.strerror or exc}")
     readers = [("libsndfile", _read_with_soundfile), ("FFmpeg", _read_with_ffmpeg)]
-    if decoder == "ffmpeg" or (decoder is None and Path(path).suffix.lower() in FFMPEG_FIRST):
+    if _ffmpeg_first(path, decoder):
         readers.reverse()
     errors = []
     for name, reader in readers:
@@ -217,7 +222,8 @@ def decode_clips(
         except DecodeError as exc:
             errors.append(f"{name}: {exc}")
             continue
-        except Exception as exc:  # decoders raise undocumented types; one file must not stop a run
+        except Exception as exc:  # noqa: BLE001 - decoders raise undocumented types; one file
+            # must not stop a run
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
         length = int(round(plan.seconds * sample_rate))
@@ -230,3 +236,64 @@ def decode_clips(
             path, sample_rate, stacked, starts, duration, stat.st_size, stat.st_mtime_ns
         )
     return DecodedClips(path, sample_rate, None, error="cannot decode (" + "; ".join(errors) + ")")
+
+
+def _whole_with_soundfile(path: str) -> tuple[np.ndarray, int]:
+    try:
+        audio, rate = sf.read(_native(path), dtype="float32", always_2d=True)
+    except sf.LibsndfileError as exc:
+        raise DecodeError(_tidy(exc.error_string)) from exc
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise DecodeError(_tidy(str(exc))) from exc
+    return audio.mean(axis=1), int(rate)
+
+
+def _whole_with_ffmpeg(path: str) -> tuple[np.ndarray, int]:
+    import av
+
+    try:
+        with open(path, "rb") as raw, av.open(raw, "r") as container:
+            stream = container.streams.audio[0]
+            rate = stream.codec_context.sample_rate
+            parts: list[np.ndarray] = []
+            lead = 0.0
+            for frame in container.decode(stream):
+                if not parts and frame.time:  # audio starts late (WMA): keep the file's clock,
+                    lead = frame.time  # so sample i is at i / rate s, as decode_clips seeks
+                parts.append(_frame_mono(frame))
+    except IndexError as exc:
+        raise DecodeError("no audio stream") from exc
+    except av.FFmpegError as exc:
+        raise DecodeError(exc.strerror or str(exc)) from exc
+    except (ValueError, OSError) as exc:
+        raise DecodeError(str(exc)) from exc
+    if not parts:
+        raise DecodeError("no audio frames")
+    if lead > 0:
+        parts.insert(0, np.zeros(round(lead * rate), np.float32))
+    return np.concatenate(parts), int(rate)
+
+
+def decode_whole(
+    path: str | os.PathLike[str], sample_rate: int, decoder: str | None = None
+) -> np.ndarray:
+    """The whole file as mono float32 in [-1, 1] at `sample_rate`; DecodeError says why not.
+
+    For the from-scratch nets, which tile a whole excerpt into clips; the same readers (and
+    integer scaling) as decode_clips, so both paths hear a file alike."""
+    path = os.fspath(path)
+    readers = [("libsndfile", _whole_with_soundfile), ("FFmpeg", _whole_with_ffmpeg)]
+    if _ffmpeg_first(path, decoder):
+        readers.reverse()
+    errors = []
+    for name, reader in readers:
+        try:
+            samples, rate = reader(path)
+        except DecodeError as exc:
+            errors.append(f"{name}: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - decoders raise undocumented types
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        return _to_rate(samples, rate, sample_rate)
+    raise DecodeError("cannot decode (" + "; ".join(errors) + ")")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+import threading
+from collections.abc import Generator, Hashable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import torch
 
 from classifier.bundle_weights import (
@@ -22,7 +25,12 @@ from classifier.bundle_weights import (
     expect,
     load_musicnn,
 )
+from classifier.audio import DEFAULT_CLIPS
 from resources import MODELS_DIR
+
+if TYPE_CHECKING:
+    from classifier.model import TrackInput
+    from classifier.predict import PipelineStats, TrackPrediction
 
 DEFAULT_BUNDLE = "broad"
 BUNDLE_FILE = "bundle.json"
@@ -76,6 +84,29 @@ class Bundle:
     path: Path
     multi_label: bool = False
 
+    kind: ClassVar[str] = "pretrained"  # a GenreModel (classifier/model.py) of this kind
+    descriptor_key: ClassVar[str | None] = None  # reads log-mel only: nothing to cache
+
+    def with_threshold(self, threshold: float) -> Bundle:
+        """The same bundle deciding "uncertain" below `threshold`."""
+        return replace(self, uncertain_threshold=threshold)
+
+    def predict(
+        self,
+        tracks: Iterable[TrackInput],
+        *,
+        device: str = "auto",
+        clips: int = DEFAULT_CLIPS,
+        cancel: threading.Event | None = None,
+        stats: PipelineStats | None = None,
+        descriptors: Mapping[Hashable, np.ndarray] | None = None,
+    ) -> Generator[TrackPrediction, None, None]:
+        """The pretrained pipeline: a few seek windows per track, batched across tracks."""
+        from classifier.predict import predict_tracks
+
+        return predict_tracks(tracks, self, device=device, clips=clips, cancel=cancel,
+                              stats=stats)
+
     @property
     def music_threshold(self) -> float | None:
         """The gate's threshold on a track's mean music probability; None: no gate (tags)."""
@@ -104,38 +135,6 @@ def user_bundles_dir() -> Path:
 def bundle_dirs() -> list[Path]:
     """Folders searched for bundles by name, built-in first."""
     return [MODELS_DIR, user_bundles_dir()]
-
-
-def available_bundles() -> list[BundleInfo]:
-    """Every bundle folder whose bundle.json reads cleanly (built-in first, no duplicates):
-    shipped, learned (`learn`) and trained (`train`) ones. The one lister, for CLI and GUI."""
-    found: dict[str, BundleInfo] = {}
-    for root in bundle_dirs():
-        for file in sorted(root.glob(f"*/{BUNDLE_FILE}")):
-            info = _bundle_info(file.parent)
-            if info is not None:
-                found.setdefault(info.name, info)
-    return list(found.values())
-
-
-def _bundle_info(folder: Path) -> BundleInfo | None:
-    """What the folder's bundle.json says, or None when it does not read cleanly."""
-    try:
-        raw = json.loads((folder / BUNDLE_FILE).read_text(encoding="utf-8"))
-        if isinstance(raw, dict) and raw.get("kind") == "scratch":  # named by its folder
-            return BundleInfo(folder.name, str(raw.get("format_version", "")),
-                              f"{raw.get('net', 'network')} trained from scratch", folder,
-                              raw.get("multi_label") is True, "scratch")
-        spec = read_spec(folder)
-    except (BundleError, OSError, ValueError):
-        return None  # listing must not fail on one broken user bundle
-    return BundleInfo(spec["name"], spec["version"], spec["description"], folder,
-                      spec.get("multi_label", False))
-
-
-def genre_bundle_names() -> list[str]:
-    """Names of the bundles classify can store genres from (taggers left out)."""
-    return [info.name for info in available_bundles() if not info.multi_label]
 
 
 def find_bundle(name_or_path: str | Path) -> Path:
@@ -169,7 +168,8 @@ def read_spec(folder: Path) -> dict[str, Any]:
     if spec["format"] != FORMAT_VERSION:
         raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")
     for key in ("name", "version", "description"):
-        expect(isinstance(spec[key], str) and spec[key], f"{file}: {key} must be a non-empty string")
+        expect(isinstance(spec[key], str) and spec[key],
+               f"{file}: {key} must be a non-empty string")
     labels = spec["labels"]
     expect(isinstance(labels, list) and labels and all(isinstance(x, str) and x for x in labels)
            and len(set(labels)) == len(labels), f"{file}: labels must be distinct strings")
@@ -188,7 +188,8 @@ def parse_preprocessing(raw: Any, where: str) -> PreprocessingConfig:
     config = PreprocessingConfig(**raw)
     for f in fields(PreprocessingConfig):
         value = getattr(config, f.name)
-        expect(type(value) is type(f.default), f"{where}: {f.name} must be {type(f.default).__name__}")
+        expect(type(value) is type(f.default),
+               f"{where}: {f.name} must be {type(f.default).__name__}")
     # The backbones were trained on exactly these features; anything else would be garbage in.
     expect(config == PreprocessingConfig(), f"{where}: only musicnn's preprocessing "
            f"({PreprocessingConfig()}) is supported")
@@ -199,7 +200,8 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     """Load a bundle by name (resources/models, then the user bundles dir) or folder path."""
     folder = find_bundle(name_or_path)
     spec = read_spec(folder)
-    preprocessing = parse_preprocessing(spec["preprocessing"], f"{folder / BUNDLE_FILE}: preprocessing")
+    preprocessing = parse_preprocessing(spec["preprocessing"],
+                                        f"{folder / BUNDLE_FILE}: preprocessing")
     model = build_model(folder, spec)
     return Bundle(spec["name"], spec["version"], spec["description"], tuple(spec["labels"]),
                   preprocessing, float(spec["uncertain_threshold"]), model, folder,
@@ -207,4 +209,4 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
 
 
 __all__ = ["DEFAULT_BUNDLE", "Bundle", "BundleError", "BundleInfo", "PreprocessingConfig",
-           "available_bundles", "genre_bundle_names", "load_bundle", "load_musicnn"]
+           "find_bundle", "load_bundle", "load_musicnn"]

@@ -54,7 +54,7 @@ class BundleError(ValueError):
     """A bundle that is missing, malformed or inconsistent; the message says what and where."""
 
 
-def expect(condition: bool, message: str) -> None:
+def expect(condition: object, message: str) -> None:
     """Raise BundleError(message) unless condition holds."""
     if not condition:
         raise BundleError(message)
@@ -98,7 +98,8 @@ def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
 def load_state(module: nn.Module, tensors: dict[str, torch.Tensor], where: str) -> None:
     """Load tensors into module, requiring exactly its parameter names and shapes."""
     # BatchNorm's training-only step counter is not a weight
-    expected = {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
+    expected = {k: v for k, v in module.state_dict().items()
+                if not k.endswith("num_batches_tracked")}
     missing, unknown = expected.keys() - tensors.keys(), tensors.keys() - expected.keys()
     expect(not missing, f"{where}: missing tensors {', '.join(sorted(missing)[:5])}")
     expect(not unknown, f"{where}: unexpected tensors {', '.join(sorted(unknown)[:5])}")
@@ -187,7 +188,8 @@ def embedding_head(folder: Path, head: dict, n_labels: int, widths: dict[str, in
         layers.add_module("relu", nn.ReLU())
         layers.add_module("out", nn.Linear(hidden, n_labels))
     load_state(layers, tensors, f"{where} weights")
-    return EmbeddingHead(layers.eval().requires_grad_(False), head["activation"], float(temperature),
+    return EmbeddingHead(layers.eval().requires_grad_(False), head["activation"],
+                         float(temperature),
                          inputs)
 
 
@@ -230,7 +232,8 @@ def build_model(folder: Path, spec: dict) -> BundleModel:
     """The bundle's whole model: backbones then head, ready for inference."""
     where = str(folder / "bundle.json")
     backbones = spec["backbones"]
-    expect(isinstance(backbones, list) and backbones, f"{where}: backbones must be a non-empty list")
+    expect(isinstance(backbones, list) and backbones,
+           f"{where}: backbones must be a non-empty list")
     nets, tag_lists, files, precision = [], {}, [], bundle_precision()
     for i, backbone in enumerate(backbones):
         check_keys(backbone, {"name", "weights"}, {"name", "weights"}, f"{where}: backbones[{i}]")
@@ -248,7 +251,8 @@ def build_model(folder: Path, spec: dict) -> BundleModel:
         module = tags_head(spec, tag_lists, where)
     else:
         expect(len(nets) == 1, f"{where}: a {head['type']} head takes exactly one backbone")
-        widths = {"embedding": nets[0].dense.out_features, "tag_logits": nets[0].output.out_features}
+        widths = {"embedding": nets[0].dense.out_features,
+                  "tag_logits": nets[0].output.out_features}
         module = embedding_head(folder, head, len(spec["labels"]), widths, f"{where}: head")
     if spec.get("multi_label", False):
         return BundleModel(nets, module).eval()  # tags, not genres: nothing to gate

@@ -51,53 +51,26 @@ class InputSpec:
         return cls(**data)
 
 
-def decode(path: Path, sample_rate: int) -> np.ndarray:
-    """A whole file as mono float32 at `sample_rate`."""
-    # Not classifier.audio.decode_clips: that one reads a few seek windows on purpose (and pads
-    # short tracks), while the from-scratch nets tile the *whole* excerpt into clips. Same
-    # libsndfile-then-FFmpeg fallback and soxr resampling, so both decode a file alike.
-    import soundfile as sf
-    import soxr
+def decode(path: Path, sample_rate: int, decoder: str | None = None) -> np.ndarray:
+    """A whole file as mono float32 at `sample_rate` (classifier.audio's readers)."""
+    from classifier.audio import DecodeError, decode_whole
 
     try:
-        audio, native_rate = sf.read(str(path), dtype="float32", always_2d=True)
-        audio = audio.mean(axis=1)
-    except (sf.LibsndfileError, RuntimeError):
-        audio, native_rate = _decode_with_av(path)
-    if native_rate != sample_rate:
-        audio = soxr.resample(audio, native_rate, sample_rate).astype(np.float32)
-    return audio
-
-
-def _decode_with_av(path: Path) -> tuple[np.ndarray, int]:
-    """FFmpeg fallback for what libsndfile refuses (m4a, wma, …)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.audio[0]
-            chunks = [
-                frame.to_ndarray().reshape(-1, frame.samples).mean(axis=0)
-                for frame in container.decode(stream)
-            ]
-            rate = stream.rate
-    except (av.FFmpegError, IndexError) as exc:
+        return decode_whole(path, sample_rate, decoder)
+    except DecodeError as exc:
         raise InputError(f"{path}: cannot decode audio ({exc})") from exc
-    if not chunks:
-        raise InputError(f"{path}: no audio frames")
-    return np.concatenate(chunks).astype(np.float32), int(rate)
 
 
 def spectrogram(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
     """Log-magnitude mel or CQT spectrogram, shape (n_bins, frames), float32."""
-    import librosa
+    if spec.kind == "mel":  # classifier.features' mel, as the pretrained bundles see it
+        from classifier.features import MelSpectrogram
 
-    if spec.kind == "mel":
-        power = librosa.feature.melspectrogram(
-            y=audio, sr=spec.sample_rate, n_fft=spec.n_fft, hop_length=spec.hop_length,
-            n_mels=spec.n_bins,
-        )
+        mel = MelSpectrogram(spec.sample_rate, spec.n_fft, spec.hop_length, spec.n_bins)
+        power = mel(audio[None])[0].numpy()
     elif spec.kind == "cqt":
+        import librosa
+
         power = np.abs(
             librosa.cqt(
                 audio, sr=spec.sample_rate, hop_length=spec.hop_length, fmin=spec.fmin,
@@ -119,10 +92,10 @@ def track_features(path: Path, spec: InputSpec) -> np.ndarray:
     return spectrogram(audio, spec)
 
 
-def usable_audio(path: Path, spec: InputSpec) -> np.ndarray:
+def usable_audio(path: Path, spec: InputSpec, decoder: str | None = None) -> np.ndarray:
     """The whole decoded excerpt at the spec's rate; InputError when it is unusable."""
     try:
-        audio = decode(path, spec.sample_rate)
+        audio = decode(path, spec.sample_rate, decoder)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure is one bad file, not a crash

@@ -31,11 +31,12 @@ class MusicGateRunner:
     threshold: float
     clips: int = DEFAULT_CLIPS
 
-    def music(self, path: str | os.PathLike[str], device: str = "cpu") -> float | None:
+    def music(self, path: str | os.PathLike[str], device: str = "cpu",
+              decoder: str | None = None) -> float | None:
         """The file's mean music probability over its clips; None if it cannot be decoded."""
         config = PreprocessingConfig()
         plan = ClipPlan(count=self.clips, seconds=patch_samples(config) / config.sample_rate)
-        decoded = decode_clips(path, plan, config.sample_rate)
+        decoded = decode_clips(path, plan, config.sample_rate, decoder)
         if decoded.clips is None:
             return None  # the genre pipeline reports its own decoding error
         with torch.inference_mode():

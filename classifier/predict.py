@@ -10,10 +10,10 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Generator, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -28,7 +28,12 @@ from classifier.aggregate import (
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
 from classifier.features import LogMel, patch_samples
 
-Item = str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
+if TYPE_CHECKING:
+    from classifier.bundle import Bundle
+
+# a path, (key, path), or (key, path, decoder) such as classifier.model.TrackInput
+Item = (str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
+        | tuple[Hashable, str | os.PathLike[str], str | None])
 
 
 def _empty() -> np.ndarray:
@@ -102,20 +107,20 @@ class PipelineStats:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str]]:
+def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str, str | None]]:
     for item in items:
         if isinstance(item, tuple):
-            yield item[0], os.fspath(item[1])
+            yield item[0], os.fspath(item[1]), item[2] if len(item) > 2 else None
         else:
             path = os.fspath(item)
-            yield path, path
+            yield path, path, None
 
 
 def _timed_decode(
-    path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None
+    path: str, plan: ClipPlan, rate: int, stats: PipelineStats | None, decoder: str | None = None
 ) -> DecodedClips:
     start = time.perf_counter()
-    decoded = decode_clips(path, plan, rate)
+    decoded = decode_clips(path, plan, rate, decoder)
     if stats is not None:
         with stats.lock:
             stats.decode += time.perf_counter() - start
@@ -125,7 +130,7 @@ def _timed_decode(
 class _Runner:
     """The network side: log-mel + model over a batch of decoded tracks."""
 
-    def __init__(self, bundle: Any, device: str, how: str, stats: PipelineStats | None) -> None:
+    def __init__(self, bundle: Bundle, device: str, how: str, stats: PipelineStats | None) -> None:
         self.bundle, self.how, self.stats = bundle, how, stats
         self.labels = tuple(bundle.labels)
         self.model = bundle.model.to(device).eval()
@@ -146,7 +151,7 @@ class _Runner:
             self.stats.tracks += len(batch)
         results, row = [], 0
         for key, decoded in batch:
-            n = len(decoded.clips)
+            n = len(decoded.clips) if decoded.clips is not None else 0  # errors never get here
             clip_music = None if music is None else music[row : row + n]
             results.append(self.track_result(
                 key, decoded, probs[row : row + n], embeddings[row : row + n], clip_music))
@@ -159,7 +164,7 @@ class _Runner:
     ) -> TrackPrediction:
         """Aggregate one track's clips into a TrackPrediction; the gate can veto any genre."""
         probabilities = aggregate(clip_probs, self.how)
-        music, not_music = gate_decision(clip_music, getattr(self.model, "gate_threshold", None))
+        music, not_music = gate_decision(clip_music, self.bundle.music_threshold)
         if music is not None:  # P(music and genre): what a track's confidence should mean
             probabilities = probabilities * music
         best = () if not_music else top_genres(probabilities, self.labels,
@@ -186,17 +191,24 @@ class _Runner:
         )
 
 
-def run_model(model: Any, patches: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def run_model(
+    model: Any, patches: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(probabilities, embeddings, music probability or None) per clip, as numpy."""
     if hasattr(model, "outputs"):  # a bundle model: genre head and, for genre bundles, the gate
         probs, embeddings, music = model.outputs(patches)
     else:
         (probs, embeddings), music = model(patches), None
-    as_numpy = lambda t: t.float().cpu().numpy()
+
+    def as_numpy(tensor: torch.Tensor) -> np.ndarray:
+        return tensor.float().cpu().numpy()
+
     return as_numpy(probs), as_numpy(embeddings), None if music is None else as_numpy(music)
 
 
-def gate_decision(clip_music: np.ndarray | None, threshold: float | None) -> tuple[float | None, bool]:
+def gate_decision(
+    clip_music: np.ndarray | None, threshold: float | None
+) -> tuple[float | None, bool]:
     """(the track's mean music probability, whether it is not music) from its clips."""
     if clip_music is None or threshold is None or not len(clip_music):
         return None, False
@@ -232,7 +244,8 @@ class _DecodeAhead:
             item = next(self.todo, None)
             if item is None:
                 return
-            future = self.pool.submit(_timed_decode, item[1], self.plan, self.rate, self.stats)
+            future = self.pool.submit(_timed_decode, item[1], self.plan, self.rate, self.stats,
+                                      item[2])
             self.pending.append((item[0], future))
 
     def next(self) -> tuple[Hashable, DecodedClips] | None:
@@ -253,7 +266,7 @@ class _DecodeAhead:
 
 def predict_tracks(
     items: Iterable[Item],
-    bundle: Any,
+    bundle: Bundle,
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,
@@ -262,8 +275,8 @@ def predict_tracks(
     how: str = "mean",
     cancel: threading.Event | None = None,
     stats: PipelineStats | None = None,
-) -> Iterator[TrackPrediction]:
-    """Yield a TrackPrediction per item (a path, or a (key, path) pair) as batches finish.
+) -> Generator[TrackPrediction, None, None]:
+    """Yield a TrackPrediction per item (a path, or (key, path[, decoder])) as batches finish.
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
@@ -275,7 +288,10 @@ def predict_tracks(
     decodes = _DecodeAhead(
         items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
     )
-    stopped = lambda: cancel is not None and cancel.is_set()
+
+    def stopped() -> bool:
+        return cancel is not None and cancel.is_set()
+
     batch: list[tuple[Hashable, DecodedClips]] = []
     try:
         while not stopped() and (item := decodes.next()) is not None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Generator, Hashable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from classifier.aggregate import (
     top_genres,
     vote_shares,
 )
+from classifier.audio import DEFAULT_CLIPS
 from classifier.clip_inputs import clip_rows, descriptor_key, spec_descriptors
 from classifier.inputs import (
     CLIP_LEVEL_KINDS,
@@ -36,6 +37,7 @@ from classifier.inputs import (
     spectrogram,
     usable_audio,
 )
+from classifier.model import TrackInput
 from classifier.predict import PipelineStats, TrackPrediction, choose_device
 from classifier.scratch_bundle import (
     MANIFEST,
@@ -43,6 +45,9 @@ from classifier.scratch_bundle import (
     ScratchBundle,
     load_scratch_bundle,
 )
+
+if TYPE_CHECKING:
+    from classifier.music_gate import MusicGateRunner
 
 # Scratch bundles carry no calibrated threshold; the shipped gtzan10 head's (also softmax over
 # GTZAN's ten genres) is the closest measured one.
@@ -57,7 +62,8 @@ class ScratchClassifier:
     version: str  # changes whenever the weights do, so a retrained bundle predicts again
     scratch: ScratchBundle
     uncertain_threshold: float = SCRATCH_THRESHOLD
-    gate: Any = None  # classifier.music_gate.MusicGateRunner; None for taggers
+    gate: MusicGateRunner | None = None  # None for taggers
+    kind: ClassVar[str] = "scratch"  # a GenreModel (classifier/model.py) of this kind
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -75,15 +81,23 @@ class ScratchClassifier:
         spec = self.scratch.input_spec
         return descriptor_key(spec) if spec.kind in CLIP_LEVEL_KINDS else None
 
+    def with_threshold(self, threshold: float) -> ScratchClassifier:
+        """The same net deciding "uncertain" below `threshold`."""
+        return replace(self, uncertain_threshold=threshold)
 
-def is_scratch(folder: Path) -> bool:
-    """Whether the bundle folder holds a from-scratch bundle (`"kind": "scratch"`)."""
-    import json
-
-    try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("kind") == "scratch"
-    except (OSError, ValueError, AttributeError):
-        return False  # the pretrained loader says what is wrong with it
+    def predict(
+        self,
+        tracks: Iterable[TrackInput],
+        *,
+        device: str = "auto",
+        clips: int = DEFAULT_CLIPS,  # unused: the nets see every clip of the whole excerpt
+        cancel: threading.Event | None = None,
+        stats: PipelineStats | None = None,
+        descriptors: Mapping[Hashable, np.ndarray] | None = None,
+    ) -> Generator[TrackPrediction, None, None]:
+        """Whole excerpts in, one prediction per track; `descriptors`: cached clip descriptors."""
+        return predict_scratch_tracks(tracks, self, descriptors or {}, device=device,
+                                      cancel=cancel, stats=stats)
 
 
 def scratch_version(folder: Path, net: str) -> str:
@@ -111,12 +125,12 @@ def load_scratch_classifier(folder: Path) -> ScratchClassifier:
     return ScratchClassifier(folder.name, scratch_version(folder, scratch.net), scratch, gate=gate)
 
 
-def net_rows(path: str, spec: InputSpec,
-             cached: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def net_rows(path: str, spec: InputSpec, cached: np.ndarray | None,
+             decoder: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """(net input rows of one track, descriptors computed now or None); InputError if unusable."""
     if spec.kind == "descriptors" and cached is not None:
         return cached, None  # nothing to decode at all
-    audio = usable_audio(Path(path), spec)
+    audio = usable_audio(Path(path), spec, decoder)
     if spec.kind not in CLIP_LEVEL_KINDS:
         return cut_clips(spectrogram(audio, spec), spec), None
     descriptors = cached if cached is not None else spec_descriptors(audio, spec)
@@ -124,12 +138,13 @@ def net_rows(path: str, spec: InputSpec,
 
 
 def predict_one(key: Hashable, path: str, bundle: ScratchClassifier,
-                cached: np.ndarray | None, device: str) -> TrackPrediction:
+                cached: np.ndarray | None, device: str,
+                decoder: str | None = None) -> TrackPrediction:
     """One track's prediction, or its error; `descriptors` holds those computed now."""
     spec, labels = bundle.scratch.input_spec, bundle.labels
     try:
         stat = os.stat(path)  # before decoding: the prediction is of the file as it was then
-        rows, computed = net_rows(path, spec, cached)
+        rows, computed = net_rows(path, spec, cached, decoder)
     except (OSError, InputError) as exc:
         return TrackPrediction(key, path, labels, error=str(exc))
     if not len(rows):
@@ -137,8 +152,9 @@ def predict_one(key: Hashable, path: str, bundle: ScratchClassifier,
                                f"{spec.clip_seconds:.2f} s clip")
     clip_probs = bundle.scratch.predict_clips(rows[:, None].astype(np.float32), device=device)
     probabilities = aggregate(clip_probs, "mean")
-    music = bundle.gate.music(path, device) if bundle.gate is not None else None
-    not_music = music is not None and music < bundle.gate.threshold
+    gate = bundle.gate
+    music = gate.music(path, device, decoder) if gate is not None else None
+    not_music = gate is not None and music is not None and music < gate.threshold
     if music is not None:  # P(music and genre), as for pretrained bundles
         probabilities = probabilities * music
     best = () if not_music else top_genres(probabilities, labels, bundle.uncertain_threshold)
@@ -155,20 +171,21 @@ def predict_one(key: Hashable, path: str, bundle: ScratchClassifier,
 
 
 def predict_scratch_tracks(
-    items: Iterable[tuple[Hashable, str]],
+    items: Iterable[tuple[Hashable, str] | TrackInput],
     bundle: ScratchClassifier,
     cached: Mapping[Hashable, np.ndarray],
     *,
     device: str = "auto",
     cancel: threading.Event | None = None,
     stats: PipelineStats | None = None,
-) -> Iterator[TrackPrediction]:
+) -> Generator[TrackPrediction, None, None]:
     """Yield a TrackPrediction per (key, path), in order; `cached` holds clip descriptors."""
     device = choose_device(device)
-    for key, path in items:
+    for item in items:
         if cancel is not None and cancel.is_set():
             return
-        result = predict_one(key, os.fspath(path), bundle, cached.get(key), device)
+        key, path, decoder = TrackInput(*item)
+        result = predict_one(key, os.fspath(path), bundle, cached.get(key), device, decoder)
         if stats is not None:
             stats.tracks += 1
             stats.clips += len(result.clip_probabilities)

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +20,11 @@ from tqdm import tqdm
 from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
 from library.models import Track
-from library.predictions import is_under, stat_on_disk, tracks_needing_prediction
+from library.predictions import is_under
 from cli.output import display_path
+
+if TYPE_CHECKING:
+    from classifier.model import GenreModel
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,11 @@ def _positive(text: str) -> int:
     return value
 
 
-def load_bundle(name: str | None) -> Any:
-    """The named model bundle: pretrained (classifier.bundle) or from scratch (`train`)."""
-    from workflows.classify import load_classifier
+def load_bundle(name: str | None) -> GenreModel:
+    """The named model bundle of any kind (None: the default); a seam tests replace."""
+    from classifier.bundles import open_bundle
 
-    return load_classifier(name)
+    return open_bundle(name)
 
 
 def outside_library(session: Session, paths: list[Path]) -> list[Path]:
@@ -98,23 +101,19 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
 
 
 def _classify(args: argparse.Namespace, app: AppContext) -> int:
-    from classifier.predict import DeviceError, choose_device  # torch: only when classifying
-    from workflows.classify import NotAGenreBundleError, check_genre_bundle, classify_tracks
+    from classifier.predict import DeviceError  # torch: only when classifying
+    from workflows.classify import NotAGenreBundleError, classify_tracks, prepare_classify
 
     try:
-        bundle = load_bundle(args.bundle)
-        check_genre_bundle(bundle)
-        device = choose_device(args.device)
+        run = prepare_classify(app.sessions, args.bundle, device=args.device, paths=args.paths,
+                               force=args.force, opener=load_bundle)
     except (DeviceError, NotAGenreBundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 (BundleError, a missing module: nothing to run with)
         print(f"error: cannot load model bundle {args.bundle or 'broad'!r}: {exc}", file=sys.stderr)
         return 2
-    with app.sessions() as session:
-        todo = tracks_needing_prediction(
-            session, bundle.name, str(bundle.version), args.paths or None, args.force, stat_on_disk
-        )
+    bundle, device, todo = run.bundle, run.device, run.todo
     if not todo:
         print(f"Nothing to do: every selected track has a current {bundle.name} prediction.")
         return 0

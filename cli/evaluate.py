@@ -33,9 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     """Evaluate every bundle on the same tracks; print reports and the comparison table."""
-    from classifier.bundle import BundleError, available_bundles
-    from classifier.datasets import DatasetError, load_dataset, select_by_split_file
-    from classifier.evaluate import compare_table, format_report, save_report
+    from classifier.bundle import BundleError
+    from classifier.bundles import list_bundles
+    from classifier.training.datasets import DatasetError, load_dataset, select_by_split_file
+    from classifier.training.evaluate import compare_table, format_report, save_report
     from classifier.scratch_bundle import ScratchBundleError
 
     try:
@@ -56,7 +57,7 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
         except (ScratchBundleError, BundleError, ValueError) as exc:
             print(f"error: {bundle_dir}: {exc}", file=sys.stderr)
             if "not found" in str(exc):
-                print(f"bundles: {', '.join(i.name for i in available_bundles())}",
+                print(f"bundles: {', '.join(i.name for i in list_bundles())}",
                       file=sys.stderr)
             status = 1
             continue
@@ -70,7 +71,7 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     if len(rows) > 1:
         print(compare_table(rows))
     if tag_rows and len(rows) + len(tag_rows) > 1:
-        from classifier.multilabel import tag_compare_table
+        from classifier.training.multilabel import tag_compare_table
 
         print(tag_compare_table(tag_rows))
     return status
@@ -78,8 +79,8 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
 
 def _evaluate_tags(bundle, bundle_dir: Path, tracks, test_idx, prepared, args):
     """ROC-AUC and PR-AUC per tag of a multi-label bundle, saved as evaluation.json."""
-    from classifier.experiment import prepare
-    from classifier.multilabel import evaluate_tagger
+    from classifier.training.experiment import prepare
+    from classifier.training.multilabel import evaluate_tagger
 
     if bundle.input_spec not in prepared:
         prepared[bundle.input_spec] = prepare(tracks, bundle.input_spec, test_idx, progress=True)
@@ -91,7 +92,7 @@ def _evaluate_tags(bundle, bundle_dir: Path, tracks, test_idx, prepared, args):
 
 def _evaluate_pretrained_tags(bundle, tracks, test_idx, args):
     """Per-tag AUCs of a pretrained multi-label bundle ("tags"), saved as evaluation.json."""
-    from classifier.evaluate_bundle import evaluate_pretrained_tags
+    from classifier.training.evaluate_bundle import evaluate_pretrained_tags
     from classifier.predict import DEFAULT_CLIPS, choose_device
 
     report = evaluate_pretrained_tags(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
@@ -103,7 +104,7 @@ def _evaluate_pretrained_tags(bundle, tracks, test_idx, args):
 def _save_tag_report(report, out: Path, title) -> None:
     import json
 
-    from classifier.multilabel import format_tag_report
+    from classifier.training.multilabel import format_tag_report
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n",
@@ -118,16 +119,13 @@ def _run_one(bundle_dir, tracks, test_idx, prepared, args):
     import json
 
     from classifier.bundle import find_bundle, load_bundle
-    from classifier.evaluate_bundle import evaluate_pretrained
+    from classifier.bundles import bundle_kind
+    from classifier.training.evaluate_bundle import evaluate_pretrained
     from classifier.predict import DEFAULT_CLIPS, choose_device
     from classifier.scratch_bundle import load_scratch_bundle
 
     folder = find_bundle(bundle_dir)
-    try:
-        kind = json.loads((folder / "bundle.json").read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError):
-        kind = None  # load_bundle says what is wrong
-    if kind == "scratch":
+    if bundle_kind(folder) == "scratch":  # evaluated on its own whole-excerpt inputs
         bundle = load_scratch_bundle(folder)
         if bundle.multi_label:
             report = _evaluate_tags(bundle, folder, tracks, test_idx, prepared, args)
@@ -150,7 +148,7 @@ def _run_one(bundle_dir, tracks, test_idx, prepared, args):
 
 
 def _evaluate(bundle, tracks, test_idx, prepared):
-    from classifier.experiment import evaluate_scratch, prepare
+    from classifier.training.experiment import evaluate_scratch, prepare
 
     if bundle.input_spec not in prepared:
         prepared[bundle.input_spec] = prepare(tracks, bundle.input_spec, test_idx, progress=True)

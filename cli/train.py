@@ -48,8 +48,8 @@ def _net_name(name: str) -> str:
 
 def run_train(args: argparse.Namespace, app: AppContext) -> int:
     """Train one bundle (or one per fold) and print what was measured."""
-    from classifier.datasets import DatasetError, load_dataset, select_by_split_file
-    from classifier.experiment import prepare, recipe_config
+    from classifier.training.datasets import DatasetError, load_dataset, select_by_split_file
+    from classifier.training.experiment import prepare, recipe_config
     from classifier.nets.registry import get_net
 
     net = get_net(args.net)
@@ -83,9 +83,9 @@ def _train_one(net, data, train_idx, valid_idx, config, out: Path, seed: int,
                multi_label: bool = False) -> int:
     from dataclasses import replace
 
-    from classifier.datasets import holdout
-    from classifier.experiment import train_scratch
-    from classifier.multilabel import train_tagger
+    from classifier.training.datasets import holdout
+    from classifier.training.experiment import train_scratch
+    from classifier.training.multilabel import train_tagger
     from classifier.scratch_bundle import save_scratch_bundle
 
     if valid_idx is None:
@@ -111,9 +111,9 @@ def _train_one(net, data, train_idx, valid_idx, config, out: Path, seed: int,
 def _cross_validate(net, data, folds: int, config, out: Path, seed: int, by_artist: bool) -> int:
     from dataclasses import replace
 
-    from classifier.datasets import DatasetError, artist_kfold, holdout, stratified_kfold
-    from classifier.evaluate import compare_table, format_report, save_report
-    from classifier.experiment import evaluate_scratch, train_scratch
+    from classifier.training.datasets import DatasetError, artist_kfold, holdout, stratified_kfold
+    from classifier.training.evaluate import compare_table, format_report, save_report
+    from classifier.training.experiment import evaluate_scratch, train_scratch
     from classifier.scratch_bundle import save_scratch_bundle
 
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,35 +138,16 @@ def _identity(folder: Path, stamp: object) -> BundleKey:
     return classifier_identity(str(folder))
 
 
-def load_bundle(options: ClassifyOptions) -> object:
-    """The bundle the options name, with the user's uncertainty threshold if they set one."""
-    from workflows.classify import load_classifier  # learned and trained bundles too
-
-    bundle = load_classifier(options.bundle)
-    if options.threshold > 0:
-        bundle = replace(bundle, uncertain_threshold=options.threshold)
-    return bundle
-
-
 def classify_events(
     ctx: JobContext, options: ClassifyOptions, track_ids: Sequence[int] | None
 ) -> Iterator[object]:
     """Per-track events (each with .track_id), yielded once its prediction is committed."""
-    from classifier.predict import choose_device
-    from library.predictions import stat_on_disk, tracks_needing_prediction
-    from workflows.classify import classify_stream
+    from workflows.classify import classify_stream, prepare_classify  # any bundle kind
 
-    bundle = load_bundle(options)
-    device = choose_device(options.device)
-    with ctx.sessions() as session:
-        todo = tracks_needing_prediction(
-            session, bundle.name, str(bundle.version), current_stat=stat_on_disk  # type: ignore[attr-defined]
-        )
-    if track_ids is not None:
-        wanted = set(track_ids)
-        todo = [t for t in todo if t.id in wanted]
+    run = prepare_classify(ctx.sessions, options.bundle, device=options.device,
+                           threshold=options.threshold, track_ids=track_ids)
     return classify_stream(
-        ctx.sessions, todo, bundle, device=device, clips=options.clips_per_track,
+        ctx.sessions, run.todo, run.bundle, device=run.device, clips=options.clips_per_track,
         commit_every=CLASSIFY_COMMIT_EVERY, cancel=ctx.cancelled,
     )
 

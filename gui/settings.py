@@ -37,7 +37,7 @@ def available_bundles() -> list[str]:
     """Names of the genre bundles to offer: shipped, learned and trained ones (the one lister,
     classifier.bundle's; taggers left out, as classify refuses them). Reads a few small
     JSON files, on purpose on demand: a bundle learned a minute ago shows up."""
-    from classifier.bundle import genre_bundle_names
+    from classifier.bundles import genre_bundle_names
 
     return genre_bundle_names()
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from library.dialect import upsert
 from library.models import Embedding, Prediction, Track, utcnow
 from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
-from library.tags import TagError, audio_payload_hash, sniff
+from library.tags import TagError, audio_payload_hash, preferred_decoder, sniff
 
 # (size, mtime_ns) of a file now, or None when it is gone.
 StatFunction = Callable[[str], tuple[int, int] | None]
@@ -74,6 +74,7 @@ def tracks_needing_prediction(
             Track.path,
             Track.size,
             Track.mtime_ns,
+            Track.format,
             Prediction.bundle,
             Prediction.bundle_version,
             Prediction.track_size,
@@ -87,7 +88,7 @@ def tracks_needing_prediction(
     ).all()
     roots = None if paths is None else [os.path.abspath(os.fspath(p)) for p in paths]
     todo = []
-    for track_id, path, size, mtime_ns, bundle, version, pred_size, pred_mtime in rows:
+    for track_id, path, size, mtime_ns, fmt, bundle, version, pred_size, pred_mtime in rows:
         if roots is not None and not is_under(path, roots):
             continue
         predicted = (pred_size, pred_mtime)
@@ -96,7 +97,7 @@ def tracks_needing_prediction(
             now = current_stat(path)
             stale = now is None or now != predicted  # gone files fail loudly in decoding
         if stale:
-            todo.append(TrackToClassify(track_id, path, size, mtime_ns))
+            todo.append(TrackToClassify(track_id, path, size, mtime_ns, preferred_decoder(fmt)))
     return todo
 
 

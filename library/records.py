@@ -231,6 +231,7 @@ class TrackToClassify:
     path: str
     size: int
     mtime_ns: int
+    decoder: str | None = None  # to try first, for the content-detected format (tags.formats)
 
 
 @dataclass(frozen=True, slots=True)

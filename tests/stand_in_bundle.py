@@ -1,18 +1,18 @@
 """A tiny stand-in for classifier.bundle.Bundle, for tests of the pipeline's mechanics.
 
-Same duck-typed interface the pipeline uses: name, version, labels, preprocessing,
-uncertain_threshold and a model mapping (B, 187, 96) log-mel to (genre probs, 200-d embedding).
+A real Bundle (name, version, labels, preprocessing, uncertain_threshold) whose model maps
+(B, 187, 96) log-mel to (genre probs, 200-d embedding).
 The tiny network is seeded, so its outputs are deterministic but meaningless.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from classifier.bundle import PreprocessingConfig
+from classifier.bundle import Bundle, PreprocessingConfig
 
 GTZAN_LABELS = (
     "blues",
@@ -43,14 +43,14 @@ class StandInNet(nn.Module):
         return torch.softmax(self.head(embedding), dim=1), embedding
 
 
-@dataclass
-class StandInBundle:
-    """Duck-typed like classifier.bundle.Bundle."""
-
-    name: str = "stand-in"
-    version: str = "0.1"
-    description: str = "test stand-in for the real MusicNN bundle"
-    labels: tuple[str, ...] = GTZAN_LABELS
-    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
-    uncertain_threshold: float = 0.1
-    model: nn.Module = field(default_factory=StandInNet)
+def StandInBundle(  # noqa: N802 - reads like the class it used to be
+    name: str = "stand-in",
+    version: str = "0.1",
+    labels: tuple[str, ...] = GTZAN_LABELS,
+    uncertain_threshold: float = 0.1,
+    model: nn.Module | None = None,
+) -> Bundle:
+    """A real classifier.bundle.Bundle (so a GenreModel) around the tiny seeded net."""
+    return Bundle(name, version, "test stand-in for the real MusicNN bundle", labels,
+                  PreprocessingConfig(), uncertain_threshold,
+                  model if model is not None else StandInNet(), Path("stand-in"))

@@ -15,10 +15,10 @@ from classifier import bundle as bundle_module
 from classifier.bundle import (
     DEFAULT_BUNDLE,
     BundleError,
-    available_bundles,
     load_bundle,
     read_spec,
 )
+from classifier.bundles import list_bundles
 from resources import MODELS_DIR
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
@@ -131,11 +131,11 @@ def test_decide_says_uncertain_below_the_threshold(broad) -> None:
     assert broad.decide(high) == broad.labels[3]
 
 
-def test_available_bundles_lists_default_and_skips_broken_user_bundles(user_dir: Path) -> None:
+def test_list_bundles_lists_default_and_skips_broken_user_bundles(user_dir: Path) -> None:
     write_bundle(user_dir / "mine", name="mine")
     (user_dir / "broken").mkdir()
     (user_dir / "broken" / "bundle.json").write_text("{not json")
-    names = [info.name for info in available_bundles()]
+    names = [info.name for info in list_bundles()]
     assert names[0] == "broad" and "mine" in names and "broken" not in names
 
 
@@ -283,3 +283,24 @@ def test_precision_can_be_forced_to_exact(monkeypatch: pytest.MonkeyPatch) -> No
     assert bundle_precision() == "exact"
     monkeypatch.delenv(PRECISION_ENV)
     assert bundle_precision() == ("bf16" if bf16_supported() else "exact")
+
+
+def test_one_opener_and_lister_for_every_kind(user_dir: Path) -> None:
+    """A `train` bundle, a learned head and the tagger open through open_bundle as GenreModels
+    and show in list_bundles with their kind; an unknown kind is refused by name."""
+    from classifier.bundles import open_bundle
+    from tests.test_scratch_classify import scratch_bundle
+
+    scratch_bundle("feature-mlp", user_dir / "mlp")
+    write_bundle(user_dir / "mine", name="mine")
+    kinds = {info.name: info.kind for info in list_bundles()}
+    assert kinds["mlp"] == "scratch" and kinds["mine"] == kinds["broad"] == "pretrained"
+    for name, kind, multi_label in (("mlp", "scratch", False), ("mine", "pretrained", False),
+                                    ("tags", "pretrained", True)):
+        model = open_bundle(name)
+        assert (model.name, model.kind, model.multi_label) == (name, kind, multi_label)
+        assert model.with_threshold(0.7).uncertain_threshold == 0.7
+    write_bundle(user_dir / "odd", name="odd", kind="hologram")
+    with pytest.raises(BundleError, match="unknown bundle kind 'hologram'"):
+        open_bundle("odd")
+    assert "odd" not in [info.name for info in list_bundles()]

@@ -71,11 +71,11 @@ def test_ray_classifies_real_audio_into_postgresql_as_the_local_path_does(
 
 def _interrupted_after_two_results(url: str) -> int:
     """A Ray run stopped (as by Ctrl-C) at its second result; how many it stored."""
-    from workflows.classify import load_classifier
+    from classifier.bundles import open_bundle
     from workflows.classify_ray import classify_on_ray
 
     sessions = session_factory(create_db_engine(url))
-    bundle = load_classifier(None)
+    bundle = open_bundle(None)
     with sessions() as session:
         todo = tracks_needing_prediction(session, bundle.name, str(bundle.version))
     seen: list[int] = []

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from classifier.datasets import (
+from classifier.training.datasets import (
     DatasetError,
     LabelledTrack,
     artist_kfold,

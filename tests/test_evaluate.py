@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.evaluate import (
+from classifier.training.evaluate import (
     compare_table,
     evaluate_probabilities,
     format_report,

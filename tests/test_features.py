@@ -67,3 +67,19 @@ def test_mel_filterbank_equals_librosa(sample_rate: int, n_fft: int, n_mels: int
     reference = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels)
     assert ours.shape == reference.shape
     np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-8)
+
+
+def test_from_scratch_mel_inputs_are_librosas_through_the_one_mel(shared_data: Path) -> None:
+    """The scratch nets were trained on librosa's log-mel; the one torch mel gives the same
+    inputs (all the nets' mel specs; float32 FFTs differ by ~1e-7 of the peak)."""
+    from classifier.inputs import decode, spectrogram
+    from classifier.nets.registry import CS230_INPUT, SCHINDLER_MEL
+
+    for spec in (CS230_INPUT, SCHINDLER_MEL):
+        audio = decode(shared_data / "gtzan-mini/metal/metal.00001.flac", spec.sample_rate)
+        power = librosa.feature.melspectrogram(y=audio, sr=spec.sample_rate, n_fft=spec.n_fft,
+                                               hop_length=spec.hop_length, n_mels=spec.n_bins)
+        reference = np.log(power + 1e-6).astype(np.float32)
+        ours = spectrogram(audio, spec)
+        assert ours.shape == reference.shape and ours.dtype == np.float32
+        np.testing.assert_allclose(ours, reference, atol=1e-3, rtol=0)

@@ -82,6 +82,23 @@ def test_scanned_as_ok_tracks_and_decoded_by_the_registrys_decoder(
         assert decoded.clips.shape == (2, 8000) and float(abs(decoded.clips).max()) > 0.01
 
 
+def test_classify_gets_each_tracks_decoder_from_its_detected_format(
+    music: Path, sessions: sessionmaker[Session], shared_data: Path
+) -> None:
+    """The content, not the name, picks the decoder: an ALAC file named .mp3 goes to FFmpeg."""
+    from library.predictions import tracks_needing_prediction
+
+    samples, rate = load_clip(shared_data, seconds=2.0)
+    write_audio(music / "misnamed.mp3", "alac", samples, rate)
+    write_audio(music / "plain.flac", "flac", samples, rate)
+    scan_into(sessions, music)
+    with sessions() as session:
+        todo = tracks_needing_prediction(session, "broad", "2.0")
+    assert {Path(t.path).name: t.decoder for t in todo} == {
+        "raw.aac": "ffmpeg", "lossless.oga": "ffmpeg", "misnamed.mp3": "ffmpeg",
+        "plain.flac": "libsndfile"}
+
+
 def test_ogg_flac_takes_genres_and_raw_aac_is_left_out_of_the_plan(
     music: Path, sessions: sessionmaker[Session]
 ) -> None:

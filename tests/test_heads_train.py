@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from classifier.bundle import load_bundle
-from classifier.evaluate_bundle import label_mapping
-from classifier.heads_train import (
+from classifier.training.evaluate_bundle import label_mapping
+from classifier.training.heads_train import (
     HeadConfig,
     cross_validate,
     head_probabilities,

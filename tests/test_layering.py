@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,34 @@ def test_other_packages_use_only_librarys_public_modules() -> None:
             if hidden:
                 offenders[str(path.relative_to(REPO))] = hidden
     assert offenders == {}
+
+
+def imported_modules(source: str) -> set[str]:
+    """Full module names a Python source imports (absolute imports only)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_classify_path_reads_without_the_training_code() -> None:
+    """classifier/training/ (datasets, trainers, evaluation) is research: the runtime path
+    (classifier/ outside it, workflows/classify.py, the GUI) never imports it."""
+    runtime = [p for p in (REPO / "classifier").rglob("*.py") if "training" not in p.parts]
+    runtime += [REPO / "workflows" / "classify.py", *(REPO / "gui").rglob("*.py")]
+    offenders = {str(p.relative_to(REPO)): sorted(m for m in imported_modules(p.read_text())
+                                                  if m.startswith("classifier.training"))
+                 for p in runtime}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_code_asks_a_bundle_what_it_is() -> None:
+    """One GenreModel interface (classifier/model.py): no probing bundles for attributes."""
+    sources = [p for package in ("classifier", "workflows", "cli", "gui", "tools", "bench",
+                                 "tests") for p in (REPO / package).rglob("*.py")]
+    probe = re.compile(r"(has|get)attr\(bundle\b")
+    probing = [str(p.relative_to(REPO)) for p in sources if probe.search(p.read_text())]
+    assert probing == []

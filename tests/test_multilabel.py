@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.datasets import load_csv
-from classifier.experiment import prepare, recipe_config
+from classifier.training.datasets import load_csv
+from classifier.training.experiment import prepare, recipe_config
 from classifier.inputs import decode
-from classifier.multilabel import multi_hot, tag_clip_set, tag_report, train_tagger
+from classifier.training.multilabel import multi_hot, tag_clip_set, tag_report, train_tagger
 from classifier.nets.registry import get_net
 from classifier.scratch_bundle import load_scratch_bundle
 from main import main

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from classifier.clip_inputs import clip_rows, descriptor_part
-from classifier.datasets import load_folder
+from classifier.training.datasets import load_folder
 from classifier.descriptors import N_DESCRIPTORS
 from classifier.inputs import ClipSet, decode
 from classifier.nets.registry import CS230_INPUT, MEL_DESCRIPTOR_INPUT, get_net
@@ -18,7 +18,7 @@ from classifier.scratch_bundle import (
     load_scratch_bundle,
     save_scratch_bundle,
 )
-from classifier.train import TrainConfig, fit, fit_classical
+from classifier.training.train import TrainConfig, fit, fit_classical
 
 GENRES = ("classical", "metal")
 CLIPS_PER_TRACK = 3

@@ -177,10 +177,11 @@ def test_scratch_bundles_apply_the_music_gate(shared_data: Path, tmp_path: Path)
 def test_identity_is_what_the_loaded_classifier_stores(tmp_path: Path) -> None:
     """The app tells current predictions from outdated ones by classifier_identity, without
     loading weights: it must name the bundle and version the loaded classifier stores."""
-    from workflows.classify import classifier_identity, load_classifier
+    from classifier.bundles import open_bundle
+    from workflows.classify import classifier_identity
 
     folder = scratch_bundle("feature-mlp", tmp_path / "mlp")
     for name in (str(folder), None, "gtzan10"):
-        loaded = load_classifier(name)
+        loaded = open_bundle(name)
         key = classifier_identity(name)
         assert (key.name, key.version) == (loaded.name, str(loaded.version))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from classifier.datasets import load_folder
+from classifier.training.datasets import load_folder
 from classifier.inputs import ClipSet, InputSpec, clip_set, compute_features
 from classifier.nets.registry import NETS, get_net
 from classifier.scratch_bundle import (
@@ -17,7 +17,7 @@ from classifier.scratch_bundle import (
     load_scratch_bundle,
     save_scratch_bundle,
 )
-from classifier.train import TrainConfig, fit, load_checkpoint
+from classifier.training.train import TrainConfig, fit, load_checkpoint
 
 # One per architecture × input; the "-decay" twins differ only in their training recipe.
 ARCHITECTURES = ["cs230", "schindler-shallow", "schindler-deep", "schindler-shallow-cqt",

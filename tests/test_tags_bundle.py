@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from classifier.bundle import BundleError, load_bundle
 from classifier.bundle_weights import bundle_precision, load_musicnn
-from classifier.datasets import LabelledTrack
-from classifier.evaluate_bundle import tag_truth
+from classifier.training.datasets import LabelledTrack
+from classifier.training.evaluate_bundle import tag_truth
 from library.db import create_db_engine, session_factory
 from library.models import Prediction, Track
 from main import main

@@ -20,7 +20,7 @@ from classifier.audio import ClipPlan, decode_clips
 from classifier.bundle import PreprocessingConfig
 from classifier.bundle_weights import load_musicnn
 from classifier.features import LogMel, patch_samples
-from classifier.heads_train import BACKBONE_WEIGHTS
+from classifier.training.heads_train import BACKBONE_WEIGHTS
 from resources import MODELS_DIR
 
 # pool label -> readable genre; None = not music

@@ -13,7 +13,7 @@ import torch
 from sklearn.model_selection import StratifiedGroupKFold
 from torch import nn
 
-from classifier.heads_train import HeadConfig, clip_rows, train_head
+from classifier.training.heads_train import HeadConfig, clip_rows, train_head
 
 LOGIT_CLAMP = 1e-6  # the same clamp as classifier.nets.heads.logit
 

@@ -15,8 +15,8 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from classifier.evaluate import reliability
-from classifier.heads_train import PREPROCESSING, HeadConfig
+from classifier.training.evaluate import reliability
+from classifier.training.heads_train import PREPROCESSING, HeadConfig
 from tools.default_data import FeatureCache, Item
 from tools.default_fit import (
     bootstrap_interval,

@@ -23,7 +23,7 @@ from platformdirs import user_cache_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.heads_train import HeadConfig
+from classifier.training.heads_train import HeadConfig
 from tools.default_data import FeatureCache, Item, mini_items, pool_items, test_items
 from tools.default_fit import (
     bootstrap_interval,

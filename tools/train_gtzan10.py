@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classifier.bundle import PreprocessingConfig
 from classifier.bundle_weights import load_musicnn
 from classifier.clip_outputs import clip_outputs
-from classifier.datasets import LabelledTrack, labels_of, load_folder, stratified_kfold
-from classifier.evaluate import EvalReport
-from classifier.heads_train import (
+from classifier.training.datasets import LabelledTrack, labels_of, load_folder, stratified_kfold
+from classifier.training.evaluate import EvalReport
+from classifier.training.heads_train import (
     BACKBONE_WEIGHTS,
     HeadConfig,
     clip_rows,

@@ -1,8 +1,10 @@
 """Classify library tracks and store the results: the classifier ↔ library glue.
 
-The CLI drives `classify_tracks` (a plain loop with an outcome); the GUI worker drives
-`classify_stream` (a cancellable generator of per-track events). Both commit in batches, and
-an event is yielded only after its track's prediction is committed, so readers see it.
+The steps are here once: `prepare_classify` (load the bundle, refuse a tagger, choose the
+device, find the tracks to do), then `classify_stream` (predict, store in batches). The CLI
+drives it through `classify_tracks` (a plain loop with an outcome); the GUI worker consumes
+`classify_stream` (a cancellable generator of per-track events). An event is yielded only
+after its track's prediction is committed, so readers see it.
 """
 
 from __future__ import annotations
@@ -10,22 +12,30 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifier.bundles import bundle_identity, open_bundle
+from classifier.model import GenreModel, TrackInput
 from classifier.predict import (
     DEFAULT_CLIPS,
     PipelineStats,
     TrackPrediction,
-    predict_tracks,
+    choose_device,
 )
 from library.claims import WorkClaims, record_unreadable
 from library.descriptor_store import load_fresh_descriptors, save_descriptors
-from library.predictions import audio_fingerprint, store_predictions
+from library.predictions import (
+    audio_fingerprint,
+    stat_on_disk,
+    store_predictions,
+    tracks_needing_prediction,
+)
 from library.records import (
     BundleKey,
     EmbeddingRecord,
@@ -62,45 +72,68 @@ class NotAGenreBundleError(ValueError):
     """A multi-label tagging bundle given where genres are stored."""
 
 
-def check_genre_bundle(bundle: Any) -> None:
+def check_genre_bundle(bundle: GenreModel) -> None:
     """Refuse a multi-label bundle: its tag probabilities are not genres.
 
     Stored as predictions they would become the newest "genres" of every track, fill the
     browser's genre column and sidebar with tags like "female vocalists" or "00s", and feed
     the tag writer; so the library takes genre bundles only.
     """
-    if getattr(bundle, "multi_label", False):
+    if bundle.multi_label:
         raise NotAGenreBundleError(
             f"bundle {bundle.name!r} is a multi-label tagger: its {len(bundle.labels)} tag "
             "probabilities are not genres, and the library stores genres only; measure it "
             f"with `evaluate --bundle {bundle.name}` instead")
 
 
-def load_classifier(name: str | None) -> Any:
-    """The named bundle (None: the default), pretrained or from scratch (`train`), as the
-    library classifies with it; raises BundleError and friends when it cannot load."""
-    from classifier import bundle as bundles
-    from classifier.scratch_predict import is_scratch, load_scratch_classifier
+@dataclass(frozen=True)
+class ClassifyRun:
+    """A run ready to stream: the opened bundle, the device, and the tracks to predict."""
 
-    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
-    return load_scratch_classifier(folder) if is_scratch(folder) else bundles.load_bundle(folder)
+    bundle: GenreModel
+    device: str
+    todo: list[TrackToClassify]
+
+
+def prepare_classify(
+    sessions: sessionmaker[Session],
+    bundle_name: str | None,
+    *,
+    device: str = "auto",
+    threshold: float = 0.0,
+    paths: Sequence[str | os.PathLike[str]] | None = None,
+    force: bool = False,
+    track_ids: Sequence[int] | None = None,
+    opener: Callable[[str | None], GenreModel] = open_bundle,
+) -> ClassifyRun:
+    """Load -> check -> device -> todo, for CLI and GUI alike.
+
+    `threshold` > 0 replaces the bundle's own "uncertain" threshold; `paths`/`track_ids`
+    narrow the tracks; raises BundleError (and the kinds' errors), NotAGenreBundleError or
+    classifier.predict.DeviceError."""
+    bundle = opener(bundle_name)
+    if threshold > 0:
+        bundle = bundle.with_threshold(threshold)
+    check_genre_bundle(bundle)
+    chosen = choose_device(device)
+    with sessions() as session:
+        todo = tracks_needing_prediction(session, bundle.name, str(bundle.version),
+                                         [Path(p) for p in paths] if paths else None, force,
+                                         stat_on_disk)
+    if track_ids is not None:
+        wanted = set(track_ids)
+        todo = [t for t in todo if t.id in wanted]
+    return ClassifyRun(bundle, chosen, todo)
 
 
 def classifier_identity(name: str | None) -> BundleKey:
-    """The bundle and version `load_classifier(name)` stores its predictions under, read
-    without loading any weights (so the app can tell current predictions from outdated
-    ones cheaply); raises BundleError and friends like load_classifier."""
-    from classifier import bundle as bundles
-    from classifier.scratch_predict import is_scratch, scratch_identity
-
-    folder = bundles.find_bundle(name or bundles.DEFAULT_BUNDLE)
-    if is_scratch(folder):
-        return BundleKey(*scratch_identity(folder))
-    spec = bundles.read_spec(folder)
-    return BundleKey(str(spec["name"]), str(spec["version"]))
+    """The bundle and version `open_bundle(name)` stores its predictions under, read without
+    loading any weights (so the app can tell current predictions from outdated ones
+    cheaply); raises BundleError and friends like open_bundle."""
+    return BundleKey(*bundle_identity(name))
 
 
-def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionWrite:
+def to_write(result: TrackPrediction, track_id: int, bundle: GenreModel) -> PredictionWrite:
     """A classifier result as plain library values.
 
     `probabilities` keys follow `bundle.labels`, and so do the columns of `clip_probabilities`:
@@ -122,35 +155,31 @@ def to_write(result: TrackPrediction, track_id: int, bundle: Any) -> PredictionW
         ),
         clip_starts=tuple(round(s, 3) for s in result.clip_starts),
     )
-    backbone = getattr(bundle, "backbone", None) or bundle.name
-    embedding = (EmbeddingRecord(track_id, backbone, tuple(result.embedding.tolist()))
+    embedding = (EmbeddingRecord(track_id, bundle.name, tuple(result.embedding.tolist()))
                  if result.embedding.size else None)  # from-scratch nets have no embedding
     # The audio it was made from: a later tag edit that leaves the audio alone keeps it.
     audio_hash = audio_fingerprint(result.path, result.size, result.mtime_ns)
     return PredictionWrite(prediction, result.size, result.mtime_ns, embedding, audio_hash)
 
 
-def _predictions(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: Any,
-                 claims: WorkClaims, **options: Any) -> Iterator[TrackPrediction]:
-    """The pipeline the bundle needs: the pretrained one (unchanged), or the from-scratch one
-    fed with the library's cached clip descriptors. Tracks are claimed as the pipeline
-    reaches them, so a concurrent run on the library takes the others."""
-    items = ((track.id, track.path) for track in claims.take(todo))
-    if not hasattr(bundle, "scratch"):  # a pretrained bundle (classifier.bundle.Bundle)
-        return predict_tracks(items, bundle, **options)
-    from classifier.scratch_predict import predict_scratch_tracks
-
-    options.pop("clips")  # whole excerpts: every clip of the track
+def _predictions(
+    sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: GenreModel,
+    claims: WorkClaims, **options: Any,
+) -> Generator[TrackPrediction, None, None]:
+    """The bundle's own pipeline, fed with the library's cached clip descriptors (if it reads
+    any) and each track's decoder. Tracks are claimed as the pipeline reaches them, so a
+    concurrent run on the library takes the others."""
+    items = (TrackInput(track.id, track.path, track.decoder) for track in claims.take(todo))
     cached = _cached_descriptors(sessions, todo, bundle.descriptor_key)
-    return predict_scratch_tracks(items, bundle, cached, **options)
+    return bundle.predict(items, descriptors=cached, **options)
 
 
 def _cached_descriptors(sessions: sessionmaker[Session], todo: Sequence[TrackToClassify],
-                        key: str | None) -> dict[int, Any]:
+                        key: str | None) -> dict[Hashable, Any]:
     """Clip descriptors the library holds for `todo`, computed since each file last changed."""
     if key is None:
         return {}
-    found = {}
+    found: dict[Hashable, Any] = {}
     with sessions() as session:
         for track in todo:
             try:
@@ -166,7 +195,7 @@ def _cached_descriptors(sessions: sessionmaker[Session], todo: Sequence[TrackToC
 def classify_stream(
     sessions: sessionmaker[Session],
     todo: Sequence[TrackToClassify],
-    bundle: Any,
+    bundle: GenreModel,
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,
@@ -227,15 +256,17 @@ def _drained(events: list[TrackClassified]) -> list[TrackClassified]:
 
 def _commit(
     sessions: sessionmaker[Session], writes: list[PredictionWrite], fresh: list[Descriptors],
-    outcome: ClassifyOutcome, bundle: Any,
+    outcome: ClassifyOutcome, bundle: GenreModel,
 ) -> None:
     if not writes:
         return
     start = time.perf_counter()
+    key = bundle.descriptor_key
     with sessions.begin() as session:
         store_predictions(session, writes)
-        for track_id, rows in fresh:
-            save_descriptors(session, track_id, rows, bundle.descriptor_key)
+        for track_id, rows in fresh:  # computed only by a bundle that reads descriptors
+            if key is not None:
+                save_descriptors(session, track_id, rows, key)
     outcome.descriptors_cached += len(fresh)
     fresh.clear()
     outcome.db_seconds += time.perf_counter() - start
@@ -246,7 +277,7 @@ def _commit(
 def classify_tracks(
     sessions: sessionmaker[Session],
     todo: Sequence[TrackToClassify],
-    bundle: Any,
+    bundle: GenreModel,
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,

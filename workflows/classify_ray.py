@@ -3,9 +3,9 @@
 The driver (this process) stays the library's only writer: it claims tracks a chunk at a
 time (library.claims, so a local run or another cluster run on the same library takes the
 others), hands each chunk to a pool of Ray actors, and stores the results that stream back
-in batches, as the local path does. Each actor loads the bundle once and runs the same
-per-track pieces as the local path (classifier.predict.predict_tracks, then to_write), on
-CUDA when its node has a GPU. Ctrl-C or a crash loses at most the uncommitted batch: the
+in batches, as the local path does. Each actor opens the bundle once and runs the same
+per-track pieces as the local path (the bundle's own predict, then to_write), on CUDA when
+its node has a GPU. Ctrl-C or a crash loses at most the uncommitted batch: the
 claims are released (or expire), and a rerun classifies what has no prediction yet.
 Ray is an optional extra (`pip install genrelens[cluster]`); nothing else imports this.
 """
@@ -21,10 +21,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifier.bundles import open_bundle
+from classifier.model import GenreModel, TrackInput
 from library.claims import WorkClaims, record_unreadable
 from library.predictions import store_predictions
 from library.records import PredictionWrite, TrackToClassify
-from workflows.classify import ClassifyOutcome, check_genre_bundle, load_classifier, to_write
+from workflows.classify import ClassifyOutcome, check_genre_bundle, to_write
 
 CHUNK = 8  # tracks per actor call: small enough to spread, large enough to batch the network
 IN_FLIGHT = 2  # chunks queued per actor, so none waits for the driver between chunks
@@ -32,12 +34,14 @@ Result = tuple[int, str, "PredictionWrite | str"]  # (track id, path, write or e
 
 
 class TrackClassifier:
-    """A Ray actor: one bundle loaded once, classifying chunks of (track id, path)."""
+    """A Ray actor: one bundle opened once, classifying chunks of tracks."""
 
-    def __init__(self, bundle_name: str | None, clips: int) -> None:
+    def __init__(self, bundle_name: str | None, clips: int, threshold: float) -> None:
         import torch
 
-        self.bundle = load_classifier(bundle_name)
+        self.bundle = open_bundle(bundle_name)
+        if threshold != self.bundle.uncertain_threshold:  # the driver's, if it set one
+            self.bundle = self.bundle.with_threshold(threshold)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"  # this node's GPU, if any
         self.clips = clips
         torch.set_num_threads(1)  # one core per actor: Ray schedules the cores
@@ -46,13 +50,11 @@ class TrackClassifier:
         """The device and node this actor runs on."""
         return f"{self.device} on {os.uname().nodename}"
 
-    def classify(self, items: list[tuple[int, str]]) -> list[Result]:
-        """Predict each track; a result carries the library write or the decoder's error."""
-        from classifier.predict import predict_tracks
-
+    def classify(self, items: list[TrackInput]) -> list[Result]:
+        """Predict each track; a result carries the library write or the decoder's error.
+        Clip descriptors a bundle computes are not cached from here (the local path does)."""
         out: list[Result] = []
-        for result in predict_tracks(items, self.bundle, device=self.device, clips=self.clips,
-                                     workers=1):
+        for result in self.bundle.predict(items, device=self.device, clips=self.clips):
             track_id = int(result.key)  # type: ignore[call-overload]
             if result.error is not None:
                 out.append((track_id, result.path, result.error))
@@ -78,7 +80,8 @@ def start_ray(address: str | None, cpus: int = 2) -> bool:
     return True
 
 
-def _actors(bundle_name: str | None, clips: int, workers: int | None) -> list[Any]:
+def _actors(bundle_name: str | None, clips: int, threshold: float,
+            workers: int | None) -> list[Any]:
     """One actor per CPU of the cluster (or `workers`); GPU nodes' actors each get a GPU."""
     import ray
 
@@ -87,25 +90,22 @@ def _actors(bundle_name: str | None, clips: int, workers: int | None) -> list[An
     gpus = int(resources.get("GPU", 0))
     remote = ray.remote(TrackClassifier)
     return [remote.options(num_cpus=1, num_gpus=1 if n < gpus else 0)
-            .remote(bundle_name, clips) for n in range(count)]
+            .remote(bundle_name, clips, threshold) for n in range(count)]
 
 
-def _chunks(tracks: Iterator[TrackToClassify], size: int) -> Iterator[list[tuple[int, str]]]:
-    while chunk := [(t.id, t.path) for t in islice(tracks, size)]:
+def _chunks(tracks: Iterator[TrackToClassify], size: int) -> Iterator[list[TrackInput]]:
+    while chunk := [TrackInput(t.id, t.path, t.decoder) for t in islice(tracks, size)]:
         yield chunk
 
 
 def classify_on_ray(
-    sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: Any, *,
+    sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: GenreModel, *,
     bundle_name: str | None = None, address: str | None = None, workers: int | None = None,
     clips: int = 3, commit_every: int = 64, on_result: Callable[[], None] | None = None,
     on_start: Callable[[list[str]], None] | None = None,
 ) -> ClassifyOutcome:
     """Classify `todo` on Ray, storing results in batches of `commit_every`; the outcome."""
     check_genre_bundle(bundle)
-    if hasattr(bundle, "scratch"):
-        raise ValueError("from-scratch bundles classify locally only (their descriptor cache "
-                         "lives in the library)")
     import ray
     from ray.util import ActorPool
 
@@ -114,7 +114,7 @@ def classify_on_ray(
     outcome, writes = ClassifyOutcome(), list[PredictionWrite]()
     by_id = {t.id: t for t in todo}
     try:
-        actors = _actors(bundle_name, clips, workers)
+        actors = _actors(bundle_name, clips, bundle.uncertain_threshold, workers)
         if on_start is not None:
             on_start(ray.get([a.where.remote() for a in actors]))
         size = max(1, min(CHUNK, -(-len(todo) // len(actors))))  # a few tracks: every actor

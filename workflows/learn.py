@@ -44,15 +44,13 @@ def _embed_missing(paths: list[str], clips: int, device: str, progress: Progress
     """Clip embeddings (or an error message) of the files, by position."""
     from classifier.bundle import PreprocessingConfig, load_musicnn
     from classifier.clip_outputs import clip_outputs
-    from classifier.heads_train import BACKBONE_WEIGHTS
+    from classifier.training.heads_train import BACKBONE_WEIGHTS
     from resources import MODELS_DIR
 
     model, _ = load_musicnn(MODELS_DIR / BACKBONE_WEIGHTS[BACKBONE])
     found: dict[int, np.ndarray | str] = {}
     config = PreprocessingConfig()
-    # clip_outputs only reads the config; its Protocol (classifier/, being rewritten) declares
-    # the members settable, which a frozen dataclass is not.
-    for out in clip_outputs(paths, model, config, clips=clips, device=device):  # type: ignore[arg-type]
+    for out in clip_outputs(paths, model, config, clips=clips, device=device):
         if cancel is not None and cancel.is_set():
             raise LearnError("cancelled")
         if out.error or out.embeddings is None:
@@ -117,8 +115,8 @@ def learn(
 
 
 def _train_and_save(usable, vectors, min_examples, folds, folder, name) -> LearnReport:
-    from classifier.datasets import LabelledTrack, labels_of, stratified_kfold
-    from classifier.heads_train import (
+    from classifier.training.datasets import LabelledTrack, labels_of, stratified_kfold
+    from classifier.training.heads_train import (
         HeadConfig,
         clip_rows,
         cross_validate,

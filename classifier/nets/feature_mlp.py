@@ -20,6 +20,9 @@ class Standardise(nn.Module):
     so one scalar mean/std (what the trainer applies to spectrograms) cannot serve them.
     """
 
+    mean: torch.Tensor  # buffers, typed for the checker
+    std: torch.Tensor
+
     def __init__(self, width: int) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(width))

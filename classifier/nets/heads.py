@@ -23,6 +23,9 @@ class TagMapHead(nn.Module):
     P(g) = sigmoid(scale[g] * x[g] + bias[g]).
     """
 
+    scale: torch.Tensor  # buffers, typed for the checker
+    bias: torch.Tensor
+
     def __init__(self, masks: list[torch.Tensor], scale: torch.Tensor, bias: torch.Tensor) -> None:
         super().__init__()
         for i, mask in enumerate(masks):
@@ -70,11 +73,15 @@ class EmbeddingHead(nn.Module):
         self.temperature = temperature
         self.inputs = inputs
 
-    def forward(self, embedding: torch.Tensor, tag_probs: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, embedding: torch.Tensor,
+                tag_probs: torch.Tensor | None = None) -> torch.Tensor:
         """(B, 200) embedding [+ (B, tags) tag probabilities] -> genre probabilities (B, genres)."""
-        features = embedding if tag_probs is None else head_features(self.inputs, embedding, tag_probs)
+        features = (embedding if tag_probs is None
+                    else head_features(self.inputs, embedding, tag_probs))
         logits = self.layers(features) / self.temperature
-        return torch.softmax(logits, dim=1) if self.activation == "softmax" else torch.sigmoid(logits)
+        if self.activation == "softmax":
+            return torch.softmax(logits, dim=1)
+        return torch.sigmoid(logits)
 
 
 class MusicGate(nn.Module):

@@ -16,10 +16,11 @@ from classifier.nets.cs230 import xavier_init
 
 LEAK = 0.3  # LeakyReLU slope of the paper's Keras setup
 
-SHALLOW_TEMPORAL = (((10, 23), (1, 20)),)
-SHALLOW_SPECTRAL = (((21, 20), (20, 1)),)
-DEEP_TEMPORAL = (((10, 23), (2, 2)), ((5, 11), (2, 2)), ((3, 5), (2, 2)), ((2, 4), (1, 5)))
-DEEP_SPECTRAL = (((21, 10), (2, 2)), ((10, 5), (2, 2)), ((5, 3), (2, 2)), ((4, 2), (5, 1)))
+Plan = tuple[tuple[tuple[int, int], tuple[int, int]], ...]  # ((kernel), (pool)) per layer
+SHALLOW_TEMPORAL: Plan = (((10, 23), (1, 20)),)
+SHALLOW_SPECTRAL: Plan = (((21, 20), (20, 1)),)
+DEEP_TEMPORAL: Plan = (((10, 23), (2, 2)), ((5, 11), (2, 2)), ((3, 5), (2, 2)), ((2, 4), (1, 5)))
+DEEP_SPECTRAL: Plan = (((21, 10), (2, 2)), ((10, 5), (2, 2)), ((5, 3), (2, 2)), ((4, 2), (5, 1)))
 
 
 def _same_padding(kernel: tuple[int, int]) -> nn.ZeroPad2d:
@@ -60,6 +61,7 @@ class SchindlerCNN(nn.Module):
         dropout: float | None = None,
     ) -> None:
         super().__init__()
+        default_channels: tuple[int, ...]
         if depth == "shallow":
             plan_t, plan_s, default_channels, default_dropout = (
                 SHALLOW_TEMPORAL, SHALLOW_SPECTRAL, (16,), 0.1,

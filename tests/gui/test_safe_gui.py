@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import classifier.bundle as bundle_module
 import gui.main_window as main_window_module
-from classifier.heads_train import HeadConfig, _layers, save_head_bundle
+from classifier.training.heads_train import HeadConfig, _layers, save_head_bundle
 from gui.backend import PlanRow, TagOptions
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import AFTER, FILE, TagWriteDialog

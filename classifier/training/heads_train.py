@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from classifier.evaluate import EvalReport, evaluate_probabilities
+from classifier.training.evaluate import EvalReport, evaluate_probabilities
 
 HEAD_WEIGHTS = "head.safetensors"
 PREPROCESSING = {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96,

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from classifier.clip_outputs import clip_outputs
-from classifier.datasets import LabelledTrack
-from classifier.evaluate import EvalReport, evaluate_probabilities
-from classifier.multilabel import TagReport, tag_report
+from classifier.training.datasets import LabelledTrack
+from classifier.training.evaluate import EvalReport, evaluate_probabilities
+from classifier.training.multilabel import TagReport, tag_report
 
 
 def genre_key(genre: str) -> str:
@@ -45,7 +45,7 @@ def evaluate_pretrained(
               for i in test_idx if tracks[i].genre not in mapping]
     kept = [i for i in test_idx if tracks[i].genre in mapping]
     probs, truth, owners, gated = [], [], [], 0
-    threshold = getattr(bundle.model, "gate_threshold", None)
+    threshold = bundle.music_threshold
     for out in clip_outputs([tracks[i].path for i in kept], bundle.model, bundle.preprocessing,
                             clips=clips, device=device):
         track = kept[out.index]

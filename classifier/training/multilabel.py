@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from classifier.datasets import LabelledTrack
-from classifier.experiment import PreparedData
+from classifier.training.datasets import LabelledTrack
+from classifier.training.experiment import PreparedData
 from classifier.inputs import ClipSet, InputSpec, cut_clips
 from classifier.nets.registry import NetSpec
 from classifier.scratch_bundle import ScratchBundle
-from classifier.train import (
+from classifier.training.train import (
     TrainConfig,
     TrainResult,
     choose_device,

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from classifier.datasets import LabelledTrack, labels_of
-from classifier.evaluate import EvalReport, evaluate_probabilities
+from classifier.training.datasets import LabelledTrack, labels_of
+from classifier.training.evaluate import EvalReport, evaluate_probabilities
 from classifier.inputs import InputSpec, clip_set, compute_features
 from classifier.nets.registry import NetSpec
 from classifier.scratch_bundle import ScratchBundle
-from classifier.train import (
+from classifier.training.train import (
     TrainConfig,
     TrainResult,
     choose_device,
