@@ -153,3 +153,24 @@ def test_version_1_library_upgrades_keeping_its_predictions(db_path: Path) -> No
         # kept until reclassified: the 2.0 default finds the 1.0 prediction stale
         assert [t.id for t in tracks_needing_prediction(session, "broad", "2.0.0")] == [1]
         assert tracks_needing_prediction(session, "broad", "1.0.0") == []
+
+
+def test_a_library_of_todays_release_is_stamped_keeping_its_data(db_path: Path) -> None:
+    """Schema 4 without Alembic (what the release before Alembic wrote): stamped, kept."""
+    engine = db.create_db_engine(db_path)
+    with db.session_factory(engine)() as session:
+        session.add(Track(path="/m/kept.flac", size=1, mtime_ns=2))
+        session.commit()
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP TABLE alembic_version")
+    engine = db.create_db_engine(db_path)
+    with engine.connect() as conn:
+        assert db.alembic_revision(conn) == db.BASELINE and db.schema_version(conn) == 4
+    with db.session_factory(engine)() as session:
+        assert session.scalars(select(Track.path)).all() == ["/m/kept.flac"]
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:  # and from now on, opening writes nothing
+        changes = conn.execute("PRAGMA data_version").fetchone()[0]
+        db.create_db_engine(db_path).dispose()
+        assert conn.execute("PRAGMA data_version").fetchone()[0] == changes
