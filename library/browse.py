@@ -42,10 +42,13 @@ def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
     return select(func.coalesce(ours, newest)).group_by(Prediction.track_id)
 
 
-def _rows_query(in_use: BundleKey | None) -> Select[*tuple[Any, ...]]:
+def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
-    # SQLite re-evaluates per row: 5,000 rows took 9 s that way.
-    shown = _shown_prediction_ids(in_use).add_columns(Prediction.track_id).subquery()
+    # SQLite re-evaluates per row: 5,000 rows took 9 s that way. `page`: conditions on
+    # Prediction.track_id bounding that subquery to one page's tracks (else PostgreSQL
+    # groups every prediction for every page: docs/scale.md).
+    shown = (_shown_prediction_ids(in_use).where(*page).add_columns(Prediction.track_id)
+             .subquery())
     shown_id = shown.c[0]
     return (
         select(
@@ -94,7 +97,12 @@ def iter_row_pages(
     `outdated` (to classify). None: any bundle's newest prediction counts (scripts, tests)."""
     after = 0
     while True:
-        result = session.execute(_rows_query(in_use).where(Track.id > after).limit(page_size))
+        last = session.scalar(select(Track.id).where(Track.id > after).order_by(Track.id)
+                              .offset(page_size - 1).limit(1))  # None: the last page
+        bounds = [Prediction.track_id > after] + ([] if last is None else
+                                                  [Prediction.track_id <= last])
+        result = session.execute(_rows_query(in_use, *bounds).where(Track.id > after)
+                                 .limit(page_size))
         page = [_to_row(values, in_use) for values in result]
         if not page:
             return
