@@ -7,11 +7,10 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from cli import COMMAND_MODULES
 from cli.context import AppContext, run_command
-from library.db import DB_ENV_VAR, default_db_path
+from library.db import DB_ENV_VAR, db_location, default_db_path, shown_location
 from workflows import stderr_filter
 from workflows.logs import log_file, setup_logging
 
@@ -27,9 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        type=Path,
+        type=db_location,
         default=None,
-        help=f"library database file (default: ${DB_ENV_VAR} or {default_db_path()})",
+        help=f"library database file, or a server URL such as postgresql+psycopg://user@host/db"
+             f" (default: ${DB_ENV_VAR} or {shown_location(default_db_path())})",
     )
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log everything (DEBUG) to stderr too; the log file always has it")

@@ -56,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="N",
         help="tracks per commit (default: 64)",
     )
+    parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                        help="classify on a Ray cluster (ADDRESS, e.g. ray://head:10001; none: "
+                        "a local Ray on 2 cores); needs `pip install genrelens[cluster]`")
+    parser.add_argument("--ray-workers", type=_positive, default=None, metavar="N",
+                        help="Ray actors (default: one per CPU of the cluster)")
     parser.set_defaults(handler=run_classify)
 
 
@@ -114,15 +119,18 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
         return 0
     start = time.perf_counter()
     with tqdm(total=len(todo), unit="track", disable=not sys.stderr.isatty()) as bar:
-        outcome = classify_tracks(
-            app.sessions,
-            todo,
-            bundle,
-            device=device,
-            clips=args.clips,
-            commit_every=args.commit_every,
-            on_result=bar.update,
-        )
+        if args.ray is not None:  # workflows/classify_ray.py: the same pieces, on Ray actors
+            from workflows.classify_ray import classify_on_ray
+
+            device = f"Ray ({args.ray or 'local'})"
+            outcome = classify_on_ray(
+                app.sessions, todo, bundle, bundle_name=args.bundle, address=args.ray or None,
+                workers=args.ray_workers, clips=args.clips, commit_every=args.commit_every,
+                on_result=bar.update, on_start=lambda where: print(
+                    f"{len(where)} Ray workers: {', '.join(sorted(set(where)))}", flush=True))
+        else:
+            outcome = classify_tracks(app.sessions, todo, bundle, device=device, clips=args.clips,
+                                      commit_every=args.commit_every, on_result=bar.update)
     elapsed = time.perf_counter() - start
     print(
         f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} "

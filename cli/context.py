@@ -7,13 +7,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli.output import escaped_streams
-from library.db import create_db_engine, session_factory
+from library.db import DbLocation, create_db_engine, is_url, session_factory, shown_location
 from library.db_errors import explain
 from library.write_lock import file_for, holder
 
@@ -22,7 +21,7 @@ from library.write_lock import file_for, holder
 class AppContext:
     """Global state of one CLI invocation; the database opens on first use."""
 
-    db_path: Path
+    db_path: DbLocation  # an SQLite file or a server URL
 
     @cached_property
     def engine(self) -> Engine:
@@ -40,7 +39,8 @@ def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
         with escaped_streams():  # no control character from a file name reaches the terminal
             return int(handler(args, app) or 0)
     except Exception as error:
-        problem = explain(error, str(app.db_path), holder(file_for(app.db_path)))
+        locked_by = None if is_url(app.db_path) else holder(file_for(app.db_path))
+        problem = explain(error, shown_location(app.db_path), locked_by)
         if problem is None:
             raise
         print(f"error: {problem.message}", file=sys.stderr)

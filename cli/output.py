@@ -63,7 +63,10 @@ class _EscapingWriter(io.TextIOBase):
         self._inner.flush()
 
     def isatty(self) -> bool:
-        return self._inner.isatty()
+        try:
+            return self._inner.isatty()
+        except ValueError:  # closed: asked at exit by a library that kept the wrapper (Ray)
+            return False
 
     def fileno(self) -> int:
         return self._inner.fileno()

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, case, delete, func, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from library.convert import prediction_record, track_record
+from library.dialect import upsert
 from library.genre_names import canonical_genre, canonical_genres
 from library.models import Prediction, Track, UserLabel
 from library.predictions import file_changed_since, made_by_other_model
@@ -42,10 +42,13 @@ def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
     return select(func.coalesce(ours, newest)).group_by(Prediction.track_id)
 
 
-def _rows_query(in_use: BundleKey | None) -> Select[*tuple[Any, ...]]:
+def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
-    # SQLite re-evaluates per row: 5,000 rows took 9 s that way.
-    shown = _shown_prediction_ids(in_use).add_columns(Prediction.track_id).subquery()
+    # SQLite re-evaluates per row: 5,000 rows took 9 s that way. `page`: conditions on
+    # Prediction.track_id bounding that subquery to one page's tracks (else PostgreSQL
+    # groups every prediction for every page: docs/scale.md).
+    shown = (_shown_prediction_ids(in_use).where(*page).add_columns(Prediction.track_id)
+             .subquery())
     shown_id = shown.c[0]
     return (
         select(
@@ -94,7 +97,12 @@ def iter_row_pages(
     `outdated` (to classify). None: any bundle's newest prediction counts (scripts, tests)."""
     after = 0
     while True:
-        result = session.execute(_rows_query(in_use).where(Track.id > after).limit(page_size))
+        last = session.scalar(select(Track.id).where(Track.id > after).order_by(Track.id)
+                              .offset(page_size - 1).limit(1))  # None: the last page
+        bounds = [Prediction.track_id > after] + ([] if last is None else
+                                                  [Prediction.track_id <= last])
+        result = session.execute(_rows_query(in_use, *bounds).where(Track.id > after)
+                                 .limit(page_size))
         page = [_to_row(values, in_use) for values in result]
         if not page:
             return
@@ -144,12 +152,7 @@ def set_user_genres(session: Session, track_ids: Iterable[int], genres: Sequence
     values = [{"track_id": tid, "genres": cleaned} for tid in track_ids]
     if not values:
         return 0
-    statement = sqlite_insert(UserLabel).values(values)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[UserLabel.track_id], set_={"genres": statement.excluded.genres}
-        )
-    )
+    upsert(session, UserLabel, ["track_id"], values)
     return len(values)
 
 

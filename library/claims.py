@@ -12,14 +12,15 @@ among the errors instead of being retried by every run.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
 from sqlalchemy import and_, delete, select, update
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from library.dialect import insert_new, is_sqlite
 from library.models import ClassifyClaim, Prediction, Track, utcnow
 from library.records import TrackToClassify
 
@@ -33,7 +34,9 @@ class WorkClaims:
 
     def __init__(self, sessions: sessionmaker[Session], bundle: str, version: str) -> None:
         self.sessions, self.bundle, self.version = sessions, bundle, version
-        self.run = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        # "<host>:<pid>-<random>": on a shared server, only runs of this host can be judged
+        # dead by their pid; other hosts' claims expire after CLAIM_TTL.
+        self.run = f"{_HOST}:{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.started = utcnow()
 
     def take(self, todo: Sequence[TrackToClassify]) -> Iterator[TrackToClassify]:
@@ -50,11 +53,10 @@ class WorkClaims:
                 ClassifyClaim.claimed_at < now - CLAIM_TTL))
             self._drop_dead(session, ids)
             done = self._predicted_meanwhile(session, batch)
-            free = [t.id for t in batch if t.id not in done]
-            if free:
-                session.execute(insert(ClassifyClaim).prefix_with("OR IGNORE"), [
-                    {"track_id": i, "bundle": self.bundle, "run": self.run, "claimed_at": now}
-                    for i in free])
+            free = [i for i in _lockable(session, ids) if i not in done]
+            insert_new(session, ClassifyClaim, [
+                {"track_id": i, "bundle": self.bundle, "run": self.run, "claimed_at": now}
+                for i in free])
             mine = set(session.scalars(select(ClassifyClaim.track_id).where(
                 ClassifyClaim.track_id.in_(free), ClassifyClaim.bundle == self.bundle,
                 ClassifyClaim.run == self.run)))
@@ -81,10 +83,30 @@ class WorkClaims:
             session.execute(delete(ClassifyClaim).where(ClassifyClaim.run == self.run))
 
 
+_HOST = socket.gethostname()[:24]
+
+
+def _lockable(session: Session, ids: list[int]) -> list[int]:
+    """The tracks of `ids` no other run is claiming at this moment.
+
+    SQLite lets one writer in at a time, so all are. On PostgreSQL two runs claim at once:
+    SELECT … FOR UPDATE SKIP LOCKED locks the track rows till commit and passes over those
+    another run's claim transaction holds, so the two never wait for or double each other.
+    """
+    if is_sqlite(session):
+        return ids
+    return list(session.scalars(select(Track.id).where(Track.id.in_(ids)).order_by(Track.id)
+                                .with_for_update(skip_locked=True)))
+
+
 def _alive(run: str) -> bool:
-    """Whether the process of a run id ("<pid>-<random>", same machine) still runs."""
+    """Whether the process of a run id ("<host>:<pid>-<random>") still runs; a run of
+    another host (or a form not understood) counts as alive: the TTL decides."""
+    host, _, local = run.rpartition(":")
+    if host and host != _HOST:
+        return True
     try:
-        pid = int(run.split("-", 1)[0])
+        pid = int(local.split("-", 1)[0])
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

@@ -1,4 +1,10 @@
-"""Engine, sessions and schema version of the library database (SQLite)."""
+"""Engine, sessions and schema of the library database: an SQLite file or a server URL.
+
+A plain path is an SQLite file (the default, no server); an SQLAlchemy URL such as
+`postgresql+psycopg://user@host/db` is a shared library on PostgreSQL (docs/scale.md).
+The schema is migrated by Alembic (library/migrations); SQLite files from before Alembic
+(PRAGMA user_version 1..3) first take the legacy steps below up to version 4, the baseline.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from platformdirs import user_data_path
-from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, text
+from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.genre_names import genre_key
@@ -17,7 +24,13 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 4  # PRAGMA user_version of SQLite libraries; the legacy chain ends here
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BASELINE = "0001_baseline"  # the Alembic revision equal to schema 4
+# Every Alembic revision, oldest first (tests/test_db.py checks it against migrations/).
+# Kept here so that opening a current library needs no Alembic import.
+REVISIONS = (BASELINE,)
+HEAD = REVISIONS[-1]
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -58,11 +71,36 @@ class NewerSchemaError(DatabaseError):
     """The library was written by a newer GenreLens; this one must not touch it."""
 
 
-def default_db_path() -> Path:
+DbLocation = Path | str  # an SQLite file, or an SQLAlchemy URL of a database server
+
+
+def is_url(location: DbLocation) -> bool:
+    """Whether `location` names a database server (an SQLAlchemy URL), not a file."""
+    return isinstance(location, str) and "://" in location
+
+
+def db_location(value: str) -> DbLocation:
+    """--db's and GENRELENS_DB's value: a URL stays as given, anything else is a file path."""
+    if "://" not in value:
+        return Path(value).expanduser()
+    url = make_url(value)
+    if url.get_backend_name() == "sqlite":  # sqlite:///file is just the file
+        return Path(url.database or ":memory:").expanduser()
+    return value
+
+
+def shown_location(location: DbLocation) -> str:
+    """The library's name for messages: a URL without its password."""
+    if is_url(location):
+        return make_url(str(location)).render_as_string(hide_password=True)
+    return str(location)
+
+
+def default_db_path() -> DbLocation:
     """Where the library lives unless --db or GENRELENS_DB says otherwise."""
     env = os.environ.get(DB_ENV_VAR)
     if env:
-        return Path(env).expanduser()
+        return db_location(env)
     return user_data_path(APP_NAME, appauthor=False) / "library.sqlite3"
 
 
@@ -97,8 +135,11 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cursor.close()
 
 
-def is_read_only(path: Path) -> bool:
+def is_read_only(path: DbLocation) -> bool:
     """True when the library exists but cannot be written (file, folder or file system)."""
+    if is_url(path):
+        return False  # the server decides; its refusals come back as errors
+    path = Path(path)
     return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
@@ -116,9 +157,12 @@ def _read_only_engine(path: Path) -> Engine:
     return create_engine("sqlite://", creator=connect, poolclass=QueuePool)
 
 
-def create_db_engine(path: Path | str, read_only: bool | None = None) -> Engine:
-    """An engine on the SQLite file at `path`, migrated to SCHEMA_VERSION; read-only (and
-    never written) when `read_only`, by default when the file cannot be written."""
+def create_db_engine(path: DbLocation, read_only: bool | None = None) -> Engine:
+    """An engine on the library at `path` (SQLite file or server URL), migrated to HEAD;
+    an SQLite file is read-only (and never written) when `read_only`, by default when the
+    file cannot be written."""
+    if is_url(path):
+        return _server_engine(str(path))
     path = Path(path)
     if read_only if read_only is not None else is_read_only(path):
         engine = _read_only_engine(path)
@@ -130,42 +174,84 @@ def create_db_engine(path: Path | str, read_only: bool | None = None) -> Engine:
     return engine
 
 
+def _server_engine(url: str) -> Engine:
+    # pre_ping: a GUI left open overnight finds its pooled connections closed by the server.
+    # lock_timeout: a statement waiting for another writer's row lock gives up as SQLite's
+    # busy timeout does (db_errors: "busy"), instead of waiting for ever.
+    options = {"options": f"-c lock_timeout={BUSY_TIMEOUT_S * 1000}"}
+    engine = create_engine(url, pool_pre_ping=True,
+                           connect_args=options if "psycopg" in url.split("://")[0] else {})
+    migrate(engine, shown_location(url))
+    return engine
+
+
 def engine_is_read_only(engine: Engine) -> bool:
-    """Whether `engine` was opened read-only."""
-    return engine.url.database in (None, "")
+    """Whether `engine` was opened read-only (an SQLite file only: a server decides itself)."""
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "")
 
 
 def schema_version(conn: Connection) -> int:
-    """The version recorded in the file (PRAGMA user_version)."""
+    """The legacy version recorded in an SQLite file (PRAGMA user_version); 0 elsewhere."""
+    if conn.dialect.name != "sqlite":
+        return 0
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 
 
+def alembic_revision(conn: Connection) -> str | None:
+    """The Alembic revision the library is at, None before Alembic (or when empty)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _refuse_newer(path: object, legacy: int, revision: str | None) -> None:
+    if legacy > SCHEMA_VERSION or (revision is not None and revision not in REVISIONS):
+        known = (f"schema {legacy}, this one knows up to {SCHEMA_VERSION}" if revision is None
+                 else f"revision {revision}, this one knows up to {HEAD}")
+        raise NewerSchemaError(
+            f"{path} was written by a newer GenreLens "
+            f"({known}); refusing to touch it.")
+
+
 def migrate(engine: Engine, path: Path | str | None = None) -> None:
-    """Create a fresh schema or upgrade an older one step by step, in one transaction.
+    """Create a fresh schema or upgrade an older one, in one transaction.
 
     Writes nothing when the schema is current: a read-only library opens, and `list` runs
     while another process holds the write lock."""
     path = path or engine.url.database
     with engine.connect() as conn:
-        version = schema_version(conn)
-    if version > SCHEMA_VERSION:
-        raise NewerSchemaError(
-            f"{path} was written by a newer GenreLens "
-            f"(schema {version}, this one knows {SCHEMA_VERSION}); refusing to touch it.")
-    if version == SCHEMA_VERSION:
+        legacy, revision = schema_version(conn), alembic_revision(conn)
+    _refuse_newer(path, legacy, revision)
+    if revision == HEAD:
         return
     if engine_is_read_only(engine):
-        raise DatabaseError(f"{path} needs upgrading (schema {version} to {SCHEMA_VERSION}) "
-                            "but is read-only.")
+        raise DatabaseError(f"{path} needs upgrading (schema {legacy}, revision {revision} "
+                            f"to {HEAD}) but is read-only.")
     with engine.begin() as conn:
-        version = schema_version(conn)  # another process may have migrated meanwhile
-        if version == SCHEMA_VERSION:
-            return
-        if version == 0:
-            Base.metadata.create_all(conn)
-        else:
-            for step in range(version, SCHEMA_VERSION):
-                MIGRATIONS[step](conn)
+        if conn.dialect.name == "postgresql":  # two GUIs starting at once: one migrates
+            conn.execute(text("SELECT pg_advisory_xact_lock(4716)"))
+        _upgrade(conn, path)
+
+
+def _upgrade(conn: Connection, path: object) -> None:
+    """Legacy user_version steps up to 4, then Alembic to HEAD (another process may have
+    migrated meanwhile: the state is read again inside the transaction)."""
+    from alembic import command  # only when something is to migrate: keeps start-up light
+    from alembic.config import Config
+
+    legacy, revision = schema_version(conn), alembic_revision(conn)
+    _refuse_newer(path, legacy, revision)
+    if revision == HEAD:
+        return
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    if revision is None and legacy > 0:  # a library from before Alembic
+        for step in range(legacy, SCHEMA_VERSION):
+            MIGRATIONS[step](conn)
+        command.stamp(config, BASELINE)
+    command.upgrade(config, "head")
+    if conn.dialect.name == "sqlite":  # older GenreLens releases read this, not Alembic's
         conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
 
 

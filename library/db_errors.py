@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import exc as sa_exc
 
-from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError
+from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError, shown_location
 from library.write_lock import WriteLocked
 
 # sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
@@ -38,14 +38,14 @@ _BY_CODE = {  # SQLite primary result code -> kind
 }
 _EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY, "writer": EXIT_BUSY,
          "read-only": EXIT_READ_ONLY, "disk-full": EXIT_DISK, "io": EXIT_DISK,
-         "cannot-open": EXIT_CANNOT_OPEN, "other": EXIT_DISK}
+         "cannot-open": EXIT_CANNOT_OPEN, "server": EXIT_CANNOT_OPEN, "other": EXIT_DISK}
 
 
 @dataclass(frozen=True)
 class DbProblem:
     """A database failure in words: what kind, what to tell the user, how the CLI exits."""
 
-    kind: str  # corrupt|newer|locked|writer|read-only|disk-full|io|cannot-open|other
+    kind: str  # corrupt|newer|locked|writer|read-only|disk-full|io|cannot-open|server|other
     message: str
     exit_code: int
 
@@ -67,8 +67,26 @@ def _chain(error: BaseException) -> list[BaseException]:
     return seen
 
 
+def _server_kind(link: BaseException) -> str | None:
+    """A database server's (psycopg's) error by its SQLSTATE; no import of the driver."""
+    if not type(link).__module__.startswith("psycopg"):
+        return None
+    state = getattr(link, "sqlstate", None) or ""
+    if state == "53100":
+        return "disk-full"
+    if state == "25006":
+        return "read-only"
+    if state[:2] in ("40", "55"):  # deadlock, serialization, lock_timeout (55P03)
+        return "locked"
+    if not state or state[:2] in ("08", "28", "3D"):  # no connection, login refused, no db
+        return "server"
+    return "other"
+
+
 def _kind(error: BaseException) -> str | None:
     for link in _chain(error):
+        if (server := _server_kind(link)) is not None:
+            return server
         if isinstance(link, WriteLocked):
             return "writer"
         if isinstance(link, NewerSchemaError):
@@ -112,7 +130,15 @@ def _words(kind: str, path: str, holder: str | None, error: BaseException) -> st
               "be failing. Copy the library somewhere safe.",
         "cannot-open": f"The library {path} cannot be opened: its folder is missing, not "
                        "readable, or not writable for a new library.",
+        "server": f"The library server {path} cannot be reached or refused the connection "
+                  f"({_first_line(error)}). Check that the server is running and that the "
+                  "URL, user and password are right.",
     }.get(kind, f"The library {path} failed: {error}")
+
+
+def _first_line(error: BaseException) -> str:
+    cause = next((e for e in _chain(error) if _server_kind(e)), error)
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
 
 
 def _nearly_full(path: str) -> bool:
@@ -125,6 +151,7 @@ def _nearly_full(path: str) -> bool:
 
 def explain(error: BaseException, path: str, holder: str | None = None) -> DbProblem | None:
     """The database problem behind `error` in words, or None when it is not one."""
+    path = shown_location(path)  # a server URL never shows its password (GUI dialogs too)
     kind = _kind(error)
     if kind == "io" and _nearly_full(path):
         kind = "disk-full"  # a WAL write on a full disk comes back as SQLITE_IOERR

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -19,6 +20,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+# Sizes, nanosecond mtimes and byte offsets exceed 32 bits: BIGINT on PostgreSQL; SQLite's
+# INTEGER is 64-bit already and stays what older libraries have.
+Int64 = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
@@ -83,8 +89,8 @@ class Track(Base):
         ForeignKey("folders.id", ondelete="SET NULL"), index=True
     )
     path: Mapped[str] = mapped_column(FsPath, unique=True)
-    size: Mapped[int] = mapped_column(Integer, default=0)
-    mtime_ns: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Int64, default=0)
+    mtime_ns: Mapped[int] = mapped_column(Int64, default=0)
     # sha1 of the first 64 KiB: with the size, recognises a moved file.
     head_hash: Mapped[str | None] = mapped_column(String(40), index=True)
     format: Mapped[str | None] = mapped_column(String(16))  # container as detected by content
@@ -128,8 +134,8 @@ class Prediction(Base):
     clip_probabilities: Mapped[list[list[float]]] = mapped_column(JSON)  # clip x label
     clip_starts: Mapped[list[float]] = mapped_column(JSON, default=list)  # seconds
     # The file's size and mtime when predicted: a changed file needs a new prediction.
-    track_size: Mapped[int] = mapped_column(Integer)
-    track_mtime_ns: Mapped[int] = mapped_column(Integer)
+    track_size: Mapped[int] = mapped_column(Int64)
+    track_mtime_ns: Mapped[int] = mapped_column(Int64)
     # sha256 of the audio payload predicted from (library.tags.payload): a file whose tags
     # changed but whose audio did not keeps its prediction. None: not known (older rows).
     audio_hash: Mapped[str | None] = mapped_column(String(64))
@@ -198,8 +204,8 @@ class TagChange(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     reason: Mapped[str | None] = mapped_column(Text)
     # The file as written, to notice edits made after the batch.
-    new_size: Mapped[int | None] = mapped_column(Integer)
-    new_mtime_ns: Mapped[int | None] = mapped_column(Integer)
+    new_size: Mapped[int | None] = mapped_column(Int64)
+    new_mtime_ns: Mapped[int | None] = mapped_column(Int64)
 
     batch: Mapped[TagBatch] = relationship(back_populates="changes")
 
@@ -212,13 +218,13 @@ class TagOriginal(Base):
     change_id: Mapped[int] = mapped_column(
         ForeignKey("tag_changes.id", ondelete="CASCADE"), primary_key=True
     )
-    prefix: Mapped[int] = mapped_column(Integer)  # bytes shared with the written file's start
-    suffix: Mapped[int] = mapped_column(Integer)  # ... and with its end
+    prefix: Mapped[int] = mapped_column(Int64)  # bytes shared with the written file's start
+    suffix: Mapped[int] = mapped_column(Int64)  # ... and with its end
     middle: Mapped[bytes] = mapped_column(LargeBinary)  # the original's bytes in between
-    original_size: Mapped[int] = mapped_column(Integer)
+    original_size: Mapped[int] = mapped_column(Int64)
     original_sha1: Mapped[str] = mapped_column(String(40))
     written_sha1: Mapped[str] = mapped_column(String(40))
-    mtime_ns: Mapped[int] = mapped_column(Integer)  # the original's, given back on undo
+    mtime_ns: Mapped[int] = mapped_column(Int64)  # the original's, given back on undo
 
 
 class ClassifyClaim(Base):

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from library.dialect import upsert
 from library.models import Embedding, Prediction, Track, utcnow
 from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
 from library.tags import TagError, audio_payload_hash, preferred_decoder, sniff
@@ -165,19 +165,11 @@ def _prediction_values(write: PredictionWrite) -> dict[str, object]:
     }
 
 
-def _upsert(session: Session, table: type, keys: list[str], rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    statement = insert(table).values(rows)
-    changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
-
-
 def store_predictions(session: Session, writes: Sequence[PredictionWrite]) -> None:
     """Insert or replace predictions (and embeddings) of a batch; the caller commits."""
-    _upsert(session, Prediction, ["track_id", "bundle"], [_prediction_values(w) for w in writes])
+    upsert(session, Prediction, ["track_id", "bundle"], [_prediction_values(w) for w in writes])
     embeddings = [w.embedding for w in writes if w.embedding is not None]
-    _upsert(
+    upsert(
         session,
         Embedding,
         ["track_id", "backbone"],

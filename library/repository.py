@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from library.genre_names import spelling_keys
+from library.genre_names import genre_key, spelling_keys
 from library.convert import prediction_record, track_record
+from library.dialect import is_sqlite
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord, is_not_music_name
 
@@ -32,14 +34,36 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains(column: Any, genre: str) -> Any:
-    """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop")."""
-    value = func.json_each(column).table_valued("value")
-    keys = sorted(spelling_keys(genre))
-    return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
+Spellings = frozenset[str] | None  # a server's stored spellings of a genre; None on SQLite
 
 
-def _has_genre(genre: str) -> Any:
+def _contains(column: Any, genre: str, spellings: Spellings = None) -> Any:
+    """SQL: the JSON list in `column` holds `genre` in any spelling ("Hiphop" is "Hip-Hop").
+
+    SQLite matches with its genre_key() function; a server, lacking it, matches the stored
+    spellings that Python's genre_key found to be this genre (_spellings)."""
+    if spellings is None:
+        value = func.json_each(column).table_valued("value")
+        keys = sorted(spelling_keys(genre))
+        return exists(select(1).select_from(value).where(func.genre_key(value.c.value).in_(keys)))
+    value = func.json_array_elements_text(column).table_valued("value")
+    return exists(select(1).select_from(value).where(value.c.value.in_(sorted(spellings))))
+
+
+def _spellings(session: Session, genre: str) -> frozenset[str]:
+    """Every distinct genre text stored on the server that names `genre` (a handful of
+    values, found in the server's own pass over the JSON lists)."""
+    keys = spelling_keys(genre)
+    found: set[str] = set()
+    for column in (Track.genres, Prediction.top_genres, UserLabel.genres):
+        value = func.json_array_elements_text(column).table_valued("value").lateral()
+        stored = session.scalars(select(value.c.value).select_from(column.class_)
+                                 .join(value, true()).distinct())
+        found.update(v for v in stored if genre_key(v) in keys)
+    return frozenset(found)
+
+
+def _has_genre(genre: str, spellings: Spellings = None) -> Any:
     """SQL: a track with `genre` in its tags, a prediction's top genres or the user's label.
 
     "not music" asks for tracks the music gate vetoed (and not relabelled by the user).
@@ -49,12 +73,14 @@ def _has_genre(genre: str) -> Any:
         labelled = select(1).where(UserLabel.track_id == Track.id)
         return and_(exists(gated), ~exists(labelled))
     predicted = select(1).where(Prediction.track_id == Track.id,
-                                _contains(Prediction.top_genres, genre))
-    labelled = select(1).where(UserLabel.track_id == Track.id, _contains(UserLabel.genres, genre))
-    return or_(_contains(Track.genres, genre), exists(predicted), exists(labelled))
+                                _contains(Prediction.top_genres, genre, spellings))
+    labelled = select(1).where(UserLabel.track_id == Track.id,
+                               _contains(UserLabel.genres, genre, spellings))
+    return or_(_contains(Track.genres, genre, spellings), exists(predicted), exists(labelled))
 
 
 def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
+    """The filter in SQL, with SQLite's casefold() and genre_key() (library.db)."""
     if where.genre:
         query = query.where(_has_genre(where.genre))
     if where.artist:
@@ -72,8 +98,40 @@ def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
     return query
 
 
+def _folded(value: str | None) -> str:
+    return value.casefold() if value else ""
+
+
+def _path_folded(path: str) -> str:  # as SQLite's casefold() sees the stored bytes
+    return os.fsencode(path).decode("utf-8", "replace").casefold()
+
+
+def _python_filtered(session: Session, where: TrackFilter) -> list[Track]:
+    """The filter for servers, which lack casefold() and genre_key(): status, folder and
+    genre in SQL (the genre through its stored spellings), artist and text in Python with
+    the very function SQLite calls (exact agreement; docs/scale.md has the cost)."""
+    query = select(Track).order_by(Track.path)
+    if where.genre:
+        spellings = None if is_not_music_name(where.genre) else _spellings(session, where.genre)
+        query = query.where(_has_genre(where.genre, spellings))
+    if where.status:
+        query = query.where(Track.status == where.status)
+    if where.folder_id is not None:
+        query = query.where(Track.folder_id == where.folder_id)
+    rows = list(session.scalars(query))
+    if where.artist:
+        rows = [t for t in rows if where.artist.casefold() in _folded(t.artist)]
+    if where.text:
+        needle = where.text.casefold()
+        rows = [t for t in rows if any(needle in _folded(v) for v in (t.title, t.artist, t.album))
+                or needle in _path_folded(t.path)]
+    return rows[where.offset:None if where.limit is None else where.offset + where.limit]
+
+
 def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[TrackRecord]:
     """Tracks matching `where`, by path."""
+    if not is_sqlite(session):
+        return [track_record(row) for row in _python_filtered(session, where)]
     query = _filtered(select(Track), where).order_by(Track.path).offset(where.offset)
     if where.limit is not None:
         query = query.limit(where.limit)

@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from library.dialect import is_sqlite, reserve_ids
 from library.models import Folder, Prediction, Track, utcnow
 from library.predictions import same_audio_updates
 from library.records import FolderRecord, ScanCounts, ScanEvent
@@ -63,6 +64,8 @@ class _Scan:
         self.inserts: list[dict[str, Any]] = []
         self.next_id: int | None = None  # the batch's next free track id, once it holds one
         self.locked_at = 0.0  # when the batch took the database's write lock
+        self.reserved: list[int] = []  # ids from PostgreSQL's sequence, not yet handed out
+        self.sqlite = is_sqlite(session)
         self.updates: list[dict[str, Any]] = []
         self.kept_predictions: list[dict[str, Any]] = []  # changed tags, same audio
         self.unreadable_folders: list[str] = []
@@ -211,8 +214,14 @@ class _Scan:
 
         Without a query per file: the batch's first new track is inserted at once, SQLite
         gives it max(id) + 1, and the write lock that insert takes keeps every other writer
-        out until our commit, so the ids after it are ours to hand out.
+        out until our commit, so the ids after it are ours to hand out. PostgreSQL has no such
+        lock (several scans write at once): there the ids come from its sequence.
         """
+        if not self.sqlite:
+            if not self.reserved:
+                self.reserved = reserve_ids(self.session, "tracks", min(self.batch_size, 1000))
+            self.inserts.append({"id": self.reserved.pop(0), **values})
+            return int(self.inserts[-1]["id"])
         if self.next_id is None:
             self.locked_at = time.monotonic()
             key = self.session.connection().execute(_INSERT, values).inserted_primary_key

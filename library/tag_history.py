@@ -51,7 +51,7 @@ from library.tagwriter import (
     sync_folders,
 )
 from library.undo_bytes import Regions, file_sha1, rebuild
-from library.write_lock import is_locked, lock_path, write_lock
+from library.write_lock import library_is_locked, library_write_lock
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
@@ -78,7 +78,7 @@ def list_batches(session: Session) -> list[BatchSummary]:
             select(TagChange.batch_id, TagChange.state, func.count())
             .group_by(TagChange.batch_id, TagChange.state)):
         counts.setdefault(batch_id, {})[state] = int(number)
-    writing = is_locked(lock_path(session))
+    writing = library_is_locked(session)
     batches = session.scalars(select(TagBatch).order_by(TagBatch.id.desc()))
     return [BatchSummary(b.id, b.created_at,
                          "interrupted" if b.state == "running" and not writing else b.state,
@@ -200,7 +200,7 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
                ) -> Steps[UndoResult]:
     """Restore every file of a batch (default: the latest not undone), yielding each file's
     outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next()."""
-    with write_lock(lock_path(sessions), "undoing tags"), sessions() as session:
+    with library_write_lock(sessions, "undoing tags"), sessions() as session:
         mark_interrupted(session)
         batch = _batch(session, batch_id)
         changes = list(session.scalars(

@@ -27,6 +27,7 @@ from typing import TypeVar
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from library.dialect import is_sqlite
 from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.predictions import carry_predictions
 from library.records import BatchResult, FileOutcome, PlanRow
@@ -55,7 +56,7 @@ from library.tags import (
     write_genres,
 )
 from library.undo_bytes import regions
-from library.write_lock import lock_path, write_lock
+from library.write_lock import library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 __all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
@@ -237,6 +238,12 @@ def shown_genres(values: list[str] | None) -> tuple[str, ...] | None:
 @contextmanager
 def durable_commits(session: Session) -> Iterator[None]:
     """Make each commit reach the disk (the log must outlive a power cut, not just a crash)."""
+    if not is_sqlite(session):  # a database server syncs every commit already
+        try:
+            yield
+        finally:
+            session.commit()
+        return
     session.connection().exec_driver_sql("PRAGMA synchronous=FULL")
     try:
         yield
@@ -262,7 +269,7 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
     todo = [row for row in rows if row.action == "write"]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
-    with write_lock(lock_path(sessions), "writing tags"):
+    with library_write_lock(sessions, "writing tags"):
         return (yield from _write_batch(sessions, todo, options, progress, cancel))
 
 

@@ -9,9 +9,11 @@ file, so the one refused can say by what.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 try:
@@ -24,10 +26,21 @@ class WriteLocked(Exception):
     """Another process (or thread) is writing tags to this library; the message says which."""
 
 
+# The key of the tag writers' advisory lock on a PostgreSQL library (any constant will do).
+SERVER_LOCK_KEY = 4_716_001
+
+
+def _engine(sessions: sessionmaker[Session] | Session) -> Engine:
+    bind = sessions.kw["bind"] if isinstance(sessions, sessionmaker) else sessions.get_bind()
+    return bind.engine
+
+
 def lock_path(sessions: sessionmaker[Session] | Session) -> str | None:
     """The lock file of the library behind `sessions` (None for an in-memory database)."""
-    bind = sessions.kw["bind"] if isinstance(sessions, sessionmaker) else sessions.get_bind()
+    bind = _engine(sessions)
     database = bind.engine.url.database
+    if bind.dialect.name != "sqlite":
+        return None  # a server library has no file: library_write_lock takes a server lock
     return None if not database or database == ":memory:" else file_for(database)
 
 
@@ -95,3 +108,46 @@ def is_locked(path: str | None) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+@contextmanager
+def library_write_lock(sessions: sessionmaker[Session] | Session, task: str) -> Iterator[None]:
+    """The library's one-writer lock for `task`: the lock file beside an SQLite library, an
+    advisory lock on a PostgreSQL server (so writers on two machines exclude each other too)."""
+    engine = _engine(sessions)
+    if engine.dialect.name == "sqlite":
+        with write_lock(lock_path(sessions), task):
+            yield
+        return
+    # Its own connection, outside the sessions' transactions: the server frees the lock when
+    # the connection ends, so a killed writer leaves nothing held (as flock does).
+    with engine.connect() as conn:
+        name = f"GenreLens pid {os.getpid()} on {socket.gethostname()}, {task}"[:63]
+        conn.execute(text("SELECT set_config('application_name', :name, false)"),
+                     {"name": name})
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                           {"key": SERVER_LOCK_KEY}).scalar()
+        conn.commit()
+        if not got:
+            raise WriteLocked(f"another GenreLens is writing tags to this library "
+                              f"({_server_holder(conn) or 'another process'}); try again when "
+                              "it has finished")
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SERVER_LOCK_KEY})
+            conn.commit()
+
+
+def _server_holder(conn: Connection | Session) -> str | None:
+    return conn.execute(text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted"),
+        {"key": SERVER_LOCK_KEY}).scalar()
+
+
+def library_is_locked(session: Session) -> bool:
+    """True while some writer holds the library's one-writer lock (file or server)."""
+    if _engine(session).dialect.name == "sqlite":
+        return is_locked(lock_path(session))
+    return _server_holder(session) is not None

@@ -33,3 +33,35 @@ def shared_data() -> Path:
 def db_path(tmp_path: Path) -> Path:
     """A path for a fresh SQLite library file."""
     return tmp_path / "library.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """A real PostgreSQL server for this test session (started and stopped here).
+
+    Skips, saying why, only when the server cannot start; with GENRELENS_REQUIRE_POSTGRES=1
+    (CI) that is a failure instead, so PostgreSQL coverage cannot vanish unnoticed.
+    """
+    from tests.postgres_server import PgServer, Unavailable
+
+    try:
+        import psycopg  # noqa: F401
+        server = PgServer()
+    except (ImportError, Unavailable) as why:
+        reason = f"PostgreSQL server cannot start: {why}"
+        if os.environ.get("GENRELENS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        server.make_template()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def library_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A fresh library on each backend: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "library.sqlite3"
+    return request.getfixturevalue("pg_server").fresh_library()

@@ -10,13 +10,16 @@ from library.convert import track_record
 from library.descriptor_store import TRACK_VERSION, unpack
 from library.models import Embedding, Prediction, Track
 from library.records import TrackRecord
-from library.repository import TrackFilter, _filtered
+from library.dialect import is_sqlite
+from library.repository import TrackFilter, _filtered, list_tracks
 
 CLIPS_VERSION = f"{TRACK_VERSION}/clips"  # one descriptor row per clip
 
 
 def count_tracks(session: Session, where: TrackFilter = TrackFilter()) -> int:
     """How many tracks match `where`."""
+    if not is_sqlite(session):  # the filter runs in Python there (library.repository)
+        return len(list_tracks(session, where))
     inner = _filtered(select(Track.id), where).subquery()  # type: ignore[arg-type]
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
@@ -37,6 +40,10 @@ def track_ids_with_predicted_genre(
     session: Session, genre: str, bundle: str | None = None
 ) -> set[int]:
     """Tracks whose top genres (of `bundle`, or of any bundle) include `genre`, any case."""
+    if not is_sqlite(session):
+        rows = session.execute(select(Prediction.track_id, Prediction.top_genres).where(
+            True if bundle is None else Prediction.bundle == bundle))
+        return {i for i, top in rows if genre.lower() in (g.lower() for g in top)}
     top = func.json_each(Prediction.top_genres).table_valued("value")
     query = select(Prediction.track_id).where(
         select(top.c.value).where(func.lower(top.c.value) == genre.lower()).exists()

@@ -11,6 +11,7 @@ _UNDO = (
     "DROP TABLE tag_originals",
     "DROP TABLE classify_claims",
     "ALTER TABLE predictions DROP COLUMN not_music",
+    "DROP TABLE alembic_version",  # schema 1 came long before Alembic
 )
 
 

@@ -60,11 +60,11 @@ def music(shared_data: Path, tmp_path: Path) -> Path:
     return root
 
 
-def _scan(db: Path, music: Path) -> None:
+def _scan(db: Path | str, music: Path) -> None:
     assert main(["--db", str(db), "scan", str(music), "-q"]) == 0
 
 
-def _start(db: Path) -> subprocess.Popen[str]:
+def _start(db: Path | str) -> subprocess.Popen[str]:
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(db)], cwd=REPO, text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -72,9 +72,9 @@ def _start(db: Path) -> subprocess.Popen[str]:
     return child
 
 
-def test_two_runs_in_two_processes_split_the_tracks(music: Path, db_path: Path) -> None:
-    _scan(db_path, music)
-    runs = [_start(db_path), _start(db_path)]
+def test_two_runs_in_two_processes_split_the_tracks(music: Path, library_db: Path | str) -> None:
+    _scan(library_db, music)
+    runs = [_start(library_db), _start(library_db)]
     for run in runs:
         assert run.stdin is not None
         run.stdin.write("go\n")
@@ -87,19 +87,19 @@ def test_two_runs_in_two_processes_split_the_tracks(music: Path, db_path: Path) 
         assert int(listed) == TRACKS  # both saw every track as to do...
         stored.append(int(count))
     assert sum(stored) == TRACKS and min(stored) > 0  # ...and each did only its share
-    with session_factory(create_db_engine(db_path))() as session:
+    with session_factory(create_db_engine(library_db))() as session:
         assert session.scalar(select(func.count()).select_from(Prediction)) == TRACKS
         assert session.scalar(select(func.count()).select_from(ClassifyClaim)) == 0
 
 
-def test_claims_of_a_killed_run_do_not_hold_the_tracks(music: Path, db_path: Path,
+def test_claims_of_a_killed_run_do_not_hold_the_tracks(music: Path, library_db: Path | str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    _scan(db_path, music)
-    child = _start(db_path)
+    _scan(library_db, music)
+    child = _start(library_db)
     assert child.stdin is not None
     child.stdin.write("go\n")
     child.stdin.flush()
-    sessions = session_factory(create_db_engine(db_path))
+    sessions = session_factory(create_db_engine(library_db))
     while True:  # wait until it has claimed work, then kill it mid-run
         with sessions() as session:
             if session.scalar(select(func.count()).select_from(ClassifyClaim)):
@@ -107,7 +107,7 @@ def test_claims_of_a_killed_run_do_not_hold_the_tracks(music: Path, db_path: Pat
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
     monkeypatch.setattr(cli.classify, "load_bundle", lambda name: StandInBundle())
-    assert main(["--db", str(db_path), "classify", "--device", "cpu"]) == 0
+    assert main(["--db", str(library_db), "classify", "--device", "cpu"]) == 0
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Prediction)) == TRACKS
         assert session.scalar(select(func.count()).select_from(ClassifyClaim)) == 0

@@ -46,16 +46,45 @@ def test_newer_schema_is_refused(db_path: Path) -> None:
 def test_older_schema_is_upgraded_step_by_step(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db.create_db_engine(db_path).dispose()  # a file at version SCHEMA_VERSION
+    db.create_db_engine(db_path).dispose()
+    with sqlite3.connect(db_path) as conn:  # a library from before Alembic, at version 2
+        conn.execute("DROP TABLE alembic_version")
+        conn.execute("PRAGMA user_version=2")
     calls: list[int] = []
-    newer = db.SCHEMA_VERSION + 2
-    monkeypatch.setattr(db, "SCHEMA_VERSION", newer)
-    for step in (newer - 2, newer - 1):
+    for step in (2, 3):
         monkeypatch.setitem(db.MIGRATIONS, step, lambda conn, step=step: calls.append(step))
     engine = db.create_db_engine(db_path)
     with engine.connect() as conn:
-        assert db.schema_version(conn) == newer
-    assert calls == [newer - 2, newer - 1]
+        assert db.schema_version(conn) == db.SCHEMA_VERSION
+        assert db.alembic_revision(conn) == db.HEAD  # then stamped, Alembic takes over
+    assert calls == [2, 3]
+
+
+def test_revisions_listed_in_db_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(db.MIGRATIONS_DIR))
+    chain = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert tuple(chain) == db.REVISIONS and script.get_current_head() == db.HEAD
+
+
+def test_an_unknown_alembic_revision_is_refused(db_path: Path) -> None:
+    db.create_db_engine(db_path).dispose()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    with pytest.raises(db.NewerSchemaError, match="newer GenreLens"):
+        db.create_db_engine(db_path)
+
+
+def test_alembic_schema_equals_the_models(db_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from library.models import Base
+
+    with db.create_db_engine(db_path).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []  # a model change needs a new revision in library/migrations/versions
 
 
 def test_non_utf8_path_round_trips(db_path: Path) -> None:
@@ -124,3 +153,24 @@ def test_version_1_library_upgrades_keeping_its_predictions(db_path: Path) -> No
         # kept until reclassified: the 2.0 default finds the 1.0 prediction stale
         assert [t.id for t in tracks_needing_prediction(session, "broad", "2.0.0")] == [1]
         assert tracks_needing_prediction(session, "broad", "1.0.0") == []
+
+
+def test_a_library_of_todays_release_is_stamped_keeping_its_data(db_path: Path) -> None:
+    """Schema 4 without Alembic (what the release before Alembic wrote): stamped, kept."""
+    engine = db.create_db_engine(db_path)
+    with db.session_factory(engine)() as session:
+        session.add(Track(path="/m/kept.flac", size=1, mtime_ns=2))
+        session.commit()
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP TABLE alembic_version")
+    engine = db.create_db_engine(db_path)
+    with engine.connect() as conn:
+        assert db.alembic_revision(conn) == db.BASELINE and db.schema_version(conn) == 4
+    with db.session_factory(engine)() as session:
+        assert session.scalars(select(Track.path)).all() == ["/m/kept.flac"]
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:  # and from now on, opening writes nothing
+        changes = conn.execute("PRAGMA data_version").fetchone()[0]
+        db.create_db_engine(db_path).dispose()
+        assert conn.execute("PRAGMA data_version").fetchone()[0] == changes

@@ -21,8 +21,8 @@ from tests.library_queries import track_ids_with_predicted_genre
 
 
 @pytest.fixture
-def sessions(db_path: Path) -> sessionmaker[Session]:
-    factory = session_factory(create_db_engine(db_path))
+def sessions(library_db: Path | str) -> sessionmaker[Session]:
+    factory = session_factory(create_db_engine(library_db))
     with factory.begin() as session:
         session.add_all(
             [

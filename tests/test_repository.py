@@ -15,8 +15,8 @@ from tests import library_queries
 
 
 @pytest.fixture
-def sessions(db_path: Path) -> sessionmaker[Session]:
-    factory = session_factory(create_db_engine(db_path))
+def sessions(library_db: Path | str) -> sessionmaker[Session]:
+    factory = session_factory(create_db_engine(library_db))
     rows = [
         Track(path="/m/a.flac", artist="Miles Davis", title="So What", genres=["Jazz", "Modal"]),
         Track(path="/m/b.mp3", artist="Davis Group", title="100%_pure", genres=["Rock"]),

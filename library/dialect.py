@@ -1,0 +1,54 @@
+"""The few statements SQLite and PostgreSQL spell differently, in one place.
+
+Everything else in library/ is plain SQLAlchemy that both engines run as is. Here: upserts
+(each dialect's INSERT … ON CONFLICT), inserts that skip existing keys, the pragmas only
+SQLite has, and new ids for a batch of inserts taken from PostgreSQL's sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def dialect_name(session: Session) -> str:
+    """"sqlite" or "postgresql": the engine behind `session`."""
+    return session.get_bind().dialect.name
+
+
+def is_sqlite(session: Session) -> bool:
+    """Whether the library behind `session` is an SQLite file."""
+    return dialect_name(session) == "sqlite"
+
+
+def _insert(session: Session, table: Any) -> Any:
+    return (sqlite.insert if is_sqlite(session) else postgresql.insert)(table)
+
+
+def upsert(session: Session, table: Any, keys: Sequence[str],
+           rows: Sequence[dict[str, object]]) -> None:
+    """Insert `rows`, replacing the other columns of rows whose `keys` exist already."""
+    if not rows:
+        return
+    statement = _insert(session, table).values(list(rows))
+    changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changed))
+
+
+def insert_new(session: Session, table: Any, rows: Sequence[dict[str, object]]) -> None:
+    """Insert `rows`, silently leaving out those whose primary key exists already."""
+    if rows:
+        session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
+
+
+def reserve_ids(session: Session, table: str, count: int) -> list[int]:
+    """`count` fresh ids of `table` from PostgreSQL's sequence, for a batched insert: no
+    other writer gets them, so concurrent scans cannot collide (gaps are harmless)."""
+    return list(session.scalars(text(
+        "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table, "n": count}))
+

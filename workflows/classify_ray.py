@@ -1,0 +1,161 @@
+"""Classify library tracks on a Ray cluster (`genrelens classify --ray [ADDRESS]`).
+
+The driver (this process) stays the library's only writer: it claims tracks a chunk at a
+time (library.claims, so a local run or another cluster run on the same library takes the
+others), hands each chunk to a pool of Ray actors, and stores the results that stream back
+in batches, as the local path does. Each actor opens the bundle once and runs the same
+per-track pieces as the local path (the bundle's own predict, then to_write), on CUDA when
+its node has a GPU. Ctrl-C or a crash loses at most the uncommitted batch: the
+claims are released (or expire), and a rerun classifies what has no prediction yet.
+Ray is an optional extra (`pip install genrelens[cluster]`); nothing else imports this.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from classifier.bundles import open_bundle
+from classifier.model import GenreModel, TrackInput
+from library.claims import WorkClaims, record_unreadable
+from library.predictions import store_predictions
+from library.records import PredictionWrite, TrackToClassify
+from workflows.classify import ClassifyOutcome, check_genre_bundle, to_write
+
+CHUNK = 8  # tracks per actor call: small enough to spread, large enough to batch the network
+IN_FLIGHT = 2  # chunks queued per actor, so none waits for the driver between chunks
+Result = tuple[int, str, "PredictionWrite | str"]  # (track id, path, write or error message)
+
+
+class TrackClassifier:
+    """A Ray actor: one bundle opened once, classifying chunks of tracks."""
+
+    def __init__(self, bundle_name: str | None, clips: int, threshold: float) -> None:
+        import torch
+
+        self.bundle = open_bundle(bundle_name)
+        if threshold != self.bundle.uncertain_threshold:  # the driver's, if it set one
+            self.bundle = self.bundle.with_threshold(threshold)
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"  # this node's GPU, if any
+        self.clips = clips
+        torch.set_num_threads(1)  # one core per actor: Ray schedules the cores
+
+    def where(self) -> str:
+        """The device and node this actor runs on."""
+        return f"{self.device} on {os.uname().nodename}"
+
+    def classify(self, items: list[TrackInput]) -> list[Result]:
+        """Predict each track; a result carries the library write or the decoder's error.
+        Clip descriptors a bundle computes are not cached from here (the local path does)."""
+        out: list[Result] = []
+        for result in self.bundle.predict(items, device=self.device, clips=self.clips):
+            track_id = int(result.key)  # type: ignore[call-overload]
+            if result.error is not None:
+                out.append((track_id, result.path, result.error))
+            else:
+                out.append((track_id, result.path, to_write(result, track_id, self.bundle)))
+        return out
+
+
+def start_ray(address: str | None, cpus: int = 2) -> bool:
+    """Connect to the cluster at `address`, or start a local Ray (`cpus` cores); True when
+    this process started it (and so shuts it down)."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    if address:
+        ray.init(address=address, log_to_driver=False)
+        return False
+    code = str(Path(__file__).resolve().parents[1])  # workers import this checkout too
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+             object_store_memory=100 * 1024 * 1024,
+             runtime_env={"env_vars": {"PYTHONPATH": code}})
+    return True
+
+
+def _actors(bundle_name: str | None, clips: int, threshold: float,
+            workers: int | None) -> list[Any]:
+    """One actor per CPU of the cluster (or `workers`); GPU nodes' actors each get a GPU."""
+    import ray
+
+    resources = ray.cluster_resources()
+    count = workers or max(int(resources.get("CPU", 1)), 1)
+    gpus = int(resources.get("GPU", 0))
+    remote = ray.remote(TrackClassifier)
+    return [remote.options(num_cpus=1, num_gpus=1 if n < gpus else 0)
+            .remote(bundle_name, clips, threshold) for n in range(count)]
+
+
+def _chunks(tracks: Iterator[TrackToClassify], size: int) -> Iterator[list[TrackInput]]:
+    while chunk := [TrackInput(t.id, t.path, t.decoder) for t in islice(tracks, size)]:
+        yield chunk
+
+
+def classify_on_ray(
+    sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: GenreModel, *,
+    bundle_name: str | None = None, address: str | None = None, workers: int | None = None,
+    clips: int = 3, commit_every: int = 64, on_result: Callable[[], None] | None = None,
+    on_start: Callable[[list[str]], None] | None = None,
+) -> ClassifyOutcome:
+    """Classify `todo` on Ray, storing results in batches of `commit_every`; the outcome."""
+    check_genre_bundle(bundle)
+    import ray
+    from ray.util import ActorPool
+
+    started = start_ray(address)
+    claims = WorkClaims(sessions, bundle.name, str(bundle.version))
+    outcome, writes = ClassifyOutcome(), list[PredictionWrite]()
+    by_id = {t.id: t for t in todo}
+    try:
+        actors = _actors(bundle_name, clips, bundle.uncertain_threshold, workers)
+        if on_start is not None:
+            on_start(ray.get([a.where.remote() for a in actors]))
+        size = max(1, min(CHUNK, -(-len(todo) // len(actors))))  # a few tracks: every actor
+        pool, chunks = ActorPool(actors), _chunks(claims.take(todo), size)
+        for chunk in islice(chunks, IN_FLIGHT * len(actors)):
+            pool.submit(lambda actor, items: actor.classify.remote(items), chunk)
+        while pool.has_next():
+            results: list[Result] = pool.get_next_unordered()
+            for chunk in islice(chunks, 1):  # claim the next chunk as one comes back
+                pool.submit(lambda actor, items: actor.classify.remote(items), chunk)
+            _take(results, writes, outcome, sessions, by_id, on_result)
+            if len(writes) >= commit_every:
+                _store(sessions, writes, outcome)
+    finally:
+        _store(sessions, writes, outcome)  # what came back is kept, also after Ctrl-C
+        claims.release()
+        if started:
+            ray.shutdown()
+    return outcome
+
+
+def _take(results: list[Result], writes: list[PredictionWrite], outcome: ClassifyOutcome,
+          sessions: sessionmaker[Session], by_id: dict[int, TrackToClassify],
+          on_result: Callable[[], None] | None) -> None:
+    for track_id, path, value in results:
+        if isinstance(value, str):
+            outcome.errors.append((path, value))
+            record_unreadable(sessions, [(by_id[track_id], value)])
+        else:
+            writes.append(value)
+        if on_result is not None:
+            on_result()
+
+
+def _store(sessions: sessionmaker[Session], writes: list[PredictionWrite],
+           outcome: ClassifyOutcome) -> None:
+    if not writes:
+        return
+    start = time.perf_counter()
+    with sessions.begin() as session:
+        store_predictions(session, writes)
+    outcome.db_seconds += time.perf_counter() - start
+    outcome.stored += len(writes)
+    writes.clear()
