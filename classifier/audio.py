@@ -8,6 +8,8 @@ libsndfile refuses. Every failure becomes `DecodedClips.error`, never an excepti
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,33 +92,54 @@ def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     return soxr.resample(samples, rate, target).astype(np.float32, copy=False)
 
 
-def _read_with_soundfile(
-    path: str, plan: ClipPlan, target: int
-) -> tuple[list[np.ndarray], tuple[float, ...], float]:
+@contextmanager
+def _libsndfile_errors() -> Iterator[None]:
+    """libsndfile's failures as DecodeError, in its own words."""
     try:
-        with sf.SoundFile(_native(path)) as f:
-            rate, frames = f.samplerate, f.frames
-            if rate <= 0 or frames <= 0:
-                raise DecodeError("empty or unknown length")
-            duration = frames / rate
-            starts = clip_starts(duration, plan)
-            want = min(frames, int(np.ceil(plan.seconds * rate)) + 64)  # margin for resampling
-            clips = []
-            for start in starts:
-                first = min(int(start * rate), frames - want)
-                f.seek(first)
-                block = f.read(want, dtype="float32", always_2d=True)
-                if len(block) < want:
-                    ends = (first + len(block)) / rate
-                    raise DecodeError(
-                        f"file ends early at {ends:.1f} s of {duration:.1f} s (truncated?)"
-                    )
-                clips.append(_to_rate(block.mean(axis=1), rate, target))
-            return clips, starts, duration
+        yield
     except sf.LibsndfileError as exc:
         raise DecodeError(_tidy(exc.error_string)) from exc
     except (RuntimeError, ValueError, OSError) as exc:
         raise DecodeError(_tidy(str(exc))) from exc
+
+
+@contextmanager
+def _ffmpeg_errors() -> Iterator[None]:
+    """PyAV's failures as DecodeError, in its own words."""
+    import av
+
+    try:
+        yield
+    except IndexError as exc:
+        raise DecodeError("no audio stream") from exc
+    except av.FFmpegError as exc:
+        raise DecodeError(exc.strerror or str(exc)) from exc
+    except (ValueError, OSError) as exc:
+        raise DecodeError(str(exc)) from exc
+
+
+def _read_with_soundfile(
+    path: str, plan: ClipPlan, target: int
+) -> tuple[list[np.ndarray], tuple[float, ...], float]:
+    with _libsndfile_errors(), sf.SoundFile(_native(path)) as f:
+        rate, frames = f.samplerate, f.frames
+        if rate <= 0 or frames <= 0:
+            raise DecodeError("empty or unknown length")
+        duration = frames / rate
+        starts = clip_starts(duration, plan)
+        want = min(frames, int(np.ceil(plan.seconds * rate)) + 64)  # margin for resampling
+        clips = []
+        for start in starts:
+            first = min(int(start * rate), frames - want)
+            f.seek(first)
+            block = f.read(want, dtype="float32", always_2d=True)
+            if len(block) < want:
+                ends = (first + len(block)) / rate
+                raise DecodeError(
+                    f"file ends early at {ends:.1f} s of {duration:.1f} s (truncated?)"
+                )
+            clips.append(_to_rate(block.mean(axis=1), rate, target))
+        return clips, starts, duration
 
 
 def _tidy(message: str) -> str:
@@ -144,22 +167,16 @@ def _read_with_ffmpeg(
 ) -> tuple[list[np.ndarray], tuple[float, ...], float]:
     import av  # FFmpeg loads only when a file needs it
 
-    try:
-        with open(path, "rb") as raw, av.open(raw) as container:  # a file object takes any name
-            stream = container.streams.audio[0]
-            duration = _ffmpeg_duration(container, stream)
-            starts = clip_starts(duration, plan)
-            clips = [
-                _ffmpeg_clip(container, stream, start, min(plan.seconds, duration), target)
-                for start in starts
-            ]
-            return clips, starts, duration
-    except IndexError as exc:
-        raise DecodeError("no audio stream") from exc
-    except av.FFmpegError as exc:
-        raise DecodeError(exc.strerror or str(exc)) from exc
-    except (ValueError, OSError) as exc:
-        raise DecodeError(str(exc)) from exc
+    # a file object takes any name
+    with _ffmpeg_errors(), open(path, "rb") as raw, av.open(raw) as container:
+        stream = container.streams.audio[0]
+        duration = _ffmpeg_duration(container, stream)
+        starts = clip_starts(duration, plan)
+        clips = [
+            _ffmpeg_clip(container, stream, start, min(plan.seconds, duration), target)
+            for start in starts
+        ]
+        return clips, starts, duration
 
 
 def _ffmpeg_duration(container: object, stream: object) -> float:
@@ -239,34 +256,23 @@ def decode_clips(
 
 
 def _whole_with_soundfile(path: str) -> tuple[np.ndarray, int]:
-    try:
+    with _libsndfile_errors():
         audio, rate = sf.read(_native(path), dtype="float32", always_2d=True)
-    except sf.LibsndfileError as exc:
-        raise DecodeError(_tidy(exc.error_string)) from exc
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise DecodeError(_tidy(str(exc))) from exc
     return audio.mean(axis=1), int(rate)
 
 
 def _whole_with_ffmpeg(path: str) -> tuple[np.ndarray, int]:
     import av
 
-    try:
-        with open(path, "rb") as raw, av.open(raw, "r") as container:
-            stream = container.streams.audio[0]
-            rate = stream.codec_context.sample_rate
-            parts: list[np.ndarray] = []
-            lead = 0.0
-            for frame in container.decode(stream):
-                if not parts and frame.time:  # audio starts late (WMA): keep the file's clock,
-                    lead = frame.time  # so sample i is at i / rate s, as decode_clips seeks
-                parts.append(_frame_mono(frame))
-    except IndexError as exc:
-        raise DecodeError("no audio stream") from exc
-    except av.FFmpegError as exc:
-        raise DecodeError(exc.strerror or str(exc)) from exc
-    except (ValueError, OSError) as exc:
-        raise DecodeError(str(exc)) from exc
+    with _ffmpeg_errors(), open(path, "rb") as raw, av.open(raw, "r") as container:
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        parts: list[np.ndarray] = []
+        lead = 0.0
+        for frame in container.decode(stream):
+            if not parts and frame.time:  # audio starts late (WMA): keep the file's clock,
+                lead = frame.time  # so sample i is at i / rate s, as decode_clips seeks
+            parts.append(_frame_mono(frame))
     if not parts:
         raise DecodeError("no audio frames")
     if lead > 0:

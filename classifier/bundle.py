@@ -7,7 +7,6 @@ folder first, then in resources/models, so bundles share the musicnn backbones.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Generator, Hashable, Iterable, Mapping
@@ -24,6 +23,7 @@ from classifier.bundle_weights import (
     check_keys,
     expect,
     load_musicnn,
+    read_json_object,
 )
 from classifier.audio import DEFAULT_CLIPS
 from resources import MODELS_DIR
@@ -156,14 +156,7 @@ def find_bundle(name_or_path: str | Path) -> Path:
 def read_spec(folder: Path) -> dict[str, Any]:
     """Parse and check bundle.json's top level."""
     file = folder / BUNDLE_FILE
-    try:
-        spec = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BundleError(f"{file}: missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BundleError(f"{file}: not readable JSON ({error})") from None
-    if not isinstance(spec, dict):
-        raise BundleError(f"{file}: top level must be an object")
+    spec = read_json_object(file)
     check_keys(spec, TOP_KEYS - {"calibration", "multi_label"}, TOP_KEYS, str(file))
     if spec["format"] != FORMAT_VERSION:
         raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")

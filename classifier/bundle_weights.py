@@ -193,15 +193,22 @@ def embedding_head(folder: Path, head: dict, n_labels: int, widths: dict[str, in
                          inputs)
 
 
-def read_gate_spec(folder: Path) -> dict:
-    """gate.json of the music gate, checked."""
-    file = folder / GATE_FILE
+def read_json_object(file: Path) -> dict[str, Any]:
+    """A bundle's JSON file (bundle.json, gate.json) as an object; BundleError says why not."""
     try:
         spec = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BundleError(f"{file}: missing") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BundleError(f"{file}: not readable JSON ({error})") from None
+    expect(isinstance(spec, dict), f"{file}: top level must be an object")
+    return spec
+
+
+def read_gate_spec(folder: Path) -> dict:
+    """gate.json of the music gate, checked."""
+    file = folder / GATE_FILE
+    spec = read_json_object(file)
     check_keys(spec, GATE_KEYS, GATE_KEYS, str(file))
     expect(spec["format"] == 1, f"{file}: format {spec['format']!r} is not supported (want 1)")
     threshold = spec["threshold"]
