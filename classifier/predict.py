@@ -1,7 +1,9 @@
 """Tracks in, genre predictions out: decode ahead in a thread pool, batch clips across tracks.
 
 Decoding (I/O, libsndfile, FFmpeg, soxr: all release the GIL) runs in 1-2 worker threads
-ahead of the network, which runs on the calling thread in `torch.inference_mode`.
+ahead of the network. On CPU the network runs as one single-thread stream per core torch
+may use (torch ops release the GIL, so the streams overlap); a GPU takes one stream of
+GPU-sized batches on the calling thread. Results come out on the calling thread.
 """
 
 from __future__ import annotations
@@ -67,6 +69,34 @@ def choose_device(
     return requested
 
 
+# Tracks per network batch: small on CPU, so cancel acts within one batch (musicnn chunks its
+# forwards anyway); a GPU wants many patches per launch.
+CPU_BATCH_TRACKS = 4
+GPU_BATCH_TRACKS = 32
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """How the network runs: concurrent streams, torch threads each, tracks per batch."""
+
+    streams: int
+    threads: int
+    batch_tracks: int
+
+
+def plan_streams(device: str, threads: int | None = None) -> StreamPlan:
+    """One single-thread stream per CPU thread torch may use; one stream on a GPU.
+
+    Two 1-thread forwards at once keep both cores busy; one 2-thread forward only gets 1.26x
+    the speed of one thread (issue #16, docs/speed.md). torch's thread count is
+    process-global, so the streams share one setting.
+    """
+    threads = torch.get_num_threads() if threads is None else threads
+    if device.split(":", 1)[0] != "cpu":
+        return StreamPlan(streams=1, threads=threads, batch_tracks=GPU_BATCH_TRACKS)
+    return StreamPlan(streams=max(1, threads), threads=1, batch_tracks=CPU_BATCH_TRACKS)
+
+
 @dataclass(frozen=True, eq=False)
 class TrackPrediction:
     """One track's prediction (or why there is none) with everything later stages need."""
@@ -96,7 +126,7 @@ class TrackPrediction:
 
 @dataclass
 class PipelineStats:
-    """Seconds spent per stage (decode is summed over worker threads) and counts."""
+    """Seconds spent per stage (summed over decode threads and network streams) and counts."""
 
     decode: float = 0.0
     features: float = 0.0
@@ -145,10 +175,11 @@ class _Runner:
             probs, embeddings, music = run_model(self.model, patches)
         t2 = time.perf_counter()
         if self.stats is not None:
-            self.stats.features += t1 - t0
-            self.stats.network += t2 - t1
-            self.stats.clips += len(probs)
-            self.stats.tracks += len(batch)
+            with self.stats.lock:  # streams run batches concurrently
+                self.stats.features += t1 - t0
+                self.stats.network += t2 - t1
+                self.stats.clips += len(probs)
+                self.stats.tracks += len(batch)
         results, row = [], 0
         for key, decoded in batch:
             n = len(decoded.clips) if decoded.clips is not None else 0  # errors never get here
@@ -264,13 +295,43 @@ class _DecodeAhead:
         self.pool.shutdown(wait=True)
 
 
+class _Streams:
+    """Network batches on `count` threads, at most `count` in flight; results in order."""
+
+    def __init__(self, runner: _Runner, count: int) -> None:
+        self.runner, self.count = runner, count
+        self.pool = ThreadPoolExecutor(count, thread_name_prefix="network") if count > 1 else None
+        self.running: deque[Future[list[TrackPrediction]]] = deque()
+
+    def submit(self, batch: list[tuple[Hashable, DecodedClips]]) -> Iterator[TrackPrediction]:
+        """Start `batch`; yield the oldest batch's results once all streams are busy."""
+        if self.pool is None:  # one stream: run here, as a GPU wants
+            yield from self.runner.run(batch)
+            return
+        self.running.append(self.pool.submit(self.runner.run, batch))
+        if len(self.running) >= self.count:
+            yield from self.running.popleft().result()
+
+    def drain(self) -> Iterator[TrackPrediction]:
+        """The results of every batch still running."""
+        while self.running:
+            yield from self.running.popleft().result()
+
+    def close(self) -> None:
+        """Drop batches not started; wait for those running."""
+        for future in self.running:
+            future.cancel()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
 def predict_tracks(
     items: Iterable[Item],
     bundle: Bundle,
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,
-    batch_tracks: int = 4,  # small: cancel acts within one batch; musicnn chunks its forwards
+    batch_tracks: int | None = None,  # None: plan_streams' size for the device
     workers: int = 2,
     how: str = "mean",
     cancel: threading.Event | None = None,
@@ -282,12 +343,17 @@ def predict_tracks(
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
     """
     aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
-    runner = _Runner(bundle, choose_device(device), how, stats)
+    device = choose_device(device)
+    plan_ = plan_streams(device)
+    batch_tracks = batch_tracks or plan_.batch_tracks
+    runner = _Runner(bundle, device, how, stats)
     config = bundle.preprocessing
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
-    decodes = _DecodeAhead(
-        items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
-    )
+    ahead = (1 + plan_.streams) * batch_tracks + workers  # every stream busy, one batch queued
+    decodes = _DecodeAhead(items, plan, config.sample_rate, workers, ahead, stats)
+    streams = _Streams(runner, plan_.streams)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(plan_.threads)  # process-global: restored below
 
     def stopped() -> bool:
         return cancel is not None and cancel.is_set()
@@ -299,13 +365,18 @@ def predict_tracks(
             if decoded.error is not None:
                 if stats is not None:
                     stats.errors += 1
+                yield from streams.drain()  # the same order as one stream: failures are rare
                 yield TrackPrediction(key, decoded.path, runner.labels, error=decoded.error)
                 continue
             batch.append(item)
             if len(batch) >= batch_tracks:
-                yield from runner.run(batch)
+                yield from streams.submit(batch)
                 batch = []
         if batch and not stopped():
-            yield from runner.run(batch)
+            yield from streams.submit(batch)
+        if not stopped():
+            yield from streams.drain()
     finally:
+        streams.close()
         decodes.close()
+        torch.set_num_threads(threads_before)
