@@ -6,7 +6,7 @@
 Each bundle of --bundles runs the fast pipeline on the same library (default: the shipped
 default and the old 1.0 tag map it replaced, so their CPU time per track compares in one run),
 once per --clips count and per --streams mode: "planned" is what the product does
-(classifier.predict.plan_streams: one single-thread network stream per core on CPU), "one" is
+(classifier.streams.plan_streams: one single-thread network stream per core on CPU), "one" is
 the previous release's single stream using every torch thread. The summary gives CPU-s per
 track (process CPU over the classify call only: start-up and model load excluded) and tracks/s.
 
@@ -32,7 +32,7 @@ import soxr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.predict import DEFAULT_CLIPS  # noqa: E402  (first: it sets OMP_WAIT_POLICY)
-from classifier import predict  # noqa: E402
+from classifier import predict, streams  # noqa: E402
 from classifier.model import GenreModel  # noqa: E402
 from workflows.classify import classify_tracks  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
@@ -143,9 +143,9 @@ def stream_mode(mode: str) -> None:
     """Make classify run the product's stream plan, or the previous single stream."""
     planned = PLAN_STREAMS
 
-    def one(device: str) -> predict.StreamPlan:
+    def one(device: str) -> streams.StreamPlan:
         plan = planned(device)
-        return predict.StreamPlan(1, torch.get_num_threads(), plan.batch_tracks)
+        return streams.StreamPlan(1, torch.get_num_threads(), plan.batch_tracks)
 
     predict.plan_streams = planned if mode == "planned" else one  # type: ignore[assignment]
 

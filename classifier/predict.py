@@ -1,9 +1,8 @@
 """Tracks in, genre predictions out: decode ahead in a thread pool, batch clips across tracks.
 
 Decoding (I/O, libsndfile, FFmpeg, soxr: all release the GIL) runs in 1-2 worker threads
-ahead of the network. On CPU the network runs as one single-thread stream per core torch
-may use (torch ops release the GIL, so the streams overlap); a GPU takes one stream of
-GPU-sized batches on the calling thread. Results come out on the calling thread.
+ahead of the network, which runs as classifier/streams.py plans: one single-thread stream per
+core on CPU, one stream of GPU-sized batches on a GPU. Results come out on the calling thread.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from classifier.aggregate import (
 )
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
 from classifier.features import LogMel, patch_samples
+from classifier.streams import TORCH_THREADS, Streams, plan_streams
 
 if TYPE_CHECKING:
     from classifier.bundle import Bundle
@@ -67,34 +67,6 @@ def choose_device(
     if not available[kind]:
         raise DeviceError(f"device {requested!r} is not available on this machine")
     return requested
-
-
-# Tracks per network batch: small on CPU, so cancel acts within one batch (musicnn chunks its
-# forwards anyway); a GPU wants many patches per launch.
-CPU_BATCH_TRACKS = 4
-GPU_BATCH_TRACKS = 32
-
-
-@dataclass(frozen=True)
-class StreamPlan:
-    """How the network runs: concurrent streams, torch threads each, tracks per batch."""
-
-    streams: int
-    threads: int
-    batch_tracks: int
-
-
-def plan_streams(device: str, threads: int | None = None) -> StreamPlan:
-    """One single-thread stream per CPU thread torch may use; one stream on a GPU.
-
-    Two 1-thread forwards at once keep both cores busy; one 2-thread forward only gets 1.26x
-    the speed of one thread (issue #16, docs/speed.md). torch's thread count is
-    process-global, so the streams share one setting.
-    """
-    threads = torch.get_num_threads() if threads is None else threads
-    if device.split(":", 1)[0] != "cpu":
-        return StreamPlan(streams=1, threads=threads, batch_tracks=GPU_BATCH_TRACKS)
-    return StreamPlan(streams=max(1, threads), threads=1, batch_tracks=CPU_BATCH_TRACKS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,36 +267,6 @@ class _DecodeAhead:
         self.pool.shutdown(wait=True)
 
 
-class _Streams:
-    """Network batches on `count` threads, at most `count` in flight; results in order."""
-
-    def __init__(self, runner: _Runner, count: int) -> None:
-        self.runner, self.count = runner, count
-        self.pool = ThreadPoolExecutor(count, thread_name_prefix="network") if count > 1 else None
-        self.running: deque[Future[list[TrackPrediction]]] = deque()
-
-    def submit(self, batch: list[tuple[Hashable, DecodedClips]]) -> Iterator[TrackPrediction]:
-        """Start `batch`; yield the oldest batch's results once all streams are busy."""
-        if self.pool is None:  # one stream: run here, as a GPU wants
-            yield from self.runner.run(batch)
-            return
-        self.running.append(self.pool.submit(self.runner.run, batch))
-        if len(self.running) >= self.count:
-            yield from self.running.popleft().result()
-
-    def drain(self) -> Iterator[TrackPrediction]:
-        """The results of every batch still running."""
-        while self.running:
-            yield from self.running.popleft().result()
-
-    def close(self) -> None:
-        """Drop batches not started; wait for those running."""
-        for future in self.running:
-            future.cancel()
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-
-
 def predict_tracks(
     items: Iterable[Item],
     bundle: Bundle,
@@ -351,32 +293,38 @@ def predict_tracks(
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
     ahead = (1 + plan_.streams) * batch_tracks + workers  # every stream busy, one batch queued
     decodes = _DecodeAhead(items, plan, config.sample_rate, workers, ahead, stats)
-    streams = _Streams(runner, plan_.streams)
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(plan_.threads)  # process-global: restored below
+    streams = Streams(runner.run, plan_.streams)
+    with TORCH_THREADS.at(plan_.threads):
+        try:
+            yield from _batches(decodes, streams, runner.labels, batch_tracks, cancel, stats)
+        finally:
+            streams.close()
+            decodes.close()
+
+
+def _batches(
+    decodes: _DecodeAhead, streams: Streams[TrackPrediction], labels: tuple[str, ...],
+    batch_tracks: int, cancel: threading.Event | None, stats: PipelineStats | None,
+) -> Iterator[TrackPrediction]:
+    """Decoded tracks into batches on the streams; failures and results out, in order."""
 
     def stopped() -> bool:
         return cancel is not None and cancel.is_set()
 
     batch: list[tuple[Hashable, DecodedClips]] = []
-    try:
-        while not stopped() and (item := decodes.next()) is not None:
-            key, decoded = item
-            if decoded.error is not None:
-                if stats is not None:
-                    stats.errors += 1
-                yield from streams.drain()  # the same order as one stream: failures are rare
-                yield TrackPrediction(key, decoded.path, runner.labels, error=decoded.error)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_tracks:
-                yield from streams.submit(batch)
-                batch = []
-        if batch and not stopped():
+    while not stopped() and (item := decodes.next()) is not None:
+        key, decoded = item
+        if decoded.error is not None:
+            if stats is not None:
+                stats.errors += 1
+            yield from streams.drain()  # the same order as one stream: failures are rare
+            yield TrackPrediction(key, decoded.path, labels, error=decoded.error)
+            continue
+        batch.append(item)
+        if len(batch) >= batch_tracks:
             yield from streams.submit(batch)
-        if not stopped():
-            yield from streams.drain()
-    finally:
-        streams.close()
-        decodes.close()
-        torch.set_num_threads(threads_before)
+            batch = []
+    if batch and not stopped():
+        yield from streams.submit(batch)
+    if not stopped():
+        yield from streams.drain()
