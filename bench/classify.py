@@ -1,10 +1,14 @@
 """Benchmark of `classify` on real-length tracks, and of the naive pipeline on the same files.
 
     python bench/classify.py [--tracks 40] [--naive-tracks 8] [--workdir /tmp/genrelens-bench]
-        [--bundles broad bench/legacy/broad-1.0]
+        [--bundles broad bench/legacy/broad-1.0] [--clips 3 1] [--streams planned one]
 
 Each bundle of --bundles runs the fast pipeline on the same library (default: the shipped
-default and the old 1.0 tag map it replaced, so their CPU time per track compares in one run).
+default and the old 1.0 tag map it replaced, so their CPU time per track compares in one run),
+once per --clips count and per --streams mode: "planned" is what the product does
+(classifier.streams.plan_streams: one single-thread network stream per core on CPU), "one" is
+the previous release's single stream using every torch thread. The summary gives CPU-s per
+track (process CPU over the classify call only: start-up and model load excluded) and tracks/s.
 
 Builds (once, cached in --workdir) tracks of 3-5 minutes by concatenating the real audio of
 ../shared/data, re-encoded at 44.1 kHz stereo to MP3 and FLAC alternately, then times the
@@ -28,6 +32,7 @@ import soxr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.predict import DEFAULT_CLIPS  # noqa: E402  (first: it sets OMP_WAIT_POLICY)
+from classifier import predict, streams  # noqa: E402
 from classifier.model import GenreModel  # noqa: E402
 from workflows.classify import classify_tracks  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
@@ -134,11 +139,27 @@ def naive_track(path: Path, bundle: object, batch: int = 64) -> np.ndarray:
     return probs.mean(dim=0).numpy()
 
 
+def stream_mode(mode: str) -> None:
+    """Make classify run the product's stream plan, or the previous single stream."""
+    planned = PLAN_STREAMS
+
+    def one(device: str) -> streams.StreamPlan:
+        plan = planned(device)
+        return streams.StreamPlan(1, torch.get_num_threads(), plan.batch_tracks)
+
+    predict.plan_streams = planned if mode == "planned" else one  # type: ignore[assignment]
+
+
+PLAN_STREAMS = predict.plan_streams
+
+
 def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: list[Path],
              audio_seconds: float) -> tuple[object, int, float]:
     """Time classify over the whole library with `bundle`; print its figures."""
+    plan = predict.plan_streams(args.device)
     print(
         f"network: {kind}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{plan.streams} stream(s) of {plan.threads} thread(s), "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load {os.getloadavg()[0]:.1f}"
     )
     print(
@@ -166,7 +187,8 @@ def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: li
         ("DB", outcome.db_seconds),
     ]:
         print(f"  {stage:9s} {1000 * seconds / n:7.1f} ms/track")
-    print("  (*decode runs in 2 background threads overlapping the network; summed thread time)")
+    print("  (*decode runs in 2 background threads overlapping the network; summed thread time;"
+          " network is summed over its streams)")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
 
     return outcome, n, wall
@@ -183,7 +205,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/genrelens-bench"))
     parser.add_argument("--bundles", nargs="+", default=["broad", str(LEGACY)])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS)
+    parser.add_argument("--clips", type=int, nargs="+", default=[DEFAULT_CLIPS, 1])
+    parser.add_argument("--streams", nargs="+", choices=["planned", "one"],
+                        default=["planned", "one"])
     parser.add_argument(
         "--network",
         choices=["auto", "nearly-free"],
@@ -194,15 +218,26 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     tracks = make_tracks(args.workdir, args.tracks)
     audio_seconds = sum(sf.info(p).duration for p in tracks)
-    runs = []
+    runs, clip_counts = [], args.clips
     for name in args.bundles:
         bundle, kind = pick_bundle(name, args.network)
-        print(f"\n=== {bundle.name} {bundle.version} ({name})")
-        runs.append((bundle, *fast_run(args, bundle, kind, tracks, audio_seconds)))
-    bundle, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first bundle
+        for args.clips in clip_counts:
+            for mode in args.streams:
+                stream_mode(mode)
+                print(f"\n=== {bundle.name} {bundle.version} ({name}), {args.clips} clips,"
+                      f" streams: {mode}")
+                figures = fast_run(args, bundle, kind, tracks, audio_seconds)
+                runs.append((f"{bundle.name} {bundle.version}", args.clips, mode, *figures))
+    stream_mode("planned")
+    print("\nsummary (classify only, start-up excluded):")
+    for label, clips, mode, outcome, n, wall in runs:
+        print(f"  {label:22s} {clips} clips  streams {mode:7s}"
+              f" {outcome.cpu_seconds / n:.3f} CPU-s/track  {n / wall:5.2f} tracks/s")
+    _, _, _, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first run
     naive_paths = tracks[: args.naive_tracks]
     if not naive_paths:
         return
+    bundle, _ = pick_bundle(args.bundles[0], args.network)
     start, cpu = time.perf_counter(), time.process_time()
     for path in naive_paths:
         naive_track(path, bundle)

@@ -20,11 +20,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import classifier  # noqa: E402, F401  (before torch: it sets the product's OMP_WAIT_POLICY)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
 from classifier.bundle_weights import load_musicnn  # noqa: E402
 from classifier.nets.musicnn import FrontBlock, MusicNN  # noqa: E402
 from resources import MODELS_DIR  # noqa: E402

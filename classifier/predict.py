@@ -1,7 +1,8 @@
 """Tracks in, genre predictions out: decode ahead in a thread pool, batch clips across tracks.
 
 Decoding (I/O, libsndfile, FFmpeg, soxr: all release the GIL) runs in 1-2 worker threads
-ahead of the network, which runs on the calling thread in `torch.inference_mode`.
+ahead of the network, which runs as classifier/streams.py plans: one single-thread stream per
+core on CPU, one stream of GPU-sized batches on a GPU. Results come out on the calling thread.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from classifier.aggregate import (
 )
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
 from classifier.features import LogMel, patch_samples
+from classifier.streams import TORCH_THREADS, Streams, plan_streams
 
 if TYPE_CHECKING:
     from classifier.bundle import Bundle
@@ -96,7 +98,7 @@ class TrackPrediction:
 
 @dataclass
 class PipelineStats:
-    """Seconds spent per stage (decode is summed over worker threads) and counts."""
+    """Seconds spent per stage (summed over decode threads and network streams) and counts."""
 
     decode: float = 0.0
     features: float = 0.0
@@ -145,10 +147,11 @@ class _Runner:
             probs, embeddings, music = run_model(self.model, patches)
         t2 = time.perf_counter()
         if self.stats is not None:
-            self.stats.features += t1 - t0
-            self.stats.network += t2 - t1
-            self.stats.clips += len(probs)
-            self.stats.tracks += len(batch)
+            with self.stats.lock:  # streams run batches concurrently
+                self.stats.features += t1 - t0
+                self.stats.network += t2 - t1
+                self.stats.clips += len(probs)
+                self.stats.tracks += len(batch)
         results, row = [], 0
         for key, decoded in batch:
             n = len(decoded.clips) if decoded.clips is not None else 0  # errors never get here
@@ -270,7 +273,7 @@ def predict_tracks(
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,
-    batch_tracks: int = 4,  # small: cancel acts within one batch; musicnn chunks its forwards
+    batch_tracks: int | None = None,  # None: plan_streams' size for the device
     workers: int = 2,
     how: str = "mean",
     cancel: threading.Event | None = None,
@@ -282,30 +285,46 @@ def predict_tracks(
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
     """
     aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
-    runner = _Runner(bundle, choose_device(device), how, stats)
+    device = choose_device(device)
+    plan_ = plan_streams(device)
+    batch_tracks = batch_tracks or plan_.batch_tracks
+    runner = _Runner(bundle, device, how, stats)
     config = bundle.preprocessing
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
-    decodes = _DecodeAhead(
-        items, plan, config.sample_rate, workers, 2 * batch_tracks + workers, stats
-    )
+    ahead = (1 + plan_.streams) * batch_tracks + workers  # every stream busy, one batch queued
+    decodes = _DecodeAhead(items, plan, config.sample_rate, workers, ahead, stats)
+    streams = Streams(runner.run, plan_.streams)
+    with TORCH_THREADS.at(plan_.threads):
+        try:
+            yield from _batches(decodes, streams, runner.labels, batch_tracks, cancel, stats)
+        finally:
+            streams.close()
+            decodes.close()
+
+
+def _batches(
+    decodes: _DecodeAhead, streams: Streams[TrackPrediction], labels: tuple[str, ...],
+    batch_tracks: int, cancel: threading.Event | None, stats: PipelineStats | None,
+) -> Iterator[TrackPrediction]:
+    """Decoded tracks into batches on the streams; failures and results out, in order."""
 
     def stopped() -> bool:
         return cancel is not None and cancel.is_set()
 
     batch: list[tuple[Hashable, DecodedClips]] = []
-    try:
-        while not stopped() and (item := decodes.next()) is not None:
-            key, decoded = item
-            if decoded.error is not None:
-                if stats is not None:
-                    stats.errors += 1
-                yield TrackPrediction(key, decoded.path, runner.labels, error=decoded.error)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_tracks:
-                yield from runner.run(batch)
-                batch = []
-        if batch and not stopped():
-            yield from runner.run(batch)
-    finally:
-        decodes.close()
+    while not stopped() and (item := decodes.next()) is not None:
+        key, decoded = item
+        if decoded.error is not None:
+            if stats is not None:
+                stats.errors += 1
+            yield from streams.drain()  # the same order as one stream: failures are rare
+            yield TrackPrediction(key, decoded.path, labels, error=decoded.error)
+            continue
+        batch.append(item)
+        if len(batch) >= batch_tracks:
+            yield from streams.submit(batch)
+            batch = []
+    if batch and not stopped():
+        yield from streams.submit(batch)
+    if not stopped():
+        yield from streams.drain()

@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from classifier.aggregate import aggregate, top_genres
+import torch
+
+from classifier import predict, streams
 from classifier.predict import DeviceError, PipelineStats, choose_device, predict_tracks
+from classifier.streams import StreamPlan, plan_streams
 from tests.stand_in_bundle import StandInBundle
 
 # Three clips over labels (a, b, c) where the three aggregates disagree:
@@ -124,3 +128,62 @@ def test_cancel_stops_after_the_batch_in_progress(shared_data: Path) -> None:
         cancel.set()
     assert len(seen) == 2
     assert not [t for t in threading.enumerate() if t.name.startswith("decode")]
+
+
+@pytest.mark.parametrize(
+    ("device", "threads", "expected"),
+    [
+        ("cpu", 2, StreamPlan(streams=2, threads=1, batch_tracks=streams.CPU_BATCH_TRACKS)),
+        ("cpu", 1, StreamPlan(streams=1, threads=1, batch_tracks=streams.CPU_BATCH_TRACKS)),
+        ("cuda", 2, StreamPlan(streams=1, threads=2, batch_tracks=streams.GPU_BATCH_TRACKS)),
+        ("cuda:1", 8, StreamPlan(streams=1, threads=8, batch_tracks=streams.GPU_BATCH_TRACKS)),
+        ("mps", 4, StreamPlan(streams=1, threads=4, batch_tracks=streams.GPU_BATCH_TRACKS)),
+    ],
+)
+def test_cpu_runs_a_stream_per_thread_and_a_gpu_one_big_stream(
+    device: str, threads: int, expected: StreamPlan
+) -> None:
+    assert plan_streams(device, threads) == expected
+
+
+@pytest.fixture
+def two_torch_threads() -> object:
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_two_streams_predict_what_one_stream_does_and_restore_threads(
+    tracks: list[Path], two_torch_threads: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = StandInBundle()
+    seen_threads, network_threads, two = set(), set(), {}
+    for r in predict_tracks(tracks, bundle, device="cpu", batch_tracks=2):
+        seen_threads.add(torch.get_num_threads())
+        network_threads |= {t.name for t in threading.enumerate() if t.name.startswith("network")}
+        two[r.key] = r
+    assert seen_threads == {1} and network_threads  # batches ran on the stream threads
+    assert torch.get_num_threads() == 2  # restored after the run
+    assert not [t for t in threading.enumerate() if t.name.startswith("network")]
+
+    monkeypatch.setattr(predict, "plan_streams", lambda device: StreamPlan(1, 2, 2))
+    one = {r.key: r for r in predict_tracks(tracks, bundle, device="cpu")}
+    assert sorted(one) == sorted(two) and len(one) == 7
+    for key, r in one.items():
+        assert (r.error is None) == (two[key].error is None)
+        np.testing.assert_allclose(r.probabilities, two[key].probabilities, atol=1e-6)
+
+
+def test_overlapping_runs_restore_the_thread_count_when_the_last_ends(
+    tracks: list[Path], two_torch_threads: object
+) -> None:
+    first = predict_tracks(tracks[:2], StandInBundle(), device="cpu")
+    second = predict_tracks(tracks[4:6], StandInBundle(), device="cpu")
+    next(first)
+    next(second)  # planned while the first run holds one thread: it runs one stream
+    assert torch.get_num_threads() == 1
+    first.close()
+    assert torch.get_num_threads() == 1  # the second run is still going
+    assert len(list(second)) == 1
+    assert torch.get_num_threads() == 2
