@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,6 +26,9 @@ except ImportError:  # Windows: no advisory locks; the O_EXCL temp names still k
 class WriteLocked(Exception):
     """Another process (or thread) is writing tags to this library; the message says which."""
 
+
+# How often, and how far apart, a refused writer reads the holder's name (0.2 s at most).
+HOLDER_READS, HOLDER_WAIT_S = 40, 0.005
 
 # The key of the tag writers' advisory lock on a PostgreSQL library (any constant will do).
 SERVER_LOCK_KEY = 4_716_001
@@ -61,10 +65,17 @@ def holder(path: str | None) -> str | None:
 
 
 def _holder(fd: int) -> str:
-    try:
-        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-    except OSError:
-        return "another process"
+    """Who holds the lock, as the holder wrote it; it writes just after taking the lock, so
+    an empty file is read again for a moment before giving up on naming it."""
+    for _ in range(HOLDER_READS):
+        try:
+            said = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        except OSError:
+            break
+        if said:
+            return said
+        time.sleep(HOLDER_WAIT_S)
+    return "another process"
 
 
 @contextmanager
