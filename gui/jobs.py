@@ -26,7 +26,7 @@ ROW_REFRESH_SECONDS = 0.25  # ... or this long, so rows appear while a slow scan
 
 # The kinds of job. A writer waits for the running writer (JobRunner's queue); a label shows
 # the job's progress in the status bar.
-LOAD = JobKind("load", "Loading library")
+LOAD = JobKind("load", "Loading library", needs_model=False)  # the table fills from SQLite
 SCAN = JobKind("scan", "Scanning", writer=True)
 CLASSIFY = JobKind("classify", "Classifying", writer=True)
 SET_GENRE = JobKind("set-genre", writer=True)

@@ -35,8 +35,6 @@ WORKER_MODULES = ("workflows.classify", "classifier.bundle", "classifier.feature
                   "gui.colormap", "library.scanner", "library.tagwriter", "library.tag_history")
 # torch._C's C++ dependencies, each after the ones it needs (libtorch_cpu: the 170-190 ms).
 TORCH_LIBRARIES = ("libc10.so", "libtorch_cpu.so", "libtorch.so")
-# Jobs that need none of WORKER_MODULES and run at once: the table fills from SQLite.
-NEEDS_NO_MODEL = frozenset({"load"})
 
 
 class _Notifier(QObject):

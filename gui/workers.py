@@ -42,12 +42,14 @@ Job = Callable[[JobContext], Iterator[object]]
 
 @dataclass(frozen=True)
 class JobKind:
-    """What a job is: its name, the words its progress shows (None: no progress shown) and
-    whether it writes the library (writers run one at a time, in the order submitted)."""
+    """What a job is: its name, the words its progress shows (None: no progress shown),
+    whether it writes the library (writers run one at a time, in the order submitted) and
+    whether it needs the model libraries (it then waits for gui/warmup.py to load them)."""
 
     name: str
     label: str | None = None
     writer: bool = False
+    needs_model: bool = True
 
     def describe(self) -> str:
         """The words a user reads for this kind of job."""
@@ -138,7 +140,7 @@ class GeneratorWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Run the job to its end, its failure or its cancellation."""
-        if self.name not in warmup.NEEDS_NO_MODEL and not warmup.is_ready():
+        if self.kind.needs_model and not warmup.is_ready():
             self.progress.emit(measure(self.kind, 0, None, 0.0))  # started, not stuck
             warmup.wait()  # its imports, made here, would freeze the GUI (gui/warmup.py)
         engine = create_db_engine(self._db_path)
