@@ -26,7 +26,7 @@ from library.db_errors import (
 )
 from library.models import Folder, Track
 from tests.old_library import downgrade_to_schema_1
-from tests.test_write_hardening import _mounted, _read_only_bind
+from tests.test_write_hardening import _fill_disk, _mounted, _read_only_bind
 
 REPO = Path(__file__).resolve().parents[1]
 TRACKS = 3000
@@ -166,12 +166,7 @@ def test_a_full_disk_under_the_library(tmp_path: Path, shared_data: Path) -> Non
     with _mounted(["-t", "tmpfs", "-o", "size=400k", "tmpfs"], disk):
         db = disk / "library.sqlite3"
         assert _cli(db, "folders", "add", str(music)).returncode == 0
-        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while True:
-                os.write(fd, b"\0" * 1024)
-        except OSError:
-            os.close(fd)
+        _fill_disk(disk)
         done = _cli(db, "scan")
         _no_traceback(done)
         assert done.returncode == EXIT_DISK, done.stderr
@@ -236,12 +231,7 @@ def test_a_full_disk_under_the_library_during_tag_apply(tmp_path: Path, shared_d
         scan_into(sessions, music)
         predict(sessions, {str(p): {"New": 0.9, "Other": 0.1} for p in files})
         sessions.kw["bind"].dispose()
-        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while True:
-                os.write(fd, b"\0" * 1024)
-        except OSError:
-            os.close(fd)
+        _fill_disk(disk)
         done = _cli(db, "tag", "--apply", "--policy", "replace", "-q")
     _no_traceback(done)
     assert done.returncode == EXIT_DISK and "is full" in done.stderr, done.stderr

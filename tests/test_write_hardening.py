@@ -109,6 +109,18 @@ def _mounted(args: list[str], target: Path) -> Iterator[None]:
         subprocess.run(["umount", "-l", str(target)], check=False)
 
 
+def _fill_disk(folder: Path) -> None:
+    """Write a filler file into `folder` until its (small, mounted) disk is full."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 1024)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def _read_only_bind(folder: Path) -> Iterator[None]:
     """A real read-only mount of `folder` on itself (chmod alone does not stop root)."""
@@ -147,12 +159,7 @@ def test_a_really_full_file_system_is_a_per_file_error_and_leaves_no_temp(
         files = _fill(root, sources)
         sessions = _library(root, tmp_path / "db.sqlite3")
         before = _md5(files)
-        fd = os.open(root / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while True:
-                os.write(fd, b"\0" * 1024)
-        except OSError:
-            os.close(fd)
+        _fill_disk(root)
         result = apply_plan(sessions, _plan(sessions), OPTIONS)
         assert {(o.state, o.reason) for o in result.outcomes} == {("error", "disk full")}
         assert _state(sessions, result.batch_id) == "done"
