@@ -17,6 +17,7 @@ from library.predictions import tracks_needing_prediction
 from main import main
 from tests.audio_files import load_source, write_audio
 from tests.postgres_server import PgServer
+from tests.library_queries import local_rows
 
 pytestmark = pytest.mark.slow  # starts Ray, loads the real bundle in each of two actors
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install genrelens[cluster])")
@@ -25,8 +26,8 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install genre
 def _predictions(location: Path | str) -> dict[str, tuple[tuple[str, ...], float]]:
     engine = create_db_engine(location)
     with session_factory(engine)() as session:
-        rows = session.execute(select(Track.path, Prediction.top_genres, Prediction.confidence)
-                               .join(Prediction.track)).all()
+        rows = local_rows(session, select(Track.root_id, Track.path, Prediction.top_genres,
+                                          Prediction.confidence).join(Prediction.track))
     engine.dispose()
     return {Path(p).name: (tuple(top), conf) for p, top, conf in rows}
 
