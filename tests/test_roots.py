@@ -1,0 +1,182 @@
+"""Paths per library root: one share reached through two mount points (a real bind mount, or
+a symlink) by two "machines" with their own GENRELENS_ROOTS agree on one set of tracks,
+predictions, tag writes and undo, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import cli.classify
+import main
+from library.db import create_db_engine, session_factory
+from library.records import StoredPath
+from library.repository import list_tracks
+from library.roots import (ROOTS_ENV_VAR, RootError, RootInfo, RootMap, parse_mapping, resolve,
+                           unique_name)
+from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
+from tests.stand_in_bundle import StandInBundle
+from tests.tagging_support import plain_genres, predict
+from tests.test_write_hardening import _mounted
+
+ODD_NAME = os.fsdecode(b"caf\xe9 \xff.flac")  # not UTF-8: stored and mapped as exact bytes
+
+
+@pytest.fixture(scope="module")
+def share(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """The NAS share's real content: real audio in three formats, one in a subfolder."""
+    root = tmp_path_factory.mktemp("nas") / "share"
+    (root / "Album").mkdir(parents=True)
+    samples, rate = load_clip(shared_data, seconds=4.0)  # long enough to classify
+    for name, kind in (("a", "mp3"), ("Album/b", "flac"), ("c", "aac")):
+        path = write_audio(root / f"{name}{KINDS[kind][0]}", kind, samples, rate)
+        write_tags(path, kind, Tags(title=Path(name).name))
+    odd = write_audio(root / "odd.flac", "flac", samples, rate)  # soundfile wants UTF-8 names
+    write_tags(odd, "flac", Tags(title="odd"))
+    odd.rename(root / ODD_NAME)
+    return root
+
+
+@contextlib.contextmanager
+def _mount(share: Path, at: Path, how: str) -> Iterator[Path]:
+    """`share` reached at `at`: a bind mount (as a NAS mounted twice) or a symlink."""
+    at.parent.mkdir(parents=True, exist_ok=True)
+    if how == "symlink":
+        at.symlink_to(share, target_is_directory=True)
+        yield at
+        return
+    at.mkdir()
+    with _mounted(["--bind", str(share)], at):
+        yield at
+
+
+@pytest.fixture(params=["bind", "symlink"])
+def two_mounts(request: pytest.FixtureRequest, share: Path, tmp_path: Path
+               ) -> Iterator[tuple[Path, Path]]:
+    """The share as machine A (/mnt/nas/music) and machine B (/Volumes/music) see it."""
+    copy = tmp_path / "share"  # each test writes tags: its own copy of the share
+    os.system(f"cp -a '{share}' '{copy}'")
+    with _mount(copy, tmp_path / "a/mnt/nas/music", request.param) as a, \
+            _mount(copy, tmp_path / "b/Volumes/music", request.param) as b:
+        yield a, b
+
+
+@pytest.fixture(autouse=True)
+def _own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No roots file of the user's; no mapping in the environment."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv(ROOTS_ENV_VAR, raising=False)
+
+
+def run(db: Path | str, *args: str) -> int:
+    return main.main(["--db", str(db), *args])
+
+
+def _tracks(db: Path | str) -> dict[str, int]:
+    """Path on this machine -> track id, of every track."""
+    engine = create_db_engine(db)
+    with session_factory(engine)() as session:
+        found = {t.path: t.id for t in list_tracks(session)}
+    engine.dispose()
+    return found
+
+
+def _md5(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_machines_mounting_one_share_elsewhere_share_one_library(
+        library_db: Path | str, two_mounts: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    at_a, at_b = two_mounts
+    monkeypatch.setattr(cli.classify, "load_bundle", lambda name: StandInBundle())
+    # Machine A: its mount is where the root is recorded; no mapping needed.
+    assert run(library_db, "scan", str(at_a), "-q") == 0
+    assert "4 new" in capsys.readouterr().out
+    assert run(library_db, "classify", "--device", "cpu") == 0
+    on_a = _tracks(library_db)
+    assert sorted(on_a) == sorted(str(at_a / n) for n in ("Album/b.flac", "a.mp3", "c.m4a",
+                                                           ODD_NAME))
+    sessions = session_factory(create_db_engine(library_db))
+    predict(sessions, {str(at_a / "a.mp3"): {"Jazz": 0.9, "Rock": 0.1},
+                       str(at_a / "Album/b.flac"): {"Metal": 0.8, "Rock": 0.2}})
+
+    # Machine B: the same share at /Volumes/music, mapped by name.
+    monkeypatch.setenv(ROOTS_ENV_VAR, f"music={at_b}")
+    capsys.readouterr()
+    assert run(library_db, "scan", str(at_b), "-q") == 0
+    assert capsys.readouterr().out.startswith("0 new, 0 changed, 4 unchanged, 0 moved, 0 missing")
+    on_b = _tracks(library_db)
+    assert on_b == {str(at_b / Path(p).relative_to(at_a)): i for p, i in on_a.items()}
+    assert run(library_db, "classify", "--device", "cpu") == 0  # A's predictions hold on B
+    assert "Nothing to do" in capsys.readouterr().out
+    assert run(library_db, "folders") == 0
+    assert capsys.readouterr().out.startswith(f"music  {at_b}  (")  # one root, B's path
+
+    before = _md5(at_b)
+    assert run(library_db, "tag", "--apply", "-q") == 0  # written by B, through B's mount
+    assert plain_genres(at_b / "a.mp3") == ["Jazz"]
+    assert plain_genres(at_b / "Album/b.flac") == ["Metal"]
+    assert _md5(at_b) != before
+
+    # Back on machine A: undo B's batch through A's mount, byte for byte.
+    monkeypatch.delenv(ROOTS_ENV_VAR)
+    capsys.readouterr()
+    assert run(library_db, "undo", "-q") == 0
+    assert "2 undone" in capsys.readouterr().out
+    assert _md5(at_a) == before
+    assert run(library_db, "scan", "-q") == 0  # A's own folder: still the same tracks
+    assert capsys.readouterr().out.startswith("0 new, 0 changed, 4 unchanged, 0 moved, 0 missing")
+    assert _tracks(library_db) == on_a
+
+
+def test_adding_the_share_from_another_mount_asks_for_its_root(
+        share: Path, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a mapping, machine B adding its mount of A's share would list every file
+    twice: refused with the command that maps it; `--as` remembers it for this machine."""
+    at_a = tmp_path / "mnt/music"
+    with _mount(share, at_a, "symlink"):
+        assert run(db_path, "scan", str(at_a), "-q") == 0
+    at_a.unlink()  # machine B: A's mount point does not exist here
+    with _mount(share, tmp_path / "Volumes/nas", "symlink") as at_b:
+        capsys.readouterr()
+        assert run(db_path, "scan", str(at_b), "-q") == 1
+        err = capsys.readouterr().err
+        assert "holds the files of root 'music'" in err and f"--as music" in err
+        assert run(db_path, "folders", "add", str(at_b), "--as", "music") == 0
+        assert f"watching {at_b} (root music)" in capsys.readouterr().out
+        assert (tmp_path / "config/GenreLens/roots").read_text() == f"music={at_b}\n"
+        assert run(db_path, "scan", "-q") == 0
+        assert capsys.readouterr().out.startswith("0 new, 0 changed, 4 unchanged, 0 moved, 0 ")
+        assert run(db_path, "folders") == 0
+        assert f"root recorded at {at_a}" in capsys.readouterr().out
+
+
+def test_stored_paths_map_both_ways() -> None:
+    roots = RootMap([RootInfo(1, "music", "/mnt/music", "/Volumes/music"),
+                     RootInfo(2, "jazz", "/mnt/music/jazz", "/srv/jazz"),
+                     RootInfo(3, "top", "/", "/")])
+    assert roots.split("/Volumes/music/a/b.mp3") == (1, "a/b.mp3")
+    assert roots.split("/Volumes/music") == (1, "")
+    assert roots.split("/Volumes/musicals/x.mp3") == (3, "Volumes/musicals/x.mp3")
+    assert roots.split("/srv/jazz/x.flac") == (2, "x.flac")
+    assert roots.local(1, "a/b.mp3") == "/Volumes/music/a/b.mp3"
+    assert roots.local(3, "etc/x.mp3") == "/etc/x.mp3"
+    assert roots.local(None, "/abs/x.mp3") == "/abs/x.mp3"
+    assert resolve(StoredPath("music", "/mnt/music", "a.mp3"), {}) == "/mnt/music/a.mp3"
+    assert resolve(StoredPath("music", "/mnt/music", "a.mp3"), {"music": "/n"}) == "/n/a.mp3"
+
+
+def test_mapping_text_and_root_names() -> None:
+    assert parse_mapping(f"nas-music=/Volumes/music{os.pathsep} x = ~/y/ ") == {
+        "nas-music": "/Volumes/music", "x": os.path.expanduser("~/y")}
+    with pytest.raises(RootError, match="not NAME=PATH"):
+        parse_mapping("just-a-path")
+    assert unique_name("music", ["music", "music-2"]) == "music-3"
+    assert unique_name("a=b", []) == "a-b" and unique_name("", []) == "root"
