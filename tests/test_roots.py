@@ -148,7 +148,7 @@ def test_adding_the_share_from_another_mount_asks_for_its_root(
         capsys.readouterr()
         assert run(db_path, "scan", str(at_b), "-q") == 1
         err = capsys.readouterr().err
-        assert "holds the files of root 'music'" in err and f"--as music" in err
+        assert "holds the files of root 'music'" in err and "--as music" in err
         assert run(db_path, "folders", "add", str(at_b), "--as", "music") == 0
         assert f"watching {at_b} (root music)" in capsys.readouterr().out
         assert (tmp_path / "config/GenreLens/roots").read_text() == f"music={at_b}\n"
@@ -180,3 +180,91 @@ def test_mapping_text_and_root_names() -> None:
         parse_mapping("just-a-path")
     assert unique_name("music", ["music", "music-2"]) == "music-3"
     assert unique_name("a=b", []) == "a-b" and unique_name("", []) == "root"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_library(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path | str, str]:
+    """An empty library of the release before roots (0001_baseline): (location, URL)."""
+    if request.param == "sqlite":
+        path = tmp_path / "old.sqlite3"
+        return path, f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_server").empty_database()
+    return url, url
+
+
+OLD_FOLDERS = {1: b"/music/Main", 2: b"/music/Main/Jazz", 3: b"/backup/Main"}
+OLD_TRACKS = {  # id: (folder, absolute path as the old release stored it)
+    1: (1, b"/music/Main/a.flac"), 2: (2, b"/music/Main/Jazz/b.mp3"),
+    3: (3, b"/backup/Main/caf\xe9.ogg"), 4: (None, b"/gone/d.mp3")}
+
+
+def _fill_old(url: str) -> None:
+    """What the old release wrote: absolute paths, a prediction, a label, an undo log."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for folder_id, path in OLD_FOLDERS.items():
+            conn.execute(text("INSERT INTO folders (id, path, added_at) VALUES (:i, :p, :t)"),
+                         {"i": folder_id, "p": path, "t": "2026-01-01"})
+        for track_id, (folder_id, path) in OLD_TRACKS.items():
+            conn.execute(text(
+                "INSERT INTO tracks (id, folder_id, path, size, mtime_ns, status, genres, "
+                "scanned_at) VALUES (:i, :f, :p, 1, 2, 'ok', '[]', :t)"),
+                {"i": track_id, "f": folder_id, "p": path, "t": "2026-01-01"})
+        conn.execute(text(
+            "INSERT INTO predictions (track_id, bundle, bundle_version, probabilities, "
+            "top_genres, confidence, uncertain, not_music, clip_probabilities, clip_starts, "
+            "track_size, track_mtime_ns, created_at) VALUES (1, 'broad', '2.0.0', "
+            "'{\"Rock\": 0.7}', '[\"Rock\"]', 0.7, false, false, '[]', '[]', 1, 2, :t)"),
+            {"t": "2026-01-01"})
+        conn.execute(text("INSERT INTO user_labels (track_id, genres, created_at) "
+                          "VALUES (2, '[\"Jazz\"]', :t)"), {"t": "2026-01-01"})
+        conn.execute(text("INSERT INTO tag_batches (id, created_at, options, state) "
+                          "VALUES (1, :t, '{}', 'done')"), {"t": "2026-01-01"})
+        conn.execute(text(
+            "INSERT INTO tag_changes (id, batch_id, track_id, path, new_genres, state) "
+            "VALUES (1, 1, 3, :p, '[\"Rock\"]', 'applied')"), {"p": OLD_TRACKS[3][1]})
+        conn.execute(text(
+            "INSERT INTO tag_originals (change_id, prefix, suffix, middle, original_size, "
+            "original_sha1, written_sha1, mtime_ns) VALUES (1, 0, 0, :m, 1, 'a', 'b', 2)"),
+            {"m": b"old bytes"})
+    engine.dispose()
+
+
+def test_an_old_library_upgrades_keeping_everything_with_paths_per_root(
+        old_library: tuple[Path | str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import func, select
+
+    from library import db
+    from library.convert import local
+    from library.folders import list_folders
+    from library.models import Prediction, TagChange, TagOriginal, Track, UserLabel
+    from tests.old_library import migrate_to
+
+    location, url = old_library
+    migrate_to(url, "0001_baseline")
+    _fill_old(url)
+    engine = create_db_engine(location)  # upgrades in place
+    with engine.connect() as conn:
+        assert db.alembic_revision(conn) == db.HEAD
+    sessions = session_factory(engine)
+    with sessions() as session:
+        folders = {f.path: (f.root, f.recorded) for f in list_folders(session)}
+        assert folders == {"/music/Main": ("Main", "/music/Main"),
+                           "/music/Main/Jazz": ("Main", "/music/Main"),  # inside Main's root
+                           "/backup/Main": ("Main-2", "/backup/Main")}
+        assert {t.id: os.fsencode(t.path) for t in list_tracks(session)} == {
+            i: p for i, (_, p) in OLD_TRACKS.items()}
+        stored = dict(session.execute(select(Track.id, Track.path)).all())
+        assert stored[2] == "Jazz/b.mp3" and stored[4] == "/gone/d.mp3"  # the orphan: as was
+        assert session.scalar(select(func.count()).select_from(Prediction)) == 1  # no cascade
+        assert session.scalar(select(func.count()).select_from(UserLabel)) == 1
+        assert session.scalar(select(TagOriginal.middle)) == b"old bytes"
+        change = session.scalars(select(TagChange)).one()
+        assert (change.path, os.fsencode(local(change))) == (os.fsdecode(b"caf\xe9.ogg"),
+                                                             OLD_TRACKS[3][1])
+    monkeypatch.setenv(ROOTS_ENV_VAR, "Main=/Volumes/main")  # another machine's mount
+    with sessions() as session:
+        assert {t.id: t.path for t in list_tracks(session)}[2] == "/Volumes/main/Jazz/b.mp3"
+    engine.dispose()
