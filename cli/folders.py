@@ -54,7 +54,7 @@ def list_folders(args: argparse.Namespace, app: AppContext) -> int:
         when = row.last_scanned_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_scanned_at \
             else "never scanned"
         notes = [when]
-        if row.recorded and not row.path.startswith(row.recorded):
+        if row.mapped:
             notes.append(f"root recorded at {display_path(row.recorded)}")
         if not os.path.isdir(row.path):
             notes.append("not found on this machine")

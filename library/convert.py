@@ -51,5 +51,7 @@ def folder_record(row: Folder) -> FolderRecord:
     path = local(row)
     session = object_session(row)
     root = roots_of(session).roots.get(row.root_id) if session else None
+    if root is None:
+        return FolderRecord(row.id, path, row.added_at, row.last_scanned_at, row.root_id)
     return FolderRecord(row.id, path, row.added_at, row.last_scanned_at, row.root_id,
-                        root.name if root else "", root.recorded if root else "")
+                        root.name, root.recorded, root.mapped)

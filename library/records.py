@@ -28,7 +28,8 @@ class FolderRecord:
     last_scanned_at: datetime | None = None
     root_id: int | None = None
     root: str = ""  # the root's name, the same on every machine
-    recorded: str = ""  # the root's path where it was added (path may differ: mapped)
+    recorded: str = ""  # the root's path where it was added
+    mapped: bool = False  # this machine mounts the root elsewhere than `recorded`
 
 
 @dataclass(frozen=True, slots=True)
