@@ -14,7 +14,7 @@ from library.convert import prediction_record, track_record
 from library.dialect import is_sqlite
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord, is_not_music_name
-from library.roots import local_paths, stored_at, stored_path
+from library.roots import at_path, local_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +152,8 @@ def track_paths(session: Session) -> list[str]:
 
 def get_track_by_path(session: Session, path: str) -> TrackRecord | None:
     """One track by its exact path (as on this machine)."""
-    root_id, stored = stored_path(session, path)
-    row = session.scalars(select(Track).where(stored_at(Track, root_id, stored))).one_or_none()
+    row = session.scalars(select(Track).where(at_path(session, Track, path))
+                          .order_by(Track.root_id.nulls_last())).first()  # rooted first
     return track_record(row) if row else None
 
 

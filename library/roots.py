@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_path
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.models import Root
@@ -191,8 +191,12 @@ def stored_at(table: Any, root_id: int | None, stored: str) -> Any:
 
 
 def at_path(session: Session, table: Any, path: str) -> Any:
-    """SQL: the row of `table` at `path`, a path on this machine."""
-    return stored_at(table, *stored_path(session, path))
+    """SQL: the row of `table` at `path`, a path on this machine (stored under its root, or
+    absolute: a track from before roots that no root was made for)."""
+    root_id, stored = stored_path(session, path)
+    if root_id is None:
+        return stored_at(table, None, path)
+    return or_(stored_at(table, root_id, stored), stored_at(table, None, path))
 
 
 def unique_name(wanted: str, taken: Iterable[str]) -> str:

@@ -270,3 +270,32 @@ def test_an_old_library_upgrades_keeping_everything_with_paths_per_root(
     with sessions() as session:
         assert {t.id: t.path for t in list_tracks(session)}[2] == "/Volumes/main/Jazz/b.mp3"
     engine.dispose()
+
+
+def test_a_root_added_over_tracks_from_before_roots_adopts_them(
+        share: Path, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A track whose folder was removed before roots existed kept its absolute path; watching
+    that folder again moves it into the new root instead of listing it twice."""
+    from library.models import Track
+    from library.repository import get_track_by_path
+
+    old = tmp_path / "old"
+    os.system(f"cp -a '{share}' '{old}'")
+    orphan = old / "a.mp3"
+    info = orphan.stat()
+    engine = create_db_engine(db_path)
+    with session_factory(engine)() as session:  # as 0002_roots leaves such a track
+        session.add(Track(id=7, path=str(orphan), size=info.st_size, mtime_ns=info.st_mtime_ns,
+                          head_hash=None, status="ok", genres=[]))
+        session.commit()
+        assert get_track_by_path(session, str(orphan)).id == 7  # type: ignore[union-attr]
+    engine.dispose()
+    assert run(db_path, "scan", str(old), "-q") == 0
+    assert capsys.readouterr().out.startswith("3 new, 0 changed, 1 unchanged, 0 moved, 0 ")
+    tracks = _tracks(db_path)
+    assert tracks[str(orphan)] == 7 and len(tracks) == 4
+    engine = create_db_engine(db_path)
+    with session_factory(engine)() as session:  # stored under the root: portable now
+        adopted = session.get(Track, 7)
+        assert adopted is not None and (adopted.root_id, adopted.path) == (1, "a.mp3")
+    engine.dispose()
