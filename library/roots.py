@@ -109,9 +109,16 @@ def local_mapping(env: Mapping[str, str] = os.environ) -> dict[str, str]:
     environment variable."""
     mapping: dict[str, str] = {}
     path = roots_file()
-    if path.is_file():
-        mapping.update(parse_mapping(path.read_text(encoding="utf-8"), "\n"))
-    mapping.update(parse_mapping(env.get(ROOTS_ENV_VAR, "")))
+    try:
+        if path.is_file():
+            mapping.update(parse_mapping(path.read_text(encoding="utf-8"), "\n"))
+    except (RootError, OSError, UnicodeError) as exc:
+        raise RootError(f"{path}: {exc}") from None
+    try:
+        mapping.update(parse_mapping(env.get(ROOTS_ENV_VAR, "")))
+    except RootError as exc:
+        raise RootError(f"{ROOTS_ENV_VAR}: {exc} (pairs are separated by "
+                        f"'{PAIR_SEPARATOR}')") from None
     return mapping
 
 

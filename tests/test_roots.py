@@ -299,3 +299,12 @@ def test_a_root_added_over_tracks_from_before_roots_adopts_them(
         adopted = session.get(Track, 7)
         assert adopted is not None and (adopted.root_id, adopted.path) == (1, "a.mp3")
     engine.dispose()
+
+
+def test_a_malformed_mapping_is_a_usage_error_in_words(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ROOTS_ENV_VAR, "/Volumes/music")  # the NAME= forgotten
+    assert run(db_path, "list") == 2
+    assert capsys.readouterr().err == (f"error: {ROOTS_ENV_VAR}: '/Volumes/music' is not "
+                                       f"NAME=PATH (pairs are separated by '{os.pathsep}')\n")
