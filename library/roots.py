@@ -95,7 +95,7 @@ def parse_mapping(text: str, separator: str = PAIR_SEPARATOR) -> dict[str, str]:
         name, equals, path = pair.partition("=")
         if not equals or not name.strip() or not path.strip():
             raise RootError(f"{pair!r} is not NAME=PATH")
-        mapping[name.strip()] = os.path.normpath(os.path.expanduser(path.strip()))
+        mapping[name.strip()] = os.path.abspath(os.path.expanduser(path.strip()))
     return mapping
 
 
