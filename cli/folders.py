@@ -41,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     remover.add_argument("--forget-tracks", action="store_true",
                          help="also remove the folder's tracks from the library")
     remover.set_defaults(handler=remove_folders)
+    roots = actions.add_parser(
+        "roots", help="list the library's roots and where they are on this machine",
+        description="List every root: its name, its path on this machine and where it was "
+        f"recorded (this machine maps roots with `folders add PATH --as NAME` or "
+        f"{ROOTS_ENV_VAR}).")
+    roots.set_defaults(handler=list_roots)
     parser.set_defaults(handler=list_folders)
 
 
@@ -59,6 +65,20 @@ def list_folders(args: argparse.Namespace, app: AppContext) -> int:
         if not os.path.isdir(row.path):
             notes.append("not found on this machine")
         print(f"{row.root}  {display_path(row.path)}  ({'; '.join(notes)})")
+    return 0
+
+
+def list_roots(args: argparse.Namespace, app: AppContext) -> int:
+    """Print each root: name, path here, where it was recorded."""
+    with app.sessions() as session:
+        rows = folders.list_roots(session)
+    if not rows:
+        print("No roots yet: `genrelens folders add PATH` makes one.")
+    for root in rows:
+        notes = [f"recorded at {display_path(root.recorded)}" if root.mapped else "as recorded"]
+        if not os.path.isdir(root.local):
+            notes.append("not found on this machine")
+        print(f"{root.name}  {display_path(root.local)}  ({'; '.join(notes)})")
     return 0
 
 

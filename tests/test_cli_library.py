@@ -149,7 +149,7 @@ def test_folders_add_list_remove(
 
 @pytest.mark.parametrize(
     "command", [["scan"], ["list"], ["info"], ["folders"], ["folders", "add"],
-                ["folders", "remove"], ["folders", "list"]])
+                ["folders", "remove"], ["folders", "list"], ["folders", "roots"]])
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main.main([*command, "--help"])

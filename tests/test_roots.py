@@ -157,6 +157,8 @@ def test_adding_the_share_from_another_mount_asks_for_its_root(
         assert capsys.readouterr().out.startswith("0 new, 0 changed, 4 unchanged, 0 moved, 0 ")
         assert run(db_path, "folders") == 0
         assert f"root recorded at {at_a}" in capsys.readouterr().out
+        assert run(db_path, "folders", "roots") == 0
+        assert capsys.readouterr().out == f"music  {at_b}  (recorded at {at_a})\n"
 
 
 def test_stored_paths_map_both_ways() -> None:
