@@ -14,6 +14,7 @@ from library.convert import prediction_record, track_record
 from library.dialect import is_sqlite
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord, is_not_music_name
+from library.roots import at_path, local_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +24,14 @@ class TrackFilter:
     genre: str | None = None  # in the tags, predicted top genres or user label (any spelling)
     artist: str | None = None  # substring of the artist (case-insensitive)
     status: str | None = None  # ok|missing|error
-    text: str | None = None  # substring of title, artist, album or path
+    text: str | None = None  # substring of title, artist, album or path within its root
     folder_id: int | None = None
     limit: int | None = None
     offset: int = 0
+
+
+# Listing order: by root, then path within it (NULLs placed alike on both engines).
+BY_PATH = (Track.root_id.nulls_first(), Track.path)
 
 
 def _like(text: str) -> str:
@@ -110,7 +115,7 @@ def _python_filtered(session: Session, where: TrackFilter) -> list[Track]:
     """The filter for servers, which lack casefold() and genre_key(): status, folder and
     genre in SQL (the genre through its stored spellings), artist and text in Python with
     the very function SQLite calls (exact agreement; docs/scale.md has the cost)."""
-    query = select(Track).order_by(Track.path)
+    query = select(Track).order_by(*BY_PATH)
     if where.genre:
         spellings = None if is_not_music_name(where.genre) else _spellings(session, where.genre)
         query = query.where(_has_genre(where.genre, spellings))
@@ -132,15 +137,23 @@ def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[Tr
     """Tracks matching `where`, by path."""
     if not is_sqlite(session):
         return [track_record(row) for row in _python_filtered(session, where)]
-    query = _filtered(select(Track), where).order_by(Track.path).offset(where.offset)
+    query = _filtered(select(Track), where).order_by(*BY_PATH).offset(where.offset)
     if where.limit is not None:
         query = query.limit(where.limit)
     return [track_record(row) for row in session.scalars(query)]
 
 
+def track_paths(session: Session) -> list[str]:
+    """Every track's path on this machine."""
+    roots = local_paths(session)
+    return [roots.local(root_id, path)
+            for root_id, path in session.execute(select(Track.root_id, Track.path))]
+
+
 def get_track_by_path(session: Session, path: str) -> TrackRecord | None:
-    """One track by its exact path."""
-    row = session.scalars(select(Track).where(Track.path == path)).one_or_none()
+    """One track by its exact path (as on this machine)."""
+    row = session.scalars(select(Track).where(at_path(session, Track, path))
+                          .order_by(Track.root_id.nulls_last())).first()  # rooted first
     return track_record(row) if row else None
 
 
