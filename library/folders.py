@@ -24,6 +24,18 @@ class FolderError(ValueError):
     """A path that cannot be a watched folder; the message is meant for the user."""
 
 
+class SameShareError(FolderError):
+    """The folder holds the files of a root not found on this machine: the same share
+    mounted elsewhere. Adding it as `root` (add_folder's `as_root`) is what the user wants."""
+
+    def __init__(self, path: str, root: RootInfo) -> None:
+        super().__init__(
+            f"{display_path(path)} holds the files of root '{root.name}' (recorded at "
+            f"{display_path(root.recorded)}, not found on this machine); to use it "
+            f"from here: genrelens folders add '{display_path(path)}' --as {root.name}")
+        self.path, self.root = path, root
+
+
 def normalise(path: str) -> str:
     """The absolute, normalised form a folder is stored under (links kept as given)."""
     return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
@@ -46,10 +58,7 @@ def add_folder(session: Session, path: str, as_root: str | None = None) -> Folde
     root_id, rel = roots.split(path)
     if root_id is None:
         if (same := _same_share(session, roots, path)) is not None:
-            raise FolderError(
-                f"{display_path(path)} holds the files of root '{same.name}' (recorded at "
-                f"{display_path(same.recorded)}, not found on this machine); to use it "
-                f"from here: genrelens folders add '{display_path(path)}' --as {same.name}")
+            raise SameShareError(path, same)
         root_id, rel = _add_root(session, path), ""
     row = session.scalars(select(Folder).where(stored_at(Folder, root_id, rel))
                           ).one_or_none()
