@@ -2,13 +2,17 @@
 
     python bench/classify.py [--tracks 40] [--naive-tracks 8] [--workdir /tmp/genrelens-bench]
         [--bundles broad bench/legacy/broad-1.0] [--clips 3 1] [--streams planned one]
+        [--early-exit on off]
 
 Each bundle of --bundles runs the fast pipeline on the same library (default: the shipped
 default and the old 1.0 tag map it replaced, so their CPU time per track compares in one run),
 once per --clips count and per --streams mode: "planned" is what the product does
 (classifier.streams.plan_streams: one single-thread network stream per core on CPU), "one" is
-the previous release's single stream using every torch thread. The summary gives CPU-s per
-track (process CPU over the classify call only: start-up and model load excluded) and tracks/s.
+the previous release's single stream using every torch thread; and per --early-exit mode
+("on": the product, classifier/early_exit.py; "off": every clip of every track, as the previous
+release; only where the rule applies: a gated bundle at 3 clips). The summary gives CPU-s per
+track (process CPU over the classify call only: start-up and model load excluded), tracks/s
+and the load average at the end of each run (other processes share the two cores).
 
 Builds (once, cached in --workdir) tracks of 3-5 minutes by concatenating the real audio of
 ../shared/data, re-encoded at 44.1 kHz stereo to MP3 and FLAC alternately, then times the
@@ -151,6 +155,17 @@ def stream_mode(mode: str) -> None:
 
 
 PLAN_STREAMS = predict.plan_streams
+RULE = predict.EARLY_EXIT
+
+
+def early_mode(mode: str) -> None:
+    """Make classify stop settled tracks early (the product), or run every clip."""
+    predict.EARLY_EXIT = RULE if mode == "on" else None
+
+
+def early_applies(bundle: GenreModel, clips: int) -> bool:
+    """Whether the product's early exit can act on `bundle` at `clips` clips."""
+    return getattr(bundle, "music_threshold", None) is not None and RULE.fits(clips)
 
 
 def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: list[Path],
@@ -180,6 +195,8 @@ def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: li
         f"  {n / wall:.2f} tracks/s, {audio_seconds / wall:.0f} audio-seconds/s, wall {wall:.2f} s"
     )
     print(f"  process CPU time {1000 * outcome.cpu_seconds / n:.0f} ms/track (all threads)")
+    print(f"  settled early {s.settled}/{n} tracks; {s.clips / n:.2f} clips per track through"
+          " the network")
     for stage, seconds in [
         ("decode*", s.decode),
         ("features", s.features),
@@ -208,6 +225,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, nargs="+", default=[DEFAULT_CLIPS, 1])
     parser.add_argument("--streams", nargs="+", choices=["planned", "one"],
                         default=["planned", "one"])
+    parser.add_argument("--early-exit", nargs="+", choices=["on", "off"], default=["on", "off"])
     parser.add_argument(
         "--network",
         choices=["auto", "nearly-free"],
@@ -222,18 +240,25 @@ def main() -> None:
     for name in args.bundles:
         bundle, kind = pick_bundle(name, args.network)
         for args.clips in clip_counts:
-            for mode in args.streams:
+            applies = early_applies(bundle, args.clips)
+            for mode, early in [(m, e) for m in args.streams for e in args.early_exit]:
+                if not applies and early != args.early_exit[0]:
+                    continue  # the rule cannot act here: the run would repeat the last one
                 stream_mode(mode)
+                early_mode(early if applies else "off")
                 print(f"\n=== {bundle.name} {bundle.version} ({name}), {args.clips} clips,"
-                      f" streams: {mode}")
+                      f" streams: {mode}, early exit: {early if applies else 'n/a'}")
                 figures = fast_run(args, bundle, kind, tracks, audio_seconds)
-                runs.append((f"{bundle.name} {bundle.version}", args.clips, mode, *figures))
+                runs.append((f"{bundle.name} {bundle.version}", args.clips, mode,
+                             early if applies else "n/a", os.getloadavg()[0], *figures))
     stream_mode("planned")
-    print("\nsummary (classify only, start-up excluded):")
-    for label, clips, mode, outcome, n, wall in runs:
-        print(f"  {label:22s} {clips} clips  streams {mode:7s}"
-              f" {outcome.cpu_seconds / n:.3f} CPU-s/track  {n / wall:5.2f} tracks/s")
-    _, _, _, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first run
+    early_mode("on")
+    print("\nsummary (classify only, start-up excluded; load = 1-min load average after the run):")
+    for label, clips, mode, early, load, outcome, n, wall in runs:
+        print(f"  {label:22s} {clips} clips  streams {mode:7s}  early exit {early:3s}"
+              f" {outcome.cpu_seconds / n:.3f} CPU-s/track  {n / wall:5.2f} tracks/s"
+              f"  load {load:.1f}")
+    *_, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first run
     naive_paths = tracks[: args.naive_tracks]
     if not naive_paths:
         return
