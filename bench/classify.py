@@ -52,9 +52,15 @@ RATE = 44100
 LEGACY = Path(__file__).resolve().parent / "legacy" / "broad-1.0"
 
 
-def source_audio() -> list[np.ndarray]:
-    """Every real recording in the shared data, mono at 44.1 kHz."""
+# cc-music's speech and animal recordings: no "songs" track is made of them
+NON_MUSIC = ("198-209", "3436-", "5703-", "glacier-bay", "pibble", "bird-whistling")
+
+
+def source_audio(music_only: bool = False) -> list[np.ndarray]:
+    """Every real recording in the shared data (or only the music), mono at 44.1 kHz."""
     paths = sorted(DATA.glob("gtzan-mini/*/*.flac")) + sorted(DATA.glob("cc-music/*.ogg"))
+    if music_only:
+        paths = [p for p in paths if not any(key in p.name for key in NON_MUSIC)]
     if not paths:
         sys.exit(f"no audio under {DATA}; set GENRELENS_TEST_DATA to ../shared/data")
     sources = []
@@ -64,17 +70,25 @@ def source_audio() -> list[np.ndarray]:
     return sources
 
 
-def make_tracks(workdir: Path, count: int) -> list[Path]:
-    """`count` real-length tracks (3-5 min), MP3 and FLAC alternately; cached."""
+def make_tracks(workdir: Path, count: int, songs: bool = False) -> list[Path]:
+    """`count` real-length tracks (3-5 min), MP3 and FLAC alternately; cached.
+
+    Default ("mix"): each track a run of recordings drawn at random from all of them (music,
+    speech and animals alike), so a track's clips come from unrelated recordings. `songs`:
+    each track one music recording repeated, so its clips hear one piece, as in a real song."""
+    if songs:
+        workdir = workdir / "songs"
+        workdir.mkdir(parents=True, exist_ok=True)
     paths = [workdir / f"track{i:03d}{'.mp3' if i % 2 == 0 else '.flac'}" for i in range(count)]
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"encoding {len(missing)} tracks into {workdir} (once)...", flush=True)
-        sources, rng = source_audio(), np.random.default_rng(7)
+        sources, rng = source_audio(music_only=songs), np.random.default_rng(7)
         for path in missing:
             length, parts = int(rng.uniform(180, 300) * RATE), []
+            piece = sources[int(path.stem[5:]) * len(sources) // count]  # spread over all
             while sum(map(len, parts)) < length:
-                parts.append(sources[rng.integers(len(sources))])
+                parts.append(piece if songs else sources[rng.integers(len(sources))])
             mono = np.concatenate(parts)[:length]
             stereo = np.stack([mono, np.roll(mono, 300)], axis=1) * 0.8
             fmt = ("MP3", "MPEG_LAYER_III") if path.suffix == ".mp3" else ("FLAC", "PCM_16")
@@ -179,13 +193,12 @@ def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: li
     )
     print(
         f"library: {len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio"
-        " (MP3 + FLAC, 44.1 kHz stereo)"
+        f" (MP3 + FLAC, 44.1 kHz stereo; {'songs' if args.songs else 'mixed recordings'})"
     )
 
-    run_fast(fresh_library(args.workdir, tracks[:2]), bundle, args.device, args.clips)  # warm-up
-    wall, outcome, n = run_fast(
-        fresh_library(args.workdir, tracks), bundle, args.device, args.clips
-    )
+    folder = tracks[0].parent
+    run_fast(fresh_library(folder, tracks[:2]), bundle, args.device, args.clips)  # warm-up
+    wall, outcome, n = run_fast(fresh_library(folder, tracks), bundle, args.device, args.clips)
     s = outcome.stats
     print(
         f"\nfast pipeline ({args.clips} clips of 3 s per track), {n} tracks,"
@@ -225,6 +238,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, nargs="+", default=[DEFAULT_CLIPS, 1])
     parser.add_argument("--streams", nargs="+", choices=["planned", "one"],
                         default=["planned", "one"])
+    parser.add_argument("--songs", action="store_true",
+                        help="tracks of one music recording each (default: mixed recordings)")
     parser.add_argument("--early-exit", nargs="+", choices=["on", "off"], default=["on", "off"])
     parser.add_argument(
         "--network",
@@ -234,7 +249,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    tracks = make_tracks(args.workdir, args.tracks)
+    tracks = make_tracks(args.workdir, args.tracks, songs=args.songs)
     audio_seconds = sum(sf.info(p).duration for p in tracks)
     runs, clip_counts = [], args.clips
     for name in args.bundles:
