@@ -9,8 +9,9 @@ default and the old 1.0 tag map it replaced, so their CPU time per track compare
 once per --clips count and per --streams mode: "planned" is what the product does
 (classifier.streams.plan_streams: one single-thread network stream per core on CPU), "one" is
 the previous release's single stream using every torch thread; and per --early-exit mode
-("on": the product, classifier/early_exit.py; "off": every clip of every track, as the previous
-release; only where the rule applies: a gated bundle at 3 clips). The summary gives CPU-s per
+("on": the product, the bundle's own bundle.json rule, classifier/early_exit.py; "off": every
+clip of every track, as before; only where a bundle has a rule and it applies: broad 2.x at 3
+clips). The summary gives CPU-s per
 track (process CPU over the classify call only: start-up and model load excluded), tracks/s
 and the load average at the end of each run (other processes share the two cores).
 
@@ -23,6 +24,7 @@ one (librosa.load of the whole file, log-mel, every patch through the network).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import resource
 import sys
@@ -169,17 +171,19 @@ def stream_mode(mode: str) -> None:
 
 
 PLAN_STREAMS = predict.plan_streams
-RULE = predict.EARLY_EXIT
 
 
-def early_mode(mode: str) -> None:
-    """Make classify stop settled tracks early (the product), or run every clip."""
-    predict.EARLY_EXIT = RULE if mode == "on" else None
+def early_mode(bundle: GenreModel, mode: str) -> GenreModel:
+    """`bundle` as it ships ("on": its bundle.json early-exit rule), or running every clip."""
+    if mode == "on" or getattr(bundle, "early_exit", None) is None:
+        return bundle
+    return dataclasses.replace(bundle, early_exit=None)  # type: ignore[type-var]
 
 
 def early_applies(bundle: GenreModel, clips: int) -> bool:
-    """Whether the product's early exit can act on `bundle` at `clips` clips."""
-    return getattr(bundle, "music_threshold", None) is not None and RULE.fits(clips)
+    """Whether `bundle`'s early-exit rule (if it has one) acts at `clips` clips."""
+    rule = getattr(bundle, "early_exit", None)
+    return rule is not None and rule.fits(clips)
 
 
 def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: list[Path],
@@ -224,6 +228,33 @@ def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: li
     return outcome, n, wall
 
 
+def role(bundle_name: str, clips: int, mode: str, early: str) -> str:
+    """What a run stands for: the product, or one of the pipelines it replaced."""
+    if bundle_name == "broad" and clips == DEFAULT_CLIPS and mode == "planned":
+        return {"on": "ships", "off": "without early exit"}.get(early, "")
+    if clips == 1 and mode == "planned" and bundle_name == "broad":
+        return "--clips 1"
+    if "legacy" in bundle_name or "1.0" in bundle_name:
+        return "previous release" if clips == DEFAULT_CLIPS and mode == "one" else ""
+    return ""
+
+
+def print_summary(runs: list[tuple]) -> None:  # type: ignore[type-arg]
+    """One line per run, and whether the shipped pipeline met issue #16's targets."""
+    print("\nsummary (classify only, start-up excluded; load = 1-min load average after the run):")
+    for name, label, clips, mode, early, load, outcome, n, wall in runs:
+        print(f"  {label:22s} {clips} clips  streams {mode:7s}  early exit {early:3s}"
+              f" {outcome.cpu_seconds / n:.3f} CPU-s/track  {n / wall:5.2f} tracks/s"
+              f"  load {load:.1f}  {role(name, clips, mode, early)}")
+    for name, label, clips, mode, early, load, outcome, n, wall in runs:
+        if role(name, clips, mode, early) == "ships":
+            cpu, rate = outcome.cpu_seconds / n, n / wall
+            print(f"issue #16 targets: CPU-s/track {cpu:.3f} <= 0.090: "
+                  f"{'met' if cpu <= 0.09 else 'NOT met'}; tracks/s {rate:.2f} >= 20: "
+                  f"{'met' if rate >= 20 else 'NOT met'} (tracks/s needs a quiet machine:"
+                  f" load {load:.1f} after the run)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -260,19 +291,13 @@ def main() -> None:
                 if not applies and early != args.early_exit[0]:
                     continue  # the rule cannot act here: the run would repeat the last one
                 stream_mode(mode)
-                early_mode(early if applies else "off")
                 print(f"\n=== {bundle.name} {bundle.version} ({name}), {args.clips} clips,"
                       f" streams: {mode}, early exit: {early if applies else 'n/a'}")
-                figures = fast_run(args, bundle, kind, tracks, audio_seconds)
-                runs.append((f"{bundle.name} {bundle.version}", args.clips, mode,
+                figures = fast_run(args, early_mode(bundle, early), kind, tracks, audio_seconds)
+                runs.append((name, f"{bundle.name} {bundle.version}", args.clips, mode,
                              early if applies else "n/a", os.getloadavg()[0], *figures))
     stream_mode("planned")
-    early_mode("on")
-    print("\nsummary (classify only, start-up excluded; load = 1-min load average after the run):")
-    for label, clips, mode, early, load, outcome, n, wall in runs:
-        print(f"  {label:22s} {clips} clips  streams {mode:7s}  early exit {early:3s}"
-              f" {outcome.cpu_seconds / n:.3f} CPU-s/track  {n / wall:5.2f} tracks/s"
-              f"  load {load:.1f}")
+    print_summary(runs)
     *_, outcome, n, wall = runs[0]  # the naive pipeline is compared with the first run
     naive_paths = tracks[: args.naive_tracks]
     if not naive_paths:

@@ -1,13 +1,15 @@
 """Early exit: a track whose first clips agree with confidence skips its remaining clips.
 
 The network is ~70 % of a track's CPU (one 3-s patch ≈ 23 ms), so the third clip of a track
-the first two already settle is the largest saving left (issue #16). The rule and its cost
-in accuracy, measured out of fold on the training pool: bench/early_exit.py, docs/speed.md.
+the first two already settle is the largest saving left (issue #16). A bundle opts in with an
+"early_exit" block in bundle.json, because the rule's cost in accuracy is the bundle's own:
+measured out of fold for broad 2.x by bench/early_exit.py (docs/speed.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -47,5 +49,26 @@ class EarlyExit:
         return music is None or bool(music[: self.clips].min() >= self.music)
 
 
-# The pipeline's rule: 2 of 3 clips, chosen on out-of-fold figures (docs/speed.md).
+    def spec(self) -> dict[str, float]:
+        """The rule as bundle.json's "early_exit" block."""
+        return asdict(self)
+
+    @classmethod
+    def from_spec(cls, raw: Any, where: str) -> EarlyExit:
+        """The rule of a bundle.json "early_exit" block; ValueError says what is wrong."""
+        names = {f.name for f in fields(cls)}
+        if not isinstance(raw, dict) or set(raw) != names:
+            raise ValueError(f"{where}: must be an object with {', '.join(sorted(names))}")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw.values()):
+            raise ValueError(f"{where}: values must be numbers")
+        if not all(isinstance(raw[k], int) for k in ("clips", "of")):
+            raise ValueError(f"{where}: clips and of must be whole numbers")
+        try:
+            return cls(**raw)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from exc
+
+
+# broad 2.x's rule: 2 of 3 clips, chosen on out-of-fold figures (docs/speed.md); written into
+# its bundle.json by tools/default_ship.py.
 EARLY_EXIT = EarlyExit()

@@ -27,7 +27,7 @@ from classifier.aggregate import (
     vote_shares,
 )
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
-from classifier.early_exit import EARLY_EXIT, EarlyExit
+from classifier.early_exit import EarlyExit
 from classifier.features import LogMel, patch_samples
 from classifier.streams import TORCH_THREADS, Streams, plan_streams
 
@@ -331,17 +331,16 @@ def predict_tracks(
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
-    `early_exit` stops a track after its first clips when they settle them (EARLY_EXIT); it
-    applies only as it was measured: a gated bundle, its clip count, the mean aggregate.
+    `early_exit` lets the bundle's own rule (bundle.json "early_exit") stop a track after its
+    first clips when they settle it; only as it was measured: its clip count, the mean.
     """
     aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
     device = choose_device(device)
     plan_ = plan_streams(device)
     batch_tracks = batch_tracks or plan_.batch_tracks
     config = bundle.preprocessing
-    rule = EARLY_EXIT  # read at call time, so that a bench can switch it off
-    measured = bundle.music_threshold is not None and how == "mean"
-    early = rule if early_exit and rule is not None and measured and rule.fits(clips) else None
+    rule: EarlyExit | None = getattr(bundle, "early_exit", None)
+    early = rule if early_exit and rule is not None and how == "mean" and rule.fits(clips) else None
     runner = _Runner(bundle, device, how, stats, early)
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
     ahead = (1 + plan_.streams) * batch_tracks + workers  # every stream busy, one batch queued

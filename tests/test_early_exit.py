@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dataclasses import replace
+
 from classifier.bundle import DEFAULT_BUNDLE, Bundle, load_bundle
 from classifier.early_exit import EARLY_EXIT, EarlyExit
 from classifier.predict import PipelineStats, predict_tracks
@@ -30,6 +32,7 @@ def files(shared_data: Path) -> list[Path]:
 
 def test_settled_tracks_keep_their_first_clips_and_decisions(broad: Bundle,
                                                              files: list[Path]) -> None:
+    assert broad.early_exit == EARLY_EXIT  # from its bundle.json
     stats = PipelineStats()
     early = {r.key: r for r in predict_tracks(files, broad, device="cpu", stats=stats)}
     full = {r.key: r for r in predict_tracks(files, broad, device="cpu", early_exit=False)}
@@ -64,9 +67,10 @@ def test_other_clip_counts_run_every_clip(broad: Bundle, files: list[Path], clip
     assert stats.settled == 0
 
 
-def test_a_bundle_without_a_music_gate_runs_every_clip(files: list[Path]) -> None:
-    results = list(predict_tracks(files[-4:], StandInBundle(), device="cpu"))
-    assert [len(r.clip_probabilities) for r in results] == [3] * 4
+def test_a_bundle_without_a_rule_runs_every_clip(broad: Bundle, files: list[Path]) -> None:
+    for bundle in (StandInBundle(), replace(broad, early_exit=None)):
+        results = list(predict_tracks(files[-4:], bundle, device="cpu"))
+        assert [len(r.clip_probabilities) for r in results] == [3] * 4
 
 
 def test_the_rule() -> None:
@@ -81,3 +85,4 @@ def test_the_rule() -> None:
     assert rule.fits(3) and not rule.fits(5)
     with pytest.raises(ValueError):
         EarlyExit(clips=3, of=3)
+    assert EarlyExit.from_spec(rule.spec(), "here") == rule
