@@ -223,7 +223,9 @@ Outputs = tuple[np.ndarray, np.ndarray, np.ndarray | None]  # probabilities, emb
 
 def _rows_out(model: Any, patches: torch.Tensor, rows: np.ndarray) -> Outputs:
     """run_model over the patches `rows` (all of them without a copy when they are all)."""
-    chosen = patches if len(rows) == len(patches) else patches[torch.from_numpy(rows)]
+    if len(rows) == len(patches):
+        return run_model(model, patches)
+    chosen = patches[torch.from_numpy(rows).to(patches.device)]
     return run_model(model, chosen)
 
 
