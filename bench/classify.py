@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.predict import DEFAULT_CLIPS  # noqa: E402  (first: it sets OMP_WAIT_POLICY)
 from classifier import predict, streams  # noqa: E402
+from classifier.bundle import Bundle  # noqa: E402
 from classifier.model import GenreModel  # noqa: E402
 from workflows.classify import classify_tracks  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
@@ -173,16 +174,16 @@ def stream_mode(mode: str) -> None:
 PLAN_STREAMS = predict.plan_streams
 
 
-def early_mode(bundle: GenreModel, mode: str) -> GenreModel:
-    """`bundle` as it ships ("on": its bundle.json early-exit rule), or running every clip."""
-    if mode == "on" or getattr(bundle, "early_exit", None) is None:
-        return bundle
-    return dataclasses.replace(bundle, early_exit=None)  # type: ignore[type-var]
+def early_mode(model: GenreModel, mode: str) -> GenreModel:
+    """`model` as it ships ("on": its bundle.json early-exit rule), or running every clip."""
+    if mode == "on" or not isinstance(model, Bundle):  # only pretrained bundles have a rule
+        return model
+    return dataclasses.replace(model, early_exit=None)
 
 
-def early_applies(bundle: GenreModel, clips: int) -> bool:
-    """Whether `bundle`'s early-exit rule (if it has one) acts at `clips` clips."""
-    rule = getattr(bundle, "early_exit", None)
+def early_applies(model: GenreModel, clips: int) -> bool:
+    """Whether `model`'s early-exit rule (a pretrained bundle's, if it has one) acts at `clips`."""
+    rule = model.early_exit if isinstance(model, Bundle) else None
     return rule is not None and rule.fits(clips)
 
 

@@ -341,7 +341,7 @@ def predict_tracks(
     plan_ = plan_streams(device)
     batch_tracks = batch_tracks or plan_.batch_tracks
     config = bundle.preprocessing
-    rule: EarlyExit | None = getattr(bundle, "early_exit", None)
+    rule = bundle.early_exit
     early = rule if early_exit and rule is not None and how == "mean" and rule.fits(clips) else None
     runner = _Runner(bundle, device, how, stats, early)
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
