@@ -203,9 +203,8 @@ def fast_run(args: argparse.Namespace, bundle: GenreModel, kind: str, tracks: li
     )
 
     folder = tracks[0].parent
-    # Warm-up: the process's first run over the whole library (it paid 5-9 ms/track more CPU
-    # than the same run repeated: files into the page cache, allocator, oneDNN kernels), then
-    # two tracks before each run.
+    # Warm-up: the process's first run over the whole library (unwarmed, it paid up to 9 ms/track
+    # more CPU than the same run repeated, docs/speed.md), then two tracks before each run.
     warm = tracks if not WARMED else tracks[:2]
     run_fast(fresh_library(folder, warm), bundle, args.device, args.clips)
     WARMED.append(True)
