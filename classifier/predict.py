@@ -327,14 +327,13 @@ def predict_tracks(
     how: str = "mean",
     cancel: threading.Event | None = None,
     stats: PipelineStats | None = None,
-    early_exit: bool = True,
 ) -> Generator[TrackPrediction, None, None]:
     """Yield a TrackPrediction per item (a path, or (key, path[, decoder])) as batches finish.
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
-    `early_exit` lets the bundle's own rule (bundle.json "early_exit") stop a track after its
-    first clips when they settle it; only as it was measured: its clip count, the mean.
+    The bundle's own early-exit rule (bundle.json "early_exit") stops a track after its first
+    clips when they settle it, only as it was measured: at its clip count, with the mean.
     """
     aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
     device = choose_device(device)
@@ -342,7 +341,7 @@ def predict_tracks(
     batch_tracks = batch_tracks or plan_.batch_tracks
     config = bundle.preprocessing
     rule = bundle.early_exit
-    early = rule if early_exit and rule is not None and how == "mean" and rule.fits(clips) else None
+    early = rule if rule is not None and how == "mean" and rule.fits(clips) else None
     runner = _Runner(bundle, device, how, stats, early)
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
     ahead = (1 + plan_.streams) * batch_tracks + workers  # every stream busy, one batch queued

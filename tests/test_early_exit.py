@@ -35,7 +35,8 @@ def test_settled_tracks_keep_their_first_clips_and_decisions(broad: Bundle,
     assert broad.early_exit == EARLY_EXIT  # from its bundle.json
     stats = PipelineStats()
     early = {r.key: r for r in predict_tracks(files, broad, device="cpu", stats=stats)}
-    full = {r.key: r for r in predict_tracks(files, broad, device="cpu", early_exit=False)}
+    every_clip = replace(broad, early_exit=None)
+    full = {r.key: r for r in predict_tracks(files, every_clip, device="cpu")}
     assert sorted(early) == sorted(full) and all(r.error is None for r in early.values())
     settled = [k for k, r in early.items() if len(r.clip_probabilities) == EARLY_EXIT.clips]
     assert len(settled) >= 10, "the rule should settle many of these confident excerpts"
