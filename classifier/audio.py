@@ -138,8 +138,20 @@ def _read_with_soundfile(
                 raise DecodeError(
                     f"file ends early at {ends:.1f} s of {duration:.1f} s (truncated?)"
                 )
-            clips.append(_to_rate(block.mean(axis=1), rate, target))
+            clips.append(_to_rate(downmix(block), rate, target))
         return clips, starts, duration
+
+
+def downmix(frames: np.ndarray) -> np.ndarray:
+    """(frames, channels) float32 -> mono, the mean of the channels.
+
+    One matrix-vector product: `mean(axis=1)` over interleaved frames reduces along the short
+    axis and cost 2 ms per stereo clip, 6 % of a track's CPU (docs/speed.md); this is ~0.05 ms.
+    For stereo the result is bit-identical ((a + b) * 0.5 rounds once either way)."""
+    channels = frames.shape[1]
+    if channels == 1:
+        return frames[:, 0]
+    return frames @ np.full(channels, 1 / channels, dtype=frames.dtype)
 
 
 def _tidy(message: str) -> str:
@@ -258,7 +270,7 @@ def decode_clips(
 def _whole_with_soundfile(path: str) -> tuple[np.ndarray, int]:
     with _libsndfile_errors():
         audio, rate = sf.read(_native(path), dtype="float32", always_2d=True)
-    return audio.mean(axis=1), int(rate)
+    return downmix(audio), int(rate)
 
 
 def _whole_with_ffmpeg(path: str) -> tuple[np.ndarray, int]:

@@ -26,6 +26,7 @@ from classifier.bundle_weights import (
     read_json_object,
 )
 from classifier.audio import DEFAULT_CLIPS
+from classifier.early_exit import EarlyExit
 from resources import MODELS_DIR
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ DEFAULT_BUNDLE = "broad"
 BUNDLE_FILE = "bundle.json"
 FORMAT_VERSION = 1
 TOP_KEYS = {"format", "name", "version", "description", "labels", "preprocessing",
-            "backbones", "head", "uncertain_threshold", "calibration", "multi_label"}
+            "backbones", "head", "uncertain_threshold", "calibration", "multi_label",
+            "early_exit"}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -83,6 +85,7 @@ class Bundle:
     model: torch.nn.Module
     path: Path
     multi_label: bool = False
+    early_exit: EarlyExit | None = None  # stop settled tracks early (measured per bundle)
 
     kind: ClassVar[str] = "pretrained"  # a GenreModel (classifier/model.py) of this kind
     descriptor_key: ClassVar[str | None] = None  # reads log-mel only: nothing to cache
@@ -157,7 +160,7 @@ def read_spec(folder: Path) -> dict[str, Any]:
     """Parse and check bundle.json's top level."""
     file = folder / BUNDLE_FILE
     spec = read_json_object(file)
-    check_keys(spec, TOP_KEYS - {"calibration", "multi_label"}, TOP_KEYS, str(file))
+    check_keys(spec, TOP_KEYS - {"calibration", "multi_label", "early_exit"}, TOP_KEYS, str(file))
     if spec["format"] != FORMAT_VERSION:
         raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")
     for key in ("name", "version", "description"):
@@ -195,10 +198,16 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     spec = read_spec(folder)
     preprocessing = parse_preprocessing(spec["preprocessing"],
                                         f"{folder / BUNDLE_FILE}: preprocessing")
+    early = None
+    if "early_exit" in spec:
+        try:
+            early = EarlyExit.from_spec(spec["early_exit"], f"{folder / BUNDLE_FILE}: early_exit")
+        except ValueError as exc:
+            raise BundleError(str(exc)) from exc
     model = build_model(folder, spec)
     return Bundle(spec["name"], spec["version"], spec["description"], tuple(spec["labels"]),
                   preprocessing, float(spec["uncertain_threshold"]), model, folder,
-                  spec.get("multi_label", False))
+                  spec.get("multi_label", False), early)
 
 
 __all__ = ["DEFAULT_BUNDLE", "Bundle", "BundleError", "BundleInfo", "PreprocessingConfig",

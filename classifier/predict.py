@@ -27,6 +27,7 @@ from classifier.aggregate import (
     vote_shares,
 )
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
+from classifier.early_exit import EarlyExit
 from classifier.features import LogMel, patch_samples
 from classifier.streams import TORCH_THREADS, Streams, plan_streams
 
@@ -104,8 +105,9 @@ class PipelineStats:
     features: float = 0.0
     network: float = 0.0
     tracks: int = 0
-    clips: int = 0
+    clips: int = 0  # clips run through the network
     errors: int = 0
+    settled: int = 0  # tracks the early exit settled on their first clips
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -132,8 +134,9 @@ def _timed_decode(
 class _Runner:
     """The network side: log-mel + model over a batch of decoded tracks."""
 
-    def __init__(self, bundle: Bundle, device: str, how: str, stats: PipelineStats | None) -> None:
-        self.bundle, self.how, self.stats = bundle, how, stats
+    def __init__(self, bundle: Bundle, device: str, how: str, stats: PipelineStats | None,
+                 early: EarlyExit | None = None) -> None:
+        self.bundle, self.how, self.stats, self.early = bundle, how, stats, early
         self.labels = tuple(bundle.labels)
         self.model = bundle.model.to(device).eval()
         self.logmel = LogMel(bundle.preprocessing, device)
@@ -141,31 +144,52 @@ class _Runner:
     def run(self, batch: list[tuple[Hashable, DecodedClips]]) -> list[TrackPrediction]:
         """Predictions of every track in `batch`, in order."""
         t0 = time.perf_counter()
+        counts = [len(d.clips) if d.clips is not None else 0 for _, d in batch]  # no errors here
         with torch.inference_mode():
             patches = self.logmel(np.concatenate([d.clips for _, d in batch]))
             t1 = time.perf_counter()
-            probs, embeddings, music = run_model(self.model, patches)
+            outputs, ran, settled = self.network(patches, counts)
         t2 = time.perf_counter()
         if self.stats is not None:
             with self.stats.lock:  # streams run batches concurrently
                 self.stats.features += t1 - t0
                 self.stats.network += t2 - t1
-                self.stats.clips += len(probs)
+                self.stats.clips += ran
                 self.stats.tracks += len(batch)
-        results, row = [], 0
-        for key, decoded in batch:
-            n = len(decoded.clips) if decoded.clips is not None else 0  # errors never get here
-            clip_music = None if music is None else music[row : row + n]
-            results.append(self.track_result(
-                key, decoded, probs[row : row + n], embeddings[row : row + n], clip_music))
-            row += n
-        return results
+                self.stats.settled += settled
+        return [self.track_result(key, decoded, *out)
+                for (key, decoded), out in zip(batch, outputs)]
+
+    def network(
+        self, patches: torch.Tensor, counts: list[int]
+    ) -> tuple[list[Outputs], int, int]:
+        """Per track (probabilities, embeddings, music) of the clips run, clips run, tracks settled.
+
+        With an early exit, the first clips of every track run first; only the tracks they do
+        not settle run the rest (one more forward for the batch)."""
+        starts = np.cumsum([0, *counts[:-1]])
+        early = self.early
+        first = [n if early is None else min(n, early.clips) for n in counts]
+        rows = [np.arange(s, s + k) for s, k in zip(starts, first)]
+        out = _rows_out(self.model, patches, np.concatenate(rows))
+        per_track = _split(out, first)
+        settled = [early is None or early.settles(p, m) for p, _, m in per_track]
+        rest = [np.arange(s + k, s + n) for s, k, n, done in zip(starts, first, counts, settled)
+                if not done]
+        if rest:
+            more = iter(_split(_rows_out(self.model, patches, np.concatenate(rest)),
+                               [len(r) for r in rest]))
+            per_track = [t if done else _joined(t, next(more))
+                         for t, done in zip(per_track, settled)]
+        ran = sum(first) + sum(map(len, rest))
+        return per_track, ran, 0 if early is None else sum(settled)
 
     def track_result(
         self, key: Hashable, decoded: DecodedClips, clip_probs: np.ndarray, clip_emb: np.ndarray,
         clip_music: np.ndarray | None = None,
     ) -> TrackPrediction:
         """Aggregate one track's clips into a TrackPrediction; the gate can veto any genre."""
+        starts = decoded.starts[: len(clip_probs)]  # fewer when the track settled early
         probabilities = aggregate(clip_probs, self.how)
         music, not_music = gate_decision(clip_music, self.bundle.music_threshold)
         if music is not None:  # P(music and genre): what a track's confidence should mean
@@ -177,7 +201,7 @@ class _Runner:
             path=decoded.path,
             labels=self.labels,
             clip_probabilities=clip_probs,
-            clip_starts=decoded.starts,
+            clip_starts=starts,
             mean=mean_probabilities(clip_probs),
             max=max_probabilities(clip_probs),
             vote=vote_shares(clip_probs),
@@ -192,6 +216,31 @@ class _Runner:
             music=music,
             not_music=not_music,
         )
+
+
+Outputs = tuple[np.ndarray, np.ndarray, np.ndarray | None]  # probabilities, embeddings, music
+
+
+def _rows_out(model: Any, patches: torch.Tensor, rows: np.ndarray) -> Outputs:
+    """run_model over the patches `rows` (all of them without a copy when they are all)."""
+    if len(rows) == len(patches):
+        return run_model(model, patches)
+    chosen = patches[torch.from_numpy(rows).to(patches.device)]
+    return run_model(model, chosen)
+
+
+def _split(outputs: Outputs, counts: list[int]) -> list[Outputs]:
+    """Consecutive runs of `counts` rows of each output, one tuple per track."""
+    cuts = np.cumsum(counts)[:-1]
+    probs, embeddings, music = outputs
+    music_parts = [None] * len(counts) if music is None else np.split(music, cuts)
+    return list(zip(np.split(probs, cuts), np.split(embeddings, cuts), music_parts))
+
+
+def _joined(first: Outputs, rest: Outputs) -> Outputs:
+    """One track's first-stage and second-stage clip outputs, in clip order."""
+    music = None if first[2] is None or rest[2] is None else np.concatenate([first[2], rest[2]])
+    return np.concatenate([first[0], rest[0]]), np.concatenate([first[1], rest[1]]), music
 
 
 def run_model(
@@ -283,13 +332,17 @@ def predict_tracks(
 
     Failed tracks come out as soon as their decoding fails, so the order is not the input's.
     Setting `cancel` stops the run before the next batch; tracks not yet run are dropped.
+    The bundle's own early-exit rule (bundle.json "early_exit") stops a track after its first
+    clips when they settle it, only as it was measured: at its clip count, with the mean.
     """
     aggregate(np.ones((1, 1), np.float32), how)  # reject a bad `how` before any work
     device = choose_device(device)
     plan_ = plan_streams(device)
     batch_tracks = batch_tracks or plan_.batch_tracks
-    runner = _Runner(bundle, device, how, stats)
     config = bundle.preprocessing
+    rule = bundle.early_exit
+    early = rule if rule is not None and how == "mean" and rule.fits(clips) else None
+    runner = _Runner(bundle, device, how, stats, early)
     plan = ClipPlan(count=clips, seconds=patch_samples(config) / config.sample_rate)
     ahead = (1 + plan_.streams) * batch_tracks + workers  # every stream busy, one batch queued
     decodes = _DecodeAhead(items, plan, config.sample_rate, workers, ahead, stats)

@@ -215,6 +215,12 @@ def broken_cases(tmp: Path) -> dict[str, tuple[Path, str]]:
         "head inputs": (write_bundle(tmp / "inputs", head={**shipped_head, "inputs": ["spectrum"]}),
                         "inputs must be a list"),
         "input width": (narrow, "out.weight has shape (2, 200), expected (2, 250)"),
+        "early exit keys": (write_bundle(tmp / "early1", early_exit={"clips": 2}),
+                            "early_exit: must be an object with clips, confidence, music, of"),
+        "early exit range": (write_bundle(tmp / "early2", early_exit={
+            "clips": 3, "of": 3, "confidence": 0.5, "music": 0.5}), "early_exit: invalid"),
+        "early exit type": (write_bundle(tmp / "early3", early_exit={
+            "clips": 2.5, "of": 3, "confidence": 0.5, "music": 0.5}), "whole numbers"),
     }
 
 

@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from classifier.early_exit import EARLY_EXIT
 from classifier.training.evaluate import reliability
 from classifier.training.heads_train import PREPROCESSING, HeadConfig
 from tools.default_data import FeatureCache, Item
@@ -178,7 +179,9 @@ def write_bundle(folder: Path, head: nn.Sequential, description: str, name: str 
             "backbones": [{"name": "msd", "weights": "musicnn-msd.safetensors"}],
             "head": {"type": "linear", "weights": "head.safetensors", "activation": "softmax",
                      "inputs": ["embedding", "tag_logits"]},
-            "uncertain_threshold": UNCERTAIN}
+            "uncertain_threshold": UNCERTAIN,
+            # 2 of 3 clips settle a confident track; its cost measured by bench/early_exit.py
+            "early_exit": EARLY_EXIT.spec()}
     (folder / "bundle.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
 
 

@@ -69,7 +69,8 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
 
     stored = predictions(db_path)  # 6 GTZAN excerpts and the speech clip; not the broken file
     assert len(stored) == 7 and {p.bundle for p in stored} == {"broad"}
-    assert all(len(p.clip_probabilities) == len(p.clip_starts) == 3 for p in stored)
+    # 3 clips, or 2 when they settled the track early (classifier/early_exit.py)
+    assert all(len(p.clip_probabilities) == len(p.clip_starts) in (2, 3) for p in stored)
     counts = window.sidebar_model.entries()
     assert counts[(browse.ALL, None)] == 8 and counts[(browse.ERRORS, None)] == 1
     assert window.table.tally.counts() == browse.count_sidebar(db_rows(db_path))
@@ -87,7 +88,8 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
                     timeout=60000)
     assert window.details.title.text().startswith("classical.00000")
     assert window.details.chart.bars and window.details.timeline.segments
-    assert len(window.details.timeline.segments) == 3  # one segment per clip
+    selected = next(p for p in stored if p.track_id == window.details.track_id)
+    assert len(window.details.timeline.segments) == len(selected.clip_starts)  # one per clip
     assert picture.pixmap().width() > 0 and picture.pixmap().height() > 0
     row = window.table.row(window.table.row_of(window.details.track_id))
     assert "Classical" in row.predicted  # the real network, on real GTZAN classical
