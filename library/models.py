@@ -153,8 +153,9 @@ class Prediction(Base):
     # The file's size and mtime when predicted: a changed file needs a new prediction.
     track_size: Mapped[int] = mapped_column(Int64)
     track_mtime_ns: Mapped[int] = mapped_column(Int64)
-    # sha256 of the audio payload predicted from (library.tags.payload): a file whose tags
-    # changed but whose audio did not keeps its prediction. None: not known (older rows).
+    # What identifies the audio predicted from (library.predictions.audio_fingerprint: FLAC's
+    # stored MD5 of the samples + frames length, else sha256 of the audio payload): a file
+    # whose tags changed but whose audio did not keeps its prediction. None: older rows.
     audio_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 from mutagen import File as MutagenFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,8 +19,14 @@ import cli.classify
 import main
 from library import browse
 from library.db import HEAD_USER_VERSION, create_db_engine, session_factory
-from library.models import Prediction
-from library.predictions import stat_on_disk, tracks_needing_prediction
+from library.models import Prediction, Track
+from library.predictions import (
+    FLAC_MD5,
+    audio_fingerprint,
+    stat_on_disk,
+    tracks_needing_prediction,
+)
+from library.tags import audio_payload_hash
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
 from tests.old_library import baseline_file, downgrade_to_schema_1
 from tests.stand_in_bundle import StandInBundle
@@ -142,3 +149,56 @@ def test_old_database_upgrades_and_keeps_its_predictions(db_path: Path) -> None:
         assert (kept.top_genres, kept.track_size, kept.audio_hash) == (["Jazz"], 10, None)
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (HEAD_USER_VERSION,)
+
+
+def test_flac_audio_is_known_by_its_encoders_md5_of_the_samples(music: Path) -> None:
+    """The MD5 read from STREAMINFO is that of the decoded samples (so the right 16 bytes),
+    and a FLAC file whose encoder left it unset falls back to hashing the payload."""
+    path = music / "e.flac"
+    info = MutagenFile(path).info
+    stat = stat_on_disk(str(path))
+    samples, _ = sf.read(path, dtype="int16")
+    assert info.bits_per_sample == 16
+    digest = audio_fingerprint(str(path), *stat)
+    assert digest is not None and digest.startswith(FLAC_MD5)
+    assert digest.split(":")[1] == hashlib.md5(samples.tobytes()).hexdigest()
+    data = bytearray(path.read_bytes())
+    at = data.index(b"fLaC") + 8 + 18  # STREAMINFO's data, then its MD5
+    assert bytes(data[at:at + 16]) == info.md5_signature.to_bytes(16, "big")
+    data[at:at + 16] = bytes(16)  # "unset", as some encoders leave it
+    unset = music / "unset.flac"
+    unset.write_bytes(data)
+    assert audio_fingerprint(str(unset), *stat_on_disk(str(unset))) == audio_payload_hash(
+        str(unset), "flac")
+
+
+def test_predictions_stored_with_the_payload_hash_still_follow_a_flac_tag_edit(
+    music: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(db_path, "classify") == 0
+    sessions = session_factory(create_db_engine(db_path))
+    edited = music / "e.flac"
+    with sessions() as session:  # as a release before FLAC's MD5 was used stored it
+        (prediction,) = session.scalars(select(Prediction).join(Prediction.track)
+                                        .where(Track.title == "e"))
+        assert prediction.audio_hash.startswith(FLAC_MD5)
+        prediction.audio_hash = audio_payload_hash(str(edited), "flac")
+        session.commit()
+    tags = MutagenFile(edited)
+    tags["title"] = "A much longer title, written by another program" * 4
+    tags.save()
+    assert run(db_path, "scan", str(music)) == 0
+    assert to_classify(db_path) == (0, 0, 0)
+    edited.write_bytes(edited.read_bytes()[:-2000])  # the audio itself changed: not kept
+    assert run(db_path, "scan", str(music)) in (0, 1)
+    assert to_classify(db_path)[0] == 1
+
+
+def test_a_cut_off_flac_file_is_classified_again(music: Path, db_path: Path) -> None:
+    """A copy cut short keeps STREAMINFO's MD5 of the samples it was encoded from: the
+    frames' length tells it apart, so its old prediction is not kept."""
+    assert run(db_path, "classify") == 0
+    path = music / "e.flac"
+    path.write_bytes(path.read_bytes()[:-2000])
+    assert run(db_path, "scan", str(music)) in (0, 1)
+    assert to_classify(db_path)[0] == 1

@@ -7,6 +7,9 @@ message. What each container is and which family serves it: library/tags/formats
 
 from __future__ import annotations
 
+import os
+
+from library.tags import payload
 from library.tags.base import MARKER, FileInfo, TagError, WriteOptions, split_markers, tag_errors
 from library.tags.formats import (
     AUDIO_EXTENSIONS,
@@ -20,7 +23,7 @@ from library.tags.formats import (
 
 __all__ = ["AUDIO_EXTENSIONS", "FORMATS", "MARKER", "FileInfo", "TagError", "WriteOptions",
            "audio_payload_hash", "genre_state", "holds_tags", "preferred_decoder", "read_file",
-           "sniff", "split_markers", "write_genres"]
+           "sniff", "split_markers", "header_audio_identity", "write_genres"]
 
 
 def _unknown_reason(path: str) -> str:
@@ -60,6 +63,15 @@ def write_genres(path: str, fmt: str, genres: list[str] | None,
     """Write genres into the file in place (None: remove the genre field); for a temp copy."""
     with tag_errors(f"not a writable {fmt} file", os_errors=False):
         FORMATS[fmt].family.write_genres(path, fmt, genres, options)
+
+
+def header_audio_identity(path: str, fmt: str) -> str | None:
+    """A FLAC file's audio identity from its headers (payload.flac_audio_identity); None for
+    other formats and for FLAC files whose encoder stored no MD5."""
+    if fmt != "flac":
+        return None
+    with tag_errors(f"not a readable {fmt} file", os_errors=False), open(path, "rb") as handle:
+        return payload.flac_audio_identity(handle, os.fstat(handle.fileno()).st_size)
 
 
 def audio_payload_hash(path: str, fmt: str) -> str:

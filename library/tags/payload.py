@@ -54,8 +54,8 @@ def _iff(handle: BinaryIO, size: int, digest: hashlib._Hash, order: str) -> None
         offset += 8 + length + (length & 1)
 
 
-def flac(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
-    """STREAMINFO and the frames after the last metadata block."""
+def _flac_blocks(handle: BinaryIO) -> Iterator[tuple[int, int, int]]:
+    """(kind, data offset, length) of each metadata block, then (-1, first frame's offset, 0)."""
     offset = id3v2_size(handle.read(10))
     handle.seek(offset)
     if handle.read(4) != b"fLaC":
@@ -66,13 +66,40 @@ def flac(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
         header = handle.read(4)
         if len(header) < 4:
             raise TagError("truncated: FLAC metadata ends early")
-        kind, length = header[0] & 0x7F, int.from_bytes(header[1:4], "big")
-        if kind == 0:
-            _feed(digest, handle, offset + 4, length)
+        length = int.from_bytes(header[1:4], "big")
+        yield header[0] & 0x7F, offset + 4, length
         offset += 4 + length
         if header[0] & 0x80:
-            break
-    _feed(digest, handle, offset, None)
+            yield -1, offset, 0
+            return
+
+
+def flac(handle: BinaryIO, size: int, digest: hashlib._Hash) -> None:
+    """STREAMINFO and the frames after the last metadata block."""
+    for kind, offset, length in list(_flac_blocks(handle)):
+        if kind == 0:
+            _feed(digest, handle, offset, length)
+        elif kind == -1:
+            _feed(digest, handle, offset, None)
+
+
+def flac_audio_identity(handle: BinaryIO, size: int) -> str | None:
+    """'MD5:LENGTH': the MD5 of the decoded samples that the encoder stored in STREAMINFO and
+    the length of the frames after the metadata; None when the MD5 is unset.
+
+    It tells the audio apart at the cost of reading the headers, where hashing the payload
+    reads the whole file; the length catches a cut-off or extended copy, which keeps the
+    MD5 of the samples it was encoded from."""
+    blocks = list(_flac_blocks(handle))
+    kind, offset, length = blocks[0]
+    if kind != 0 or length < 34:
+        raise TagError("FLAC stream without STREAMINFO")
+    handle.seek(offset + 18)
+    md5 = handle.read(16)
+    frames = blocks[-1][1]
+    if len(md5) < 16 or not any(md5) or frames > size:
+        return None
+    return f"{md5.hex()}:{size - frames}"
 
 
 def _ogg_packets(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
