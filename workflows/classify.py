@@ -62,6 +62,7 @@ class ClassifyOutcome:
     """What a classify run did."""
 
     stored: int = 0
+    taken: int = 0  # tracks this run claimed; the rest of its todo another run had
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     db_seconds: float = 0.0
     stats: PipelineStats = field(default_factory=PipelineStats)
@@ -244,6 +245,7 @@ def classify_stream(
         raise
     finally:
         claims.release()  # the tracks not done are free for the next run
+        outcome.taken = claims.taken
     _commit(sessions, writes, fresh, outcome, bundle)  # not after a failure: maybe the store
     yield from _drained(done)
 

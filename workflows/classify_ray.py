@@ -131,6 +131,7 @@ def classify_on_ray(
     finally:
         _store(sessions, writes, outcome)  # what came back is kept, also after Ctrl-C
         claims.release()
+        outcome.taken = claims.taken
         if started:
             ray.shutdown()
     return outcome
