@@ -1,7 +1,8 @@
 """A real Ctrl-C to `python main.py classify --ray`: SIGINT to the command's whole process
-group (as a terminal sends it, so Ray's own processes get it too) while results stream in.
-The command exits 130 (docs/library.md), keeps what it committed, leaves no claim and no Ray
-process behind, and a rerun classifies exactly the rest."""
+group (as a terminal sends it, so Ray's own processes get it too), once during Ray's
+start-up and once while results stream in. The command exits 130 (docs/library.md), keeps
+what it committed, leaves no claim and no Ray process behind, and a rerun classifies
+exactly the rest."""
 
 from __future__ import annotations
 
@@ -58,12 +59,30 @@ def _cli(url: str, *args: str) -> subprocess.Popen[str]:
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _group(pgid: int) -> list[str]:
+    """The command lines of the live processes in process group `pgid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[2]) == pgid:
+                found.append((stat.parent / "cmdline").read_text().replace("\0", " "))
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+    return found
+
+
+def _interrupt(run: subprocess.Popen[str]) -> str:
+    """Ctrl-C as a terminal sends it; the command's stderr, once it and Ray have ended."""
+    os.killpg(run.pid, signal.SIGINT)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 130, (out, err)
+    assert "Interrupted; work committed so far is kept." in err and "Traceback" not in err
+    deadline = time.monotonic() + 60  # Ray's processes were in the group: all have ended
+    while left := _group(run.pid):
+        assert time.monotonic() < deadline, f"outlived the interrupted command: {left}"
+        time.sleep(0.2)
+    return err
 
 
 def test_ctrl_c_on_classify_ray_keeps_the_committed_and_a_rerun_does_the_rest(
@@ -73,22 +92,23 @@ def test_ctrl_c_on_classify_ray_keeps_the_committed_and_a_rerun_does_the_rest(
     assert subprocess.run([sys.executable, "main.py", "--db", url, "scan",
                            str(tmp_path / "music"), "-q"], cwd=REPO).returncode == 0
 
+    # During Ray's start-up: its raylet runs, the driver is still in ray.init.
     run = _cli(url, "classify", "--ray", "--commit-every", "1")
-    while _counts(url)[0] == 0:  # results are streaming in: press Ctrl-C
+    while not any("raylet" in command for command in _group(run.pid)):
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.02)
+    _interrupt(run)
+    assert _counts(url) == (0, 0)
+
+    # While results stream in.
+    run = _cli(url, "classify", "--ray", "--commit-every", "1")
+    while _counts(url)[0] == 0:
         assert run.poll() is None, run.communicate()
         time.sleep(0.05)
-    os.killpg(run.pid, signal.SIGINT)
-    out, err = run.communicate(timeout=300)
-    assert run.returncode == 130, (out, err)
-    assert "Interrupted; work committed so far is kept." in err
-    assert "Traceback" not in err
+    _interrupt(run)
     kept, claims = _counts(url)
     assert 0 < kept < total, "the run ended before the interrupt: give it more tracks"
     assert claims == 0  # released on the way out
-    deadline = time.monotonic() + 60  # Ray's processes were in the group: all have ended
-    while _group_alive(run.pid):
-        assert time.monotonic() < deadline, "Ray processes outlived the interrupted command"
-        time.sleep(0.2)
 
     rerun = _cli(url, "classify", "--ray")
     out, err = rerun.communicate(timeout=600)
