@@ -24,13 +24,17 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 4  # PRAGMA user_version of SQLite libraries; the legacy chain ends here
+SCHEMA_VERSION = 4  # the legacy user_version chain ends here (= 0001_baseline)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BASELINE = "0001_baseline"  # the Alembic revision equal to schema 4
 # Every Alembic revision, oldest first (tests/test_db.py checks it against migrations/).
 # Kept here so that opening a current library needs no Alembic import.
-REVISIONS = (BASELINE,)
+REVISIONS = (BASELINE, "0003_search_text")
 HEAD = REVISIONS[-1]
+# PRAGMA user_version of an SQLite library at HEAD: above SCHEMA_VERSION, so that releases
+# from before Alembic (which know up to 4) refuse a library they would write incompletely
+# (tracks without search_text). 5 is 0002_roots', 6 0003_search_text's.
+USER_VERSION = 6
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -104,19 +108,11 @@ def default_db_path() -> DbLocation:
     return user_data_path(APP_NAME, appauthor=False) / "library.sqlite3"
 
 
-def _casefold(value: str | bytes | None) -> str | None:
-    if isinstance(value, bytes):  # a path: any bytes, shown as display_path shows them
-        value = value.decode("utf-8", "replace")
-    return value.casefold() if isinstance(value, str) else None
-
-
 def _genre_key(value: str | None) -> str | None:
     return genre_key(value) if isinstance(value, str) else None
 
 
 def _common_setup(dbapi_conn: sqlite3.Connection) -> None:
-    # SQLite's lower() folds ASCII only; search uses casefold() so "ÉDITH" finds "Édith".
-    dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
     # Genre matching in SQL must be the very rule the Python side uses (one genre spelling).
     dbapi_conn.create_function("genre_key", 1, _genre_key, deterministic=True)
     cursor = dbapi_conn.cursor()
@@ -205,8 +201,8 @@ def alembic_revision(conn: Connection) -> str | None:
 
 
 def _refuse_newer(path: object, legacy: int, revision: str | None) -> None:
-    if legacy > SCHEMA_VERSION or (revision is not None and revision not in REVISIONS):
-        known = (f"schema {legacy}, this one knows up to {SCHEMA_VERSION}" if revision is None
+    if legacy > USER_VERSION or (revision is not None and revision not in REVISIONS):
+        known = (f"schema {legacy}, this one knows up to {USER_VERSION}" if revision is None
                  else f"revision {revision}, this one knows up to {HEAD}")
         raise NewerSchemaError(
             f"{path} was written by a newer GenreLens "
@@ -247,12 +243,12 @@ def _upgrade(conn: Connection, path: object) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = conn
     if revision is None and legacy > 0:  # a library from before Alembic
-        for step in range(legacy, SCHEMA_VERSION):
+        for step in range(legacy, SCHEMA_VERSION):  # none from 4 on
             MIGRATIONS[step](conn)
         command.stamp(config, BASELINE)
     command.upgrade(config, "head")
     if conn.dialect.name == "sqlite":  # older GenreLens releases read this, not Alembic's
-        conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
+        conn.execute(text(f"PRAGMA user_version={USER_VERSION}"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

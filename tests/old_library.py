@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-# What each migration added, undone: 1 -> 2 audio_hash, 2 -> 3 two tables, 3 -> 4 not_music.
+# What each migration added, undone: 1 -> 2 audio_hash, 2 -> 3 two tables, 3 -> 4 not_music,
+# then Alembic's 0003_search_text.
 _UNDO = (
+    "ALTER TABLE tracks DROP COLUMN search_text",
     "ALTER TABLE predictions DROP COLUMN audio_hash",
     "DROP TABLE tag_originals",
     "DROP TABLE classify_claims",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from library.db import SCHEMA_VERSION, create_db_engine, session_factory
+from library.db import USER_VERSION, create_db_engine, session_factory
 from library.db_errors import (
     EXIT_BUSY,
     EXIT_CORRUPT,
@@ -92,7 +92,7 @@ def test_garbage_in_the_middle_of_a_library(tmp_path: Path) -> None:
 def test_a_library_from_a_newer_genrelens(tmp_path: Path) -> None:
     db = _filled(tmp_path / "library.sqlite3")
     conn = sqlite3.connect(db)
-    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version={USER_VERSION + 1}")
     conn.close()  # the last connection checkpoints: the file alone holds the library
     before = db.read_bytes()
     done = _cli(db, "list")
@@ -204,7 +204,7 @@ def test_a_schema_1_library_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"tag_originals", "classify_claims"} <= tables
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == USER_VERSION
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == TRACKS
     conn.close()
 

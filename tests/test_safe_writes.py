@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import cli.classify
 import main
 from library import browse
-from library.db import SCHEMA_VERSION, create_db_engine, session_factory
+from library.db import USER_VERSION, create_db_engine, session_factory
 from library.models import Prediction
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
@@ -142,7 +142,7 @@ def test_old_database_upgrades_and_keeps_its_predictions(db_path: Path) -> None:
         (kept,) = session.scalars(select(Prediction))
         assert (kept.top_genres, kept.track_size, kept.audio_hash) == (["Jazz"], 10, None)
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (USER_VERSION,)
 
 
 def sqlite3_insert_track():  # type: ignore[no-untyped-def]

@@ -1,0 +1,51 @@
+"""tracks.search_text: artist, title, album and path case-folded, for search in plain SQL.
+
+PostgreSQL has no casefold(); with the folded text stored, `list TEXT` and `--artist` match
+in SQL on both engines (library/search_text.py). Existing tracks are filled here, in
+batches, by the same Python function the scanner uses.
+
+Revision ID: 0003_search_text
+Revises: 0001_baseline
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from library.search_text import search_text
+
+revision = "0003_search_text"
+down_revision = "0001_baseline"
+branch_labels = None
+depends_on = None
+
+BATCH = 2000
+_TRACKS = sa.table("tracks", sa.column("id", sa.Integer), sa.column("artist", sa.Text),
+                   sa.column("title", sa.Text), sa.column("album", sa.Text),
+                   sa.column("path", sa.LargeBinary), sa.column("search_text", sa.Text))
+
+
+def upgrade() -> None:
+    """Add the column and fill it for every track."""
+    with op.batch_alter_table("tracks") as batch:
+        batch.add_column(sa.Column("search_text", sa.Text(), nullable=True))
+    conn, after = op.get_bind(), 0
+    fill = (sa.update(_TRACKS).where(_TRACKS.c.id == sa.bindparam("track_id"))
+            .values(search_text=sa.bindparam("text")))
+    while True:  # by id, a batch at a time: a 100,000-track library never sits in memory
+        rows = conn.execute(sa.select(_TRACKS.c.id, _TRACKS.c.artist, _TRACKS.c.title,
+                                      _TRACKS.c.album, _TRACKS.c.path)
+                            .where(_TRACKS.c.id > after).order_by(_TRACKS.c.id)
+                            .limit(BATCH)).all()
+        if not rows:
+            return
+        conn.execute(fill, [{"track_id": tid, "text": search_text(artist, title, album, path)}
+                            for tid, artist, title, album, path in rows])
+        after = rows[-1].id
+
+
+def downgrade() -> None:
+    """Drop the column."""
+    with op.batch_alter_table("tracks") as batch:
+        batch.drop_column("search_text")
