@@ -212,6 +212,31 @@ def test_a_live_slow_run_keeps_its_claims_past_the_expiry(
         assert session.scalar(select(func.count()).select_from(ClassifyClaim)) == 0
 
 
+def test_a_run_stores_its_results_before_giving_up_its_claims(
+        music: Path, library_db: Path | str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Else another run could claim a finished but unstored track and classify it again."""
+    import library.claims
+    from library.predictions import tracks_needing_prediction
+    from workflows.classify import classify_tracks
+
+    _scan(library_db, music)
+    sessions = session_factory(create_db_engine(library_db))
+    stored_at_release: list[int] = []
+    release = library.claims.WorkClaims.release
+
+    def counting_release(self: library.claims.WorkClaims) -> None:
+        with sessions() as other:  # what another run sees at this moment
+            stored_at_release.append(other.scalar(select(func.count()).select_from(Prediction)))
+        release(self)
+
+    monkeypatch.setattr(library.claims.WorkClaims, "release", counting_release)
+    bundle = StandInBundle()
+    with sessions() as session:
+        todo = tracks_needing_prediction(session, bundle.name, bundle.version)
+    outcome = classify_tracks(sessions, todo, bundle, device="cpu", commit_every=64)
+    assert outcome.stored == TRACKS and stored_at_release == [TRACKS]
+
+
 def test_a_cut_off_file_that_scans_fine_becomes_an_error_at_classify(
         music: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -240,13 +240,15 @@ def classify_stream(
                     yield from _drained(done)
                 if cancel is not None and cancel.is_set():
                     break
+        # Stored before the claims go, or another run could take (and redo) a finished
+        # track in between. Not after a failure: it may be the store's.
+        _commit(sessions, writes, fresh, outcome, bundle)
     except GeneratorExit:  # the consumer stopped: keep what is finished, then stop
         _commit(sessions, writes, fresh, outcome, bundle)
         raise
     finally:
         claims.release()  # the tracks not done are free for the next run
         outcome.taken = claims.taken
-    _commit(sessions, writes, fresh, outcome, bundle)  # not after a failure: maybe the store
     yield from _drained(done)
 
 
