@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from cli import COMMAND_MODULES
 from cli.context import AppContext, run_command
 from library.db import DB_ENV_VAR, db_location, default_db_path, shown_location
+from library.roots import RootError, local_mapping
 from workflows import stderr_filter
 from workflows.logs import log_file, setup_logging
 
@@ -54,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stderr_filter.install()
     setup_logging(verbose=args.verbose)
     app = AppContext(db_path=args.db or default_db_path())
+    try:
+        local_mapping()  # a malformed GENRELENS_ROOTS or roots file, in words, before any work
+    except RootError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command is None:
         from gui.app import run_gui  # Qt loads only when the GUI is wanted
 

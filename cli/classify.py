@@ -13,13 +13,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
-from library.models import Track
+from library.repository import track_paths
 from library.predictions import is_under
 from cli.output import display_path
 
@@ -82,7 +81,7 @@ def outside_library(session: Session, paths: list[Path]) -> list[Path]:
     """The PATHs that are no library track and hold none (a typo, a folder never scanned)."""
     if not paths:
         return []
-    known = session.scalars(select(Track.path)).all()
+    known = track_paths(session)
     return [p for p in paths if not any(is_under(t, [os.path.abspath(p)]) for t in known)]
 
 

@@ -61,9 +61,10 @@ class TrackTouched(JobEvent):
     track_id: int
 
 
-def add_folder(session: Session, path: str) -> None:
-    """Start watching a folder (no-op if already watched); raises FolderError if it is none."""
-    folders.add_folder(session, path)
+def add_folder(session: Session, path: str, as_root: str | None = None) -> None:
+    """Start watching a folder (no-op if already watched); raises FolderError if it is none,
+    SameShareError if it is a known root mounted here under another path (then `as_root`)."""
+    folders.add_folder(session, path, as_root)
 
 
 def remove_folder(session: Session, folder_id: int) -> None:

@@ -62,6 +62,16 @@ class FoldersChanged(JobEvent):
 
 
 @dataclass(frozen=True)
+class SameShareFound(JobEvent):
+    """A folder being added holds the files of root `root_name` (recorded at `recorded`,
+    not found on this machine): the same share mounted here at `path`."""
+
+    path: str
+    root_name: str
+    recorded: str
+
+
+@dataclass(frozen=True)
 class DetailsReady(JobEvent):
     """What the details pane shows for one track; the picture is RGB uint8 (mels x frames)."""
 
@@ -175,17 +185,29 @@ def _reread_at_end(ctx: JobContext, events: Iterator[object]) -> Iterator[object
             yield _fresh_rows(session, ids)
 
 
-def scan_folders(paths: Sequence[str]) -> Job:
-    """Add the folders (if new), scan them, yield progress and the changed rows."""
+def scan_folders(paths: Sequence[str], as_root: str | None = None) -> Job:
+    """Add the folders (if new; `as_root`: as that existing root, mounted here), scan them,
+    yield progress and the changed rows. A folder that is a known share mounted elsewhere is
+    not added: SameShareFound asks the window to offer `as_root`."""
 
     def job(ctx: JobContext) -> Iterator[object]:
+        added: list[str] = []
         with ctx.sessions() as session:
             before = browse.all_track_ids(session)
             for path in paths:
-                backend.add_folder(session, path)
+                try:
+                    backend.add_folder(session, path, as_root)
+                except folders.SameShareError as exc:
+                    yield SameShareFound(exc.path, exc.root.name, exc.root.recorded)
+                    continue
+                added.append(path)
             session.commit()
             yield FoldersChanged(tuple(folders.list_folders(session)))
-        yield from _with_rows(ctx, backend.scan_events(ctx, paths))
+            if as_root is not None and added:  # every row of the root has a new local path
+                in_use = backend.bundle_in_use() if warmup.is_ready() else None
+                for page in browse.iter_row_pages(session, 2000, in_use):
+                    yield from page
+        yield from _with_rows(ctx, backend.scan_events(ctx, added))
         with ctx.sessions() as session:
             gone = before - browse.all_track_ids(session)
         if gone:

@@ -28,6 +28,7 @@ from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.log_dialog import show_log
 from gui.dialogs.remove_folder import RemoveFolderQuestion
+from gui.dialogs.same_share import SameShareQuestion
 from gui.dialogs.tag_write import TagWriteDialog
 from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.menuBar().addAction("Tag &history…", self.show_history)
         self.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(self))
         self.removal_question: RemoveFolderQuestion | None = None
+        self.same_share_question: SameShareQuestion | None = None
         toolbar = build_toolbar(self, self.actions)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         spacer = QWidget()
@@ -192,6 +194,8 @@ class MainWindow(QMainWindow):
                 self._set_folders(item.folders)
             elif isinstance(item, jobs.DetailsReady):
                 self.details.show_details(item)
+            elif isinstance(item, jobs.SameShareFound):
+                self._offer_same_share(item)
         if rows:
             self.table.upsert_rows(rows)
             self._show_library()
@@ -236,10 +240,10 @@ class MainWindow(QMainWindow):
         if path:
             self.add_folders([path])
 
-    def add_folders(self, paths: Sequence[str]) -> None:
+    def add_folders(self, paths: Sequence[str], as_root: str | None = None) -> None:
         """Add folders: scan them in the background, then classify what is new."""
         folders = [str(Path(p).resolve()) for p in paths]
-        self._start(jobs.SCAN, jobs.scan_folders(folders))
+        self._start(jobs.SCAN, jobs.scan_folders(folders, as_root))
         self._start(jobs.CLASSIFY, jobs.classify(self.settings.classify_options()))
         self.statusBar().showMessage(f"Adding {', '.join(folders)}: scanning…", 8000)
         self._show_library()  # the table fills as the scan goes, with its progress below
@@ -271,6 +275,12 @@ class MainWindow(QMainWindow):
         question.confirmed.connect(lambda folder_id: self._start(
             jobs.REMOVE_FOLDER, jobs.remove_folder(folder_id)))
         self.removal_question = question
+        question.open()
+
+    def _offer_same_share(self, found: jobs.SameShareFound) -> None:
+        question = SameShareQuestion(found.path, found.root_name, found.recorded, self)
+        question.confirmed.connect(lambda path, name: self.add_folders([path], as_root=name))
+        self.same_share_question = question
         question.open()
 
     def _add_from_empty_state(self, path: str) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "predictions",  # what to classify, storing predictions and embeddings
     "records",  # the frozen records every reader returns
     "repository",  # track listings and look-ups for the CLI
+    "roots",  # library roots: stored paths <-> this machine's mount points
     "scanner",  # folder scan: new, changed, moved, missing, errors
     "tag_history",  # tag-write batches: list, undo
     "tagplan",  # the tag writer's dry run

@@ -19,6 +19,7 @@ from library.dialect import upsert
 from library.genre_names import canonical_genre, canonical_genres
 from library.models import Prediction, Track, UserLabel
 from library.predictions import file_changed_since, made_by_other_model
+from library.roots import RootMap, local_paths
 from library.records import (
     BrowseRow,
     BundleKey,
@@ -52,11 +53,12 @@ def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]
     shown_id = shown.c[0]
     return (
         select(
-            Track.id, Track.path, Track.status, Track.title, Track.artist, Track.album,
-            Track.duration, Track.genres, Track.error, Track.folder_id, Track.size,
-            Track.mtime_ns, Prediction.top_genres, Prediction.confidence, Prediction.uncertain,
-            Prediction.probabilities, Prediction.track_size, Prediction.track_mtime_ns,
-            UserLabel.genres, Prediction.not_music, Prediction.bundle, Prediction.bundle_version,
+            Track.id, Track.root_id, Track.path, Track.status, Track.title, Track.artist,
+            Track.album, Track.duration, Track.genres, Track.error, Track.folder_id,
+            Track.size, Track.mtime_ns, Prediction.top_genres, Prediction.confidence,
+            Prediction.uncertain, Prediction.probabilities, Prediction.track_size,
+            Prediction.track_mtime_ns, UserLabel.genres, Prediction.not_music, Prediction.bundle,
+            Prediction.bundle_version,
         )
         .outerjoin(shown, shown.c.track_id == Track.id)
         .outerjoin(Prediction, Prediction.id == shown_id)
@@ -65,13 +67,14 @@ def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]
     )
 
 
-def _to_row(values: Sequence[object], in_use: BundleKey | None) -> BrowseRow:
-    (tid, path, status, title, artist, album, duration, tags, error, folder_id, size, mtime,
-     top, confidence, uncertain, probs, p_size, p_mtime, user, not_music, bundle,
+def _to_row(values: Sequence[object], in_use: BundleKey | None, roots: RootMap) -> BrowseRow:
+    (tid, root_id, stored, status, title, artist, album, duration, tags, error, folder_id,
+     size, mtime, top, confidence, uncertain, probs, p_size, p_mtime, user, not_music, bundle,
      version) = values
     shares = cast("dict[str, float] | None", probs) or {}
     probabilities = tuple(sorted(shares.items(), key=lambda kv: -kv[1]))
     predicted = confidence is not None
+    path = roots.local(root_id, stored)  # type: ignore[arg-type]
     # The same rule as classify's (library.predictions.needs_prediction), in two parts
     # the table shows apart: "Changed" and "Older model".
     return BrowseRow(
@@ -103,7 +106,8 @@ def iter_row_pages(
                                                   [Prediction.track_id <= last])
         result = session.execute(_rows_query(in_use, *bounds).where(Track.id > after)
                                  .limit(page_size))
-        page = [_to_row(values, in_use) for values in result]
+        roots = local_paths(session)
+        page = [_to_row(values, in_use, roots) for values in result]
         if not page:
             return
         yield page
@@ -119,7 +123,8 @@ def rows_for_ids(
     for start in range(0, len(ids), 500):  # SQLite caps bound parameters
         chunk = ids[start : start + 500]
         result = session.execute(_rows_query(in_use).where(Track.id.in_(chunk)))
-        rows.extend(_to_row(values, in_use) for values in result)
+        roots = local_paths(session)
+        rows.extend(_to_row(values, in_use, roots) for values in result)
     return rows
 
 

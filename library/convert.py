@@ -5,14 +5,27 @@ Rows never leave library/ (rule 3); these are the only places a row becomes a re
 
 from __future__ import annotations
 
-from library.models import Folder, Prediction, Track
+from sqlalchemy.orm import object_session
+
+from library.models import Folder, Prediction, TagChange, Track
 from library.records import FolderRecord, PredictionRecord, TrackRecord
+from library.roots import local_path, roots_of
+
+
+def local(row: Track | TagChange | Folder) -> str:
+    """A row's path on this machine (its stored path is relative to its root)."""
+    session = object_session(row)
+    if session is None:  # a row never stored or detached: only an absolute path is usable
+        if row.root_id is not None:
+            raise ValueError("a detached row's path cannot be resolved")
+        return row.path
+    return local_path(session, row.root_id, row.path)
 
 
 def track_record(row: Track) -> TrackRecord:
     """The record of a track row."""
     return TrackRecord(
-        id=row.id, path=row.path, size=row.size, mtime_ns=row.mtime_ns, status=row.status,
+        id=row.id, path=local(row), size=row.size, mtime_ns=row.mtime_ns, status=row.status,
         format=row.format, codec=row.codec, duration=row.duration,
         sample_rate=row.sample_rate, channels=row.channels, bitrate=row.bitrate,
         title=row.title, artist=row.artist, album=row.album, album_artist=row.album_artist,
@@ -35,4 +48,10 @@ def prediction_record(row: Prediction) -> PredictionRecord:
 
 def folder_record(row: Folder) -> FolderRecord:
     """The record of a watched-folder row."""
-    return FolderRecord(row.id, row.path, row.added_at, row.last_scanned_at)
+    path = local(row)
+    session = object_session(row)
+    root = roots_of(session).roots.get(row.root_id) if session else None
+    if root is None:
+        return FolderRecord(row.id, path, row.added_at, row.last_scanned_at, row.root_id)
+    return FolderRecord(row.id, path, row.added_at, row.last_scanned_at, row.root_id,
+                        root.name, root.recorded, root.mapped)

@@ -29,12 +29,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BASELINE = "0001_baseline"  # the Alembic revision equal to schema 4
 # Every Alembic revision, oldest first (tests/test_db.py checks it against migrations/).
 # Kept here so that opening a current library needs no Alembic import.
-REVISIONS = (BASELINE, "0003_search_text")
+REVISIONS = (BASELINE, "0002_roots", "0003_search_text")
 HEAD = REVISIONS[-1]
-# PRAGMA user_version of an SQLite library at HEAD: above SCHEMA_VERSION, so that releases
-# from before Alembic (which know up to 4) refuse a library they would write incompletely
-# (tracks without search_text). 5 is 0002_roots', 6 0003_search_text's.
-USER_VERSION = 6
+# What SQLite libraries at HEAD record in user_version: the baseline's 4, then one more per
+# revision, so that releases from before Alembic (which only read user_version) refuse them.
+HEAD_USER_VERSION = SCHEMA_VERSION + len(REVISIONS) - 1
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -201,8 +200,8 @@ def alembic_revision(conn: Connection) -> str | None:
 
 
 def _refuse_newer(path: object, legacy: int, revision: str | None) -> None:
-    if legacy > USER_VERSION or (revision is not None and revision not in REVISIONS):
-        known = (f"schema {legacy}, this one knows up to {USER_VERSION}" if revision is None
+    if legacy > HEAD_USER_VERSION or (revision is not None and revision not in REVISIONS):
+        known = (f"schema {legacy}, this one knows up to {HEAD_USER_VERSION}" if revision is None
                  else f"revision {revision}, this one knows up to {HEAD}")
         raise NewerSchemaError(
             f"{path} was written by a newer GenreLens "
@@ -223,10 +222,33 @@ def migrate(engine: Engine, path: Path | str | None = None) -> None:
     if engine_is_read_only(engine):
         raise DatabaseError(f"{path} needs upgrading (schema {legacy}, revision {revision} "
                             f"to {HEAD}) but is read-only.")
+    if engine.dialect.name == "sqlite":
+        _upgrade_sqlite(engine, path)
+        return
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # two GUIs starting at once: one migrates
             conn.execute(text("SELECT pg_advisory_xact_lock(4716)"))
         _upgrade(conn, path)
+
+
+def _upgrade_sqlite(engine: Engine, path: object) -> None:
+    """The upgrade in one SQLite transaction, foreign keys off as SQLite's ALTER TABLE recipe
+    asks: a table rebuilt by copying is dropped, and that must not cascade to its children."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only takes effect outside BEGIN
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # DDL too: pysqlite begins before DML only
+        try:
+            _upgrade(conn, path)
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise DatabaseError(f"{path}: upgrade would break references: {broken[:5]}")
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def _upgrade(conn: Connection, path: object) -> None:
@@ -248,7 +270,7 @@ def _upgrade(conn: Connection, path: object) -> None:
         command.stamp(config, BASELINE)
     command.upgrade(config, "head")
     if conn.dialect.name == "sqlite":  # older GenreLens releases read this, not Alembic's
-        conn.execute(text(f"PRAGMA user_version={USER_VERSION}"))
+        conn.execute(text(f"PRAGMA user_version={HEAD_USER_VERSION}"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

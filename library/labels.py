@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from library.genre_names import genre_key
 from library.models import Track, UserLabel
 from library.records import KnownGenre
+from library.roots import local_paths
 
 
 def _first(genres: list[str] | None) -> str | None:
@@ -23,13 +24,15 @@ def _first(genres: list[str] | None) -> str | None:
 def known_genres(session: Session) -> list[KnownGenre]:
     """Every readable track with a genre, normalised spelling, user labels first in priority."""
     rows = session.execute(
-        select(Track.id, Track.path, Track.genres, Track.artist, UserLabel.genres)
+        select(Track.id, Track.root_id, Track.path, Track.genres, Track.artist, UserLabel.genres)
         .outerjoin(UserLabel, UserLabel.track_id == Track.id)
         .where(Track.status == "ok")
         .order_by(Track.id)
     ).all()
     raw = []
-    for track_id, path, tags, artist, user in rows:
+    roots = local_paths(session)
+    for track_id, root_id, stored, tags, artist, user in rows:
+        path = roots.local(root_id, stored)
         genre, source = (_first(user), "user") if _first(user) else (_first(tags), "tag")
         if genre:
             raw.append((track_id, path, genre, source, artist))

@@ -70,13 +70,26 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
 
-class Folder(Base):
-    """A folder the user asked GenreLens to watch."""
+class Root(Base):
+    """A named top folder that stored paths are relative to (library/roots.py)."""
 
-    __tablename__ = "folders"
+    __tablename__ = "roots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(FsPath)  # where it was added: every machine's default
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Folder(Base):
+    """A folder the user asked GenreLens to watch: a root or a folder inside one."""
+
+    __tablename__ = "folders"
+    __table_args__ = (UniqueConstraint("root_id", "path", name="uq_folders_root_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root_id: Mapped[int] = mapped_column(ForeignKey("roots.id"))
+    path: Mapped[str] = mapped_column(FsPath)  # relative to the root ('' is the root itself)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_scanned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -85,12 +98,16 @@ class Track(Base):
     """One audio file as last seen on disk."""
 
     __tablename__ = "tracks"
+    __table_args__ = (UniqueConstraint("root_id", "path", name="uq_tracks_root_path"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     folder_id: Mapped[int | None] = mapped_column(
         ForeignKey("folders.id", ondelete="SET NULL"), index=True
     )
-    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    # The path relative to its root; absolute when root_id is NULL (outside every root).
+    # library.roots turns it into this machine's path: never open `path` directly.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("roots.id"))
+    path: Mapped[str] = mapped_column(FsPath)
     size: Mapped[int] = mapped_column(Int64, default=0)
     mtime_ns: Mapped[int] = mapped_column(Int64, default=0)
     # sha1 of the first 64 KiB: with the size, recognises a moved file.
@@ -201,6 +218,7 @@ class TagChange(Base):
         ForeignKey("tag_batches.id", ondelete="CASCADE"), index=True
     )
     track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"))
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("roots.id"))  # as in tracks
     path: Mapped[str] = mapped_column(FsPath)
     old_genres: Mapped[list[str] | None] = mapped_column(JSON)  # None: the file had no genre tag
     new_genres: Mapped[list[str]] = mapped_column(JSON)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from library.dialect import upsert
 from library.models import Embedding, Prediction, Track, utcnow
 from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
+from library.roots import local_paths, portable
 from library.tags import TagError, audio_payload_hash, preferred_decoder, sniff
 
 # (size, mtime_ns) of a file now, or None when it is gone.
@@ -71,6 +72,7 @@ def tracks_needing_prediction(
     rows = session.execute(
         select(
             Track.id,
+            Track.root_id,
             Track.path,
             Track.size,
             Track.mtime_ns,
@@ -88,7 +90,10 @@ def tracks_needing_prediction(
     ).all()
     roots = None if paths is None else [os.path.abspath(os.fspath(p)) for p in paths]
     todo = []
-    for track_id, path, size, mtime_ns, fmt, bundle, version, pred_size, pred_mtime in rows:
+    mounts = local_paths(session)
+    for track_id, root_id, stored, size, mtime_ns, fmt, bundle, version, pred_size, pred_mtime \
+            in rows:
+        path = mounts.local(root_id, stored)
         if roots is not None and not is_under(path, roots):
             continue
         predicted = (pred_size, pred_mtime)
@@ -97,7 +102,8 @@ def tracks_needing_prediction(
             now = current_stat(path)
             stale = now is None or now != predicted  # gone files fail loudly in decoding
         if stale:
-            todo.append(TrackToClassify(track_id, path, size, mtime_ns, preferred_decoder(fmt)))
+            todo.append(TrackToClassify(track_id, path, size, mtime_ns, preferred_decoder(fmt),
+                                        portable(mounts, root_id, stored)))
     return todo
 
 

@@ -20,12 +20,16 @@ def display_path(path: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FolderRecord:
-    """A watched folder."""
+    """A watched folder (`path` as on this machine) and the root it belongs to."""
 
     id: int
     path: str
     added_at: datetime
     last_scanned_at: datetime | None = None
+    root_id: int | None = None
+    root: str = ""  # the root's name, the same on every machine
+    recorded: str = ""  # the root's path where it was added
+    mapped: bool = False  # this machine mounts the root elsewhere than `recorded`
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +232,21 @@ class TrackToClassify:
     """A track the classifier should (re)process: where it is and the file as last seen."""
 
     id: int
-    path: str
+    path: str  # on this machine
     size: int
     mtime_ns: int
     decoder: str | None = None  # to try first, for the content-detected format (tags.formats)
+    stored: StoredPath | None = None  # for other machines (None: outside every root)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPath:
+    """A path as the library stores it, for a machine to resolve with its own mount points
+    (library.roots.resolve): the root's name, where it was recorded, the path inside it."""
+
+    root: str
+    recorded: str
+    rel: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from library.convert import prediction_record, track_record
 from library.dialect import first_field, is_sqlite
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord, is_not_music_name
+from library.roots import at_path, local_paths
 from library.search_text import SEPARATOR, like_pattern
 
 
@@ -23,10 +24,14 @@ class TrackFilter:
     genre: str | None = None  # in the tags, predicted top genres or user label (any spelling)
     artist: str | None = None  # substring of the artist (case-insensitive)
     status: str | None = None  # ok|missing|error
-    text: str | None = None  # substring of title, artist, album or path
+    text: str | None = None  # substring of title, artist, album or path within its root
     folder_id: int | None = None
     limit: int | None = None
     offset: int = 0
+
+
+# Listing order: by root, then path within it (NULLs placed alike on both engines).
+BY_PATH = (Track.root_id.nulls_first(), Track.path)
 
 
 Spellings = frozenset[str] | None  # a server's stored spellings of a genre; None on SQLite
@@ -97,15 +102,24 @@ def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[Tr
     spellings = None
     if where.genre and not is_sqlite(session) and not is_not_music_name(where.genre):
         spellings = _spellings(session, where.genre)  # a server lacks genre_key()
-    query = _filtered(select(Track), where, spellings).order_by(Track.path).offset(where.offset)
+    query = (_filtered(select(Track), where, spellings).order_by(*BY_PATH)
+             .offset(where.offset))
     if where.limit is not None:
         query = query.limit(where.limit)
     return [track_record(row) for row in session.scalars(query)]
 
 
+def track_paths(session: Session) -> list[str]:
+    """Every track's path on this machine."""
+    roots = local_paths(session)
+    return [roots.local(root_id, path)
+            for root_id, path in session.execute(select(Track.root_id, Track.path))]
+
+
 def get_track_by_path(session: Session, path: str) -> TrackRecord | None:
-    """One track by its exact path."""
-    row = session.scalars(select(Track).where(Track.path == path)).one_or_none()
+    """One track by its exact path (as on this machine)."""
+    row = session.scalars(select(Track).where(at_path(session, Track, path))
+                          .order_by(Track.root_id.nulls_last())).first()  # rooted first
     return track_record(row) if row else None
 
 

@@ -27,6 +27,7 @@ from library.dialect import is_sqlite, reserve_ids
 from library.models import Folder, Prediction, Track, utcnow
 from library.predictions import same_audio_updates
 from library.records import FolderRecord, ScanCounts, ScanEvent
+from library.roots import local_paths
 from library.search_text import search_text
 from library.tags import FileInfo, TagError, read_file
 from library.walk import FolderProblem, FoundFile, walk_audio
@@ -38,8 +39,8 @@ Reader = Callable[[str], FileInfo]
 OnCommit = Callable[[], None]
 _TRACKS = Track.__table__.c
 _INSERT = insert(cast(Table, Track.__table__))
-_KNOWN_COLUMNS = (_TRACKS.id, _TRACKS.path, _TRACKS.size, _TRACKS.mtime_ns, _TRACKS.status,
-                  _TRACKS.folder_id, _TRACKS.head_hash, _TRACKS.error)
+_KNOWN_COLUMNS = (_TRACKS.id, _TRACKS.root_id, _TRACKS.path, _TRACKS.size, _TRACKS.mtime_ns,
+                  _TRACKS.status, _TRACKS.folder_id, _TRACKS.head_hash, _TRACKS.error)
 
 
 def head_hash(path: str) -> str:
@@ -74,9 +75,12 @@ class _Scan:
         self.known: dict[str, Row[*tuple[Any, ...]]] = {}
         # The id of an untouched file in place, by what it looks like: one dict lookup per file.
         self.untouched: dict[tuple[str, int, int, int | None], int] = {}
+        # Stored paths are relative to their roots; this scan compares this machine's.
+        self.roots = local_paths(session)
+        local = self.roots.local
         for row in session.connection().execute(select(*_KNOWN_COLUMNS)):
-            track_id, path, size, mtime_ns, status, folder_id, *_ = row
-            self.known[path] = row
+            track_id, root_id, stored, size, mtime_ns, status, folder_id, *_ = row
+            self.known[path := local(root_id, stored)] = row
             if status == "ok":  # an unreadable file is reported again each scan, as an error
                 self.untouched[path, size, mtime_ns, folder_id] = track_id
 
@@ -161,23 +165,24 @@ class _Scan:
                    vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
         """New files, unless one is a vanished (or long-missing) track that moved."""
         candidates = {
-            (row.size, row.head_hash): row for row in self.known.values()
-            if row.head_hash and (row.path in vanished or row.status == "missing")
+            (row.size, row.head_hash): (path, row) for path, row in self.known.items()
+            if row.head_hash and (path in vanished or row.status == "missing")
         }
         for item, folder_id in newcomers:
             if self.cancelled():
                 return
             row = self._read(item)
             row["folder_id"] = folder_id
-            previous = candidates.pop((item.size, row["head_hash"]), None)
+            old_path, previous = candidates.pop((item.size, row["head_hash"]), (None, None))
+            stored = dict(zip(("root_id", "path"), self.roots.split(item.path)))
             if previous is not None and row["head_hash"]:
-                vanished.pop(previous.path, None)
-                self.updates.append({"id": previous.id, "path": item.path, **row})
+                vanished.pop(old_path or "", None)
+                self.updates.append({"id": previous.id, **stored, **row})
                 self._keep_predictions(previous.id, item, row)
-                yield self._outcome(item.path, row, "moved", old_path=previous.path,
+                yield self._outcome(item.path, row, "moved", old_path=old_path,
                                     track_id=previous.id)
             else:
-                track_id = self._insert({"path": item.path, **row})
+                track_id = self._insert({**stored, **row})
                 yield self._outcome(item.path, row, "new", track_id=track_id)
             self._maybe_flush()
 
@@ -196,7 +201,8 @@ class _Scan:
     def _read(self, item: FoundFile) -> dict[str, Any]:
         """The track columns for a file, with the search text of its tags and path."""
         row = self._read_file(item)
-        row["search_text"] = search_text(row["artist"], row["title"], row["album"], item.path)
+        stored = self.roots.split(item.path)[1]  # as search sees it: root-relative, if rooted
+        row["search_text"] = search_text(row["artist"], row["title"], row["album"], stored)
         return row
 
     def _read_file(self, item: FoundFile) -> dict[str, Any]:

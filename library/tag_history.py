@@ -17,6 +17,7 @@ import threading
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from library.convert import local
 from library.models import TagBatch, TagChange, TagOriginal
 from library.records import BatchSummary, FileOutcome, UndoResult
 from library.safe_write import (
@@ -160,7 +161,7 @@ def _restored_copy(session: Session, change: TagChange, path: str, before: os.st
 
 def _undo_one(session: Session, change: TagChange) -> None:
     """Restore one file as it was, or record why not."""
-    path = os.path.realpath(change.path)
+    path = os.path.realpath(local(change))
     temp: str | None = None
     try:
         before = check_writable(path)
@@ -179,7 +180,7 @@ def _undo_one(session: Session, change: TagChange) -> None:
 
 
 def _outcome(change: TagChange) -> FileOutcome:
-    return FileOutcome(change.path, change.state, change.reason,
+    return FileOutcome(local(change), change.state, change.reason,
                        shown_genres(change.old_genres), tuple(change.new_genres),
                        change.track_id)
 
@@ -205,7 +206,7 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         batch = _batch(session, batch_id)
         changes = list(session.scalars(
             select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))
-        clean_stale_temps([change.path for change in changes])
+        clean_stale_temps([local(change) for change in changes])
         outcomes: list[FileOutcome] = []
         try:
             for change in changes:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from library.genre_names import canonical_genre, canonical_genres, genre_key, same_genre
+from library.convert import local
 from library.models import Prediction, Track, UserLabel
 from library.records import PlanRow
 from library.tags import holds_tags
@@ -167,7 +168,7 @@ def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanR
     old = tuple(track.genres or ())
 
     def row(action: str, reason: str, new: tuple[str, ...] | None = None) -> PlanRow:
-        return PlanRow(track.id, track.path, track.format, old, new, action, reason,
+        return PlanRow(track.id, local(track), track.format, old, new, action, reason,
                        track.size, track.mtime_ns)
 
     if track.status != "ok":
@@ -191,14 +192,14 @@ def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanR
 def _selected(session: Session, selection: TagSelection, options: TagOptions
               ) -> tuple[list[Track], dict[int, tuple[str, ...]], dict[int, Prediction]]:
     """The selected tracks, their user labels and their predictions of the bundle."""
-    query = select(Track).order_by(Track.path)
+    query = select(Track).order_by(Track.root_id.nulls_first(), Track.path)
     if selection.track_ids:
         query = query.where(Track.id.in_(selection.track_ids))
     tracks = list(session.scalars(query))
     if selection.paths:
         prefixes = tuple(p.rstrip(os.sep) + os.sep for p in selection.paths)
         exact = set(selection.paths)
-        tracks = [t for t in tracks if t.path in exact or t.path.startswith(prefixes)]
+        tracks = [t for t in tracks if (p := local(t)) in exact or p.startswith(prefixes)]
     ids = [t.id for t in tracks]
     labels = {row.track_id: tuple(row.genres) for row in session.scalars(
         select(UserLabel).where(UserLabel.track_id.in_(ids)))}

@@ -31,6 +31,7 @@ from library.dialect import is_sqlite
 from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.predictions import carry_predictions
 from library.records import BatchResult, FileOutcome, PlanRow
+from library.roots import stored_path
 from library.safe_write import (
     TEMP_SUFFIX,
     Refused,
@@ -203,8 +204,9 @@ def _logged_copy(session: Session, run: _Run, row: PlanRow, change: TagChange
 def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
     """Write one file; every failure of the file becomes the outcome's reason."""
     new = tuple(row.new_genres or ())
-    change = TagChange(batch_id=run.batch_id, track_id=row.track_id, path=row.path,
-                       old_genres=list(row.old_genres) or None, new_genres=list(new))
+    root_id, stored = stored_path(session, row.path)  # the undo log, for any machine
+    change = TagChange(batch_id=run.batch_id, track_id=row.track_id, root_id=root_id,
+                       path=stored, old_genres=list(row.old_genres) or None, new_genres=list(new))
     temp: str | None = None
     try:
         temp, before = _logged_copy(session, run, row, change)

@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from library.models import Folder
 from library.records import PlanRow, display_path
+from library.roots import local_paths
 
 
 def library_roots(session: Session) -> tuple[str, ...]:
-    """The real paths of the watched folders."""
-    return tuple(os.path.realpath(p) for p in session.scalars(select(Folder.path)))
+    """The real paths of the watched folders (on this machine)."""
+    roots = local_paths(session)
+    return tuple(os.path.realpath(roots.local(root_id, path))
+                 for root_id, path in session.execute(select(Folder.root_id, Folder.path)))
 
 
 def outside_reason(path: str, roots: Sequence[str]) -> str | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from library.convert import track_record
@@ -12,6 +14,7 @@ from library.models import Embedding, Prediction, Track
 from library.records import TrackRecord
 from library.dialect import is_sqlite
 from library.repository import TrackFilter, list_tracks
+from library.roots import local_paths
 
 CLIPS_VERSION = f"{TRACK_VERSION}/clips"  # one descriptor row per clip
 
@@ -56,3 +59,10 @@ def load_descriptors(session: Session, track_id: int,
     stored = session.scalars(select(Embedding).where(
         Embedding.track_id == track_id, Embedding.backbone == version)).one_or_none()
     return None if stored is None else unpack(stored.vector, stored.dim)
+
+
+def local_rows(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """Rows of `query`, which starts with Track.root_id, Track.path, with the track's path on
+    this machine in place of those two."""
+    roots = local_paths(session)
+    return [(roots.local(root_id, path), *rest) for root_id, path, *rest in session.execute(query)]

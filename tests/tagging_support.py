@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from library.folders import add_folder
 from library.models import Prediction, Track, UserLabel
+from library.roots import at_path
 from library.scanner import scan
 from library.tags import audio_payload_hash, sniff
 
@@ -35,7 +36,7 @@ def predict(sessions: sessionmaker[Session], genres: dict[str, dict[str, float]]
     """Store a prediction (label -> probability) per track path; top genre = the argmax."""
     with sessions() as session:
         for path, probabilities in genres.items():
-            track = session.scalars(select(Track).where(Track.path == path)).one()
+            track = session.scalars(select(Track).where(at_path(session, Track, path))).one()
             top = max(probabilities, key=probabilities.__getitem__)
             session.add(Prediction(
                 track_id=track.id, bundle=bundle, bundle_version="1", probabilities=probabilities,
@@ -47,7 +48,7 @@ def predict(sessions: sessionmaker[Session], genres: dict[str, dict[str, float]]
 def label(sessions: sessionmaker[Session], path: str, genres: list[str]) -> None:
     """Store a user label for the track at `path`."""
     with sessions() as session:
-        track = session.scalars(select(Track).where(Track.path == path)).one()
+        track = session.scalars(select(Track).where(at_path(session, Track, path))).one()
         session.add(UserLabel(track_id=track.id, genres=genres))
         session.commit()
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from library import browse, folders
 from library.db import create_db_engine, session_factory
-from library.models import Folder, Prediction, Track, UserLabel
+from library.models import Folder, Prediction, Root, Track, UserLabel
 from library.records import BundleKey
 
 
@@ -28,7 +28,9 @@ def _prediction(track: Track, genres: list[str], conf: float, **extra: object) -
 def session(library_db: Path | str) -> Session:
     engine = create_db_engine(library_db)
     with session_factory(engine)() as s:
-        s.add(Folder(id=1, path="/m"))
+        s.add(Root(id=1, name="m", path="/m"))
+        s.flush()
+        s.add(Folder(id=1, root_id=1, path=""))
         tracks = [
             Track(id=1, folder_id=1, path="/m/a.flac", size=1, mtime_ns=1, title="A",
                   genres=["Rock"]),

@@ -17,6 +17,7 @@ from library.predictions import tracks_needing_prediction
 from main import main
 from tests.audio_files import load_source, write_audio
 from tests.postgres_server import PgServer
+from tests.library_queries import local_rows
 
 pytestmark = pytest.mark.slow  # starts Ray, loads the real bundle in each of two actors
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install genrelens[cluster])")
@@ -25,8 +26,8 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install genre
 def _predictions(location: Path | str) -> dict[str, tuple[tuple[str, ...], float]]:
     engine = create_db_engine(location)
     with session_factory(engine)() as session:
-        rows = session.execute(select(Track.path, Prediction.top_genres, Prediction.confidence)
-                               .join(Prediction.track)).all()
+        rows = local_rows(session, select(Track.root_id, Track.path, Prediction.top_genres,
+                                          Prediction.confidence).join(Prediction.track))
     engine.dispose()
     return {Path(p).name: (tuple(top), conf) for p, top, conf in rows}
 
@@ -91,3 +92,37 @@ def _interrupted_after_two_results(url: str) -> int:
     with sessions() as session:
         assert session.scalars(select(ClassifyClaim)).all() == []  # released, none held
         return len(session.scalars(select(Prediction)).all())
+
+
+def test_ray_workers_reach_the_music_through_their_own_nodes_mapping(
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The driver's copy of the share is gone; the workers' node mounts it elsewhere
+    (GENRELENS_ROOTS in the workers' environment only) and classifies every track."""
+    from workflows.classify_ray import start_ray
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no roots file
+    music, db = tmp_path / "music", tmp_path / "library.sqlite3"
+    music.mkdir()
+    for genre in ("rock", "classical"):
+        write_audio(music / f"{genre}.flac",
+                    *load_source(shared_data / f"gtzan-mini/{genre}/{genre}.00001.flac", 8.0))
+    assert main(["--db", str(db), "scan", str(music), "-q"]) == 0  # root "music" recorded here
+    node_mount = tmp_path / "node-mount"
+    music.rename(node_mount)  # this machine no longer has it where the root was recorded
+    monkeypatch.setattr(ray, "init", _with_worker_env(ray.init, f"music={node_mount}"))
+    assert start_ray(None)  # the local Ray, its workers mapping the root to node-mount
+    try:
+        assert main(["--db", str(db), "classify", "--ray", "--ray-workers", "1"]) == 0
+    finally:
+        ray.shutdown()
+    assert "Classified 2 of 2" in capsys.readouterr().out
+    assert sorted(_predictions(db)) == ["classical.flac", "rock.flac"]
+
+
+def _with_worker_env(init, roots: str):  # type: ignore[no-untyped-def]
+    """ray.init giving the workers (not this process) GENRELENS_ROOTS=`roots`."""
+    def patched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("runtime_env", {}).setdefault("env_vars", {})["GENRELENS_ROOTS"] = roots
+        return init(*args, **kwargs)
+    return patched

@@ -14,6 +14,8 @@ from classifier.bundle import load_bundle
 from classifier.predict import DEFAULT_CLIPS
 from library.db import create_db_engine, session_factory
 from library.models import Embedding, Prediction, Track
+from library.roots import at_path
+from tests.library_queries import local_rows
 from main import main
 from tests.audio_files import load_source, write_audio
 from tests.stand_in_bundle import StandInBundle
@@ -65,9 +67,8 @@ def classify(db_path: Path, *args: str) -> int:
 def stored(db_path: Path) -> dict[str, tuple[int, object]]:
     """path -> (prediction id, created_at) of every stored prediction."""
     with session_factory(create_db_engine(db_path))() as session:
-        rows = session.execute(
-            select(Track.path, Prediction.id, Prediction.created_at).join(Prediction.track)
-        ).all()
+        rows = local_rows(session, select(Track.root_id, Track.path, Prediction.id,
+                                          Prediction.created_at).join(Prediction.track))
         assert session.scalar(select(func.count()).select_from(Embedding)) == len(rows)
         return {path: (pid, created) for path, pid, created in rows}
 
@@ -86,7 +87,8 @@ def test_classify_with_the_real_broad_bundle_stores_predictions_and_reports_the_
         assert len(prediction.clip_probabilities) == DEFAULT_CLIPS
         assert list(prediction.probabilities) == list(load_bundle("broad").labels)
         assert all(len(clip) == 16 for clip in prediction.clip_probabilities)
-        by_path = dict(session.execute(select(Track.path, Prediction.top_genres).join(Prediction.track)).all())
+        by_path = dict(local_rows(session, select(Track.root_id, Track.path,  # type: ignore[arg-type]
+                                                  Prediction.top_genres).join(Prediction.track)))
         # the real network, not a stand-in:
         assert by_path[str(library["classical/classical.00002"])][:1] == ["Classical"]
 
@@ -98,7 +100,7 @@ def test_rerun_skips_force_redoes_changed_file_is_redone(
     first = stored(db_path)
     library["broken"].unlink()  # so that "nothing to do" can be reached
     with session_factory(create_db_engine(db_path)).begin() as session:
-        session.query(Track).filter(Track.path == str(library["broken"])).delete()
+        session.query(Track).filter(at_path(session, Track, str(library["broken"]))).delete()
     capsys.readouterr()
     assert classify(db_path) == 0
     assert "Nothing to do" in capsys.readouterr().out

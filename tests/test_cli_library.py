@@ -138,7 +138,7 @@ def test_folders_add_list_remove(
     assert run(db_path, "folders", "add", str(music), str(music / "missing")) == 1
     assert f"watching {music}" in capsys.readouterr().out
     run(db_path, "folders")
-    assert capsys.readouterr().out == f"{music}  (never scanned)\n"
+    assert capsys.readouterr().out == f"{music.name}  {music}  (never scanned)\n"  # root name
     run(db_path, "scan", "--quiet")
     assert run(db_path, "folders", "remove", "--forget-tracks", str(music)) == 0
     assert "forgot 17 tracks" in capsys.readouterr().out
@@ -149,7 +149,7 @@ def test_folders_add_list_remove(
 
 @pytest.mark.parametrize(
     "command", [["scan"], ["list"], ["info"], ["folders"], ["folders", "add"],
-                ["folders", "remove"], ["folders", "list"]])
+                ["folders", "remove"], ["folders", "list"], ["folders", "roots"]])
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main.main([*command, "--help"])

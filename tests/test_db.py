@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from library import db
 from library.models import Prediction, Track
-from tests.old_library import downgrade_to_schema_1
+from tests.old_library import baseline_file, downgrade_to_schema_1
 
 
 def test_fresh_database_has_wal_foreign_keys_and_version(db_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_fresh_database_has_wal_foreign_keys_and_version(db_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
-        assert db.schema_version(conn) == db.USER_VERSION
+        assert db.schema_version(conn) == db.HEAD_USER_VERSION
     tables = {r[0] for r in sqlite3.connect(db_path).execute("select name from sqlite_master")}
     assert {"folders", "tracks", "predictions", "embeddings", "user_labels"} <= tables
 
@@ -38,7 +38,7 @@ def test_reopening_keeps_data(db_path: Path) -> None:
 def test_newer_schema_is_refused(db_path: Path) -> None:
     db.create_db_engine(db_path).dispose()
     with sqlite3.connect(db_path) as conn:
-        conn.execute(f"PRAGMA user_version={db.USER_VERSION + 1}")
+        conn.execute(f"PRAGMA user_version={db.HEAD_USER_VERSION + 1}")
     with pytest.raises(db.DatabaseError, match="newer GenreLens"):
         db.create_db_engine(db_path)
 
@@ -46,17 +46,16 @@ def test_newer_schema_is_refused(db_path: Path) -> None:
 def test_older_schema_is_upgraded_step_by_step(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db.create_db_engine(db_path).dispose()
+    baseline_file(db_path)
     with sqlite3.connect(db_path) as conn:  # a library from before Alembic, at version 2
         conn.execute("DROP TABLE alembic_version")
-        conn.execute("ALTER TABLE tracks DROP COLUMN search_text")  # came with Alembic
         conn.execute("PRAGMA user_version=2")
     calls: list[int] = []
     for step in (2, 3):
         monkeypatch.setitem(db.MIGRATIONS, step, lambda conn, step=step: calls.append(step))
     engine = db.create_db_engine(db_path)
     with engine.connect() as conn:
-        assert db.schema_version(conn) == db.USER_VERSION
+        assert db.schema_version(conn) == db.HEAD_USER_VERSION
         assert db.alembic_revision(conn) == db.HEAD  # then stamped, Alembic takes over
     assert calls == [2, 3]
 
@@ -127,7 +126,7 @@ def test_default_path_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 def _schema_1_file(path: Path) -> None:
     """A real version-1 library with one track and its 1.0 prediction."""
-    db.create_db_engine(path).dispose()
+    baseline_file(path)
     downgrade_to_schema_1(path)
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO tracks (path, size, mtime_ns, status, genres, scanned_at) "
@@ -146,7 +145,7 @@ def test_version_1_library_upgrades_keeping_its_predictions(db_path: Path) -> No
     _schema_1_file(db_path)
     engine = db.create_db_engine(db_path)
     with engine.connect() as conn:
-        assert db.schema_version(conn) == db.USER_VERSION
+        assert db.schema_version(conn) == db.HEAD_USER_VERSION
     with db.session_factory(engine)() as session:
         (old,) = predictions_for(session, 1)
         assert old.top_genres == ("Rock",) and old.bundle_version == "1.0.0"
@@ -158,19 +157,17 @@ def test_version_1_library_upgrades_keeping_its_predictions(db_path: Path) -> No
 
 def test_a_library_of_todays_release_is_stamped_keeping_its_data(db_path: Path) -> None:
     """Schema 4 without Alembic (what the release before Alembic wrote): stamped, kept."""
-    engine = db.create_db_engine(db_path)
-    with db.session_factory(engine)() as session:
-        session.add(Track(path="/m/kept.flac", size=1, mtime_ns=2))
-        session.commit()
-    engine.dispose()
+    baseline_file(db_path)
     with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO tracks (path, size, mtime_ns, status, genres, scanned_at) "
+                     "VALUES (CAST('/m/kept.flac' AS BLOB), 1, 2, 'ok', '[]', "
+                     "'2026-01-01 00:00:00')")
         conn.execute("DROP TABLE alembic_version")
-        conn.execute("ALTER TABLE tracks DROP COLUMN search_text")  # came with Alembic
         conn.execute("PRAGMA user_version=4")
     engine = db.create_db_engine(db_path)
     with engine.connect() as conn:
         assert db.alembic_revision(conn) == db.HEAD
-        assert db.schema_version(conn) == db.USER_VERSION
+        assert db.schema_version(conn) == db.HEAD_USER_VERSION
     with db.session_factory(engine)() as session:
         assert session.scalars(select(Track.path)).all() == ["/m/kept.flac"]
         folded = session.scalars(select(Track.search_text)).all()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from library.db import USER_VERSION, create_db_engine, session_factory
+from library.db import HEAD_USER_VERSION, create_db_engine, session_factory
 from library.db_errors import (
     EXIT_BUSY,
     EXIT_CORRUPT,
@@ -24,8 +24,8 @@ from library.db_errors import (
     EXIT_READ_ONLY,
     explain,
 )
-from library.models import Folder, Track
-from tests.old_library import downgrade_to_schema_1
+from library.models import Folder, Root, Track
+from tests.old_library import baseline_file, downgrade_to_schema_1
 from tests.test_write_hardening import _fill_disk, _mounted, _read_only_bind
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,10 +43,13 @@ def _filled(db: Path) -> Path:
     """A real library with a folder and TRACKS tracks (many pages), checkpointed and closed."""
     engine = create_db_engine(db)
     with session_factory(engine)() as session:
-        folder = Folder(path="/music")
+        root = Root(name="music", path="/music")
+        session.add(root)
+        session.flush()
+        folder = Folder(root_id=root.id, path="")
         session.add(folder)
         session.flush()
-        session.add_all(Track(folder_id=folder.id, path=f"/music/{n:05d} Édith Piaf.flac",
+        session.add_all(Track(folder_id=folder.id, root_id=root.id, path=f"{n:05d} Édith Piaf.flac",
                               title=f"Song {n}", artist="Édith Piaf", genres=["Chanson"])
                         for n in range(TRACKS))
         session.commit()
@@ -92,7 +95,7 @@ def test_garbage_in_the_middle_of_a_library(tmp_path: Path) -> None:
 def test_a_library_from_a_newer_genrelens(tmp_path: Path) -> None:
     db = _filled(tmp_path / "library.sqlite3")
     conn = sqlite3.connect(db)
-    conn.execute(f"PRAGMA user_version={USER_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version={HEAD_USER_VERSION + 1}")
     conn.close()  # the last connection checkpoints: the file alone holds the library
     before = db.read_bytes()
     done = _cli(db, "list")
@@ -196,7 +199,14 @@ def test_damaged_libraries_can_be_moved_aside(kind: str) -> None:
 
 def test_a_schema_1_library_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     """A real library as version 1 wrote it (no audio_hash, tag_originals, classify_claims)."""
-    db = _filled(tmp_path / "library.sqlite3")
+    db = baseline_file(tmp_path / "library.sqlite3")
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO folders (id, path, added_at) VALUES (1, ?, '2026-01-01')",
+                     (b"/music",))
+        conn.executemany(
+            "INSERT INTO tracks (folder_id, path, size, mtime_ns, status, genres, scanned_at) "
+            "VALUES (1, ?, 1, 2, 'ok', '[]', '2026-01-01')",
+            [(f"/music/{n:05d} Édith Piaf.flac".encode(),) for n in range(TRACKS)])
     downgrade_to_schema_1(db)
 
     create_db_engine(db).dispose()
@@ -204,7 +214,7 @@ def test_a_schema_1_library_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"tag_originals", "classify_claims"} <= tables
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == USER_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == HEAD_USER_VERSION
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == TRACKS
     conn.close()
 

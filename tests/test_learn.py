@@ -12,6 +12,7 @@ from sqlalchemy import select
 from library.db import create_db_engine, session_factory
 from library.labels import known_genres
 from library.models import Prediction, Track, UserLabel
+from tests.library_queries import local_rows
 from main import main
 
 SPELLINGS = {"classical": ["Classical", "classical", "CLASSICAL"],
@@ -68,9 +69,9 @@ def test_learn_recovers_tagged_genres_on_held_out_files(
                  *map(str, held_out)]) == 0
     sessions = session_factory(create_db_engine(db_path))
     with sessions() as session:
-        rows = dict(session.execute(
-            select(Track.path, Prediction.probabilities).join(Prediction.track)
-            .where(Prediction.bundle == "mine")).all())
+        rows = dict(local_rows(session,  # type: ignore[arg-type]
+            select(Track.root_id, Track.path, Prediction.probabilities).join(Prediction.track)
+            .where(Prediction.bundle == "mine")))
     truth = {str(p): {"classical": "Classical", "metal": "Metal", "hiphop": "Hip Hop"}[g]
              for g, paths in files.items() for p in paths[3:]}
     right = sum(max(rows[p], key=rows[p].get) == genre for p, genre in truth.items())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from library import browse
 from library.db import create_db_engine, session_factory
-from library.models import Folder, Prediction, Track
+from library.models import Folder, Prediction, Root, Track
 from library.predictions import needs_prediction, tracks_needing_prediction
 from library.records import BrowseRow, BundleKey
 
@@ -43,7 +43,9 @@ def session(db_path: Path) -> Iterator[Session]:
     """Tracks in every state a model upgrade leaves behind."""
     engine = create_db_engine(db_path)
     with session_factory(engine)() as s:
-        s.add(Folder(id=1, path="/m"))
+        s.add(Root(id=1, name="m", path="/m"))
+        s.flush()
+        s.add(Folder(id=1, root_id=1, path=""))
         tracks = [Track(id=i, folder_id=1, path=f"/m/{i}.flac", size=i, mtime_ns=i)
                   for i in range(1, 8)]
         tracks[6].status = "error"

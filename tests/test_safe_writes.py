@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 import cli.classify
 import main
 from library import browse
-from library.db import USER_VERSION, create_db_engine, session_factory
+from library.db import HEAD_USER_VERSION, create_db_engine, session_factory
 from library.models import Prediction
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
-from tests.old_library import downgrade_to_schema_1
+from tests.old_library import baseline_file, downgrade_to_schema_1
 from tests.stand_in_bundle import StandInBundle
 from tests.tagging_support import plain_genres, scan_into
 
@@ -126,11 +126,10 @@ def test_list_genre_matches_any_spelling(music: Path, db_path: Path,
 
 
 def test_old_database_upgrades_and_keeps_its_predictions(db_path: Path) -> None:
-    engine = create_db_engine(db_path)
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        session.execute(sqlite3_insert_track())
-    engine.dispose()
+    baseline_file(db_path)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO tracks (path, size, mtime_ns, status, genres, scanned_at) "
+                     "VALUES (?, 10, 20, 'ok', '[]', '2026-01-01')", (b"/m/a.flac",))
     downgrade_to_schema_1(db_path)  # back to the schema before predictions knew audio
     with sqlite3.connect(db_path) as conn:
         conn.execute(
@@ -142,12 +141,4 @@ def test_old_database_upgrades_and_keeps_its_predictions(db_path: Path) -> None:
         (kept,) = session.scalars(select(Prediction))
         assert (kept.top_genres, kept.track_size, kept.audio_hash) == (["Jazz"], 10, None)
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (USER_VERSION,)
-
-
-def sqlite3_insert_track():  # type: ignore[no-untyped-def]
-    from sqlalchemy import insert
-
-    from library.models import Track
-
-    return insert(Track).values(path="/m/a.flac", size=10, mtime_ns=20)
+        assert conn.execute("PRAGMA user_version").fetchone() == (HEAD_USER_VERSION,)

@@ -86,7 +86,8 @@ def test_apply_then_undo_round_trip_with_log_and_fresh_tracks(
     assert (batch.id, batch.state, batch.counts) == (result.batch_id, "done", {"applied": 7})
     assert batch.options["policy"] == "replace"
     assert all(c.old_genres == ["Old"] and c.new_genres == ["New"] for c in changes)
-    assert all(c.new_size == os.stat(c.path).st_size for c in changes)
+    assert all(c.new_size == os.stat(os.path.join(root, c.path)).st_size for c in changes)
+    assert all(c.root_id is not None for c in changes)  # stored relative to the root
     with sessions() as session:  # the library knows what it wrote: a rescan opens nothing
         events = list(scan(sessions, list_folders(session)))
     assert {e.outcome for e in events} == {"unchanged"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from library.db import create_db_engine
-from library.models import Folder, Prediction, Track, UserLabel
+from library.models import Folder, Prediction, Root, Track, UserLabel
 
 # The default bundle's labels (resources/models/broad/bundle.json), so the sidebar looks real.
 GENRES = ("Blues", "Classical", "Country", "Disco", "Electronic", "Hip-Hop", "Jazz", "Metal",
@@ -31,7 +31,8 @@ def _track(i: int, folder_id: int, rng: random.Random) -> dict[str, object]:
     title = " ".join(rng.sample(WORDS, rng.randint(1, 3)))
     bad = rng.random() < 0.01
     return {
-        "id": i, "folder_id": folder_id, "path": f"/music/{artist}/{album}/{i:05d} {title}.flac",
+        "id": i, "folder_id": folder_id, "root_id": 1,  # under the root "music", at /music
+        "path": f"{artist}/{album}/{i:05d} {title}.flac",
         "size": 5_000_000 + i, "mtime_ns": 1_700_000_000_000_000_000 + i, "format": "flac",
         "duration": rng.uniform(95, 420), "sample_rate": 44100, "channels": 2,
         "title": title, "artist": artist, "album": album, "year": rng.randint(1965, 2024),
@@ -67,7 +68,8 @@ def populate(db_path: Path, tracks: int, seed: int = 7, classified: float = 0.9)
     rng = random.Random(seed)
     engine = create_db_engine(db_path)
     with engine.begin() as conn:
-        conn.execute(insert(Folder), [{"id": 1, "path": "/music"}])
+        conn.execute(insert(Root), [{"id": 1, "name": "music", "path": "/music"}])
+        conn.execute(insert(Folder), [{"id": 1, "root_id": 1, "path": ""}])
         for start in range(1, tracks + 1, 5000):
             ids = range(start, min(start + 5000, tracks + 1))
             conn.execute(insert(Track), [_track(i, 1, rng) for i in ids])

@@ -28,12 +28,16 @@ from classifier.bundles import open_bundle
 from classifier.model import GenreModel, TrackInput
 from library.claims import WorkClaims, record_unreadable
 from library.predictions import store_predictions
-from library.records import PredictionWrite, TrackToClassify
+from library.records import PredictionWrite, StoredPath, TrackToClassify
+from library.roots import local_mapping, resolve
 from workflows.classify import ClassifyOutcome, check_genre_bundle, to_write
 
 CHUNK = 8  # tracks per actor call: small enough to spread, large enough to batch the network
 IN_FLIGHT = 2  # chunks queued per actor, so none waits for the driver between chunks
 Result = tuple[int, str, "PredictionWrite | str"]  # (track id, path, write or error message)
+# (track id, the driver's path, the stored path, decoder): a node resolves the stored path
+# with its own mount points (library.roots), the driver's only for a track outside every root
+Item = tuple[int, str, "StoredPath | None", "str | None"]
 
 
 class TrackClassifier:
@@ -53,17 +57,25 @@ class TrackClassifier:
         """The device and node this actor runs on."""
         return f"{self.device} on {os.uname().nodename}"
 
-    def classify(self, items: list[TrackInput]) -> list[Result]:
+    def classify(self, items: list[Item]) -> list[Result]:
         """Predict each track; a result carries the library write or the decoder's error.
         Clip descriptors a bundle computes are not cached from here (the local path does)."""
         out: list[Result] = []
-        for result in self.bundle.predict(items, device=self.device, clips=self.clips):
+        for result in self.bundle.predict(on_this_node(items), device=self.device,
+                                          clips=self.clips):
             track_id = int(result.key)  # type: ignore[call-overload]
             if result.error is not None:
                 out.append((track_id, result.path, result.error))
             else:
                 out.append((track_id, result.path, to_write(result, track_id, self.bundle)))
         return out
+
+
+def on_this_node(items: list[Item]) -> list[TrackInput]:
+    """The tracks as this node reaches them: its GENRELENS_ROOTS (or roots file) mapping."""
+    mapping = local_mapping()
+    return [TrackInput(track_id, path if stored is None else resolve(stored, mapping), decoder)
+            for track_id, path, stored, decoder in items]
 
 
 def start_ray(address: str | None, cpus: int = 2) -> bool:
@@ -119,8 +131,8 @@ def _actors(bundle_name: str | None, clips: int, threshold: float,
             .remote(bundle_name, clips, threshold) for n in range(count)]
 
 
-def _chunks(tracks: Iterator[TrackToClassify], size: int) -> Iterator[list[TrackInput]]:
-    while chunk := [TrackInput(t.id, t.path, t.decoder) for t in islice(tracks, size)]:
+def _chunks(tracks: Iterator[TrackToClassify], size: int) -> Iterator[list[Item]]:
+    while chunk := [(t.id, t.path, t.stored, t.decoder) for t in islice(tracks, size)]:
         yield chunk
 
 
@@ -166,9 +178,9 @@ def classify_on_ray(
 def _take(results: list[Result], writes: list[PredictionWrite], outcome: ClassifyOutcome,
           sessions: sessionmaker[Session], by_id: dict[int, TrackToClassify],
           on_result: Callable[[], None] | None) -> None:
-    for track_id, path, value in results:
+    for track_id, _node_path, value in results:
         if isinstance(value, str):
-            outcome.errors.append((path, value))
+            outcome.errors.append((by_id[track_id].path, value))  # as this machine names it
             record_unreadable(sessions, [(by_id[track_id], value)])
         else:
             writes.append(value)

@@ -195,6 +195,12 @@ class TagWriteDialog(QDialog):
         self.min_confidence = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05,
                                              decimals=2, value=options.min_confidence or 0.0)
         self.album = QCheckBox("Same genre for a whole album", checked=options.album_consistent)
+        # Kept by default (undo restores it exactly); backups that compare size and time may
+        # then miss a genre that fitted in the tag's padding, so the user can choose.
+        self.touch = QCheckBox("Update the files' modification times",
+                               checked=not options.keep_mtime)
+        self.touch.setToolTip("Tick this if your backup tool compares file times: with the "
+                              "time kept, it may not notice the new genre.")
         self.id3 = QComboBox()
         self.id3.addItems(["2.4", "2.3"])
         self.id3.setCurrentText("2.3" if options.id3v23 else "2.4")
@@ -206,6 +212,7 @@ class TagWriteDialog(QDialog):
         form.addRow("At most", self.max_genres)
         form.addRow("Minimum confidence", self.min_confidence)
         form.addRow("", self.album)
+        form.addRow("", self.touch)
         id3_row = QHBoxLayout()
         id3_row.addWidget(self.id3)
         id3_row.addWidget(QLabel("ID3v2.3 separator"))
@@ -231,7 +238,7 @@ class TagWriteDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
         for signal in (self.policy.currentIndexChanged, self.max_genres.valueChanged,
-                       self.min_confidence.valueChanged, self.album.toggled,
+                       self.min_confidence.valueChanged, self.album.toggled, self.touch.toggled,
                        self.id3.currentIndexChanged, self.separator.editingFinished,
                        self.mapping.textChanged):
             signal.connect(self._options_changed)
@@ -241,7 +248,8 @@ class TagWriteDialog(QDialog):
         return replace(
             self._base, policy=self.policy.currentData(), max_genres=self.max_genres.value(),
             min_confidence=round(self.min_confidence.value(), 2),
-            album_consistent=self.album.isChecked(), id3v23=self.id3.currentText() == "2.3",
+            album_consistent=self.album.isChecked(), keep_mtime=not self.touch.isChecked(),
+            id3v23=self.id3.currentText() == "2.3",
             separator=self.separator.text() or "; ",
             mapping=parse_mapping(self.mapping.toPlainText()),
         )

@@ -7,7 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from gui.item_models.track_table import format_duration, genre_text, status_text
+from gui.item_models.track_table import (
+    OLDER_MODEL,
+    format_duration,
+    genre_text,
+    status_text,
+)
 from gui.jobs import DetailsReady
 from gui.widgets.charts import GenreTimeline, ProbabilityChart
 from gui.widgets.player import Player
@@ -82,7 +87,7 @@ class DetailsPane(QScrollArea):
             "In tags": ", ".join(row.tag_genres) if row else "",
             "Length": format_duration(row.duration) if row else "",
             "Format": "",
-            "Status": (status_text(row) + (f": {row.error}" if row.error else "")) if row else "",
+            "Status": _status(row) if row else "",
             "File": display_path(row.path) if row else "",
         }
         for name, text in values.items():
@@ -123,3 +128,12 @@ def _rate(rate: int | None) -> str:
 
 def _channels(channels: int | None) -> str:
     return {1: "mono", 2: "stereo"}.get(channels or 0, f"{channels} ch" if channels else "")
+
+
+def _status(row: BrowseRow) -> str:
+    """The status word with what explains it: the error, or which older model predicted."""
+    if row.error:
+        return f"{status_text(row)}: {row.error}"
+    if status_text(row) == OLDER_MODEL:
+        return f"{OLDER_MODEL} ({row.predicted_by}): Classify (Ctrl+K) predicts it again"
+    return status_text(row)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from gui.dialogs.db_problem import DatabaseProblemDialog, LibraryChooser, ask_user, open_library
-from library.db import USER_VERSION, create_db_engine
+from library.db import HEAD_USER_VERSION, create_db_engine
 from library.db_errors import DbProblem
 from tests.postgres_server import PgServer
 
@@ -40,14 +40,14 @@ def test_a_corrupt_library_is_moved_aside_and_a_fresh_one_opens(
     [moved] = tmp_path.glob("library.sqlite3.damaged-*")
     assert moved.read_text().startswith("not a database")  # kept, not deleted
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == USER_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == HEAD_USER_VERSION
 
 
 def test_a_newer_library_offers_another_one(qtbot: QtBot, tmp_path: Path) -> None:
     db = tmp_path / "library.sqlite3"
     create_db_engine(db).dispose()
     conn = sqlite3.connect(db)
-    conn.execute(f"PRAGMA user_version={USER_VERSION + 5}")
+    conn.execute(f"PRAGMA user_version={HEAD_USER_VERSION + 5}")
     conn.close()
     other = tmp_path / "other.sqlite3"
     seen: list[str] = []

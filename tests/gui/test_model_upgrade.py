@@ -75,6 +75,8 @@ def test_older_model_predictions_are_to_classify_and_classify_runs_them(  # type
     assert window.table.cell(at, Column.PREDICTED, Qt.ItemDataRole.ForegroundRole) == GUESSED_COLOR
     tip = window.table.cell(at, Column.STATUS, Qt.ItemDataRole.ToolTipRole)
     assert "broad 1.0.0" in tip
+    window.details.show_row(old[0])
+    assert "broad 1.0.0" in window.details.fields["Status"].text()  # which model, not only "older"
 
     finished: list[Outcome] = []
     window.runner.job_finished.connect(finished.append)

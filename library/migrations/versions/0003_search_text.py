@@ -7,7 +7,7 @@ batches, by the same Python function the scanner uses. On PostgreSQL a trigram i
 extension cannot be created, search reads the table instead (docs/scale.md).
 
 Revision ID: 0003_search_text
-Revises: 0001_baseline
+Revises: 0002_roots
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from library.search_text import search_text
 
 revision = "0003_search_text"
-down_revision = "0001_baseline"
+down_revision = "0002_roots"
 branch_labels = None
 depends_on = None
 
