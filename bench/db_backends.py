@@ -64,14 +64,14 @@ def _back_to_baseline(location: Path | str) -> None:
     from alembic.config import Config
     from sqlalchemy import create_engine
 
-    from library.db import BASELINE, MIGRATIONS_DIR
+    from library.db import MIGRATIONS_DIR, REVISIONS
 
     engine = create_engine(location if isinstance(location, str) else f"sqlite:///{location}")
     with engine.begin() as conn:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.attributes["connection"] = conn
-        command.downgrade(config, BASELINE)
+        command.downgrade(config, REVISIONS[REVISIONS.index("0003_search_text") - 1])
     engine.dispose()
 
 
@@ -103,7 +103,7 @@ def measure(location: Path | str, tracks: int) -> None:
     print(f"  {'database size':<42} {size / 1e6:8.1f} MB", flush=True)
     sessions.kw["bind"].dispose()
     _back_to_baseline(location)  # last: it leaves free pages (SQLite) and dead rows behind
-    timed("upgrade from 0001: fill search_text", lambda: create_db_engine(location).dispose())
+    timed("upgrade to 0003: fill search_text", lambda: create_db_engine(location).dispose())
 
 
 def main() -> None:
