@@ -131,13 +131,18 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
             outcome = classify_tracks(app.sessions, todo, bundle, device=device, clips=args.clips,
                                       commit_every=args.commit_every, on_result=bar.update)
     elapsed = time.perf_counter() - start
+    # Of the tracks this run took: another run on the library may have claimed the others.
     print(
-        f"Classified {outcome.stored} of {len(todo)} tracks with {bundle.name} {bundle.version} "
-        f"on {device} in {elapsed:.1f} s ({len(todo) / elapsed:.1f} tracks/s)."
+        f"Classified {outcome.stored} of {outcome.taken} tracks with {bundle.name} "
+        f"{bundle.version} on {device} in {elapsed:.1f} s "
+        f"({outcome.taken / elapsed:.1f} tracks/s)."
     )
+    if outcome.taken < len(todo):
+        print(f"Skipped {len(todo) - outcome.taken} tracks claimed by another classify run "
+              "(or classified by it meanwhile).")
     if outcome.descriptors_cached:
         print(f"Cached the audio descriptors of {outcome.descriptors_cached} tracks for next time.")
-    log.info("classified %d of %d tracks with %s %s on %s", outcome.stored, len(todo),
+    log.info("classified %d of %d tracks with %s %s on %s", outcome.stored, outcome.taken,
              bundle.name, bundle.version, device)
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)

@@ -7,42 +7,92 @@ crashed expire after CLAIM_TTL, so its tracks are classified by the next run.
 A track the decoder cannot read although it is unchanged since the scan (a cut-off FLAC or
 MP3 whose header looks whole) gets status "error" with the decoder's reason, so it shows
 among the errors instead of being retried by every run.
+
+A live run renews its claims (a heartbeat every quarter of the expiry), so the expiry can be
+short: a crashed run of another host (whose pid this host cannot check) holds its tracks
+for a few minutes at most, while a slow but live run keeps them. GENRELENS_CLAIM_TTL
+(seconds) sets the expiry; every run on a library should use the same.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
 from sqlalchemy import and_, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.dialect import insert_new, is_sqlite
 from library.models import ClassifyClaim, Prediction, Track, utcnow
 from library.records import TrackToClassify
 
-CLAIM_TTL = timedelta(minutes=15)
+CLAIM_TTL = timedelta(minutes=3)  # renewed every TTL/4 by a live run: 45 s by default
+TTL_ENV_VAR = "GENRELENS_CLAIM_TTL"
 CLAIM_BATCH = 8  # tracks claimed per transaction: small, so two runs interleave finely
 UNREADABLE = "cannot decode"  # how the decoder's verdict on a file starts
+log = logging.getLogger(__name__)
+
+
+def claim_ttl() -> timedelta:
+    """How long a claim lasts without renewal: $GENRELENS_CLAIM_TTL seconds, or CLAIM_TTL."""
+    value = os.environ.get(TTL_ENV_VAR, "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return CLAIM_TTL
+    return timedelta(seconds=seconds) if seconds > 0 else CLAIM_TTL
 
 
 class WorkClaims:
     """One classify run's claims on the tracks of one bundle."""
 
-    def __init__(self, sessions: sessionmaker[Session], bundle: str, version: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], bundle: str, version: str,
+                 ttl: timedelta | None = None) -> None:
         self.sessions, self.bundle, self.version = sessions, bundle, version
         # "<host>:<pid>-<random>": on a shared server, only runs of this host can be judged
-        # dead by their pid; other hosts' claims expire after CLAIM_TTL.
+        # dead by their pid; other hosts' claims expire after the TTL unless renewed.
         self.run = f"{_HOST}:{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.started = utcnow()
+        self.ttl = ttl or claim_ttl()
+        self.taken = 0  # tracks this run claimed (and so classified, unless stopped)
+        self._released = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     def take(self, todo: Sequence[TrackToClassify]) -> Iterator[TrackToClassify]:
         """The tracks of `todo` this run gets to classify, claimed a few at a time."""
+        self._start_heartbeat()
         for start in range(0, len(todo), CLAIM_BATCH):
-            yield from self._claim(todo[start:start + CLAIM_BATCH])
+            mine = self._claim(todo[start:start + CLAIM_BATCH])
+            self.taken += len(mine)
+            yield from mine
+
+    def _start_heartbeat(self) -> None:
+        # A thread, not the loop that commits: an actor's chunk or one long file can keep
+        # that loop away for longer than the TTL. Its writes are one short UPDATE of this
+        # run's own rows (SQLite's busy timeout queues it behind any other writer).
+        if self._heartbeat is None and not self._released.is_set():
+            self._heartbeat = threading.Thread(target=self._beat, name="claims-heartbeat",
+                                               daemon=True)
+            self._heartbeat.start()
+
+    def _beat(self) -> None:
+        while not self._released.wait(self.ttl.total_seconds() / 4):
+            try:
+                self.renew()
+            except SQLAlchemyError as exc:  # busy or unreachable: the next beat tries again
+                log.warning("could not renew the classify claims of run %s: %s", self.run, exc)
+
+    def renew(self) -> None:
+        """Mark this run's claims as alive now, so other runs do not take them over."""
+        with self.sessions.begin() as session:
+            session.execute(update(ClassifyClaim).where(ClassifyClaim.run == self.run)
+                            .values(claimed_at=utcnow().replace(tzinfo=None)))
 
     def _claim(self, batch: Sequence[TrackToClassify]) -> list[TrackToClassify]:
         ids = [t.id for t in batch]
@@ -50,7 +100,7 @@ class WorkClaims:
         with self.sessions.begin() as session:
             session.execute(delete(ClassifyClaim).where(  # a crashed run's claims expire
                 ClassifyClaim.track_id.in_(ids), ClassifyClaim.bundle == self.bundle,
-                ClassifyClaim.claimed_at < now - CLAIM_TTL))
+                ClassifyClaim.claimed_at < now - self.ttl))
             self._drop_dead(session, ids)
             done = self._predicted_meanwhile(session, batch)
             free = [i for i in _lockable(session, ids) if i not in done]
@@ -79,6 +129,9 @@ class WorkClaims:
 
     def release(self) -> None:
         """Give up every claim of this run (its results are stored by now)."""
+        self._released.set()
+        if self._heartbeat is not None and self._heartbeat is not threading.current_thread():
+            self._heartbeat.join()
         with self.sessions.begin() as session:
             session.execute(delete(ClassifyClaim).where(ClassifyClaim.run == self.run))
 
@@ -101,7 +154,7 @@ def _lockable(session: Session, ids: list[int]) -> list[int]:
 
 def _alive(run: str) -> bool:
     """Whether the process of a run id ("<host>:<pid>-<random>") still runs; a run of
-    another host (or a form not understood) counts as alive: the TTL decides."""
+    another host (or a form not understood) counts as alive: its heartbeat and the TTL decide."""
     host, _, local = run.rpartition(":")
     if host and host != _HOST:
         return True

@@ -24,12 +24,12 @@ from library.models import Base
 
 APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
-SCHEMA_VERSION = 4  # PRAGMA user_version of SQLite libraries; the legacy chain ends here
+SCHEMA_VERSION = 4  # the legacy user_version chain ends here (= 0001_baseline)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BASELINE = "0001_baseline"  # the Alembic revision equal to schema 4
 # Every Alembic revision, oldest first (tests/test_db.py checks it against migrations/).
 # Kept here so that opening a current library needs no Alembic import.
-REVISIONS = (BASELINE, "0002_roots")
+REVISIONS = (BASELINE, "0002_roots", "0003_search_text")
 HEAD = REVISIONS[-1]
 # What SQLite libraries at HEAD record in user_version: the baseline's 4, then one more per
 # revision, so that releases from before Alembic (which only read user_version) refuse them.
@@ -107,19 +107,11 @@ def default_db_path() -> DbLocation:
     return user_data_path(APP_NAME, appauthor=False) / "library.sqlite3"
 
 
-def _casefold(value: str | bytes | None) -> str | None:
-    if isinstance(value, bytes):  # a path: any bytes, shown as display_path shows them
-        value = value.decode("utf-8", "replace")
-    return value.casefold() if isinstance(value, str) else None
-
-
 def _genre_key(value: str | None) -> str | None:
     return genre_key(value) if isinstance(value, str) else None
 
 
 def _common_setup(dbapi_conn: sqlite3.Connection) -> None:
-    # SQLite's lower() folds ASCII only; search uses casefold() so "ÉDITH" finds "Édith".
-    dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
     # Genre matching in SQL must be the very rule the Python side uses (one genre spelling).
     dbapi_conn.create_function("genre_key", 1, _genre_key, deterministic=True)
     cursor = dbapi_conn.cursor()
@@ -273,7 +265,7 @@ def _upgrade(conn: Connection, path: object) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = conn
     if revision is None and legacy > 0:  # a library from before Alembic
-        for step in range(legacy, SCHEMA_VERSION):
+        for step in range(legacy, SCHEMA_VERSION):  # none from 4 on
             MIGRATIONS[step](conn)
         command.stamp(config, BASELINE)
     command.upgrade(config, "head")

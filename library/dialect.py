@@ -2,7 +2,8 @@
 
 Everything else in library/ is plain SQLAlchemy that both engines run as is. Here: upserts
 (each dialect's INSERT … ON CONFLICT), inserts that skip existing keys, the pragmas only
-SQLite has, and new ids for a batch of inserts taken from PostgreSQL's sequence.
+SQLite has, new ids for a batch of inserts taken from PostgreSQL's sequence, and the first
+field of a separated text.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Text, func, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def dialect_name(session: Session) -> str:
@@ -52,3 +55,25 @@ def reserve_ids(session: Session, table: str, count: int) -> list[int]:
         "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
         {"table": table, "n": count}))
 
+
+
+
+class first_field(FunctionElement[str]):  # noqa: N801 - an SQL function, named like one
+    """SQL first_field(text, separator): the text before the first separator, all of it if
+    none (PostgreSQL's split_part; SQLite spells it with substr and instr)."""
+
+    type = Text()
+    inherit_cache = True
+    name = "first_field"
+
+
+@compiles(first_field, "postgresql")
+def _first_field_pg(element: first_field, compiler: Any, **kw: Any) -> str:
+    return compiler.process(func.split_part(*element.clauses, 1), **kw)
+
+
+@compiles(first_field)
+def _first_field(element: first_field, compiler: Any, **kw: Any) -> str:
+    text_, separator = element.clauses
+    cut = func.instr(text_.concat(separator), separator) - 1
+    return compiler.process(func.substr(text_, 1, cut), **kw)

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from library.search_text import column_default as search_text_default
+
 
 # Sizes, nanosecond mtimes and byte offsets exceed 32 bits: BIGINT on PostgreSQL; SQLite's
 # INTEGER is 64-bit already and stays what older libraries have.
@@ -126,6 +128,8 @@ class Track(Base):
     status: Mapped[str] = mapped_column(String(8), default="ok", index=True)  # ok|missing|error
     error: Mapped[str | None] = mapped_column(Text)
     scanned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Artist, title, album and path case-folded, for `list TEXT`/`--artist` (search_text.py).
+    search_text: Mapped[str | None] = mapped_column(Text, default=search_text_default)
 
     predictions: Mapped[list[Prediction]] = relationship(
         back_populates="track", cascade="all, delete-orphan", passive_deletes=True

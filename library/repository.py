@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from library.genre_names import genre_key, spelling_keys
 from library.convert import prediction_record, track_record
-from library.dialect import is_sqlite
+from library.dialect import first_field, is_sqlite
 from library.models import Prediction, Track, UserLabel
 from library.records import PredictionRecord, TrackRecord, is_not_music_name
 from library.roots import at_path, local_paths
+from library.search_text import SEPARATOR, like_pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +32,6 @@ class TrackFilter:
 
 # Listing order: by root, then path within it (NULLs placed alike on both engines).
 BY_PATH = (Track.root_id.nulls_first(), Track.path)
-
-
-def _like(text: str) -> str:
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 Spellings = frozenset[str] | None  # a server's stored spellings of a genre; None on SQLite
@@ -84,60 +79,31 @@ def _has_genre(genre: str, spellings: Spellings = None) -> Any:
     return or_(_contains(Track.genres, genre, spellings), exists(predicted), exists(labelled))
 
 
-def _filtered(query: Select[Track], where: TrackFilter) -> Select[Track]:
-    """The filter in SQL, with SQLite's casefold() and genre_key() (library.db)."""
+def _filtered(query: Select[Track], where: TrackFilter, spellings: Spellings = None
+              ) -> Select[Track]:
+    """The filter in SQL; text and artist against the stored case-folded search_text."""
     if where.genre:
-        query = query.where(_has_genre(where.genre))
-    if where.artist:
-        query = query.where(func.casefold(Track.artist).like(_like(where.artist), escape="\\"))
-    if where.status:
-        query = query.where(Track.status == where.status)
-    if where.folder_id is not None:
-        query = query.where(Track.folder_id == where.folder_id)
-    if where.text:
-        pattern = _like(where.text)
-        # casefold() (library.db) folds all of Unicode, not just ASCII as lower() does; paths
-        # are stored as bytes, which it decodes (any bytes) before folding.
-        fields = (Track.title, Track.artist, Track.album, Track.path)
-        query = query.where(or_(*(func.casefold(f).like(pattern, escape="\\") for f in fields)))
-    return query
-
-
-def _folded(value: str | None) -> str:
-    return value.casefold() if value else ""
-
-
-def _path_folded(path: str) -> str:  # as SQLite's casefold() sees the stored bytes
-    return os.fsencode(path).decode("utf-8", "replace").casefold()
-
-
-def _python_filtered(session: Session, where: TrackFilter) -> list[Track]:
-    """The filter for servers, which lack casefold() and genre_key(): status, folder and
-    genre in SQL (the genre through its stored spellings), artist and text in Python with
-    the very function SQLite calls (exact agreement; docs/scale.md has the cost)."""
-    query = select(Track).order_by(*BY_PATH)
-    if where.genre:
-        spellings = None if is_not_music_name(where.genre) else _spellings(session, where.genre)
         query = query.where(_has_genre(where.genre, spellings))
+    if where.artist:  # the stored text's first field: the artist alone
+        pattern = like_pattern(where.artist)
+        query = query.where(Track.search_text.like(pattern, escape="\\"),
+                            first_field(Track.search_text, SEPARATOR).like(pattern, escape="\\"))
     if where.status:
         query = query.where(Track.status == where.status)
     if where.folder_id is not None:
         query = query.where(Track.folder_id == where.folder_id)
-    rows = list(session.scalars(query))
-    if where.artist:
-        rows = [t for t in rows if where.artist.casefold() in _folded(t.artist)]
-    if where.text:
-        needle = where.text.casefold()
-        rows = [t for t in rows if any(needle in _folded(v) for v in (t.title, t.artist, t.album))
-                or needle in _path_folded(t.path)]
-    return rows[where.offset:None if where.limit is None else where.offset + where.limit]
+    if where.text:  # a case-folded needle cannot span two fields (search_text.SEPARATOR)
+        query = query.where(Track.search_text.like(like_pattern(where.text), escape="\\"))
+    return query
 
 
 def list_tracks(session: Session, where: TrackFilter = TrackFilter()) -> list[TrackRecord]:
     """Tracks matching `where`, by path."""
-    if not is_sqlite(session):
-        return [track_record(row) for row in _python_filtered(session, where)]
-    query = _filtered(select(Track), where).order_by(*BY_PATH).offset(where.offset)
+    spellings = None
+    if where.genre and not is_sqlite(session) and not is_not_music_name(where.genre):
+        spellings = _spellings(session, where.genre)  # a server lacks genre_key()
+    query = (_filtered(select(Track), where, spellings).order_by(*BY_PATH)
+             .offset(where.offset))
     if where.limit is not None:
         query = query.limit(where.limit)
     return [track_record(row) for row in session.scalars(query)]

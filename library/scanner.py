@@ -28,6 +28,7 @@ from library.models import Folder, Prediction, Track, utcnow
 from library.predictions import same_audio_updates
 from library.records import FolderRecord, ScanCounts, ScanEvent
 from library.roots import local_paths
+from library.search_text import search_text
 from library.tags import FileInfo, TagError, read_file
 from library.walk import FolderProblem, FoundFile, walk_audio
 
@@ -198,6 +199,13 @@ class _Scan:
         return self.event(path, outcome, **extra)
 
     def _read(self, item: FoundFile) -> dict[str, Any]:
+        """The track columns for a file, with the search text of its tags and path."""
+        row = self._read_file(item)
+        stored = self.roots.split(item.path)[1]  # as search sees it: root-relative, if rooted
+        row["search_text"] = search_text(row["artist"], row["title"], row["album"], stored)
+        return row
+
+    def _read_file(self, item: FoundFile) -> dict[str, Any]:
         """The track columns for a file: hash and tags, or the reason they are unknown."""
         row: dict[str, Any] = {"size": item.size, "mtime_ns": item.mtime_ns,
                                "scanned_at": utcnow(), "head_hash": None}

@@ -13,7 +13,7 @@ from library.descriptor_store import TRACK_VERSION, unpack
 from library.models import Embedding, Prediction, Track
 from library.records import TrackRecord
 from library.dialect import is_sqlite
-from library.repository import TrackFilter, _filtered, list_tracks
+from library.repository import TrackFilter, list_tracks
 from library.roots import local_paths
 
 CLIPS_VERSION = f"{TRACK_VERSION}/clips"  # one descriptor row per clip
@@ -21,10 +21,7 @@ CLIPS_VERSION = f"{TRACK_VERSION}/clips"  # one descriptor row per clip
 
 def count_tracks(session: Session, where: TrackFilter = TrackFilter()) -> int:
     """How many tracks match `where`."""
-    if not is_sqlite(session):  # the filter runs in Python there (library.repository)
-        return len(list_tracks(session, where))
-    inner = _filtered(select(Track.id), where).subquery()  # type: ignore[arg-type]
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+    return len(list_tracks(session, where))
 
 
 def status_counts(session: Session) -> dict[str, int]:

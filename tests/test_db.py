@@ -163,12 +163,15 @@ def test_a_library_of_todays_release_is_stamped_keeping_its_data(db_path: Path) 
                      "VALUES (CAST('/m/kept.flac' AS BLOB), 1, 2, 'ok', '[]', "
                      "'2026-01-01 00:00:00')")
         conn.execute("DROP TABLE alembic_version")
+        conn.execute("PRAGMA user_version=4")
     engine = db.create_db_engine(db_path)
     with engine.connect() as conn:
         assert db.alembic_revision(conn) == db.HEAD
         assert db.schema_version(conn) == db.HEAD_USER_VERSION
     with db.session_factory(engine)() as session:
         assert session.scalars(select(Track.path)).all() == ["/m/kept.flac"]
+        folded = session.scalars(select(Track.search_text)).all()
+        assert folded == ["\u1e9e\u1e9e\u1e9e/m/kept.flac"]  # filled by the upgrade
     engine.dispose()
     with sqlite3.connect(db_path) as conn:  # and from now on, opening writes nothing
         changes = conn.execute("PRAGMA data_version").fetchone()[0]

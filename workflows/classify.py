@@ -62,6 +62,7 @@ class ClassifyOutcome:
     """What a classify run did."""
 
     stored: int = 0
+    taken: int = 0  # tracks this run claimed; the rest of its todo another run had
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     db_seconds: float = 0.0
     stats: PipelineStats = field(default_factory=PipelineStats)
@@ -239,12 +240,15 @@ def classify_stream(
                     yield from _drained(done)
                 if cancel is not None and cancel.is_set():
                     break
+        # Stored before the claims go, or another run could take (and redo) a finished
+        # track in between. Not after a failure: it may be the store's.
+        _commit(sessions, writes, fresh, outcome, bundle)
     except GeneratorExit:  # the consumer stopped: keep what is finished, then stop
         _commit(sessions, writes, fresh, outcome, bundle)
         raise
     finally:
         claims.release()  # the tracks not done are free for the next run
-    _commit(sessions, writes, fresh, outcome, bundle)  # not after a failure: maybe the store
+        outcome.taken = claims.taken
     yield from _drained(done)
 
 

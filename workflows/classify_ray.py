@@ -13,8 +13,11 @@ Ray is an optional extra (`pip install genrelens[cluster]`); nothing else import
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -86,10 +89,33 @@ def start_ray(address: str | None, cpus: int = 2) -> bool:
         ray.init(address=address, log_to_driver=False)
         return False
     code = str(Path(__file__).resolve().parents[1])  # workers import this checkout too
-    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
-             object_store_memory=100 * 1024 * 1024,
-             runtime_env={"env_vars": {"PYTHONPATH": code}})
+    with _interrupts_held() as pressed:
+        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                 object_store_memory=100 * 1024 * 1024,
+                 runtime_env={"env_vars": {"PYTHONPATH": code}})
+    if pressed:  # Ctrl-C during start-up: now that Ray knows its processes, stop them
+        ray.shutdown()
+        raise KeyboardInterrupt
     return True
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C back for the block (the list says whether it came).
+
+    Interrupted inside ray.init, Ray has started processes it does not know of yet, and
+    ray.shutdown cannot stop them (its agents outlived the command). Ray's processes
+    ignore SIGINT themselves, so start-up finishes; the interrupt is raised right after.
+    """
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed  # only the main thread receives signals
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _actors(bundle_name: str | None, clips: int, threshold: float,
@@ -143,6 +169,7 @@ def classify_on_ray(
     finally:
         _store(sessions, writes, outcome)  # what came back is kept, also after Ctrl-C
         claims.release()
+        outcome.taken = claims.taken
         if started:
             ray.shutdown()
     return outcome

@@ -9,9 +9,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from gui.dialogs.db_problem import DatabaseProblemDialog, ask_user, open_library
+from gui.dialogs.db_problem import DatabaseProblemDialog, LibraryChooser, ask_user, open_library
 from library.db import HEAD_USER_VERSION, create_db_engine
 from library.db_errors import DbProblem
+from tests.postgres_server import PgServer
 
 
 def _click(text: str, seen: list[str]) -> None:
@@ -90,3 +91,48 @@ def test_a_second_tag_writer_is_told_who_holds_the_library() -> None:
                                   "(pid 7, writing tags); try again when it has finished"), "x")
     assert problem is not None and problem.exit_code == EXIT_BUSY
     assert "pid 7, writing tags" in problem.message
+
+
+def _type_into_chooser(text: str, seen: list[str]) -> None:
+    """Once the library chooser is up, note what it offers, type `text` and press Open."""
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, LibraryChooser):  # the problem dialog is still closing
+            QTimer.singleShot(10, fill)
+            return
+        seen.append(dialog.edit.text())
+        dialog.edit.setText(text)
+        dialog.accept()
+    QTimer.singleShot(0, fill)
+
+
+def test_a_server_that_cannot_be_reached_offers_another_library_by_url(
+        qtbot: QtBot, pg_server: PgServer) -> None:
+    unreachable = f"postgresql+psycopg://someone:s3cret@/genrelens?host={pg_server.base}/nowhere"
+    reachable = pg_server.fresh_library()
+    seen: list[str] = []
+
+    def press_open() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, DatabaseProblemDialog)
+        seen.extend([dialog.text(), dialog.informativeText()])
+        _type_into_chooser(reachable, seen)
+        next(b for b in dialog.buttons() if b.text() == "Open Another Library…").click()
+    QTimer.singleShot(0, press_open)
+
+    assert open_library(unreachable, ask=ask_user) == reachable
+    assert "cannot be reached" in seen[0] and seen[1].startswith("Library server: ")
+    assert "s3cret" not in " ".join(seen)  # neither shown nor offered for editing
+    assert seen[2] == ""
+
+
+def test_the_chooser_takes_a_file_or_a_url(qtbot: QtBot, tmp_path: Path) -> None:
+    chooser = LibraryChooser(tmp_path / "library.sqlite3")
+    qtbot.addWidget(chooser)
+    assert chooser.location() == tmp_path / "library.sqlite3"
+    chooser.edit.setText("postgresql+psycopg://me@dbhost/music")
+    assert chooser.location() == "postgresql+psycopg://me@dbhost/music"
+    chooser.edit.setText(f"sqlite:///{tmp_path}/other.sqlite3")
+    assert chooser.location() == tmp_path / "other.sqlite3"
+    chooser.edit.setText("  ")
+    assert chooser.location() is None
