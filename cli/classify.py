@@ -113,8 +113,13 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
         print(f"error: cannot load model bundle {args.bundle or 'broad'!r}: {exc}", file=sys.stderr)
         return 2
     bundle, device, todo = run.bundle, run.device, run.todo
+    for note in run.away_notes():  # a share not mounted: its tracks wait, none is an error
+        print(note, file=sys.stderr)
+        log.info(note)
     if not todo:
-        print(f"Nothing to do: every selected track has a current {bundle.name} prediction.")
+        here = " on this machine" if run.away else ""
+        print(f"Nothing to do{here}: every selected track has a current {bundle.name} "
+              "prediction.")
         return 0
     start = time.perf_counter()
     with tqdm(total=len(todo), unit="track", disable=not sys.stderr.isatty()) as bar:

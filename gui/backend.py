@@ -61,6 +61,14 @@ class TrackTouched(JobEvent):
     track_id: int
 
 
+@dataclass(frozen=True)
+class RootsAway(JobEvent):
+    """Library roots not found on this machine, each (name, path here, tracks left out):
+    a classify run skips their tracks (a share not mounted is not an error)."""
+
+    roots: tuple[tuple[str, str, int], ...]
+
+
 def add_folder(session: Session, path: str, as_root: str | None = None) -> None:
     """Start watching a folder (no-op if already watched); raises FolderError if it is none,
     SameShareError if it is a known root mounted here under another path (then `as_root`)."""
@@ -147,7 +155,10 @@ def classify_events(
 
     run = prepare_classify(ctx.sessions, options.bundle, device=options.device,
                            threshold=options.threshold, track_ids=track_ids)
-    return classify_stream(
+    for note in run.away_notes():
+        log.info(note)
+    yield RootsAway(tuple((root.name, root.local, n) for root, n in run.away))
+    yield from classify_stream(
         ctx.sessions, run.todo, run.bundle, device=run.device, clips=options.clips_per_track,
         commit_every=CLASSIFY_COMMIT_EVERY, cancel=ctx.cancelled,
     )

@@ -39,7 +39,7 @@ from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobKind, JobRunner, Outcome
-from library.records import BrowseRow, FolderRecord
+from library.records import BrowseRow, FolderRecord, display_path
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
         self.progress = JobProgress()
         self.progress.cancel_requested.connect(self.cancel_jobs)
         self.count_label = QLabel()
+        self.away_label = QLabel(objectName="away")  # roots not found here: their tracks wait
+        self.away_label.hide()
+        self.statusBar().addPermanentWidget(self.away_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.count_label)
 
@@ -196,6 +199,8 @@ class MainWindow(QMainWindow):
                 self.details.show_details(item)
             elif isinstance(item, jobs.SameShareFound):
                 self._offer_same_share(item)
+            elif isinstance(item, backend.RootsAway):
+                self._show_roots_away(item.roots)
         if rows:
             self.table.upsert_rows(rows)
             self._show_library()
@@ -276,6 +281,17 @@ class MainWindow(QMainWindow):
             jobs.REMOVE_FOLDER, jobs.remove_folder(folder_id)))
         self.removal_question = question
         question.open()
+
+    def _show_roots_away(self, roots: tuple[tuple[str, str, int], ...]) -> None:
+        """Say which library folders are not on this machine: their tracks are not
+        classified here (a NAS not mounted), and none of them is an error."""
+        self.away_label.setText("; ".join(
+            f"“{name}” not found here: {count:,} tracks wait" for name, _, count in roots))
+        self.away_label.setToolTip("\n".join(
+            f"{display_path(path)} does not exist on this computer. Mount the share there, "
+            f"or add the folder where it is mounted here (Add Folder offers to use it as "
+            f"“{name}”)." for name, path, _ in roots))
+        self.away_label.setVisible(bool(roots))
 
     def _offer_same_share(self, found: jobs.SameShareFound) -> None:
         question = SameShareQuestion(found.path, found.root_name, found.recorded, self)

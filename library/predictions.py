@@ -6,13 +6,13 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from library.dialect import upsert
 from library.models import Embedding, Prediction, Track, utcnow
 from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
-from library.roots import local_paths, portable
+from library.roots import RootInfo, local_paths, not_found_here, portable
 from library.tags import (
     TagError,
     audio_payload_hash,
@@ -71,8 +71,9 @@ def tracks_needing_prediction(
     """Tracks (status ok) without a current prediction of this bundle, by id.
 
     Current is as needs_prediction says, against the tracks row's size/mtime and, if
-    `current_stat` is given, the disk's too. `paths` limits the search to these files and
-    folders; `force` returns them all.
+    `current_stat` is given, the disk's too; then tracks of a root not found on this machine
+    are left out (away, not broken: see away_tracks). `paths` limits the search to these
+    files and folders; `force` returns them all.
     """
     in_use = BundleKey(bundle_name, bundle_version)
     rows = session.execute(
@@ -97,8 +98,11 @@ def tracks_needing_prediction(
     roots = None if paths is None else [os.path.abspath(os.fspath(p)) for p in paths]
     todo = []
     mounts = local_paths(session)
+    away = not_found_here(mounts) if current_stat is not None else {}
     for track_id, root_id, stored, size, mtime_ns, fmt, bundle, version, pred_size, pred_mtime \
             in rows:
+        if root_id in away:
+            continue
         path = mounts.local(root_id, stored)
         if roots is not None and not is_under(path, roots):
             continue
@@ -111,6 +115,18 @@ def tracks_needing_prediction(
             todo.append(TrackToClassify(track_id, path, size, mtime_ns, preferred_decoder(fmt),
                                         portable(mounts, root_id, stored)))
     return todo
+
+
+def away_tracks(session: Session) -> list[tuple[RootInfo, int]]:
+    """Roots not found on this machine with how many readable tracks they hold: what
+    tracks_needing_prediction leaves out, for the caller to say so once."""
+    away = not_found_here(local_paths(session))
+    if not away:
+        return []
+    counts = session.execute(
+        select(Track.root_id, func.count()).where(Track.root_id.in_(away), Track.status == "ok")
+        .group_by(Track.root_id)).all()
+    return [(away[root_id], int(n)) for root_id, n in counts if root_id is not None]
 
 
 def carry_predictions(session: Session, track_id: int, before: tuple[int, int],

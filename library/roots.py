@@ -85,6 +85,12 @@ class RootMap:
         return next((r for r in self.roots.values() if r.name == name), None)
 
 
+def not_found_here(roots: RootMap) -> dict[int, RootInfo]:
+    """The roots whose folder does not exist on this machine (a share not mounted, or
+    mounted elsewhere and not mapped): their tracks are away, not broken."""
+    return {rid: root for rid, root in roots.roots.items() if not os.path.isdir(root.local)}
+
+
 def parse_mapping(text: str, separator: str = PAIR_SEPARATOR) -> dict[str, str]:
     """NAME=PATH pairs (GENRELENS_ROOTS, or one per line in the roots file) as a dict."""
     mapping: dict[str, str] = {}

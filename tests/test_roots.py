@@ -161,6 +161,29 @@ def test_adding_the_share_from_another_mount_asks_for_its_root(
         assert capsys.readouterr().out == f"music  {at_b}  (recorded at {at_a})\n"
 
 
+def test_classify_leaves_a_root_not_found_here_alone_and_says_so(
+        share: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A share not mounted on this machine: its tracks wait (one line says so), none is
+    tried and reported unreadable, and they are classified once it is there again."""
+    monkeypatch.setattr(cli.classify, "load_bundle", lambda name: StandInBundle())
+    at_a = tmp_path / "mnt/music"
+    with _mount(share, at_a, "symlink"):
+        assert run(db_path, "scan", str(at_a), "-q") == 0
+    at_a.unlink()  # the share is not mounted now
+    capsys.readouterr()
+    assert run(db_path, "classify", "--device", "cpu") == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("Nothing to do on this machine")
+    assert err == (f"Skipped 4 tracks of 'music': {at_a} is not found on this machine (mount "
+                   "it there, or map it: genrelens folders add PATH --as music)\n")
+    assert run(db_path, "list", "--status", "error", "--csv") == 0
+    assert capsys.readouterr().out.count("\n") == 1  # the header: no track marked unreadable
+    with _mount(share, at_a, "symlink"):
+        assert run(db_path, "classify", "--device", "cpu") == 0
+        assert "Classified 4 of 4" in capsys.readouterr().out
+
+
 def test_stored_paths_map_both_ways() -> None:
     roots = RootMap([RootInfo(1, "music", "/mnt/music", "/Volumes/music"),
                      RootInfo(2, "jazz", "/mnt/music/jazz", "/srv/jazz"),

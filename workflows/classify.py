@@ -32,6 +32,7 @@ from library.claims import WorkClaims, record_unreadable
 from library.descriptor_store import load_fresh_descriptors, save_descriptors
 from library.predictions import (
     audio_fingerprint,
+    away_tracks,
     stat_on_disk,
     store_predictions,
     tracks_needing_prediction,
@@ -42,7 +43,9 @@ from library.records import (
     PredictionRecord,
     PredictionWrite,
     TrackToClassify,
+    display_path,
 )
+from library.roots import RootInfo
 
 Descriptors = tuple[int, Any]  # (track id, clip descriptor rows)
 
@@ -94,6 +97,13 @@ class ClassifyRun:
     bundle: GenreModel
     device: str
     todo: list[TrackToClassify]
+    away: list[tuple[RootInfo, int]] = field(default_factory=list)  # roots not found here
+
+    def away_notes(self) -> list[str]:
+        """One line per root whose tracks were left out because it is not on this machine."""
+        return [f"Skipped {n} tracks of '{root.name}': {display_path(root.local)} is not "
+                f"found on this machine (mount it there, or map it: genrelens folders add "
+                f"PATH --as {root.name})" for root, n in self.away]
 
 
 def prepare_classify(
@@ -121,10 +131,11 @@ def prepare_classify(
         todo = tracks_needing_prediction(session, bundle.name, str(bundle.version),
                                          [Path(p) for p in paths] if paths else None, force,
                                          stat_on_disk)
+        away = away_tracks(session)
     if track_ids is not None:
         wanted = set(track_ids)
         todo = [t for t in todo if t.id in wanted]
-    return ClassifyRun(bundle, chosen, todo)
+    return ClassifyRun(bundle, chosen, todo, away)
 
 
 def classifier_identity(name: str | None) -> BundleKey:

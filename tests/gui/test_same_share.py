@@ -45,8 +45,10 @@ def test_adding_the_same_share_elsewhere_offers_its_root(  # type: ignore[no-unt
     assert "“music”" in question.text() and str(at_a) in question.text()
     wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
     assert [f.path for f in window.folders] == [str(at_a)]  # nothing added while it asks
-    # the classify that follows an add did not mark the unreachable tracks unreadable
-    assert sum(r.status == "ok" for r in window.table.rows()) == 7
+    # the classify that follows an add left the tracks of the share not found here alone
+    assert window.away_label.isVisible()
+    assert window.away_label.text() == "“music” not found here: 7 tracks wait"
+    assert sum(r.status == "ok" for r in window.table.rows()) == 7  # none marked unreadable
 
     question.use_button.click()
     wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
@@ -55,4 +57,5 @@ def test_adding_the_same_share_elsewhere_offers_its_root(  # type: ignore[no-unt
     assert {r.id: Path(r.path).relative_to(music) for r in rows} == ids  # same tracks, here
     assert sum(r.status == "ok" for r in rows) == 7
     assert window.table.tally.counts().unclassified == 0  # and classified through B's mount
+    assert not window.away_label.isVisible()
     assert (tmp_path / "config/GenreLens/roots").read_text() == f"music={music}\n"

@@ -35,7 +35,8 @@ import gc
 frozen = gc.get_freeze_count()
 before = set(sys.modules)
 list(backend.scan_events(ctx, [str(music)]))
-classified = list(backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None))
+events = backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None)
+classified = [e for e in events if getattr(e, "track_id", None) is not None]
 backend.mel_picture(str(next(music.iterdir())), 3.0)
 late = sorted({name.split(".")[0] for name in set(sys.modules) - before})
 print(json.dumps({"classified": len(classified), "late": late, "frozen": frozen, "mapped": mapped}))
