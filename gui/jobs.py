@@ -63,12 +63,14 @@ class FoldersChanged(JobEvent):
 
 @dataclass(frozen=True)
 class SameShareFound(JobEvent):
-    """A folder being added holds the files of root `root_name` (recorded at `recorded`,
-    not found on this machine): the same share mounted here at `path`."""
+    """A folder being added is root `root_name` under another path: the same share mounted
+    here at `path` while the root's own path (`recorded`) is not found on this machine, or,
+    with `here` (the root's path on this machine), the same folder reached another way."""
 
     path: str
     root_name: str
     recorded: str
+    here: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,8 @@ def scan_folders(paths: Sequence[str], as_root: str | None = None) -> Job:
                 try:
                     backend.add_folder(session, path, as_root)
                 except folders.SameShareError as exc:
-                    yield SameShareFound(exc.path, exc.root.name, exc.root.recorded)
+                    yield SameShareFound(exc.path, exc.root.name, exc.root.recorded,
+                                         exc.root.local if exc.found_here else None)
                     continue
                 added.append(path)
             session.commit()

@@ -294,7 +294,8 @@ class MainWindow(QMainWindow):
         self.away_label.setVisible(bool(roots))
 
     def _offer_same_share(self, found: jobs.SameShareFound) -> None:
-        question = SameShareQuestion(found.path, found.root_name, found.recorded, self)
+        question = SameShareQuestion(found.path, found.root_name, found.recorded, found.here,
+                                     self)
         question.confirmed.connect(lambda path, name: self.add_folders([path], as_root=name))
         self.same_share_question = question
         question.open()

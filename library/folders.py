@@ -29,11 +29,14 @@ class SameShareError(FolderError):
     mounted elsewhere. Adding it as `root` (add_folder's `as_root`) is what the user wants."""
 
     def __init__(self, path: str, root: RootInfo) -> None:
-        super().__init__(
-            f"{display_path(path)} holds the files of root '{root.name}' (recorded at "
-            f"{display_path(root.recorded)}, not found on this machine); to use it "
-            f"from here: genrelens folders add '{display_path(path)}' --as {root.name}")
         self.path, self.root = path, root
+        self.found_here = os.path.isdir(root.local)  # the same folder reached another way
+        where = (f"is the folder of root '{root.name}' ({display_path(root.local)}) reached "
+                 "another way (a link or a second mount)" if self.found_here else
+                 f"holds the files of root '{root.name}' (recorded at "
+                 f"{display_path(root.recorded)}, not found on this machine)")
+        super().__init__(f"{display_path(path)} {where}; to use it from here: genrelens "
+                         f"folders add '{display_path(path)}' --as {root.name}")
 
 
 def normalise(path: str) -> str:
@@ -86,10 +89,13 @@ def _map_here(session: Session, name: str, path: str) -> None:
 
 
 def _same_share(session: Session, roots: RootMap, path: str) -> RootInfo | None:
-    """A root not found here whose first few files are under `path` with their sizes: the
-    same share mounted elsewhere (adding it as a new root would list every file twice)."""
+    """A root that `path` is another name of (a symlink or a bind mount of its folder), or
+    a root not found here whose first few files are under `path` with their sizes: the same
+    share mounted elsewhere. Adding it as a new root would list every file twice."""
     for root in roots.roots.values():
         if os.path.isdir(root.local):
+            if os.path.samefile(root.local, path):
+                return root
             continue
         sample = session.execute(
             select(Track.path, Track.size).where(Track.root_id == root.id, Track.status == "ok")

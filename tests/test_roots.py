@@ -161,6 +161,26 @@ def test_adding_the_share_from_another_mount_asks_for_its_root(
         assert capsys.readouterr().out == f"music  {at_b}  (recorded at {at_a})\n"
 
 
+def test_the_same_folder_reached_another_way_is_not_a_second_root(
+        two_mounts: tuple[Path, Path], db_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Both paths exist here (a link to the share, or a second bind mount of it): adding the
+    second would list every file twice, so it is refused with the command that maps it."""
+    at_a, at_b = two_mounts
+    assert run(db_path, "scan", str(at_a), "-q") == 0
+    capsys.readouterr()
+    assert run(db_path, "scan", str(at_b), "-q") == 1
+    err = capsys.readouterr().err
+    assert f"is the folder of root 'music' ({at_a}) reached another way" in err
+    assert "--as music" in err
+    assert len(_tracks(db_path)) == 4
+    assert run(db_path, "folders", "add", str(at_b), "--as", "music") == 0
+    assert run(db_path, "scan", "-q") == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("0 new, 0 changed, 4 unchanged")
+    here = _tracks(db_path)
+    assert len(here) == 4 and all(p.startswith(f"{at_b}/") for p in here)
+
+
 def test_classify_leaves_a_root_not_found_here_alone_and_says_so(
         share: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

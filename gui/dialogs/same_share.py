@@ -13,19 +13,25 @@ class SameShareQuestion(QMessageBox):
 
     confirmed = Signal(str, str)
 
-    def __init__(self, path: str, root_name: str, recorded: str,
+    def __init__(self, path: str, root_name: str, recorded: str, here: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path, self.root_name = path, root_name
         self.setIcon(QMessageBox.Icon.Question)
         self.setWindowTitle("Same music, another place")
-        self.setText(f"{display_path(path)} holds the music of the library folder "
-                     f"“{root_name}”, which another computer added at "
-                     f"{display_path(recorded)} (not found on this one).")
+        if here is None:
+            self.setText(f"{display_path(path)} holds the music of the library folder "
+                         f"“{root_name}”, which another computer added at "
+                         f"{display_path(recorded)} (not found on this one).")
+        else:
+            self.setText(f"{display_path(path)} is the library folder “{root_name}” "
+                         f"({display_path(here)}) reached another way (a link or a second "
+                         "mount).")
         self.setInformativeText(
-            "Use this folder as “" + root_name + "” here? Its tracks keep their genres, "
-            "and tags written here can be undone from the other computer. Adding it as a "
-            "new folder instead would list every track twice, so GenreLens does not.")
+            "Use this path for “" + root_name + "” on this computer? Its tracks keep their "
+            "genres, and tags written here can be undone from any computer that shares the "
+            "library. Adding it as a new folder instead would list every track twice, so "
+            "GenreLens does not.")
         self.use_button = self.addButton(f"Use as “{root_name}”",
                                          QMessageBox.ButtonRole.AcceptRole)
         self.setDefaultButton(self.use_button)

@@ -59,3 +59,19 @@ def test_adding_the_same_share_elsewhere_offers_its_root(  # type: ignore[no-unt
     assert window.table.tally.counts().unclassified == 0  # and classified through B's mount
     assert not window.away_label.isVisible()
     assert (tmp_path / "config/GenreLens/roots").read_text() == f"music={music}\n"
+
+
+def test_the_same_folder_under_another_name_is_offered_too(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window, db_path: Path, music: Path, tmp_path: Path,
+    quick_classify: AppSettings,
+) -> None:
+    link = tmp_path / "link-to-music"  # the library knows the folder by this name
+    link.symlink_to(music, target_is_directory=True)
+    assert main.main(["--db", str(db_path), "scan", str(link), "-q"]) == 1  # one broken file
+    window = make_window(db_path)
+    window.add_folders([str(music)])  # the folder itself: its tracks are in the library
+    qtbot.waitUntil(lambda: window.same_share_question is not None
+                    and window.same_share_question.isVisible(), timeout=SLOW_JOB_MS)
+    assert "reached another way" in window.same_share_question.text()
+    wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
+    assert len(window.table.rows()) == 8  # nothing listed twice
