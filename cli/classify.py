@@ -105,7 +105,8 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
 
     try:
         run = prepare_classify(app.sessions, args.bundle, device=args.device, paths=args.paths,
-                               force=args.force, opener=load_bundle)
+                               force=args.force, opener=load_bundle,
+                               files_here=args.ray is None)
     except (DeviceError, NotAGenreBundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

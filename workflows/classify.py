@@ -116,11 +116,14 @@ def prepare_classify(
     force: bool = False,
     track_ids: Sequence[int] | None = None,
     opener: Callable[[str | None], GenreModel] = open_bundle,
+    files_here: bool = True,
 ) -> ClassifyRun:
     """Load -> check -> device -> todo, for CLI and GUI alike.
 
     `threshold` > 0 replaces the bundle's own "uncertain" threshold; `paths`/`track_ids`
-    narrow the tracks; raises BundleError (and the kinds' errors), NotAGenreBundleError or
+    narrow the tracks; `files_here` False (a Ray run: the workers read the files, through
+    their nodes' mounts) judges tracks by the library's last scan instead of this machine's
+    disk; raises BundleError (and the kinds' errors), NotAGenreBundleError or
     classifier.predict.DeviceError."""
     bundle = opener(bundle_name)
     if threshold > 0:
@@ -130,8 +133,8 @@ def prepare_classify(
     with sessions() as session:
         todo = tracks_needing_prediction(session, bundle.name, str(bundle.version),
                                          [Path(p) for p in paths] if paths else None, force,
-                                         stat_on_disk)
-        away = away_tracks(session)
+                                         stat_on_disk if files_here else None)
+        away = away_tracks(session) if files_here else []
     if track_ids is not None:
         wanted = set(track_ids)
         todo = [t for t in todo if t.id in wanted]
