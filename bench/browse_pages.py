@@ -9,16 +9,15 @@ Prints wall and CPU seconds of reading every row page, twice each, alternating.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.backends import on_both_backends  # noqa: E402
 from library import browse  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.models import Track  # noqa: E402
-from tests.postgres_server import PgServer  # noqa: E402
 from tools.demo_library import populate  # noqa: E402
 
 
@@ -47,19 +46,12 @@ def compare(location: Path | str) -> None:
 
 def main() -> None:
     """SQLite, then PostgreSQL."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "library.sqlite3"
-        populate(path, 100_000)
-        print("SQLite")
-        compare(path)
-    server = PgServer(durable=True)
-    try:
-        server.admin("CREATE DATABASE pages")
-        populate(server.url("pages"), 100_000)
-        print("PostgreSQL")
-        compare(server.url("pages"))
-    finally:
-        server.stop()
+
+    def measure(where: Path | str) -> None:
+        populate(where, 100_000)
+        compare(where)
+
+    on_both_backends(measure, sqlite_label="SQLite", name="pages")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,8 @@ seconds (wall and this process's CPU) per step and the database size, for each b
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, text  # noqa: E402
 
+from bench.backends import backend_arguments, on_both_backends  # noqa: E402
 from library import browse, repository  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.predictions import store_predictions, tracks_needing_prediction  # noqa: E402
@@ -108,25 +107,8 @@ def measure(location: Path | str, tracks: int) -> None:
 
 def main() -> None:
     """Measure SQLite, then PostgreSQL."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracks", type=int, default=100_000)
-    parser.add_argument("--pg-url", help="an empty database on a running server")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite (file, WAL)")
-        measure(Path(tmp) / "library.sqlite3", args.tracks)
-    server = None
-    if args.pg_url is None:
-        from tests.postgres_server import PgServer
-
-        server = PgServer(durable=True)
-        server.admin("CREATE DATABASE bench")
-    try:
-        print("PostgreSQL (Unix socket, same machine)")
-        measure(args.pg_url or server.url("bench"), args.tracks)  # type: ignore[union-attr]
-    finally:
-        if server is not None:
-            server.stop()
+    args = backend_arguments(__doc__.splitlines()[0])
+    on_both_backends(lambda where: measure(where, args.tracks), args.pg_url, "SQLite (file, WAL)")
 
 
 if __name__ == "__main__":

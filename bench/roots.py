@@ -11,9 +11,7 @@ Without --pg-url a throw-away PostgreSQL server is started (tests/postgres_serve
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.backends import backend_arguments, on_both_backends  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.folders import list_folders  # noqa: E402
 from library.scanner import _KNOWN_COLUMNS, _Scan  # noqa: E402
@@ -82,27 +81,10 @@ def measure(location: Path | str, url: str, tracks: int) -> None:
 
 def main() -> None:
     """Measure SQLite, then PostgreSQL."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracks", type=int, default=100_000)
-    parser.add_argument("--pg-url", help="an empty database on a running server")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite (file)")
-        path = Path(tmp) / "library.sqlite3"
-        measure(path, f"sqlite:///{path}", args.tracks)
-    server = None
-    if args.pg_url is None:
-        from tests.postgres_server import PgServer
-
-        server = PgServer(durable=True)
-        server.admin("CREATE DATABASE bench")
-    try:
-        print("PostgreSQL (Unix socket, same machine)")
-        url = args.pg_url or server.url("bench")  # type: ignore[union-attr]
-        measure(url, url, args.tracks)
-    finally:
-        if server is not None:
-            server.stop()
+    args = backend_arguments(__doc__.splitlines()[0])
+    on_both_backends(lambda where: measure(where, where if isinstance(where, str)
+                                           else f"sqlite:///{where}", args.tracks),
+                     args.pg_url)
 
 
 if __name__ == "__main__":
