@@ -6,8 +6,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def timed(label: str, action: Callable[[], T], width: int = 46) -> T:
+    """Run `action`; print wall and CPU seconds; return its result."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = action()
+    print(f"  {label:<{width}} {time.perf_counter() - start:8.3f} s  "
+          f"(CPU {time.process_time() - cpu:.3f} s)", flush=True)
+    return result
 
 
 def backend_arguments(description: str) -> argparse.Namespace:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from bench.backends import backend_arguments, on_both_backends  # noqa: E402
+from bench.backends import backend_arguments, on_both_backends, timed  # noqa: E402
 from library import browse, repository  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.predictions import store_predictions, tracks_needing_prediction  # noqa: E402
@@ -31,13 +30,6 @@ CLASSIFY_TRACKS = 5000
 CLASSIFY_BATCH = 32  # results per commit, as the classify writer stores them
 
 
-def timed(label: str, action: object) -> object:
-    """Run `action`; print wall and CPU seconds; return its result."""
-    start, cpu = time.perf_counter(), time.process_time()
-    result = action()  # type: ignore[operator]
-    print(f"  {label:<42} {time.perf_counter() - start:8.3f} s  "
-          f"(CPU {time.process_time() - cpu:.3f} s)", flush=True)
-    return result
 
 
 def _writes(ids: list[int]) -> list[PredictionWrite]:
@@ -99,7 +91,7 @@ def measure(location: Path | str, tracks: int) -> None:
             size = os.path.getsize(location)
         else:
             size = s.scalar(text("SELECT pg_database_size(current_database())"))
-    print(f"  {'database size':<42} {size / 1e6:8.1f} MB", flush=True)
+    print(f"  {'database size':<46} {size / 1e6:8.1f} MB", flush=True)
     sessions.kw["bind"].dispose()
     _back_to_baseline(location)  # last: it leaves free pages (SQLite) and dead rows behind
     timed("upgrade to 0003: fill search_text", lambda: create_db_engine(location).dispose())

@@ -12,7 +12,6 @@ Without --pg-url a throw-away PostgreSQL server is started (tests/postgres_serve
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.backends import backend_arguments, on_both_backends  # noqa: E402
+from bench.backends import backend_arguments, on_both_backends, timed  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.folders import list_folders  # noqa: E402
 from library.scanner import _KNOWN_COLUMNS, _Scan  # noqa: E402
@@ -31,13 +30,6 @@ FOLDERS = {1: b"/mnt/nas/music", 2: b"/home/me/Music"}
 WHEN = datetime(2026, 1, 1)
 
 
-def timed(label: str, action: object) -> object:
-    """Run `action`; print wall and CPU seconds; return its result."""
-    start, cpu = time.perf_counter(), time.process_time()
-    result = action()  # type: ignore[operator]
-    print(f"  {label:<46} {time.perf_counter() - start:8.3f} s  "
-          f"(CPU {time.process_time() - cpu:.3f} s)", flush=True)
-    return result
 
 
 def _old_library(url: str, tracks: int) -> None:
