@@ -7,14 +7,13 @@ message. What each container is and which family serves it: library/tags/formats
 
 from __future__ import annotations
 
-import os
 
-from library.tags import payload
 from library.tags.base import MARKER, FileInfo, TagError, WriteOptions, split_markers, tag_errors
 from library.tags.formats import (
     AUDIO_EXTENSIONS,
     FORMATS,
     check_complete,
+    header_identity,
     holds_tags,
     payload_hash,
     preferred_decoder,
@@ -66,12 +65,10 @@ def write_genres(path: str, fmt: str, genres: list[str] | None,
 
 
 def header_audio_identity(path: str, fmt: str) -> str | None:
-    """A FLAC file's audio identity from its headers (payload.flac_audio_identity); None for
-    other formats and for FLAC files whose encoder stored no MD5."""
-    if fmt != "flac":
-        return None
-    with tag_errors(f"not a readable {fmt} file", os_errors=False), open(path, "rb") as handle:
-        return payload.flac_audio_identity(handle, os.fstat(handle.fileno()).st_size)
+    """What identifies the file's audio from its headers alone (FLAC: the encoder's MD5 of
+    the samples); None when the format or the file has none."""
+    with tag_errors(f"not a readable {fmt} file", os_errors=False):
+        return header_identity(path, fmt)
 
 
 def audio_payload_hash(path: str, fmt: str) -> str:

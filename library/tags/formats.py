@@ -21,6 +21,7 @@ from library.tags import sniff as sig
 
 Check = Callable[[BinaryIO, int], None]
 Walker = Callable[[BinaryIO, int, "hashlib._Hash"], None]
+Identity = Callable[[BinaryIO, int], "str | None"]
 _HEAD = 4096
 
 
@@ -37,6 +38,9 @@ class Format:
     decoder: str = "libsndfile"  # the classifier's first try: libsndfile | ffmpeg
     holds_tags: bool = True  # False: nothing to write genres into
     after_id3: bool = False  # may follow an ID3v2 tag (MP3; FLAC and AAC written wrongly)
+    # What identifies the audio from the headers alone (None when the file does not say):
+    # cheaper than hashing the payload through `payload`.
+    identity: Identity | None = None
 
 
 def _ogg(codec: str) -> Callable[[bytes], bool]:
@@ -46,7 +50,7 @@ def _ogg(codec: str) -> Callable[[bytes], bool]:
 # In the order content is tried: MP3's frame sync is the loosest signature, so it comes last.
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("flac", (".flac", ".fla"), lambda h: h[:4] == b"fLaC", vorbis, payload.flac,
-           after_id3=True),
+           after_id3=True, identity=payload.flac_audio_identity),
     Format("ogg", (".ogg", ".oga"), _ogg("vorbis"), vorbis, payload.ogg, integrity.check_ogg),
     Format("opus", (".opus",), _ogg("opus"), vorbis, payload.ogg, integrity.check_ogg),
     # libsndfile refuses FLAC in Ogg; FFmpeg plays it.
@@ -106,6 +110,16 @@ def payload_hash(path: str, fmt: str) -> str:
     with open(path, "rb") as handle:
         FORMATS[fmt].payload(handle, os.fstat(handle.fileno()).st_size, digest)
     return digest.hexdigest()
+
+
+def header_identity(path: str, fmt: str) -> str | None:
+    """The format's audio identity read from the headers (Format.identity); None when the
+    format has none or the file does not say; raises TagError."""
+    reader = FORMATS[fmt].identity
+    if reader is None:
+        return None
+    with open(path, "rb") as handle:
+        return reader(handle, os.fstat(handle.fileno()).st_size)
 
 
 def holds_tags(fmt: str | None) -> bool:
