@@ -89,6 +89,14 @@ def _fresh_rows(session: Session, track_ids: Iterable[int]) -> RowsChanged:
     return RowsChanged(tuple(browse.rows_for_ids(session, track_ids, backend.bundle_in_use())))
 
 
+def _row_pages(session: Session, page_size: int = 2000) -> Iterator[list[BrowseRow]]:
+    """Every track's row, page by page. Which model's predictions are current takes the
+    classifier to tell, and that imports torch: before the model libraries are in, rows are
+    read against none, and recheck_rows() corrects them later (gui/warmup.py)."""
+    in_use = backend.bundle_in_use() if warmup.is_ready() else None
+    return browse.iter_row_pages(session, page_size, in_use)
+
+
 def load_library(page_size: int = 2000) -> Job:
     """Every track as table rows, page by page, then the folders."""
 
@@ -96,11 +104,7 @@ def load_library(page_size: int = 2000) -> Job:
         with ctx.sessions() as session:
             yield Total(len(browse.all_track_ids(session)))
             yield FoldersChanged(tuple(folders.list_folders(session)))
-            # Which model's predictions are current takes the classifier to tell, and that
-            # imports torch: at start-up the rows come first, read against none, and
-            # recheck_rows() corrects them once the model libraries are in (gui/warmup.py).
-            in_use = backend.bundle_in_use() if warmup.is_ready() else None
-            for page in browse.iter_row_pages(session, page_size, in_use):
+            for page in _row_pages(session, page_size):
                 yield from page
                 if ctx.cancelled.is_set():
                     return
@@ -207,8 +211,7 @@ def scan_folders(paths: Sequence[str], as_root: str | None = None) -> Job:
             session.commit()
             yield FoldersChanged(tuple(folders.list_folders(session)))
             if as_root is not None and added:  # every row of the root has a new local path
-                in_use = backend.bundle_in_use() if warmup.is_ready() else None
-                for page in browse.iter_row_pages(session, 2000, in_use):
+                for page in _row_pages(session):
                     yield from page
         yield from _with_rows(ctx, backend.scan_events(ctx, added))
         with ctx.sessions() as session:

@@ -132,8 +132,9 @@ def _channels(channels: int | None) -> str:
 
 def _status(row: BrowseRow) -> str:
     """The status word with what explains it: the error, or which older model predicted."""
+    word = status_text(row)
     if row.error:
-        return f"{status_text(row)}: {row.error}"
-    if status_text(row) == OLDER_MODEL:
-        return f"{OLDER_MODEL} ({row.predicted_by}): Classify (Ctrl+K) predicts it again"
-    return status_text(row)
+        return f"{word}: {row.error}"
+    if word == OLDER_MODEL:
+        return f"{word} ({row.predicted_by}): Classify (Ctrl+K) predicts it again"
+    return word
