@@ -154,13 +154,9 @@ def _album_sources(tracks: Sequence[Track], predictions: dict[int, Prediction],
     return sources
 
 
-def _combined(old: tuple[str, ...], new: tuple[str, ...], policy: str) -> tuple[str, ...] | str:
-    """The genres to write under `policy`, or why the file is left alone."""
-    if policy == "fill-empty" and old:
-        return "already has genres (policy fill-empty)"
-    if policy == "merge":
-        return _unique(old + new)
-    return new
+def _combined(old: tuple[str, ...], new: tuple[str, ...], policy: str) -> tuple[str, ...]:
+    """The genres to write under `policy` (fill-empty only reaches here for empty files)."""
+    return _unique(old + new) if policy == "merge" else new
 
 
 def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanRow:
@@ -174,16 +170,18 @@ def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanR
     if track.status != "ok":
         return row("skip", "file missing" if track.status == "missing"
                    else f"unreadable: {track.error or 'error'}")
-    if isinstance(source, str):
-        return row("skip", source)
     if not holds_tags(track.format):
         return row("skip", f"{track.format} files hold no tags")
+    # Before the source: a file fill-empty leaves alone is left alone for that reason, not
+    # for a weak or missing prediction it would not have used anyway.
+    if options.policy == "fill-empty" and old:
+        return row("skip", "already has genres (policy fill-empty)")
+    if isinstance(source, str):
+        return row("skip", source)
     candidates = normalised(source.genres, options)
     if not candidates:
         return row("skip", "no genre left after mapping and the allowed list")
     new = _combined(old, candidates, options.policy)
-    if isinstance(new, str):
-        return row("skip", new)
     if new == old:
         return row("skip", "already has these genres")
     return row("write", source.why, new)

@@ -102,6 +102,23 @@ def test_min_confidence_max_genres_mapping_and_allowed(
     assert allowed["b1"][1] == ("Pop",)
 
 
+def test_fill_empty_says_a_tagged_file_already_has_genres_whatever_the_prediction(
+    library: tuple[Path, sessionmaker[Session]]
+) -> None:
+    """A tagged file is left alone by fill-empty because it has genres, not because of a
+    weak, vetoed or missing prediction it would not have used anyway."""
+    _, sessions = library
+    filled = "already has genres (policy fill-empty)"
+    weak = _plan(sessions, min_confidence=0.95)  # no genre of a2 or b1 reaches 0.95
+    assert weak["a2"] == weak["b1"] == ("skip", None, filled)
+    assert "0.95" in weak["a1"][2]  # an untagged file: the prediction is the reason
+    unpredicted = _plan(sessions, bundle="not-classified-yet")
+    assert unpredicted["b1"] == ("skip", None, filled)
+    assert "no prediction" in unpredicted["b2"][2]
+    replaced = _plan(sessions, policy="replace", min_confidence=0.95)
+    assert "0.95" in replaced["b1"][2]  # replacing would use it: the prediction is why not
+
+
 def test_album_consistent_uses_the_albums_mean(
     library: tuple[Path, sessionmaker[Session]]
 ) -> None:
