@@ -167,7 +167,10 @@ def classify_events(
 def tag_plan_events(
     ctx: JobContext, options: TagOptions, track_ids: Sequence[int] | None
 ) -> Iterator[PlanRow]:
-    """The tag writer's dry run (touches no file): one PlanRow per selected track."""
+    """The tag writer's dry run (touches no file): one PlanRow per given track (None: every
+    track of the library; none given, as for an empty view: no row)."""
+    if track_ids is not None and not track_ids:
+        return  # an empty selection never widens to the whole library
     with ctx.sessions() as session:
         yield from plan_tags(session, options, TagSelection(track_ids=tuple(track_ids or ())))
 

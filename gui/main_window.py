@@ -34,6 +34,7 @@ from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
+from gui.track_scope import Scope, view_scope, whole_library
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
@@ -48,9 +49,10 @@ QUEUED = Qt.ConnectionType.QueuedConnection
 class PlanCollector(QObject):
     """Gathers one plan job's rows on the GUI thread and hands them to the write dialog."""
 
-    def __init__(self, dialog: TagWriteDialog, options: TagOptions) -> None:
+    def __init__(self, dialog: TagWriteDialog, options: TagOptions, scope: Scope) -> None:
         super().__init__(dialog)
-        self.dialog, self.options, self.rows = dialog, options, []  # type: ignore[var-annotated]
+        self.dialog, self.options, self.scope = dialog, options, scope
+        self.rows: list[PlanRow] = []
 
     def listen(self, worker: GeneratorWorker) -> None:
         """Collect that plan job's rows and its end."""
@@ -66,7 +68,7 @@ class PlanCollector(QObject):
         if outcome.error:
             self.dialog.set_error(f"Cannot plan: {outcome.error}")
         elif not outcome.cancelled:
-            self.dialog.set_plan(self.options, self.rows)
+            self.dialog.set_plan(self.options, self.rows, self.scope)
 
 
 class MainWindow(QMainWindow):
@@ -344,23 +346,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_write_dialog(self) -> TagWriteDialog:
-        """Show the write dialog with the planned diff for the selection (or every track)."""
-        ids = self.track_view.selected_ids()
-        target = ids if len(ids) > 1 else None
-        dialog = TagWriteDialog(self.settings.tag_options(), self,
-                                scope="selected tracks" if target else "tracks")
-        dialog.replan_requested.connect(lambda options: self._plan(dialog, options, target))
+        """Show the write dialog with the planned diff for what the user sees: the selected
+        rows, else the view's; the whole library only when chosen in the dialog."""
+        scopes = (view_scope(self.track_view), whole_library(self.table.rowCount()))
+        dialog = TagWriteDialog(self.settings.tag_options(), scopes, self)
+        dialog.replan_requested.connect(lambda options: self._plan(dialog, options))
         dialog.apply_requested.connect(self._apply_tags)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
-        self._plan(dialog, dialog.options(), target)
+        self._plan(dialog, dialog.options())
         return dialog
 
-    def _plan(self, dialog: TagWriteDialog, options: TagOptions,
-              ids: list[int] | None) -> None:
+    def _plan(self, dialog: TagWriteDialog, options: TagOptions) -> None:
         self.runner.cancel(jobs.PLAN)  # the options changed: that plan is no longer wanted
-        collector = PlanCollector(dialog, options)
-        self.runner.start(jobs.PLAN, jobs.plan_tags(options, ids), on_start=collector.listen)
+        scope = dialog.chosen_scope()
+        collector = PlanCollector(dialog, options, scope)
+        self.runner.start(jobs.PLAN, jobs.plan_tags(options, scope.track_ids),
+                          on_start=collector.listen)
 
     @Slot(object, list)
     def _apply_tags(self, options: TagOptions, plan: list[PlanRow]) -> None:

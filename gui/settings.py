@@ -15,6 +15,10 @@ GUI_TAG_DEFAULTS = TagOptions()
 # mapping is stored as text; allowed is not edited here; the policy is chosen per write, so a
 # "replace" picked once never becomes the next write's default.
 NOT_STORED = ("mapping", "allowed", "policy")
+# Fields kept under another key than their name. "tags/keep_mtime" holds the old default
+# (keep) that every Apply saved before the box asked "Keep the files' modification times",
+# not a choice: a new key lets the new default reach everyone and remembers real choices.
+STORED_AS = {"keep_mtime": "keep_modification_times"}
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
 
@@ -54,7 +58,7 @@ class AppSettings:
             fallback = getattr(default, f.name)
             if f.name in NOT_STORED:
                 continue
-            value = self.store.value(f"{group}/{f.name}", fallback)
+            value = self.store.value(f"{group}/{STORED_AS.get(f.name, f.name)}", fallback)
             if value is not None and fallback is not None:  # QSettings returns strings from INI
                 value = (value in (True, "true") if isinstance(fallback, bool)
                          else type(fallback)(value))
@@ -73,7 +77,7 @@ class AppSettings:
             value = getattr(options, f.name)
             if f.name == "mapping":
                 value = format_mapping(value)
-            self.store.setValue(f"{group}/{f.name}", value)
+            self.store.setValue(f"{group}/{STORED_AS.get(f.name, f.name)}", value)
         self.store.sync()
 
     def classify_options(self) -> ClassifyOptions:

@@ -9,6 +9,7 @@ always opens on the safe default (fill-empty): replacing is chosen per write.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -40,17 +41,26 @@ from PySide6.QtWidgets import (
 
 from gui.backend import PlanRow, TagOptions
 from gui.settings import format_mapping, parse_mapping
+from gui.track_scope import Scope
 from library.records import display_path
 
 Index = QModelIndex | QPersistentModelIndex
 # The safe policy first: it is the default, and replacing is a choice made for one write.
 POLICIES = (("fill-empty", "Only fill tracks without a genre"),
-            ("merge", "Add to the genres there"), ("replace", "Replace the genre"))
+            ("merge", "Add to the genres already there"),
+            ("replace", "Replace the genres already there"))
 FILE, NOW, AFTER, WHY = range(4)
+ROWS_SHOWN = 15  # the diff the dialog opens with room for
 
 
 def _genres(genres: tuple[str, ...] | None) -> str:
     return "(unchanged)" if genres is None else "; ".join(genres) or "(no genre)"
+
+
+def folder_and_name(path: str) -> str:
+    """'/m/Jazz/Kind of Blue/01.flac' -> 'Kind of Blue/01.flac': enough to tell files apart
+    (many albums have a '01.flac'); the tooltip has the whole path."""
+    return "/".join(display_path(path).replace(os.sep, "/").rsplit("/", 2)[-2:])
 
 
 def parse_genres(text: str) -> tuple[str, ...]:
@@ -139,7 +149,7 @@ class PlanModel(QAbstractTableModel):
         at, column = index.row(), index.column()
         row = self.plan[at]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (display_path(row.path).rsplit("/", 1)[-1], _genres(row.old_genres),
+            return (folder_and_name(row.path), _genres(row.old_genres),
                     _genres(self.after(at)), "edited by you" if at in self.edited
                     else row.reason)[column]
         if role == Qt.ItemDataRole.EditRole and column == AFTER:
@@ -170,56 +180,68 @@ class PlanModel(QAbstractTableModel):
 
 
 class TagWriteDialog(QDialog):
-    """Shows the diff for the current options; Apply asks the main window to write it."""
+    """Shows the diff for the current options and tracks; Apply asks the main window to
+    write it. The tracks are the first of `scopes` (the selection or the view) unless the
+    user picks another by name (the whole library)."""
 
     replan_requested = Signal(object)  # TagOptions
     apply_requested = Signal(object, list)  # TagOptions, the plan shown
 
-    def __init__(self, options: TagOptions, parent: QWidget | None = None,
-                 scope: str = "tracks") -> None:
+    def __init__(self, options: TagOptions, scopes: Sequence[Scope],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.scope = scope  # what the plan covers, for the summary: "selected tracks"
-        self.setWindowTitle("Write genres to tags")
-        self.resize(860, 560)
         self.model = PlanModel(self)
-        self._planned_for: TagOptions | None = None
+        self._planned_for: tuple[TagOptions, Scope] | None = None
         self._base = options  # keeps what this dialog does not edit (bundle, allowed list)
-        self._build(options)
+        self._build(options, scopes)
+        self._show_scope()
+        self._open_large()
 
-    def _build(self, options: TagOptions) -> None:
+    def _build(self, options: TagOptions, scopes: Sequence[Scope]) -> None:
+        self.scope = QComboBox()
+        for scope in scopes:
+            self.scope.addItem(scope.label, scope)
         self.policy = QComboBox()
         for value, label in POLICIES:
             self.policy.addItem(label, value)
         self.policy.setCurrentIndex(max(0, self.policy.findData(options.policy)))
-        self.max_genres = QSpinBox(minimum=1, maximum=5, value=options.max_genres or 5)
+        self.max_genres = QSpinBox(minimum=1, maximum=5, value=options.max_genres or 5,
+                                   prefix="At most ", suffix=" genres per file")
         self.min_confidence = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05,
                                              decimals=2, value=options.min_confidence or 0.0)
+        self.min_confidence.setToolTip("A predicted genre is written only when the model is at "
+                                       "least this sure (0: its top genre unless uncertain)")
         self.album = QCheckBox("Same genre for a whole album", checked=options.album_consistent)
-        # Kept by default (undo restores it exactly); backups that compare size and time may
-        # then miss a genre that fitted in the tag's padding, so the user can choose.
-        self.touch = QCheckBox("Update the files' modification times",
-                               checked=not options.keep_mtime)
-        self.touch.setToolTip("Tick this if your backup tool compares file times: with the "
-                              "time kept, it may not notice the new genre.")
+        # A new modification time by default: backups (rsync's quick check) and players that
+        # rescan by time see the change. Keeping it is the opt-in, and says what it costs.
+        self.keep_times = QCheckBox("Keep the files' modification times (backups and other "
+                                    "players may not notice the change)",
+                                    checked=options.keep_mtime)
         self.id3 = QComboBox()
-        self.id3.addItems(["2.4", "2.3"])
-        self.id3.setCurrentText("2.3" if options.id3v23 else "2.4")
+        self.id3.addItem("ID3v2.4 (current players)", False)
+        self.id3.addItem("ID3v2.3 (older players, Windows Explorer)", True)
+        self.id3.setCurrentIndex(1 if options.id3v23 else 0)
         self.separator = QLineEdit(options.separator, maximumWidth=60)
-        self.mapping = QPlainTextEdit(format_mapping(options.mapping), maximumHeight=70,
+        self.separator.setToolTip("ID3v2.3 holds several genres in one text: ';' or '/' "
+                                  "between them")
+        self.mapping = QPlainTextEdit(format_mapping(options.mapping), maximumHeight=54,
                                       placeholderText="hiphop = Hip-Hop")
-        form = QFormLayout()
-        form.addRow("Policy", self.policy)
-        form.addRow("At most", self.max_genres)
-        form.addRow("Minimum confidence", self.min_confidence)
-        form.addRow("", self.album)
-        form.addRow("", self.touch)
+        self.mapping.setToolTip("One rename per line: as the model spells it = as you want it")
+        left, right = QFormLayout(), QFormLayout()
+        left.addRow("Tracks", self.scope)
+        left.addRow("Files", self.policy)
+        left.addRow("Genres", self.max_genres)
+        left.addRow("Minimum confidence", self.min_confidence)
         id3_row = QHBoxLayout()
-        id3_row.addWidget(self.id3)
-        id3_row.addWidget(QLabel("ID3v2.3 separator"))
+        id3_row.addWidget(self.id3, 1)
+        id3_row.addWidget(QLabel("genres separated by"))
         id3_row.addWidget(self.separator)
-        id3_row.addStretch(1)
-        form.addRow("MP3 tags: ID3v", id3_row)
-        form.addRow("Rename genres", self.mapping)
+        right.addRow("MP3 tags", id3_row)
+        right.addRow("Rename genres", self.mapping)
+        right.addRow("", self.album)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
         self.table = QTableView(alternatingRowColors=True, showGrid=False)
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
@@ -233,23 +255,45 @@ class TagWriteDialog(QDialog):
         self.apply.clicked.connect(self._apply)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(columns)
+        layout.addWidget(self.keep_times)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
-        for signal in (self.policy.currentIndexChanged, self.max_genres.valueChanged,
-                       self.min_confidence.valueChanged, self.album.toggled, self.touch.toggled,
+        self.scope.currentIndexChanged.connect(self._show_scope)
+        for signal in (self.scope.currentIndexChanged, self.policy.currentIndexChanged,
+                       self.max_genres.valueChanged, self.min_confidence.valueChanged,
+                       self.album.toggled, self.keep_times.toggled,
                        self.id3.currentIndexChanged, self.separator.editingFinished,
                        self.mapping.textChanged):
             signal.connect(self._options_changed)
+
+    def _open_large(self) -> None:
+        """Open tall enough for ~15 rows of the diff (it may be shrunk to 5 afterwards)."""
+        def rows_height(rows: int) -> int:
+            return (self.table.verticalHeader().defaultSectionSize() * rows
+                    + self.table.horizontalHeader().sizeHint().height()
+                    + 2 * self.table.frameWidth())
+
+        self.table.setMinimumHeight(rows_height(ROWS_SHOWN))
+        hint = self.sizeHint()
+        self.resize(max(hint.width(), 980), hint.height())
+        self.table.setMinimumHeight(rows_height(5))
+
+    def _show_scope(self) -> None:
+        self.setWindowTitle(f"Write genres to tags — {self.chosen_scope().label}")
+
+    def chosen_scope(self) -> Scope:
+        """The tracks to plan for, as chosen."""
+        return self.scope.currentData()  # type: ignore[no-any-return]
 
     def options(self) -> TagOptions:
         """The options as edited."""
         return replace(
             self._base, policy=self.policy.currentData(), max_genres=self.max_genres.value(),
             min_confidence=round(self.min_confidence.value(), 2),
-            album_consistent=self.album.isChecked(), keep_mtime=not self.touch.isChecked(),
-            id3v23=self.id3.currentText() == "2.3",
+            album_consistent=self.album.isChecked(), keep_mtime=self.keep_times.isChecked(),
+            id3v23=bool(self.id3.currentData()),
             separator=self.separator.text() or "; ",
             mapping=parse_mapping(self.mapping.toPlainText()),
         )
@@ -259,17 +303,22 @@ class TagWriteDialog(QDialog):
         self.summary.setText("Planning…")
         self.replan_requested.emit(self.options())
 
-    def set_plan(self, options: TagOptions, plan: Sequence[PlanRow]) -> None:
-        """Show the plan made for `options`; ignored if the options changed since."""
-        if options != self.options():
+    def set_plan(self, options: TagOptions, plan: Sequence[PlanRow],
+                 scope: Scope | None = None) -> None:
+        """Show the plan made for `options` (and `scope`, if given: the chosen one);
+        ignored if either changed since."""
+        scope = scope or self.chosen_scope()
+        if (options, scope) != (self.options(), self.chosen_scope()):
             return
         self.model.set_plan(plan)
-        self._planned_for = options
+        self._planned_for = options, scope
         self._choice_changed()
 
     def _choice_changed(self) -> None:
         chosen = len(self.model.chosen_rows())
-        self.summary.setText(summarize(self.model.plan, chosen, self.scope))
+        noun = self.chosen_scope().noun
+        self.summary.setText(summarize(self.model.plan, chosen, noun) if self.model.plan
+                             else f"No {noun} to write: nothing is selected or shown.")
         self.apply.setEnabled(chosen > 0)
 
     def set_error(self, message: str) -> None:
@@ -278,7 +327,7 @@ class TagWriteDialog(QDialog):
         self.apply.setEnabled(False)
 
     def _apply(self) -> None:
-        if self._planned_for is None or self._planned_for != self.options():
+        if self._planned_for != (self.options(), self.chosen_scope()):
             return
-        self.apply_requested.emit(self._planned_for, self.model.chosen_rows())
+        self.apply_requested.emit(self._planned_for[0], self.model.chosen_rows())
         self.accept()

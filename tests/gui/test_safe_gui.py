@@ -20,6 +20,7 @@ from gui.backend import PlanRow, TagOptions
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import AFTER, FILE, TagWriteDialog
 from gui.settings import GUI_TAG_DEFAULTS, AppSettings
+from gui.track_scope import scope_of
 from gui.workers import Outcome
 from library import browse
 from library.db import create_db_engine, session_factory
@@ -68,7 +69,7 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
 
     dialog = window.open_write_dialog()
     assert dialog.policy.currentData() == "fill-empty"
-    assert not dialog.touch.isChecked()  # files keep their modification time by default
+    assert dialog.keep_times.isChecked() == TagOptions().keep_mtime  # the one default
     country_mtime = flac(music, "country").stat().st_mtime_ns
     assert dialog.min_confidence.value() == DEFAULT_MIN_CONFIDENCE
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 8 and dialog.apply.isEnabled(),
@@ -83,7 +84,8 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
     wait_idle(qtbot, window)
     assert [(o.name, o.error) for o in finished if o.name in WRITES] == [("write-tags", None)]
     assert plain_genres(flac(music, "country")) == ["Country"]
-    assert flac(music, "country").stat().st_mtime_ns == country_mtime
+    kept = flac(music, "country").stat().st_mtime_ns == country_mtime
+    assert kept == TagOptions().keep_mtime
     assert {p: md5(p) for p in typed_md5} == typed_md5  # not a byte of the typed files changed
     assert window.settings.tag_options().policy == "fill-empty"
 
@@ -98,26 +100,31 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
     assert [(o.name, o.done) for o in finished if o.name in WRITES][1:] == [("classify", 0)]
 
 
-def test_ticking_update_times_touches_the_written_file_and_is_remembered(  # type: ignore[no-untyped-def]
+def test_the_keep_times_box_means_keep_mtime_and_is_remembered(  # type: ignore[no-untyped-def]
     qtbot: QtBot, make_window, db_path: Path, music: Path, quick_classify: AppSettings
 ) -> None:
+    """Ticked: the written file keeps its time; unticked: it gets a new one. Either way the
+    choice is the next dialog's, under its own key (not the old default's)."""
     writable(music)
     window = make_window(db_path)
     window.add_folders([str(music)])
     wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
-    jazz = next(r.id for r in window.table.rows() if r.path == str(flac(music, "jazz")))
-    window.set_genre_of([jazz], ["Jazz"])
-    wait_idle(qtbot, window)
-    before = flac(music, "jazz").stat().st_mtime_ns
-    dialog = window.open_write_dialog()
-    dialog.touch.setChecked(True)
-    qtbot.waitUntil(lambda: dialog.apply.isEnabled() and not dialog.options().keep_mtime,
-                    timeout=20000)
-    dialog.apply.click()
-    wait_idle(qtbot, window)
-    assert plain_genres(flac(music, "jazz")) == ["Jazz"]
-    assert flac(music, "jazz").stat().st_mtime_ns != before
-    assert window.open_write_dialog().touch.isChecked()  # a preference, unlike the policy
+    for keep, genre in ((True, "jazz"), (False, "metal")):
+        track = next(r.id for r in window.table.rows() if r.path == str(flac(music, genre)))
+        window.set_genre_of([track], [genre.title()])
+        wait_idle(qtbot, window)
+        window.track_view.selectRow(window.proxy.row_of(track))  # write just this one
+        before = flac(music, genre).stat().st_mtime_ns
+        dialog = window.open_write_dialog()
+        dialog.keep_times.setChecked(keep)
+        qtbot.waitUntil(lambda: dialog.apply.isEnabled()
+                        and dialog.options().keep_mtime == keep, timeout=20000)  # noqa: B023
+        dialog.apply.click()
+        wait_idle(qtbot, window)
+        assert plain_genres(flac(music, genre)) == [genre.title()]
+        assert (flac(music, genre).stat().st_mtime_ns == before) == keep
+        assert window.open_write_dialog().keep_times.isChecked() == keep  # a preference
+        assert window.settings.store.value("tags/keep_modification_times") in (keep, str(keep).lower())
 
 
 def _broad_version() -> str:
@@ -129,7 +136,7 @@ def test_rows_can_be_unticked_and_edited(qtbot: QtBot) -> None:
             PlanRow(2, "/m/b.mp3", "mp3", (), ("Jazz",), "write", "predicted"),
             PlanRow(3, "/m/c.mp3", "mp3", (), ("Pop",), "write", "predicted"),
             PlanRow(4, "/m/d.mp3", "mp3", (), None, "skip", "no prediction")]
-    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, scope="selected tracks")
+    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, [scope_of([1, 2, 3, 4], [], (browse.ALL, None))])
     qtbot.addWidget(dialog)
     dialog.set_plan(dialog.options(), plan)
     model = dialog.model

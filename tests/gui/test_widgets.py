@@ -20,6 +20,7 @@ from gui.dialogs.set_genre import SetGenreDialog, parse_genres
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import TagWriteDialog, summarize
 from gui.settings import AppSettings, available_bundles, device_choices
+from gui.track_scope import whole_library
 from gui.widgets import player as player_module
 from gui.widgets.charts import GenreTimeline, clip_winners
 from gui.widgets.details_pane import rgb_to_image
@@ -119,7 +120,7 @@ def plan() -> list[PlanRow]:
 
 
 def test_write_dialog_applies_only_the_plan_it_showed(qtbot: QtBot) -> None:
-    dialog = TagWriteDialog(GUI_TAG_DEFAULTS)
+    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, [whole_library(2)])
     qtbot.addWidget(dialog)
     QAbstractItemModelTester(dialog.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     assert not dialog.apply.isEnabled()  # no diff seen yet
@@ -129,7 +130,8 @@ def test_write_dialog_applies_only_the_plan_it_showed(qtbot: QtBot) -> None:
     dialog.set_plan(GUI_TAG_DEFAULTS, plan())  # a stale plan (other max): ignored
     assert not dialog.apply.isEnabled()
     dialog.set_plan(dialog.options(), plan())
-    assert dialog.apply.isEnabled() and dialog.summary.text() == summarize(plan())
+    assert dialog.apply.isEnabled()
+    assert dialog.summary.text() == summarize(plan(), None, "tracks in the library")
     assert dialog.model.index(0, 1).data() == "(no genre)"
     assert dialog.model.index(0, 2).data() == "Jazz"
     assert dialog.model.index(1, 2).data() == "(unchanged)"
