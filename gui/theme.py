@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QDir
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -27,5 +28,6 @@ def apply_theme(app: QApplication) -> None:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#5d6574"))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#5d6574"))
     app.setPalette(palette)
+    QDir.addSearchPath("genrelens", str(RESOURCES_DIR))  # url(genrelens:…) in the sheet
     app.setStyleSheet((RESOURCES_DIR / "style.qss").read_text(encoding="utf-8"))
     app.setWindowIcon(QIcon(str(RESOURCES_DIR / "genrelens.svg")))
