@@ -34,7 +34,7 @@ from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
-from gui.track_scope import Scope, view_scope, whole_library
+from gui.track_scope import Scope, selected_rows, view_scope, whole_library
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
@@ -330,15 +330,15 @@ class MainWindow(QMainWindow):
     @Slot()
     def ask_set_genre(self) -> None:
         """Ask for the genre of the selected tracks and store it as the user's label."""
-        ids = self.track_view.selected_ids()
-        if not ids:
+        rows = selected_rows(self.track_view)  # taken now: the table may change meanwhile
+        if not rows:
             self.statusBar().showMessage("Select the tracks to set a genre for first.", 5000)
             return
         counts = self.table.tally.counts()
         known = sorted({g for g, _ in counts.predicted + counts.tagged}, key=str.casefold)
-        dialog = SetGenreDialog(len(ids), known, parent=self)
+        dialog = SetGenreDialog.for_rows(rows, known, self)
         if dialog.exec():
-            self.set_genre_of(ids, dialog.genres())
+            self.set_genre_of([r.id for r in rows], dialog.genres())
 
     def set_genre_of(self, ids: Sequence[int], genres: Sequence[str]) -> None:
         """Store genres as the user's label of tracks (empty: back to the prediction)."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from gui.dialogs.tag_write import POLICIES
+from library.records import BrowseRow
 
 
 def parse_genres(text: str) -> list[str]:
@@ -11,11 +16,36 @@ def parse_genres(text: str) -> list[str]:
     return list(dict.fromkeys(p for p in parts if p))
 
 
+def current_genre(rows: Sequence[BrowseRow]) -> str:
+    """The genre the rows share as the table shows it (the user's label, else the
+    prediction, else the file's tag), as the box's text; empty when they differ."""
+    texts = {", ".join(row.genres or row.tag_genres) for row in rows}
+    return texts.pop() if len(texts) == 1 else ""
+
+
+def tagged_note(rows: Sequence[BrowseRow]) -> str:
+    """What happens to files that already hold genres, in words; empty when none does."""
+    tagged = [row for row in rows if row.tag_genres]
+    if not tagged:
+        return ""
+    words = dict(POLICIES)
+    if len(rows) == 1:
+        which = "This file already has genres in its tags"
+    else:
+        verb = "has" if len(tagged) == 1 else "have"
+        which = f"{len(tagged):,} of these files already {verb} genres in their tags"
+    return (f"{which} ({', '.join(tagged[0].tag_genres)}"
+            f"{', …' if len(tagged) > 1 else ''}). Your genre is kept in GenreLens; it is "
+            f"written into such a file only by Write Tags with “{words['merge']}” or "
+            f"“{words['replace']}”. “{words['fill-empty']}”, the default, leaves the file "
+            "as it is.")
+
+
 class SetGenreDialog(QDialog):
     """An editable combo of known genres; empty (or Clear) forgets the user's label."""
 
     def __init__(self, count: int, known: list[str], current: str = "",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, tagged: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Set genre")
         self.cleared = False
@@ -26,6 +56,8 @@ class SetGenreDialog(QDialog):
         note = QLabel(f"Genre of {count:,} selected track{'s' if count != 1 else ''} "
                       "(several: separate with commas). Your choice wins over the prediction "
                       "and is used when writing tags.", wordWrap=True)
+        self.tagged = QLabel(tagged, wordWrap=True, objectName="tagged")
+        self.tagged.setVisible(bool(tagged))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         clear = buttons.addButton("Use prediction", QDialogButtonBox.ButtonRole.ResetRole)
@@ -34,8 +66,16 @@ class SetGenreDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (note, self.combo, buttons):
+        for widget in (note, self.combo, self.tagged, buttons):
             layout.addWidget(widget)
+        self.setMinimumWidth(460)  # the note wraps instead of stretching the dialog thin
+
+    @classmethod
+    def for_rows(cls, rows: Sequence[BrowseRow], known: list[str],
+                 parent: QWidget | None = None) -> SetGenreDialog:
+        """The dialog for these selected rows: their current genre filled in, and a word on
+        those whose files already hold genres."""
+        return cls(len(rows), known, current_genre(rows), parent, tagged_note(rows))
 
     def _clear(self) -> None:
         self.cleared = True

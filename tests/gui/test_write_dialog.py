@@ -5,21 +5,29 @@ will not change. Real Qt widgets offscreen; real files and SQLite where the wind
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QStyle, QStyleOptionButton
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session, sessionmaker
 
+import gui.main_window as main_window_module
 from gui.backend import PlanRow, TagOptions
+from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.tag_write import FILE, ROWS_SHOWN, TagWriteDialog
+from gui.main_window import MainWindow
 from gui.settings import GUI_TAG_DEFAULTS, AppSettings
 from gui.theme import apply_theme
 from gui.track_scope import scope_of, whole_library
 from library import browse
+from library.db import create_db_engine, session_factory
+from tests.audio_factory import Tags, write_tags
+from tests.tagging_support import label, scan_into
 
 WINDOW = QColor("#17191f")  # the theme's window colour (gui/theme.py)
 
@@ -119,3 +127,56 @@ def test_the_modification_time_box_is_keep_mtime_under_a_new_key(
     assert AppSettings(old).tag_options().keep_mtime == TagOptions().keep_mtime
     settings.save_tag_options(TagOptions(keep_mtime=not TagOptions().keep_mtime))
     assert settings.tag_options().keep_mtime == (not TagOptions().keep_mtime)
+
+
+@pytest.fixture
+def two_files(tmp_path: Path, shared_data: Path, db_path: Path) -> Path:
+    """Two real excerpts: rock's file holds 'Rock' in its tags; jazz's the user set to Jazz."""
+    root = tmp_path / "Music"
+    root.mkdir()
+    for genre in ("rock", "jazz"):
+        shutil.copy(shared_data / "gtzan-mini" / genre / f"{genre}.00000.flac", root)
+        (root / f"{genre}.00000.flac").chmod(0o644)
+    write_tags(root / "rock.00000.flac", "flac", Tags(title="rock"), raw_genres=["Rock"])
+    sessions: sessionmaker[Session] = session_factory(create_db_engine(db_path))
+    scan_into(sessions, root)
+    label(sessions, str(root / "jazz.00000.flac"), ["Jazz", "Bebop"])
+    return root
+
+
+def test_set_genre_opens_with_the_current_genre_and_says_when_tags_stay(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window, db_path: Path, two_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[SetGenreDialog] = []
+
+    class Recording(SetGenreDialog):
+        def exec(self) -> int:
+            shown.append(self)
+            return 0
+
+    monkeypatch.setattr(main_window_module, "SetGenreDialog", Recording)
+    window: MainWindow = make_window(db_path)
+
+    def ask(*names: str) -> SetGenreDialog:
+        selection = window.track_view.selectionModel()
+        selection.clearSelection()
+        for row in window.table.rows():
+            if Path(row.path).name in names:
+                selection.select(window.proxy.index(window.proxy.row_of(row.id), 0),
+                                 QItemSelectionModel.SelectionFlag.Select
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+        window.ask_set_genre()
+        return shown[-1]
+
+    jazz = ask("jazz.00000.flac")
+    assert jazz.combo.currentText() == "Jazz, Bebop"  # the user's label
+    assert jazz.tagged.isHidden()  # no genre in that file's tags
+    rock = ask("rock.00000.flac")
+    assert rock.combo.currentText() == "Rock"  # no label, no prediction: what its tags say
+    assert not rock.tagged.isHidden()
+    note = rock.tagged.text()
+    assert "already has genres in its tags" in note and "Write Tags" in note
+    assert "Replace the genres already there" in note and "Add to the genres" in note
+    both = ask("jazz.00000.flac", "rock.00000.flac")
+    assert both.combo.currentText() == ""  # they differ: nothing to apply to both by mistake
+    assert "1 of these files already has genres in their tags" in both.tagged.text()
