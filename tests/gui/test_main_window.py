@@ -96,6 +96,7 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
 
     window.search.setText("")
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 8)
+    window.track_view.clearSelection()  # the view's 8 tracks (a selected row: just that one)
     dialog = window.open_write_dialog()  # the dry-run diff, from a plan worker
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 8, timeout=20000)
     assert "of 8 tracks get a genre" in dialog.summary.text() and dialog.apply.isEnabled()
