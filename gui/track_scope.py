@@ -73,7 +73,7 @@ def whole_library(count: int) -> Scope:
 
 def shown_ids(model: TrackFilterModel) -> list[int]:
     """Track ids of the rows a view of `model` shows, in its order."""
-    return [model.row(r).id for r in range(model.rowCount())]
+    return [row.id for row in model.shown_rows()]
 
 
 def selected_rows(view: TrackView) -> list[BrowseRow]:
