@@ -24,7 +24,8 @@ ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
     "classify": ("&Library", "&Classify", "Ctrl+K", "Find the genres of tracks not yet classified",
                  QStyle.StandardPixmap.SP_MediaPlay),
     "write_tags": ("&Library", "&Write Tags…", "Ctrl+T",
-                   "Review and write the genres into your files' tags",
+                   "Review and write genres into the tags of the selected tracks (none "
+                   "selected: the tracks shown)",
                    QStyle.StandardPixmap.SP_DialogSaveButton),
     "cancel": ("&Library", "C&ancel Running Jobs", "Esc", "Stop scanning or classifying", None),
 }
