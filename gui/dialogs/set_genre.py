@@ -29,16 +29,17 @@ def tagged_note(rows: Sequence[BrowseRow]) -> str:
     if not tagged:
         return ""
     words = dict(POLICIES)
+    genres = list(dict.fromkeys(g for row in tagged for g in row.tag_genres))
+    shown = ", ".join(genres[:3]) + (", …" if len(genres) > 3 else "")
     if len(rows) == 1:
-        which = "This file already has genres in its tags"
+        which, such = "This file already has genres in its tags", "it"
     else:
         verb = "has" if len(tagged) == 1 else "have"
         which = f"{len(tagged):,} of these files already {verb} genres in their tags"
-    return (f"{which} ({', '.join(tagged[0].tag_genres)}"
-            f"{', …' if len(tagged) > 1 else ''}). Your genre is kept in GenreLens; it is "
-            f"written into such a file only by Write Tags with “{words['merge']}” or "
-            f"“{words['replace']}”. “{words['fill-empty']}”, the default, leaves the file "
-            "as it is.")
+        such = "such a file"
+    return (f"{which} ({shown}). Your genre is kept in GenreLens; Write Tags writes it into "
+            f"{such} only with “{words['merge']}” or “{words['replace']}”. The default, "
+            f"“{words['fill-empty']}”, leaves {such} as it is.")
 
 
 class SetGenreDialog(QDialog):
