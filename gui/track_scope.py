@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from gui.item_models.track_filter import Category, TrackFilterModel
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 CATEGORY_PHRASES = {
     browse.ALL: "{tracks}",
     browse.GENRE: "{tracks} in {value}",
-    browse.TAG: "{tracks} tagged {value} in their files",
+    browse.TAG: "{tracks} whose tags say {value}",
     browse.UNCERTAIN: "uncertain {tracks}",
     browse.NOT_MUSIC: f"{{tracks}} in “{NOT_MUSIC}”",
     browse.UNCLASSIFIED: "{tracks} not yet classified",
