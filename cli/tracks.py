@@ -17,7 +17,7 @@ from cli.output import (
     write_table,
 )
 from library import repository
-from library.folders import normalise
+from library.folders import list_folders, normalise
 from library.records import display_path as json_path
 from library.tags import TagError, read_file
 
@@ -60,8 +60,11 @@ def list_command(args: argparse.Namespace, app: AppContext) -> int:
     with app.sessions() as session:
         tracks = repository.list_tracks(session, where)
         predictions = repository.latest_predictions(session, [t.id for t in tracks])
-    writer = write_json if args.json else write_csv if args.csv else write_table
-    writer(tracks, sys.stdout, predictions)
+        roots = {f.id: f.path for f in list_folders(session)}
+    if args.json or args.csv:  # the tags' own values: an empty title stays empty for scripts
+        (write_json if args.json else write_csv)(tracks, sys.stdout, predictions)
+    else:
+        write_table(tracks, sys.stdout, predictions, roots)
     return 0
 
 
