@@ -77,3 +77,86 @@ def test_list_shows_file_and_folder_names_for_untagged_rows_as_the_app_does(
     assert run(db_path, "list", "--json") == 0  # scripts get the tags' own (empty) values
     titles = {Path(r["path"]).name: r["title"] for r in json.loads(capsys.readouterr().out)}
     assert titles == {"01 So What.flac": None, "loose.wav": None, "song.flac": "Real Title"}
+
+
+def _prediction_line(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("prediction"))
+
+
+def test_info_says_why_a_file_has_no_prediction(
+        music: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    wav, flac = music / "loose.wav", music / "tagged" / "song.flac"
+    wav.write_bytes(wav.read_bytes()[:5000])  # declares more than it holds: the scan sees it
+    flac.write_bytes(flac.read_bytes()[: flac.stat().st_size // 2])  # only decoding sees it
+    outside = tmp_path / "outside.flac"
+    shutil.copyfile(music / "Miles Davis" / "Kind of Blue" / "01 So What.flac", outside)
+    assert run(db_path, "scan", "--quiet", str(music)) == 1
+    capsys.readouterr()
+
+    assert run(db_path, "info", str(wav)) == 0
+    assert _prediction_line(capsys.readouterr().out).startswith(
+        "prediction    none: the scan could not read the file (truncated")
+    assert run(db_path, "info", str(flac)) == 0
+    assert _prediction_line(capsys.readouterr().out) == (
+        "prediction    none yet (run `genrelens classify`)")
+    monkeypatch.setattr(cli.classify, "load_bundle", lambda name: StandInBundle())
+    assert run(db_path, "classify", "--device", "cpu", str(flac)) == 1
+    capsys.readouterr()
+    assert run(db_path, "info", str(flac)) == 0
+    assert _prediction_line(capsys.readouterr().out).startswith(
+        "prediction    none: classify could not decode the file (cannot decode")
+
+    assert run(db_path, "info", str(outside)) == 0
+    assert "none: not in the library yet" in _prediction_line(capsys.readouterr().out)
+    shutil.copyfile(wav, tmp_path / "cut.wav")
+    assert run(db_path, "info", str(tmp_path / "cut.wav")) == 1
+    assert "truncated" in (err := capsys.readouterr().err) and "not scanned yet" in err
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder another user may enter (pytest's tmp_path is the owner's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="genrelens-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_info_on_a_file_it_may_not_read_says_so(music: Path, shared_tmp: Path) -> None:
+    """Scanned while readable, then chmod 000: `info` names the permission problem. Root
+    reads whatever the mode, so as root the reader is run as nobody (setpriv)."""
+    db = shared_tmp / "library.sqlite3"
+    song = shared_tmp / "song.flac"
+    shutil.copyfile(music / "tagged" / "song.flac", song)
+    scanned = cli_process(db, "scan", "--quiet", str(shared_tmp))  # ends: the WAL is merged
+    assert scanned.returncode == 0, scanned.stderr
+    song.chmod(0)
+    logs = shared_tmp / "logs"
+    logs.mkdir(mode=0o777)
+    logs.chmod(0o777)
+    env = {**os.environ, "GENRELENS_LOG_DIR": str(logs), "HOME": str(shared_tmp)}
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: cannot be denied a read")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    done = subprocess.run([*prefix, sys.executable, "main.py", "--db", str(db), "info",
+                           str(song)], cwd=REPO, capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _prediction_line(done.stdout) == (
+        "prediction    none yet: the file cannot be read now (Permission denied); classify "
+        "will fail on it until it can")
+
+
+def test_info_on_a_named_pipe_does_not_wait_for_a_writer(
+        db_path: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "song.flac"
+    os.mkfifo(fifo)
+    done = cli_process(db_path, "info", str(fifo), timeout=60)  # a hang fails here, not for ever
+    assert done.returncode == 1  # a PATH refused (docs/library.md, exit codes)
+    assert done.stderr.strip() == (
+        f"error: {fifo}: not a regular file (a named pipe); info reads audio files")
