@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -86,9 +87,27 @@ def escaped_streams() -> Iterator[None]:
     try:
         yield
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        sys.stdout, sys.stderr = saved
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:  # even when the flush finds the reader gone (`list | head`)
+            sys.stdout, sys.stderr = saved
+
+
+EXIT_READER_GONE = 141  # what a shell reports for a program SIGPIPE ended (128 + 13)
+
+
+def reader_gone() -> int:
+    """After a BrokenPipeError: what is left of stdout goes nowhere, quietly; the exit code.
+
+    Without it Python's own flush at exit would fail again and print "Exception ignored"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (a test's captured stream): nothing flushes at exit
+    return EXIT_READER_GONE
 
 TABLE_COLUMNS = ("id", "status", "artist", "title", "genres", "predicted", "conf", "format",
                  "path")

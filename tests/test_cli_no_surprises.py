@@ -160,3 +160,25 @@ def test_info_on_a_named_pipe_does_not_wait_for_a_writer(
     assert done.returncode == 1  # a PATH refused (docs/library.md, exit codes)
     assert done.stderr.strip() == (
         f"error: {fifo}: not a regular file (a named pipe); info reads audio files")
+
+
+def _library_of(db: Path, rows: int) -> None:
+    """A real library of `rows` tracks: enough table to fill a pipe many times over."""
+    sessions = session_factory(create_db_engine(db))
+    with sessions.begin() as session:
+        session.add_all(Track(path=f"/music/Artist {i}/Album/track {i:05d}.flac", size=i,
+                              mtime_ns=i) for i in range(rows))
+
+
+@pytest.mark.parametrize("form", [[], ["--json"], ["--csv"]])
+def test_a_reader_that_stops_early_ends_list_quietly(db_path: Path, form: list[str]) -> None:
+    _library_of(db_path, 4000)
+    child = subprocess.Popen([sys.executable, "main.py", "--db", str(db_path), "list", *form],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    assert child.stdout is not None and child.stderr is not None
+    first = child.stdout.readline()  # as `| head -1` does: one line, then the pipe closes
+    child.stdout.close()
+    err = child.stderr.read()
+    assert child.wait(timeout=120) == 141  # as a shell reports a program SIGPIPE ended
+    assert first and err == ""  # no traceback, no "Exception ignored", no error line
