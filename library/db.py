@@ -162,11 +162,20 @@ def create_db_engine(path: DbLocation, read_only: bool | None = None) -> Engine:
     if read_only if read_only is not None else is_read_only(path):
         engine = _read_only_engine(path)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_data_folder(path)
         engine = create_engine(f"sqlite:///{path}", future=True)
         event.listen(engine, "connect", _on_connect)
     migrate(engine, path)
     return engine
+
+
+def _make_data_folder(path: Path) -> None:
+    """Create the app's own data folder on first use, and no other: a typo in --db or
+    GENRELENS_DB must not leave new folders behind. A library in a missing folder then
+    cannot be opened, in words (db_errors, exit 66)."""
+    data = user_data_path(APP_NAME, appauthor=False)
+    if Path(os.path.abspath(path)).parent == data:
+        data.mkdir(parents=True, exist_ok=True)
 
 
 def _server_engine(url: str) -> Engine:

@@ -182,3 +182,21 @@ def test_a_reader_that_stops_early_ends_list_quietly(db_path: Path, form: list[s
     err = child.stderr.read()
     assert child.wait(timeout=120) == 141  # as a shell reports a program SIGPIPE ended
     assert first and err == ""  # no traceback, no "Exception ignored", no error line
+
+
+def test_db_in_a_missing_folder_is_refused_and_no_folder_is_made(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "Musci" / "library.sqlite3"
+    assert run(typo, "scan", "--quiet", str(tmp_path)) == EXIT_CANNOT_OPEN
+    assert capsys.readouterr().err == (
+        f"error: The library {typo} cannot be opened: its folder {typo.parent} does not "
+        "exist. Check the path, or create the folder first.\n")
+    assert not typo.parent.exists()
+
+
+def test_the_default_library_makes_its_own_data_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GENRELENS_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # platformdirs follows it
+    assert main.main(["list"]) == 0
+    assert (tmp_path / "data" / "GenreLens" / "library.sqlite3").is_file()
