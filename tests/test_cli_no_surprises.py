@@ -200,3 +200,22 @@ def test_the_default_library_makes_its_own_data_folder(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # platformdirs follows it
     assert main.main(["list"]) == 0
     assert (tmp_path / "data" / "GenreLens" / "library.sqlite3").is_file()
+
+
+@pytest.mark.parametrize("future_revision", [None, "0099_from_the_future"])
+def test_newer_library_message_names_both_revisions(
+        db_path: Path, future_revision: str | None) -> None:
+    create_db_engine(db_path).dispose()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version={HEAD_USER_VERSION + 1}")
+    if future_revision:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (future_revision,))
+    conn.commit()
+    conn.close()
+    done = cli_process(db_path, "list")
+    assert done.returncode == EXIT_NEWER
+    library_at = f"revision {future_revision or HEAD}, schema {HEAD_USER_VERSION + 1}"
+    assert done.stderr == (
+        f"error: {db_path} was written by a newer GenreLens (the library is at {library_at}; "
+        f"this GenreLens knows up to revision {HEAD}, schema {HEAD_USER_VERSION}); refusing "
+        "to touch it. Update GenreLens, or open another library.\n")
