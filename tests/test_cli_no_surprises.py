@@ -219,3 +219,25 @@ def test_newer_library_message_names_both_revisions(
         f"error: {db_path} was written by a newer GenreLens (the library is at {library_at}; "
         f"this GenreLens knows up to revision {HEAD}, schema {HEAD_USER_VERSION}); refusing "
         "to touch it. Update GenreLens, or open another library.\n")
+
+
+def test_readme_postgres_recipe_uses_the_venv_and_starts_the_server() -> None:
+    lines = (REPO / "README.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if "apt-get install postgresql" in line)
+    recipe = [line.strip() for line in lines[start:] if line.startswith("      ")][:6]
+    assert "service postgresql start" in recipe[0]
+    commands = [part.strip() for line in recipe for part in line.split("&&")
+                if "main.py" in part or "pip " in part]
+    assert commands and all(c.startswith((".venv/bin/python main.py", ".venv/bin/pip "))
+                            for c in commands)
+
+
+def test_classify_ray_says_what_it_is_on_one_desktop(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main.main(["classify", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "slower than plain classify" in help_text and "several machines" in help_text
+    for doc in ("README.md", "docs/scale.md"):
+        text = " ".join((REPO / doc).read_text().split())
+        assert "slower than plain `classify`" in text, doc
