@@ -114,7 +114,7 @@ def not_a_regular_file(path: str) -> str | None:
         return None  # missing or unreadable: reading it says so in its own words
     if stat.S_ISREG(mode):
         return None
-    return next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+    return next((name for test, name in _FILE_KINDS if test(mode)), "an unknown kind of file")
 
 
 def why_no_prediction(track: TrackRecord) -> str:
