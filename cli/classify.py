@@ -56,8 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="tracks per commit (default: 64)",
     )
     parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                        help="classify on a Ray cluster (ADDRESS, e.g. ray://head:10001; none: "
-                        "a local Ray on 2 cores); needs `pip install genrelens[cluster]`")
+                        help="classify on a Ray cluster of several machines (ADDRESS, e.g. "
+                        "ray://head:10001; none: a local Ray on 2 cores, for trying it out). "
+                        "On one desktop it is slower than plain classify, which already uses "
+                        "every core: Ray adds its start-up and a model load per worker. "
+                        "Needs `pip install genrelens[cluster]`")
     parser.add_argument("--ray-workers", type=_positive, default=None, metavar="N",
                         help="Ray actors (default: one per CPU of the cluster)")
     parser.set_defaults(handler=run_classify)

@@ -11,7 +11,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from cli.output import escaped_streams
+from cli.output import escaped_streams, reader_gone
 from library.db import DbLocation, create_db_engine, is_url, session_factory, shown_location
 from library.db_errors import explain
 from library.write_lock import file_for, holder
@@ -38,6 +38,8 @@ def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
     try:
         with escaped_streams():  # no control character from a file name reaches the terminal
             return int(handler(args, app) or 0)
+    except BrokenPipeError:  # `genrelens list | head`: the reader has all it wanted
+        return reader_gone()
     except Exception as error:
         locked_by = None if is_url(app.db_path) else holder(file_for(app.db_path))
         problem = explain(error, shown_location(app.db_path), locked_by)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -21,7 +22,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TextIO
 
-from library.records import NOT_MUSIC, PredictionRecord, TrackRecord
+from library.records import NOT_MUSIC, PredictionRecord, TrackRecord, guessed_names
 from library.records import display_path as _any_bytes
 
 # C0 and C1 controls, DEL, line/paragraph separators and the bidi overrides that can make a
@@ -86,14 +87,35 @@ def escaped_streams() -> Iterator[None]:
     try:
         yield
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        sys.stdout, sys.stderr = saved
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:  # even when the flush finds the reader gone (`list | head`)
+            sys.stdout, sys.stderr = saved
+
+
+EXIT_READER_GONE = 141  # what a shell reports for a program SIGPIPE ended (128 + 13)
+
+
+def reader_gone() -> int:
+    """After a BrokenPipeError: what is left of stdout goes nowhere, quietly; the exit code.
+
+    Without it Python's own flush at exit would fail again and print "Exception ignored"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (a test's captured stream): nothing flushes at exit
+    return EXIT_READER_GONE
 
 TABLE_COLUMNS = ("id", "status", "artist", "title", "genres", "predicted", "conf", "format",
                  "path")
 Predictions = Mapping[int, PredictionRecord]  # track id -> its newest prediction
 NO_PREDICTIONS: Predictions = MappingProxyType({})
+Roots = Mapping[int, str]  # watched folder id -> its path here: where names are guessed up to
+NO_ROOTS: Roots = MappingProxyType({})
+GUESSED = {"title": 0, "artist": 1}  # table columns that fall back to names from the path
 
 
 def plain(track: TrackRecord) -> dict[str, Any]:
@@ -116,8 +138,14 @@ def predicted_text(prediction: PredictionRecord | None) -> str:
     return printable("; ".join(prediction.top_genres)) or "uncertain"
 
 
-def _cell(track: TrackRecord, column: str, predictions: Predictions) -> str:
+def _cell(track: TrackRecord, column: str, predictions: Predictions, roots: Roots) -> str:
     prediction = predictions.get(track.id)
+    if column in GUESSED and not getattr(track, column):
+        # As the app's table does (greyed there): the file's or folder's name, in brackets
+        # so that it does not pass for a tag.
+        root = roots.get(track.folder_id) if track.folder_id is not None else None
+        guess = guessed_names(track.path, root)[GUESSED[column]]
+        return f"[{printable(guess)}]" if guess else ""
     if column == "predicted":
         return predicted_text(prediction)
     if column == "conf":
@@ -131,9 +159,10 @@ def _cell(track: TrackRecord, column: str, predictions: Predictions) -> str:
 
 
 def write_table(tracks: Sequence[TrackRecord], out: TextIO,
-                predictions: Predictions = NO_PREDICTIONS) -> None:
-    """Aligned columns; long titles and artists are cut to keep a line per track."""
-    rows = [[_cell(t, c, predictions) for c in TABLE_COLUMNS] for t in tracks]
+                predictions: Predictions = NO_PREDICTIONS, roots: Roots = NO_ROOTS) -> None:
+    """Aligned columns; long titles and artists are cut to keep a line per track; an
+    untagged title or artist shows the file's or folder's [name]."""
+    rows = [[_cell(t, c, predictions, roots) for c in TABLE_COLUMNS] for t in tracks]
     widths = [len(c) for c in TABLE_COLUMNS]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from dataclasses import asdict
 
@@ -17,7 +19,9 @@ from cli.output import (
     write_table,
 )
 from library import repository
-from library.folders import normalise
+from library.claims import UNREADABLE
+from library.folders import list_folders, normalise
+from library.records import TrackRecord
 from library.records import display_path as json_path
 from library.tags import TagError, read_file
 
@@ -60,14 +64,22 @@ def list_command(args: argparse.Namespace, app: AppContext) -> int:
     with app.sessions() as session:
         tracks = repository.list_tracks(session, where)
         predictions = repository.latest_predictions(session, [t.id for t in tracks])
-    writer = write_json if args.json else write_csv if args.csv else write_table
-    writer(tracks, sys.stdout, predictions)
+        roots = {f.id: f.path for f in list_folders(session)}
+    if args.json or args.csv:  # the tags' own values: an empty title stays empty for scripts
+        (write_json if args.json else write_csv)(tracks, sys.stdout, predictions)
+    else:
+        write_table(tracks, sys.stdout, predictions, roots)
     return 0
 
 
 def info_command(args: argparse.Namespace, app: AppContext) -> int:
     """Print the record of one track, or what its tags say if it is not in the library."""
     path = normalise(args.path)
+    odd = not_a_regular_file(path)
+    if odd:  # before any open(): reading a named pipe would wait for a writer for ever
+        print(f"error: {display_path(path)}: not a regular file ({odd}); info reads audio "
+              "files", file=sys.stderr)
+        return 1
     with app.sessions() as session:
         track = repository.get_track_by_path(session, path)
         predictions = repository.predictions_for(session, track.id) if track else []
@@ -75,19 +87,54 @@ def info_command(args: argparse.Namespace, app: AppContext) -> int:
     if track is not None:
         values = {**plain(track), "in_library": True, "user_genres": list(label),
                   "predictions": [asdict(p) for p in predictions]}
-        _print_values(values, args.json)
+        _print_values(values, args.json, why_no_prediction(track))
         return 0
     try:
         info = read_file(path)
     except TagError as exc:
-        print(f"error: {display_path(path)}: {exc}", file=sys.stderr)
+        print(f"error: {display_path(path)}: {exc} (not in the library: not scanned yet)",
+              file=sys.stderr)
         return 1
     values = {"path": path, "in_library": False, **asdict(info)}
-    _print_values(values, args.json)
+    _print_values(values, args.json, NOT_SCANNED)
     return 0
 
 
-def _print_values(values: dict, as_json: bool) -> None:
+NOT_SCANNED = "none: not in the library yet (scan its folder, then classify)"
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+               (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"))
+
+
+def not_a_regular_file(path: str) -> str | None:
+    """What `path` is when it exists but is no regular file ("a named pipe"), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: reading it says so in its own words
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _FILE_KINDS if test(mode)), "an unknown kind of file")
+
+
+def why_no_prediction(track: TrackRecord) -> str:
+    """Why a library track has no prediction (shown when it has none)."""
+    if track.status == "error":
+        step = "classify could not decode" if (track.error or "").startswith(UNREADABLE) \
+            else "the scan could not read"
+        return f"none: {step} the file ({track.error})"
+    if track.status == "missing":
+        return "none: the file was missing at the last scan"
+    try:
+        with open(track.path, "rb"):
+            pass
+    except OSError as exc:
+        return (f"none yet: the file cannot be read now ({exc.strerror}); classify will "
+                "fail on it until it can")
+    return "none yet (run `genrelens classify`)"
+
+
+def _print_values(values: dict, as_json: bool, no_prediction: str) -> None:
     values["path"] = json_path(values["path"])
     if as_json:
         print(json.dumps(values, ensure_ascii=False, indent=2, default=str))
@@ -100,14 +147,13 @@ def _print_values(values: dict, as_json: bool) -> None:
         if isinstance(value, (list, tuple)):
             value = "; ".join(map(str, value))
         print(f"{key.replace('_', ' '):<{width}}  {'' if value is None else printable(str(value))}")
-    if predictions is not None:
-        _print_predictions(predictions)
+    _print_predictions(predictions or [], no_prediction)
 
 
-def _print_predictions(predictions: list[dict]) -> None:
+def _print_predictions(predictions: list[dict], no_prediction: str) -> None:
     """Per bundle: top genres, confidence, every genre's probability and each clip's winner."""
     if not predictions:
-        print("prediction    none yet (run `genrelens classify`)")
+        print(f"prediction    {printable(no_prediction)}")
     for p in predictions:
         top = "Not music" if p.get("not_music") else ", ".join(p["top_genres"]) or "uncertain"
         print(f"prediction    {p['bundle']} {p['bundle_version']}: {printable(top)} "

@@ -162,11 +162,20 @@ def create_db_engine(path: DbLocation, read_only: bool | None = None) -> Engine:
     if read_only if read_only is not None else is_read_only(path):
         engine = _read_only_engine(path)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_data_folder(path)
         engine = create_engine(f"sqlite:///{path}", future=True)
         event.listen(engine, "connect", _on_connect)
     migrate(engine, path)
     return engine
+
+
+def _make_data_folder(path: Path) -> None:
+    """Create the app's own data folder on first use, and no other: a typo in --db or
+    GENRELENS_DB must not leave new folders behind. A library in a missing folder then
+    cannot be opened, in words (db_errors, exit 66)."""
+    data = user_data_path(APP_NAME, appauthor=False)
+    if Path(os.path.abspath(path)).parent == data:
+        data.mkdir(parents=True, exist_ok=True)
 
 
 def _server_engine(url: str) -> Engine:
@@ -199,13 +208,22 @@ def alembic_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _schema_mark(revision: str | None, legacy: int) -> str:
+    """'revision R, schema N' (schema only in SQLite files): where a library stands."""
+    parts = [f"revision {revision}"] if revision else []
+    parts += [f"schema {legacy}"] if legacy else []
+    return ", ".join(parts) or "no revision"
+
+
 def _refuse_newer(path: object, legacy: int, revision: str | None) -> None:
     if legacy > HEAD_USER_VERSION or (revision is not None and revision not in REVISIONS):
-        known = (f"schema {legacy}, this one knows up to {HEAD_USER_VERSION}" if revision is None
-                 else f"revision {revision}, this one knows up to {HEAD}")
+        # Both sides, whichever mark is the newer one: what the library is at, and the newest
+        # this release knows (a bug report then says which releases met).
+        ours = _schema_mark(HEAD, HEAD_USER_VERSION if legacy else 0)
         raise NewerSchemaError(
-            f"{path} was written by a newer GenreLens "
-            f"({known}); refusing to touch it.")
+            f"{path} was written by a newer GenreLens (the library is at "
+            f"{_schema_mark(revision, legacy)}; this GenreLens knows up to {ours}); "
+            "refusing to touch it.")
 
 
 def migrate(engine: Engine, path: Path | str | None = None) -> None:

@@ -128,12 +128,20 @@ def _words(kind: str, path: str, holder: str | None, error: BaseException) -> st
                      "the step that failed. Free some space and run it again.",
         "io": f"The disk holding the library {path} reported an input/output error; it may "
               "be failing. Copy the library somewhere safe.",
-        "cannot-open": f"The library {path} cannot be opened: its folder is missing, not "
-                       "readable, or not writable for a new library.",
+        "cannot-open": _cannot_open(path),
         "server": f"The library server {path} cannot be reached or refused the connection "
                   f"({_first_line(error)}). Check that the server is running and that the "
                   "URL, user and password are right.",
     }.get(kind, f"The library {path} failed: {error}")
+
+
+def _cannot_open(path: str) -> str:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # GenreLens makes no folder but its own data folder
+        return (f"The library {path} cannot be opened: its folder {folder} does not exist. "
+                "Check the path, or create the folder first.")
+    return (f"The library {path} cannot be opened: its folder is not readable, or not "
+            "writable for a new library.")
 
 
 def _first_line(error: BaseException) -> str:

@@ -18,6 +18,19 @@ def display_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def guessed_names(path: str, root: str | None) -> tuple[str, str, str]:
+    """Title, artist and album read from a path laid out as …/Artist/Album/file: the file's
+    name, its folder's and that folder's parent's, never the watched folder or above it.
+
+    What the app's table and `genrelens list` show (muted, or in brackets) for a track
+    whose tags lack them."""
+    parts = display_path(path).split("/")
+    below = len(parts) - 1 - (root.rstrip("/").count("/") + 1 if root else 1)  # folders under root
+    album = parts[-2] if below >= 1 else ""
+    artist = parts[-3] if below >= 2 else ""
+    return parts[-1], artist, album
+
+
 @dataclass(frozen=True, slots=True)
 class FolderRecord:
     """A watched folder (`path` as on this machine) and the root it belongs to."""

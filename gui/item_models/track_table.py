@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont
 
 from library.browse import CategoryTally
 from library.genre_names import canonical_genres, genre_key
-from library.records import NOT_MUSIC, BrowseRow, display_path
+from library.records import NOT_MUSIC, BrowseRow, display_path, guessed_names
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the BrowseRow itself
@@ -84,16 +84,6 @@ def genre_text(row: BrowseRow) -> str:
     if row.uncertain and row.probabilities:
         return f"{row.probabilities[0][0]}?"
     return ", ".join(row.predicted)
-
-
-def guessed_names(path: str, root: str | None) -> tuple[str, str, str]:
-    """Title, artist and album read from a path laid out as …/Artist/Album/file: the file's
-    name, its folder's and that folder's parent's, never the watched folder or above it."""
-    parts = display_path(path).split("/")
-    below = len(parts) - 1 - (root.rstrip("/").count("/") + 1 if root else 1)  # folders under root
-    album = parts[-2] if below >= 1 else ""
-    artist = parts[-3] if below >= 2 else ""
-    return parts[-1], artist, album
 
 
 def _guess(row: BrowseRow, roots: Roots, which: int) -> str:
