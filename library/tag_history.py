@@ -1,12 +1,15 @@
 """The undo log: list tag-writing batches and undo one, file by file.
 
 A file that still holds exactly the bytes the batch wrote gets the original's bytes back
-(undo_bytes), verified by hash, with its xattrs and original mtime: byte for byte what it
-was. A file edited since (other tags changed, but the batch's genres still there) gets its
-genre field restored exactly as it was, including "no genre tag at all"; a file whose
-genres were changed since is refused with a reason. Both go through the same atomic,
-verified path as apply, under the library's write lock; every per-file failure is that
-file's recorded outcome and the undo goes on.
+(undo_bytes), verified by hash, with its xattrs: byte for byte what it was. Undoing is a
+modification like writing, so the file gets a new mtime (backups and media servers see it
+change back), unless the batch was written keeping times or the undo is asked to keep them:
+then the original mtime comes back too. A file edited since (other tags changed, but the
+batch's genres still there) gets its genre field restored exactly as it was, including "no
+genre tag at all"; a file whose genres were changed since is refused with a reason. Both go
+through the same atomic, verified path as apply, under the library's write lock, and like
+apply never write a file whose real path lies outside the watched folders; every per-file
+failure is that file's recorded outcome and the undo goes on.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from library.tagwriter import (
 )
 from library.undo_bytes import Regions, file_sha1, rebuild
 from library.write_lock import library_is_locked, library_write_lock
+from library.write_scope import library_roots, outside_reason
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
@@ -118,7 +122,7 @@ def _kept_bytes(session: Session, change: TagChange) -> Regions | None:
                    row.written_sha1)
 
 
-def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int,
+def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int | None,
                    before: os.stat_result) -> str:
     """A verified working copy holding the original's exact bytes; returns its path."""
     temp = copy_to_temp(path, rebuild(path, kept))
@@ -135,9 +139,10 @@ def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int,
     return temp
 
 
-def _restored_copy(session: Session, change: TagChange, path: str, before: os.stat_result
-                   ) -> str | None:
-    """The working copy that undoes `change` (None: the file holds its old state already)."""
+def _restored_copy(session: Session, change: TagChange, path: str, before: os.stat_result,
+                   keep_mtime: bool) -> str | None:
+    """The working copy that undoes `change` (None: the file holds its old state already);
+    with `keep_mtime` it gets the original's mtime (or, edited since, its current one)."""
     fmt = sniff(path)
     if fmt is None:
         raise TagError("no longer a recognised audio file")
@@ -148,7 +153,8 @@ def _restored_copy(session: Session, change: TagChange, path: str, before: os.st
             return None
         if current == kept.written_sha1:
             original = session.get(TagOriginal, change.id)
-            return _restore_bytes(path, fmt, kept, original.mtime_ns, before)  # type: ignore[union-attr]
+            mtime = original.mtime_ns if keep_mtime else None  # type: ignore[union-attr]
+            return _restore_bytes(path, fmt, kept, mtime, before)
     # Edited since the batch (or logged by an older version): restore the genre field only.
     current_genres = genre_state(path, fmt)
     if current_genres == change.old_genres:
@@ -156,16 +162,21 @@ def _restored_copy(session: Session, change: TagChange, path: str, before: os.st
     if read_file(path).genres != tuple(change.new_genres):
         raise Skip(f"genres changed after the batch (now {current_genres or 'none'})")
     return prepare_copy(path, fmt, change.old_genres, WriteOptions(exact=True),
-                        _expect_state(change.old_genres, fmt), before, before.st_mtime_ns)
+                        _expect_state(change.old_genres, fmt), before,
+                        before.st_mtime_ns if keep_mtime else None)
 
 
-def _undo_one(session: Session, change: TagChange) -> None:
+def _undo_one(session: Session, change: TagChange, keep_mtime: bool,
+              roots: tuple[str, ...]) -> None:
     """Restore one file as it was, or record why not."""
     path = os.path.realpath(local(change))
     temp: str | None = None
     try:
+        # apply's rule, checked now: a link swapped in since the batch must not lead out
+        if (reason := outside_reason(local(change), roots)) is not None:
+            raise Skip(reason)
         before = check_writable(path)
-        temp = _restored_copy(session, change, path, before)
+        temp = _restored_copy(session, change, path, before, keep_mtime)
         if temp is None:
             change.state, change.reason = "undone", "already held its old genres"
         else:
@@ -197,13 +208,17 @@ def count_undoable(session: Session, batch_id: int | None = None) -> int:
 
 
 def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> Steps[UndoResult]:
+               progress: Progress | None = None, cancel: threading.Event | None = None,
+               keep_mtime: bool = False) -> Steps[UndoResult]:
     """Restore every file of a batch (default: the latest not undone), yielding each file's
-    outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next()."""
+    outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next().
+    Files get a new mtime unless `keep_mtime` or the batch itself was written keeping times
+    (the user who hid the write from backups expects the undo hidden too)."""
     with library_write_lock(sessions, "undoing tags"), sessions() as session:
         mark_interrupted(session)
         batch = _batch(session, batch_id)
+        keep_mtime = keep_mtime or bool(dict(batch.options).get("keep_mtime"))
+        roots = library_roots(session)
         changes = list(session.scalars(
             select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))
         clean_stale_temps([local(change) for change in changes])
@@ -212,7 +227,7 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
             for change in changes:
                 if cancel is not None and cancel.is_set():
                     break
-                _undo_one(session, change)
+                _undo_one(session, change, keep_mtime, roots)
                 if len(outcomes) % 50 == 49:
                     session.commit()  # a rerun finds files already restored: no need for more
                 outcomes.append(_outcome(change))
@@ -230,7 +245,7 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
 
 
 def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> UndoResult:
+               progress: Progress | None = None, cancel: threading.Event | None = None,
+               keep_mtime: bool = False) -> UndoResult:
     """Restore every file of a batch (default: the latest not undone); raises UndoError."""
-    return run_steps(undo_steps(sessions, batch_id, progress, cancel))
+    return run_steps(undo_steps(sessions, batch_id, progress, cancel, keep_mtime))

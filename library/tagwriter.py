@@ -2,10 +2,11 @@
 
 Per file: copy it to a private working copy in the same folder (safe_write), write the
 genres into the copy, re-open it and check its genres and its audio payload hash, give it the
-original's mode, owner, xattrs and mtime, log the change (old and new values, and the bytes
-the write replaced, for a byte-exact undo) and COMMIT durably, then os.replace the original,
-then mark the change applied (the folders are fsynced once, at the end). A SIGKILL at any
-moment leaves the original or the new file, never a mix, and a log that says which two
+original's mode, owner and xattrs (and its mtime only when asked: a write is a
+modification, and backups and media servers that compare times must see it), log the
+change (old and new values, and the bytes the write replaced, for a byte-exact undo) and
+COMMIT durably, then os.replace the original, then mark the change applied (the folders
+are fsynced once, at the end). A SIGKILL at any moment leaves the original or the new file, never a mix, and a log that says which two
 states are possible; `undo` restores either.
 Every per-file failure, whatever its kind, is that file's recorded outcome and the batch goes
 on; one writer per library at a time (write_lock); a file whose real path lies outside every

@@ -68,7 +68,7 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
 
     dialog = window.open_write_dialog()
     assert dialog.policy.currentData() == "fill-empty"
-    assert not dialog.touch.isChecked()  # files keep their modification time by default
+    assert dialog.touch.isChecked()  # a write is a modification: new mtime by default
     country_mtime = flac(music, "country").stat().st_mtime_ns
     assert dialog.min_confidence.value() == DEFAULT_MIN_CONFIDENCE
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 8 and dialog.apply.isEnabled(),
@@ -83,7 +83,7 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
     wait_idle(qtbot, window)
     assert [(o.name, o.error) for o in finished if o.name in WRITES] == [("write-tags", None)]
     assert plain_genres(flac(music, "country")) == ["Country"]
-    assert flac(music, "country").stat().st_mtime_ns == country_mtime
+    assert flac(music, "country").stat().st_mtime_ns != country_mtime
     assert {p: md5(p) for p in typed_md5} == typed_md5  # not a byte of the typed files changed
     assert window.settings.tag_options().policy == "fill-empty"
 
@@ -98,7 +98,7 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
     assert [(o.name, o.done) for o in finished if o.name in WRITES][1:] == [("classify", 0)]
 
 
-def test_ticking_update_times_touches_the_written_file_and_is_remembered(  # type: ignore[no-untyped-def]
+def test_unticking_update_times_keeps_the_written_file_s_mtime_and_is_remembered(  # type: ignore[no-untyped-def]
     qtbot: QtBot, make_window, db_path: Path, music: Path, quick_classify: AppSettings
 ) -> None:
     writable(music)
@@ -110,14 +110,14 @@ def test_ticking_update_times_touches_the_written_file_and_is_remembered(  # typ
     wait_idle(qtbot, window)
     before = flac(music, "jazz").stat().st_mtime_ns
     dialog = window.open_write_dialog()
-    dialog.touch.setChecked(True)
-    qtbot.waitUntil(lambda: dialog.apply.isEnabled() and not dialog.options().keep_mtime,
+    dialog.touch.setChecked(False)
+    qtbot.waitUntil(lambda: dialog.apply.isEnabled() and dialog.options().keep_mtime,
                     timeout=20000)
     dialog.apply.click()
     wait_idle(qtbot, window)
     assert plain_genres(flac(music, "jazz")) == ["Jazz"]
-    assert flac(music, "jazz").stat().st_mtime_ns != before
-    assert window.open_write_dialog().touch.isChecked()  # a preference, unlike the policy
+    assert flac(music, "jazz").stat().st_mtime_ns == before
+    assert not window.open_write_dialog().touch.isChecked()  # a preference, unlike the policy
 
 
 def _broad_version() -> str:

@@ -1,0 +1,121 @@
+"""No surprises from a tag write, on real audio files copied to a tmp folder and the real
+CLI: other programs (rsync's quick check) see every written file, `--report` is checked
+before anything is written, and undo never follows a link out of the library."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import main
+from library.db import create_db_engine, session_factory
+from tests.tagging_support import plain_genres, predict, scan_into
+
+GENRES = ("blues", "country", "jazz", "metal")
+
+
+def _md5(root: Path) -> dict[str, str]:
+    return {p.name: hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(root.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def music(shared_data: Path, tmp_path: Path, db_path: Path) -> Path:
+    """Real files (GTZAN FLACs, Creative Commons Oggs) copied with their times, scanned and
+    predicted: a default `tag --apply` writes every one of them."""
+    root = tmp_path / "music"
+    root.mkdir()
+    sources = [shared_data / "gtzan-mini" / g / f"{g}.00000.flac" for g in GENRES]
+    sources += sorted((shared_data / "cc-music").glob("*.ogg"))[:2]
+    for source in sources:
+        shutil.copy2(source, root / source.name)
+        os.chmod(root / source.name, 0o644)  # the shared originals are read-only
+    sessions = session_factory(create_db_engine(db_path))
+    scan_into(sessions, root)
+    predict(sessions, {str(p): {"Jazz": 0.8, "Blues": 0.2} for p in root.iterdir()})
+    return root
+
+
+def run(db_path: Path, *args: str) -> int:
+    return main.main(["--db", str(db_path), *args])
+
+
+def _rsync_changes(source: Path, backup: Path) -> set[str]:
+    """The files rsync -a would copy again into `backup` (its quick check: size and time)."""
+    done = subprocess.run(["rsync", "-a", "--dry-run", "--itemize-changes", f"{source}/",
+                           f"{backup}/"], capture_output=True, text=True, check=True)
+    return {line.split(" ", 1)[1] for line in done.stdout.splitlines()
+            if line.startswith(">f")}
+
+
+def test_a_default_write_is_seen_by_rsync_and_undo_gives_the_bytes_back(
+        music: Path, db_path: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("rsync") is None:
+        pytest.skip("rsync is not installed")
+    backup = tmp_path / "backup"
+    subprocess.run(["cp", "-a", f"{music}/.", str(backup)], check=True)
+    originals = _md5(music)
+    assert _rsync_changes(music, backup) == set()
+
+    assert run(db_path, "tag", "--apply", "-q") == 0
+    assert "6 applied" in capsys.readouterr().out
+    assert all(plain_genres(music / name) == ["Jazz"] for name in originals)
+    assert _rsync_changes(music, backup) == set(originals)  # every written file, none missed
+
+    assert run(db_path, "undo", "-q") == 0
+    assert _md5(music) == originals
+
+
+def test_keep_mtime_keeps_times_on_write_and_on_its_undo(
+        music: Path, db_path: Path) -> None:
+    times = {p.name: p.stat().st_mtime_ns for p in music.iterdir()}
+    originals = _md5(music)
+    assert run(db_path, "tag", "--apply", "--keep-mtime", "-q") == 0
+    assert _md5(music) != originals
+    assert {p.name: p.stat().st_mtime_ns for p in music.iterdir()} == times
+    assert run(db_path, "undo", "-q") == 0
+    assert {p.name: p.stat().st_mtime_ns for p in music.iterdir()} == times
+    assert _md5(music) == originals
+
+
+@pytest.mark.parametrize("where", ["a folder", "a missing folder"])
+def test_a_bad_report_path_stops_tag_apply_before_any_file_is_written(
+        music: Path, db_path: Path, tmp_path: Path, where: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path if where == "a folder" else tmp_path / "missing" / "report.json"
+    originals = _md5(music)
+    assert run(db_path, "tag", "--apply", "-q", "--report", str(report)) == 2
+    err = capsys.readouterr().err
+    assert f"--report {report}" in err and "nothing written" in err, err
+    assert _md5(music) == originals
+    assert run(db_path, "history") == 0
+    assert "No tag batches yet." in capsys.readouterr().out
+
+
+def test_undo_refuses_a_link_swapped_in_to_a_file_outside_the_library(
+        music: Path, db_path: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(db_path, "tag", "--apply", "-q") == 0
+    # After the write, one file is replaced by a link to a copy of it outside every folder.
+    victim = music / "jazz.00000.flac"
+    outside = tmp_path / "elsewhere" / "jazz.00000.flac"
+    outside.parent.mkdir()
+    shutil.copy2(victim, outside)
+    victim.unlink()
+    victim.symlink_to(outside)
+    outside_md5 = hashlib.md5(outside.read_bytes()).hexdigest()
+    capsys.readouterr()
+
+    assert run(db_path, "undo", "-q") == 1
+    out, err = capsys.readouterr()
+    assert "a link to a file outside the library folders" in err, err
+    assert "5 undone" in out and "1 undo-refused" in out, out
+    assert hashlib.md5(outside.read_bytes()).hexdigest() == outside_md5
+    assert plain_genres(outside) == ["Jazz"]
+    assert os.path.islink(victim)
