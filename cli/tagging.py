@@ -20,7 +20,7 @@ from library.db_errors import EXIT_BUSY
 from library.folders import normalise
 from library.records import BatchResult, PlanRow
 from library.records import display_path as json_path
-from library.tag_history import HINTS, UndoError, list_batches, undo_batch
+from library.tag_history import UndoError, hint, list_batches, undo_batch
 from library.tagplan import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_POLICY,
@@ -213,8 +213,8 @@ def history_command(args: argparse.Namespace, app: AppContext) -> int:
         when = batch.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"{batch.id:>4}  {when}  {batch.state:<7}  {counts}  "
               f"(policy {batch.options.get('policy')}, bundle {batch.options.get('bundle')})")
-        if batch.state in HINTS:
-            print(f"      {HINTS[batch.state].format(id=batch.id)}")
+        if (words := hint(batch)) is not None:
+            print(f"      {words}")
     return 0
 
 

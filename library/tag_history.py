@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.convert import local
-from library.models import TagBatch, TagChange, TagOriginal
+from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.records import BatchSummary, FileOutcome, UndoResult
 from library.safe_write import (
     Skip,
@@ -61,12 +61,26 @@ from library.write_scope import library_roots, outside_reason
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
 UNDOABLE = ("applied", "pending", "undo-refused")
-HINTS = {  # what to do about a batch in this state; {id} is the batch's number
+UNDOING = "undoing"  # stored while an undo runs; left so when it is cancelled or killed
+UNDO_INTERRUPTED = "undo-interrupted"  # how history shows an undo that did not finish
+HINTS = {  # what to do about a batch in this state; {id}, {restored}, {total} are filled in
     "interrupted": "stopped part-way (the program was closed or killed); each file is either "
                    "as before or fully written. `genrelens undo {id}` restores them, or "
                    "write the tags again to finish",
     "running": "being written by another GenreLens right now; wait for it to finish",
+    UNDO_INTERRUPTED: "undo interrupted: {restored} of {total} files restored — run "
+                      "`genrelens undo {id}` again to finish",
+    UNDOING: "being undone by another GenreLens right now; wait for it to finish",
 }
+
+
+def hint(batch: BatchSummary) -> str | None:
+    """What to do about `batch` in words, or None when nothing needs doing."""
+    if batch.state not in HINTS:
+        return None
+    total = sum(batch.counts.get(state, 0) for state in (*UNDOABLE, "undone"))
+    return HINTS[batch.state].format(id=batch.id, restored=batch.counts.get("undone", 0),
+                                     total=total)
 
 
 class UndoError(Exception):
@@ -77,16 +91,17 @@ def list_batches(session: Session) -> list[BatchSummary]:
     """Every batch, newest first, with its files counted by state.
 
     A batch still marked "running" while no writer holds the library's lock was cut short:
-    it is shown as "interrupted" (and recorded so by the next writer)."""
+    it is shown as "interrupted" (and recorded so by the next writer); one still "undoing"
+    as "undo-interrupted" (until an undo finishes it)."""
     counts: dict[int, dict[str, int]] = {}
     for batch_id, state, number in session.execute(
             select(TagChange.batch_id, TagChange.state, func.count())
             .group_by(TagChange.batch_id, TagChange.state)):
         counts.setdefault(batch_id, {})[state] = int(number)
     writing = library_is_locked(session)
+    cut_short = {"running": "interrupted", UNDOING: UNDO_INTERRUPTED} if not writing else {}
     batches = session.scalars(select(TagBatch).order_by(TagBatch.id.desc()))
-    return [BatchSummary(b.id, b.created_at,
-                         "interrupted" if b.state == "running" and not writing else b.state,
+    return [BatchSummary(b.id, b.created_at, cut_short.get(b.state, b.state),
                          dict(b.options), counts.get(b.id, {}))
             for b in batches]
 
@@ -179,15 +194,31 @@ def _undo_one(session: Session, change: TagChange, keep_mtime: bool,
         temp = _restored_copy(session, change, path, before, keep_mtime)
         if temp is None:
             change.state, change.reason = "undone", "already held its old genres"
+            _resync_track(session, change, path, before)
         else:
             after = commit_copy(temp, path, before)
             change.state, change.reason = "undone", None
-            refresh_track(session, change.track_id, path, after, before)
+            refresh_track(session, change.track_id, path, after,
+                          (before.st_size, before.st_mtime_ns))
         session.execute(delete(TagOriginal).where(TagOriginal.change_id == change.id))
     except FILE_ERRORS as exc:
         change.state, change.reason = "undo-refused", file_reason(exc)
     finally:
         discard(temp)
+
+
+def _resync_track(session: Session, change: TagChange, path: str, now: os.stat_result
+                  ) -> None:
+    """The track row as the file now is, when an undo restored the file but died before it
+    recorded that: the row still describes the file as written (genres, size, mtime) and
+    the next plan would skip the file ("already has genres", "changed on disk")."""
+    track = session.get(Track, change.track_id) if change.track_id is not None else None
+    if track is None or (track.size, track.mtime_ns) != (change.new_size, change.new_mtime_ns):
+        return  # not our stale row: a scan recorded the file since, or a user edited it
+    kept = _kept_bytes(session, change)
+    same_audio = kept is not None and file_sha1(path) == kept.original_sha1  # byte for byte
+    refresh_track(session, change.track_id, path, now,
+                  (track.size, track.mtime_ns) if same_audio else None)
 
 
 def _outcome(change: TagChange) -> FileOutcome:
@@ -222,14 +253,15 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         changes = list(session.scalars(
             select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))
         clean_stale_temps([local(change) for change in changes])
+        prior, batch.state = batch.state, UNDOING  # what history shows if we never finish
+        session.commit()
         outcomes: list[FileOutcome] = []
         try:
             for change in changes:
                 if cancel is not None and cancel.is_set():
                     break
                 _undo_one(session, change, keep_mtime, roots)
-                if len(outcomes) % 50 == 49:
-                    session.commit()  # a rerun finds files already restored: no need for more
+                session.commit()  # history counts what is restored, even if we are killed
                 outcomes.append(_outcome(change))
                 if progress is not None:
                     progress(len(outcomes), len(changes))
@@ -238,10 +270,19 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
             pass  # closed by the consumer: record what was done, like a cancel
         sync_folders(outcomes)
         cancelled = len(outcomes) < len(changes)
-        if not cancelled and all(c.state == "undone" for c in changes):
-            batch.state = "undone"
+        batch.state = _state_after_undo(prior, changes, cancelled)
         session.commit()
         return UndoResult(batch.id, tuple(outcomes), cancelled)
+
+
+def _state_after_undo(prior: str, changes: list[TagChange], cancelled: bool) -> str:
+    """The batch's state once an undo run ends: undone when every file is; still "undoing"
+    (an interrupted undo) when it was stopped with files restored; else as it was."""
+    if not cancelled and all(c.state == "undone" for c in changes):
+        return "undone"
+    if cancelled and (prior == UNDOING or any(c.state == "undone" for c in changes)):
+        return UNDOING
+    return "done" if prior == UNDOING else prior  # every file looked at; some refused
 
 
 def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,

@@ -6,8 +6,8 @@ original's mode, owner and xattrs (and its mtime only when asked: a write is a
 modification, and backups and media servers that compare times must see it), log the
 change (old and new values, and the bytes the write replaced, for a byte-exact undo) and
 COMMIT durably, then os.replace the original, then mark the change applied (the folders
-are fsynced once, at the end). A SIGKILL at any moment leaves the original or the new file, never a mix, and a log that says which two
-states are possible; `undo` restores either.
+are fsynced once, at the end). A SIGKILL at any moment leaves the original or the new
+file, never a mix, and a log that says which two states are possible; `undo` restores either.
 Every per-file failure, whatever its kind, is that file's recorded outcome and the batch goes
 on; one writer per library at a time (write_lock); a file whose real path lies outside every
 watched folder (a symlink pointing elsewhere) is never written.
@@ -139,9 +139,10 @@ def sync_folders(outcomes: Sequence[FileOutcome]) -> None:
 
 
 def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result,
-                  before: os.stat_result | None = None) -> tuple[str, ...]:
+                  before: tuple[int, int] | None = None) -> tuple[str, ...]:
     """Update the track to the file as written, so a rescan sees it unchanged; predictions
-    made for the file as it was `before` stay current (the audio payload was verified)."""
+    made for the file as it was `before` (size, mtime_ns) stay current (the audio payload
+    was verified)."""
     try:
         genres = read_file(path).genres
     except TagError:
@@ -151,8 +152,7 @@ def refresh_track(session: Session, track_id: int | None, path: str, info: os.st
             genres=list(genres), size=info.st_size, mtime_ns=info.st_mtime_ns,
             head_hash=head_hash(path)))
         if before is not None:
-            carry_predictions(session, track_id, (before.st_size, before.st_mtime_ns),
-                              (info.st_size, info.st_mtime_ns))
+            carry_predictions(session, track_id, before, (info.st_size, info.st_mtime_ns))
     return genres
 
 
@@ -214,7 +214,8 @@ def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
         after = commit_copy(temp, os.path.realpath(row.path), before)
         change.state, change.new_size = "applied", after.st_size
         change.new_mtime_ns = after.st_mtime_ns
-        refresh_track(session, row.track_id, os.path.realpath(row.path), after, before)
+        refresh_track(session, row.track_id, os.path.realpath(row.path), after,
+                      (before.st_size, before.st_mtime_ns))
     except Skip as exc:
         change.state, change.reason = "skipped", str(exc)
     except FILE_ERRORS as exc:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ import main
 from library.db import create_db_engine, session_factory
 from tests.tagging_support import plain_genres, predict, scan_into
 
+REPO = Path(__file__).resolve().parents[1]
 GENRES = ("blues", "country", "jazz", "metal")
 
 
@@ -119,3 +122,37 @@ def test_undo_refuses_a_link_swapped_in_to_a_file_outside_the_library(
     assert hashlib.md5(outside.read_bytes()).hexdigest() == outside_md5
     assert plain_genres(outside) == ["Jazz"]
     assert os.path.islink(victim)
+
+
+def test_an_undo_killed_part_way_says_so_and_once_finished_the_next_write_skips_nothing(
+        music: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    originals = _md5(music)
+    assert run(db_path, "tag", "--apply", "-q") == 0
+    written = _md5(music)
+    child = subprocess.run([sys.executable, "-m", "tests.undo_crash_child", str(db_path), "3"],
+                           cwd=REPO, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    restored = [name for name in originals if _md5(music)[name] == originals[name]]
+    assert len(restored) == 4  # 3 recorded, the 4th restored on disk but not recorded
+    assert [n for n in originals if n not in restored] == [
+        n for n in originals if _md5(music)[n] == written[n]]
+    capsys.readouterr()
+
+    assert run(db_path, "history") == 0
+    out = capsys.readouterr().out
+    assert "undo-interrupted" in out, out
+    assert "undo interrupted: 3 of 6 files restored — run `genrelens undo 1` again" in out, out
+
+    assert run(db_path, "undo", "-q") == 0
+    assert "batch 1 undone: 3 undone" in capsys.readouterr().out
+    assert _md5(music) == originals
+    assert run(db_path, "history") == 0
+    out = capsys.readouterr().out
+    assert "undone " in out and "undo interrupted" not in out, out
+
+    # No row left from the killed undo makes the next write skip a file.
+    assert run(db_path, "tag", "--apply", "-q") == 0
+    out = capsys.readouterr().out
+    assert "6 to write, 0 left alone" in out and "batch 2 written: 6 applied" in out, out
+    assert all(plain_genres(music / name) == ["Jazz"] for name in originals)
