@@ -55,7 +55,7 @@ from library.tagwriter import (
     sync_folders,
 )
 from library.undo_bytes import Regions, file_sha1, rebuild
-from library.write_lock import library_is_locked, library_write_lock
+from library.write_lock import LockLost, library_is_locked, library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
@@ -245,7 +245,7 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
     outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next().
     Files get a new mtime unless `keep_mtime` or the batch itself was written keeping times
     (the user who hid the write from backups expects the undo hidden too)."""
-    with library_write_lock(sessions, "undoing tags"), sessions() as session:
+    with library_write_lock(sessions, "undoing tags") as check_lock, sessions() as session:
         mark_interrupted(session)
         batch = _batch(session, batch_id)
         keep_mtime = keep_mtime or bool(dict(batch.options).get("keep_mtime"))
@@ -256,10 +256,12 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         prior, batch.state = batch.state, UNDOING  # what history shows if we never finish
         session.commit()
         outcomes: list[FileOutcome] = []
+        lost: LockLost | None = None
         try:
             for change in changes:
                 if cancel is not None and cancel.is_set():
                     break
+                check_lock()  # before each file: another writer may have been let in
                 _undo_one(session, change, keep_mtime, roots)
                 session.commit()  # history counts what is restored, even if we are killed
                 outcomes.append(_outcome(change))
@@ -268,10 +270,16 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
                 yield outcomes[-1]
         except GeneratorExit:
             pass  # closed by the consumer: record what was done, like a cancel
+        except LockLost as exc:
+            lost = exc
         sync_folders(outcomes)
         cancelled = len(outcomes) < len(changes)
         batch.state = _state_after_undo(prior, changes, cancelled)
         session.commit()
+        if lost is not None:
+            raise LockLost(f"lost the library's write lock: {lost}; {len(outcomes)} of "
+                           f"{len(changes)} files looked at, the undo is interrupted; run "
+                           f"genrelens undo {batch.id} again to finish") from lost
         return UndoResult(batch.id, tuple(outcomes), cancelled)
 
 

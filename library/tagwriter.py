@@ -58,7 +58,7 @@ from library.tags import (
     write_genres,
 )
 from library.undo_bytes import regions
-from library.write_lock import library_write_lock
+from library.write_lock import LockCheck, LockLost, library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 __all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
@@ -173,6 +173,7 @@ class _Run:
     options: WriteOptions
     keep_mtime: bool
     roots: tuple[str, ...]  # real paths of the watched folders: nothing outside is written
+    check_lock: LockCheck  # raises LockLost once the library's write lock is not ours
 
 
 def _logged_copy(session: Session, run: _Run, row: PlanRow, change: TagChange
@@ -211,6 +212,7 @@ def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
     temp: str | None = None
     try:
         temp, before = _logged_copy(session, run, row, change)
+        run.check_lock()  # the last moment before the file changes: still the only writer?
         after = commit_copy(temp, os.path.realpath(row.path), before)
         change.state, change.new_size = "applied", after.st_size
         change.new_mtime_ns = after.st_mtime_ns
@@ -220,6 +222,10 @@ def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
         change.state, change.reason = "skipped", str(exc)
     except FILE_ERRORS as exc:
         change.state, change.reason = "error", file_reason(exc)
+    except LockLost:
+        change.state, change.reason = "skipped", "not written: lost the library's write lock"
+        session.add(change)
+        raise
     finally:
         discard(temp)  # gone already when the replace happened
     session.add(change)  # committed with the next file's log entry: "pending" is safe to undo
@@ -273,13 +279,13 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
     todo = [row for row in rows if row.action == "write"]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
-    with library_write_lock(sessions, "writing tags"):
-        return (yield from _write_batch(sessions, todo, options, progress, cancel))
+    with library_write_lock(sessions, "writing tags") as check_lock:
+        return (yield from _write_batch(sessions, todo, options, progress, cancel, check_lock))
 
 
 def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: TagOptions,
-                 progress: Progress | None, cancel: threading.Event | None
-                 ) -> Steps[BatchResult]:
+                 progress: Progress | None, cancel: threading.Event | None,
+                 check_lock: LockCheck) -> Steps[BatchResult]:
     outcomes: list[FileOutcome] = []
     clean_stale_temps([row.path for row in todo])
     with sessions() as session, durable_commits(session):
@@ -287,20 +293,30 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
         batch = TagBatch(options=options_record(options), state="running")
         session.add(batch)
         session.commit()
-        run = _Run(batch.id, write_options(options), options.keep_mtime, library_roots(session))
+        run = _Run(batch.id, write_options(options), options.keep_mtime, library_roots(session),
+                   check_lock)
+        lost: LockLost | None = None
         try:
             for row in todo:
                 if cancel is not None and cancel.is_set():
                     break
+                check_lock()  # before each file: another writer may have been let in
                 outcomes.append(_apply_one(session, run, row))
                 if progress is not None:
                     progress(len(outcomes), len(todo))
                 yield outcomes[-1]  # between files: the only place a consumer may stop us
         except GeneratorExit:
             pass  # closed by the consumer: end the batch like a cancel, below
+        except LockLost as exc:
+            lost = exc
         sync_folders(outcomes)
-        batch.state = "done"
+        batch.state = "done" if lost is None else "interrupted"
         session.commit()
+        if lost is not None:
+            written = sum(o.state == "applied" for o in outcomes)
+            raise LockLost(f"lost the library's write lock: {lost}; {written} files written, "
+                           f"the batch is interrupted and can be undone "
+                           f"(genrelens undo {batch.id})") from lost
         return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
 
 

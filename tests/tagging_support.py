@@ -135,3 +135,19 @@ def plain_genres(path: Path) -> list[str]:
 def payload(path: Path) -> str:
     """The audio payload hash of a file."""
     return audio_payload_hash(str(path), sniff(str(path)) or "")
+
+
+def copy_real_music(shared_data: Path, root: Path) -> list[Path]:
+    """Six real files without genre tags (GTZAN FLACs, Creative Commons Oggs) copied into
+    `root` with their times, made writable (the shared originals are read-only)."""
+    import os
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    sources = [shared_data / "gtzan-mini" / g / f"{g}.00000.flac"
+               for g in ("blues", "country", "jazz", "metal")]
+    sources += sorted((shared_data / "cc-music").glob("*.ogg"))[:2]
+    for source in sources:
+        shutil.copy2(source, root / source.name)
+        os.chmod(root / source.name, 0o644)
+    return [root / source.name for source in sources]

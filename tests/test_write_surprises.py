@@ -16,10 +16,9 @@ import pytest
 
 import main
 from library.db import create_db_engine, session_factory
-from tests.tagging_support import plain_genres, predict, scan_into
+from tests.tagging_support import copy_real_music, plain_genres, predict, scan_into
 
 REPO = Path(__file__).resolve().parents[1]
-GENRES = ("blues", "country", "jazz", "metal")
 
 
 def _md5(root: Path) -> dict[str, str]:
@@ -29,15 +28,10 @@ def _md5(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def music(shared_data: Path, tmp_path: Path, db_path: Path) -> Path:
-    """Real files (GTZAN FLACs, Creative Commons Oggs) copied with their times, scanned and
-    predicted: a default `tag --apply` writes every one of them."""
+    """Real files copied with their times, scanned and predicted: a default `tag --apply`
+    writes every one of them."""
     root = tmp_path / "music"
-    root.mkdir()
-    sources = [shared_data / "gtzan-mini" / g / f"{g}.00000.flac" for g in GENRES]
-    sources += sorted((shared_data / "cc-music").glob("*.ogg"))[:2]
-    for source in sources:
-        shutil.copy2(source, root / source.name)
-        os.chmod(root / source.name, 0o644)  # the shared originals are read-only
+    copy_real_music(shared_data, root)
     sessions = session_factory(create_db_engine(db_path))
     scan_into(sessions, root)
     predict(sessions, {str(p): {"Jazz": 0.8, "Blues": 0.2} for p in root.iterdir()})
