@@ -15,6 +15,10 @@ GUI_TAG_DEFAULTS = TagOptions()
 # mapping is stored as text; allowed is not edited here; the policy is chosen per write, so a
 # "replace" picked once never becomes the next write's default.
 NOT_STORED = ("mapping", "allowed", "policy")
+# Fields stored under another key than their name. Until 2026-12 files kept their mtime by
+# default and every saved write stored keep_mtime=true, a default no one chose; a new key
+# lets the new default (a new mtime) reach them, while a choice made from now on is kept.
+STORED_AS = {"keep_mtime": "keep_mtime_chosen"}
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA (NVIDIA GPU)"))
 
@@ -54,7 +58,7 @@ class AppSettings:
             fallback = getattr(default, f.name)
             if f.name in NOT_STORED:
                 continue
-            value = self.store.value(f"{group}/{f.name}", fallback)
+            value = self.store.value(f"{group}/{STORED_AS.get(f.name, f.name)}", fallback)
             if value is not None and fallback is not None:  # QSettings returns strings from INI
                 value = (value in (True, "true") if isinstance(fallback, bool)
                          else type(fallback)(value))
@@ -73,7 +77,7 @@ class AppSettings:
             value = getattr(options, f.name)
             if f.name == "mapping":
                 value = format_mapping(value)
-            self.store.setValue(f"{group}/{f.name}", value)
+            self.store.setValue(f"{group}/{STORED_AS.get(f.name, f.name)}", value)
         self.store.sync()
 
     def classify_options(self) -> ClassifyOptions:
