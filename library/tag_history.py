@@ -278,8 +278,8 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         session.commit()
         if lost is not None:
             raise LockLost(f"lost the library's write lock: {lost}; {len(outcomes)} of "
-                           f"{len(changes)} files looked at, the undo is interrupted; run "
-                           f"genrelens undo {batch.id} again to finish") from lost
+                           f"{len(changes)} files looked at, the undo of batch {batch.id} is "
+                           "interrupted; undo it again to finish") from lost
         return UndoResult(batch.id, tuple(outcomes), cancelled)
 
 

@@ -315,8 +315,7 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
         if lost is not None:
             written = sum(o.state == "applied" for o in outcomes)
             raise LockLost(f"lost the library's write lock: {lost}; {written} files written, "
-                           f"the batch is interrupted and can be undone "
-                           f"(genrelens undo {batch.id})") from lost
+                           f"batch {batch.id} is interrupted and can be undone") from lost
         return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
 
 

@@ -67,7 +67,7 @@ def test_a_writer_that_loses_its_server_lock_stops_and_never_writes_beside_anoth
         next(first)  # ... and the first notices before its next file and stops
     assert str(stopped.value) == (
         "lost the library's write lock: the server ended its connection; 2 files written, "
-        "the batch is interrupted and can be undone (genrelens undo 1)")
+        "batch 1 is interrupted and can be undone")
     problem = explain(stopped.value, url)
     assert problem is not None and problem.exit_code == EXIT_BUSY
     assert problem.message.startswith("lost the library's write lock")
@@ -131,11 +131,32 @@ def test_tag_apply_that_loses_the_lock_says_so_and_exits_busy_not_disk_full(
     assert main.main(["--db", url, "tag", "--apply", "-q"]) == EXIT_BUSY
     err = capsys.readouterr().err
     assert ("error: lost the library's write lock: the server ended its connection; 3 files "
-            "written, the batch is interrupted and can be undone (genrelens undo 1)") in err, err
+            "written, batch 1 is interrupted and can be undone") in err, err
     assert "disk" not in err and "SQL" not in err
     assert sum(_md5(files)[p] != originals[p] for p in files) == 3
     monkeypatch.undo()
     assert main.main(["--db", url, "history"]) == 0
     assert "interrupted" in capsys.readouterr().out
     assert main.main(["--db", url, "undo", "-q"]) == 0
+    assert _md5(files) == originals
+
+
+def test_an_undo_that_loses_the_lock_stops_and_is_finished_by_running_it_again(
+        pg_server: PgServer, shared_data: Path, tmp_path: Path) -> None:
+    from library.tag_history import undo_steps
+
+    sessions, _, files = _library(pg_server, shared_data, tmp_path / "music")
+    originals = _md5(files)
+    with sessions() as session:
+        run_steps(apply_steps(sessions, plan_tags(session, OPTIONS), OPTIONS))
+    undo = undo_steps(sessions)
+    assert [next(undo).state, next(undo).state] == ["undone", "undone"]
+    _terminate_lock_holder(pg_server)
+    with pytest.raises(LockLost, match=r"2 of 6 files looked at, the undo of batch 1 is "
+                                       r"interrupted; undo it again to finish"):
+        next(undo)
+    with sessions() as session:
+        [batch] = list_batches(session)
+    assert batch.state == "undo-interrupted" and batch.counts == {"undone": 2, "applied": 4}
+    assert undo_batch(sessions).count("undone") == 4
     assert _md5(files) == originals
