@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from library.db_errors import EXIT_BUSY
 from library.folders import normalise
 from library.records import BatchResult, PlanRow
 from library.records import display_path as json_path
-from library.tag_history import HINTS, UndoError, list_batches, undo_batch
+from library.tag_history import UndoError, hint, list_batches, undo_batch
 from library.tagplan import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_POLICY,
@@ -59,8 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     mode = tag.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="only print the diff (default)")
     mode.add_argument("--apply", action="store_true", help="write the files")
-    tag.add_argument("--touch", action="store_true",
-                     help="give written files a new modification time (default: keep it)")
+    tag.add_argument("--keep-mtime", action="store_true",
+                     help="keep written files' modification times (backup tools and media "
+                     "servers that compare times then miss the new genres)")
+    tag.add_argument("--touch", action="store_true", help=argparse.SUPPRESS)  # the old default
     tag.add_argument("--report", type=Path, metavar="FILE.json", help="save the plan/outcome")
     tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     tag.set_defaults(handler=tag_command)
@@ -72,6 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     undo = subparsers.add_parser("undo", help="restore the genres a batch replaced")
     undo.add_argument("batch", nargs="?", type=int, metavar="BATCH",
                       help="batch id (default: the latest not undone)")
+    undo.add_argument("--keep-mtime", action="store_true",
+                      help="give restored files their old modification times back (default "
+                      "for a batch written with --keep-mtime; otherwise they get a new one)")
     undo.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     undo.set_defaults(handler=undo_command)
 
@@ -100,7 +106,7 @@ def _options(args: argparse.Namespace) -> TagOptions:
         mapping=read_mapping(args.map) if args.map else {},
         allowed=tuple(args.allow) if args.allow else None,
         album_consistent=args.album_consistent, bundle=args.bundle, id3v23=args.id3v23,
-        separator=args.separator, keep_mtime=not args.touch)
+        separator=args.separator, keep_mtime=args.keep_mtime)
 
 
 def _genres(genres: Sequence[str] | None) -> str:
@@ -118,6 +124,20 @@ def print_plan(rows: Sequence[PlanRow]) -> None:
     print(f"{len(writes)} to write, {sum(skipped.values())} left alone")
     for reason, count in skipped.most_common():
         print(f"  {count} × {printable(reason)}")
+
+
+def report_problem(path: Path) -> str | None:
+    """Why the report cannot be saved at `path`, checked before anything is written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return f"--report {path}: is a folder; give a file name"
+    if not folder.is_dir():
+        return f"--report {path}: the folder {folder} does not exist"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"--report {path}: the file is not writable"
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"--report {path}: the folder {folder} is not writable"
+    return None
 
 
 def _report(path: Path, items: Sequence[object]) -> None:
@@ -146,6 +166,9 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
         options = _options(args)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.report and (problem := report_problem(args.report)):
+        print(f"error: {problem}; nothing written", file=sys.stderr)
         return 2
     selection = TagSelection(paths=tuple(normalise(p) for p in args.paths), genre=args.genre)
     with app.sessions() as session:
@@ -190,8 +213,8 @@ def history_command(args: argparse.Namespace, app: AppContext) -> int:
         when = batch.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"{batch.id:>4}  {when}  {batch.state:<7}  {counts}  "
               f"(policy {batch.options.get('policy')}, bundle {batch.options.get('bundle')})")
-        if batch.state in HINTS:
-            print(f"      {HINTS[batch.state].format(id=batch.id)}")
+        if (words := hint(batch)) is not None:
+            print(f"      {words}")
     return 0
 
 
@@ -203,7 +226,7 @@ def undo_command(args: argparse.Namespace, app: AppContext) -> int:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            result = undo_batch(app.sessions, args.batch, progress)
+            result = undo_batch(app.sessions, args.batch, progress, keep_mtime=args.keep_mtime)
     except UndoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from library.write_lock import WriteLocked
 # sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
 EXIT_CORRUPT = 65  # EX_DATAERR
 EXIT_CANNOT_OPEN = 66  # EX_NOINPUT
+EXIT_SOFTWARE = 70  # EX_SOFTWARE: a database error none of the others names
 EXIT_DISK = 74  # EX_IOERR: disk full or failing
 EXIT_BUSY = 75  # EX_TEMPFAIL: locked by another process; try again later
 EXIT_NEWER = 76  # EX_PROTOCOL: written by a newer GenreLens
@@ -38,7 +39,7 @@ _BY_CODE = {  # SQLite primary result code -> kind
 }
 _EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY, "writer": EXIT_BUSY,
          "read-only": EXIT_READ_ONLY, "disk-full": EXIT_DISK, "io": EXIT_DISK,
-         "cannot-open": EXIT_CANNOT_OPEN, "server": EXIT_CANNOT_OPEN, "other": EXIT_DISK}
+         "cannot-open": EXIT_CANNOT_OPEN, "server": EXIT_CANNOT_OPEN, "other": EXIT_SOFTWARE}
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def _server_kind(link: BaseException) -> str | None:
         return "read-only"
     if state[:2] in ("40", "55"):  # deadlock, serialization, lock_timeout (55P03)
         return "locked"
-    if not state or state[:2] in ("08", "28", "3D"):  # no connection, login refused, no db
+    # no connection, login refused, no db; 57: the server ended our session (an admin's
+    # pg_terminate_backend, idle_session_timeout, a shutdown)
+    if not state or state[:2] in ("08", "28", "3D", "57"):
         return "server"
     return "other"
 
@@ -132,7 +135,7 @@ def _words(kind: str, path: str, holder: str | None, error: BaseException) -> st
         "server": f"The library server {path} cannot be reached or refused the connection "
                   f"({_first_line(error)}). Check that the server is running and that the "
                   "URL, user and password are right.",
-    }.get(kind, f"The library {path} failed: {error}")
+    }.get(kind, f"The library {path} failed: {_first_line(error)}")  # not pages of SQL
 
 
 def _cannot_open(path: str) -> str:

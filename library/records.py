@@ -172,7 +172,7 @@ class BatchSummary:
 
     id: int
     created_at: datetime
-    state: str  # running|done|undone (running after a crash or while it runs)
+    state: str  # running|done|undone|interrupted|undoing|undo-interrupted
     options: dict[str, object]
     counts: dict[str, int]  # files per change state
 

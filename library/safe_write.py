@@ -4,7 +4,7 @@ The working copy is `.gl-<pid>-<n>.tmp` in the file's own folder: created with O
 processes, or two threads, can never share one), short whatever the original's name (a
 250-byte name would otherwise overflow NAME_MAX), and without an audio extension, so a scan
 never picks a leftover up. The copy gets the original's mode, owner, extended attributes
-(ACLs and SELinux labels are xattrs too) and, unless asked otherwise, its mtime, before it
+(ACLs and SELinux labels are xattrs too) and, when asked to, its mtime, before it
 replaces the original atomically.
 """
 

@@ -1,12 +1,15 @@
 """The undo log: list tag-writing batches and undo one, file by file.
 
 A file that still holds exactly the bytes the batch wrote gets the original's bytes back
-(undo_bytes), verified by hash, with its xattrs and original mtime: byte for byte what it
-was. A file edited since (other tags changed, but the batch's genres still there) gets its
-genre field restored exactly as it was, including "no genre tag at all"; a file whose
-genres were changed since is refused with a reason. Both go through the same atomic,
-verified path as apply, under the library's write lock; every per-file failure is that
-file's recorded outcome and the undo goes on.
+(undo_bytes), verified by hash, with its xattrs: byte for byte what it was. Undoing is a
+modification like writing, so the file gets a new mtime (backups and media servers see it
+change back), unless the batch was written keeping times or the undo is asked to keep them:
+then the original mtime comes back too. A file edited since (other tags changed, but the
+batch's genres still there) gets its genre field restored exactly as it was, including "no
+genre tag at all"; a file whose genres were changed since is refused with a reason. Both go
+through the same atomic, verified path as apply, under the library's write lock, and like
+apply never write a file whose real path lies outside the watched folders; every per-file
+failure is that file's recorded outcome and the undo goes on.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.convert import local
-from library.models import TagBatch, TagChange, TagOriginal
+from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.records import BatchSummary, FileOutcome, UndoResult
 from library.safe_write import (
     Skip,
@@ -52,17 +55,32 @@ from library.tagwriter import (
     sync_folders,
 )
 from library.undo_bytes import Regions, file_sha1, rebuild
-from library.write_lock import library_is_locked, library_write_lock
+from library.write_lock import LockLost, library_is_locked, library_write_lock
+from library.write_scope import library_roots, outside_reason
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
 UNDOABLE = ("applied", "pending", "undo-refused")
-HINTS = {  # what to do about a batch in this state; {id} is the batch's number
+UNDOING = "undoing"  # stored while an undo runs; left so when it is cancelled or killed
+UNDO_INTERRUPTED = "undo-interrupted"  # how history shows an undo that did not finish
+HINTS = {  # what to do about a batch in this state; {id}, {restored}, {total} are filled in
     "interrupted": "stopped part-way (the program was closed or killed); each file is either "
                    "as before or fully written. `genrelens undo {id}` restores them, or "
                    "write the tags again to finish",
     "running": "being written by another GenreLens right now; wait for it to finish",
+    UNDO_INTERRUPTED: "undo interrupted: {restored} of {total} files restored — run "
+                      "`genrelens undo {id}` again to finish",
+    UNDOING: "being undone by another GenreLens right now; wait for it to finish",
 }
+
+
+def hint(batch: BatchSummary) -> str | None:
+    """What to do about `batch` in words, or None when nothing needs doing."""
+    if batch.state not in HINTS:
+        return None
+    total = sum(batch.counts.get(state, 0) for state in (*UNDOABLE, "undone"))
+    return HINTS[batch.state].format(id=batch.id, restored=batch.counts.get("undone", 0),
+                                     total=total)
 
 
 class UndoError(Exception):
@@ -73,16 +91,17 @@ def list_batches(session: Session) -> list[BatchSummary]:
     """Every batch, newest first, with its files counted by state.
 
     A batch still marked "running" while no writer holds the library's lock was cut short:
-    it is shown as "interrupted" (and recorded so by the next writer)."""
+    it is shown as "interrupted" (and recorded so by the next writer); one still "undoing"
+    as "undo-interrupted" (until an undo finishes it)."""
     counts: dict[int, dict[str, int]] = {}
     for batch_id, state, number in session.execute(
             select(TagChange.batch_id, TagChange.state, func.count())
             .group_by(TagChange.batch_id, TagChange.state)):
         counts.setdefault(batch_id, {})[state] = int(number)
     writing = library_is_locked(session)
+    cut_short = {"running": "interrupted", UNDOING: UNDO_INTERRUPTED} if not writing else {}
     batches = session.scalars(select(TagBatch).order_by(TagBatch.id.desc()))
-    return [BatchSummary(b.id, b.created_at,
-                         "interrupted" if b.state == "running" and not writing else b.state,
+    return [BatchSummary(b.id, b.created_at, cut_short.get(b.state, b.state),
                          dict(b.options), counts.get(b.id, {}))
             for b in batches]
 
@@ -118,7 +137,7 @@ def _kept_bytes(session: Session, change: TagChange) -> Regions | None:
                    row.written_sha1)
 
 
-def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int,
+def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int | None,
                    before: os.stat_result) -> str:
     """A verified working copy holding the original's exact bytes; returns its path."""
     temp = copy_to_temp(path, rebuild(path, kept))
@@ -135,9 +154,10 @@ def _restore_bytes(path: str, fmt: str, kept: Regions, mtime_ns: int,
     return temp
 
 
-def _restored_copy(session: Session, change: TagChange, path: str, before: os.stat_result
-                   ) -> str | None:
-    """The working copy that undoes `change` (None: the file holds its old state already)."""
+def _restored_copy(session: Session, change: TagChange, path: str, before: os.stat_result,
+                   keep_mtime: bool) -> str | None:
+    """The working copy that undoes `change` (None: the file holds its old state already);
+    with `keep_mtime` it gets the original's mtime (or, edited since, its current one)."""
     fmt = sniff(path)
     if fmt is None:
         raise TagError("no longer a recognised audio file")
@@ -148,7 +168,8 @@ def _restored_copy(session: Session, change: TagChange, path: str, before: os.st
             return None
         if current == kept.written_sha1:
             original = session.get(TagOriginal, change.id)
-            return _restore_bytes(path, fmt, kept, original.mtime_ns, before)  # type: ignore[union-attr]
+            mtime = original.mtime_ns if keep_mtime else None  # type: ignore[union-attr]
+            return _restore_bytes(path, fmt, kept, mtime, before)
     # Edited since the batch (or logged by an older version): restore the genre field only.
     current_genres = genre_state(path, fmt)
     if current_genres == change.old_genres:
@@ -156,27 +177,48 @@ def _restored_copy(session: Session, change: TagChange, path: str, before: os.st
     if read_file(path).genres != tuple(change.new_genres):
         raise Skip(f"genres changed after the batch (now {current_genres or 'none'})")
     return prepare_copy(path, fmt, change.old_genres, WriteOptions(exact=True),
-                        _expect_state(change.old_genres, fmt), before, before.st_mtime_ns)
+                        _expect_state(change.old_genres, fmt), before,
+                        before.st_mtime_ns if keep_mtime else None)
 
 
-def _undo_one(session: Session, change: TagChange) -> None:
+def _undo_one(session: Session, change: TagChange, keep_mtime: bool,
+              roots: tuple[str, ...]) -> None:
     """Restore one file as it was, or record why not."""
     path = os.path.realpath(local(change))
     temp: str | None = None
     try:
+        # apply's rule, checked now: a link swapped in since the batch must not lead out
+        if (reason := outside_reason(local(change), roots)) is not None:
+            raise Skip(reason)
         before = check_writable(path)
-        temp = _restored_copy(session, change, path, before)
+        temp = _restored_copy(session, change, path, before, keep_mtime)
         if temp is None:
             change.state, change.reason = "undone", "already held its old genres"
+            _resync_track(session, change, path, before)
         else:
             after = commit_copy(temp, path, before)
             change.state, change.reason = "undone", None
-            refresh_track(session, change.track_id, path, after, before)
+            refresh_track(session, change.track_id, path, after,
+                          (before.st_size, before.st_mtime_ns))
         session.execute(delete(TagOriginal).where(TagOriginal.change_id == change.id))
     except FILE_ERRORS as exc:
         change.state, change.reason = "undo-refused", file_reason(exc)
     finally:
         discard(temp)
+
+
+def _resync_track(session: Session, change: TagChange, path: str, now: os.stat_result
+                  ) -> None:
+    """The track row as the file now is, when an undo restored the file but died before it
+    recorded that: the row still describes the file as written (genres, size, mtime) and
+    the next plan would skip the file ("already has genres", "changed on disk")."""
+    track = session.get(Track, change.track_id) if change.track_id is not None else None
+    if track is None or (track.size, track.mtime_ns) != (change.new_size, change.new_mtime_ns):
+        return  # not our stale row: a scan recorded the file since, or a user edited it
+    kept = _kept_bytes(session, change)
+    same_audio = kept is not None and file_sha1(path) == kept.original_sha1  # byte for byte
+    refresh_track(session, change.track_id, path, now,
+                  (track.size, track.mtime_ns) if same_audio else None)
 
 
 def _outcome(change: TagChange) -> FileOutcome:
@@ -197,40 +239,62 @@ def count_undoable(session: Session, batch_id: int | None = None) -> int:
 
 
 def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> Steps[UndoResult]:
+               progress: Progress | None = None, cancel: threading.Event | None = None,
+               keep_mtime: bool = False) -> Steps[UndoResult]:
     """Restore every file of a batch (default: the latest not undone), yielding each file's
-    outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next()."""
-    with library_write_lock(sessions, "undoing tags"), sessions() as session:
+    outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next().
+    Files get a new mtime unless `keep_mtime` or the batch itself was written keeping times
+    (the user who hid the write from backups expects the undo hidden too)."""
+    with library_write_lock(sessions, "undoing tags") as check_lock, sessions() as session:
         mark_interrupted(session)
         batch = _batch(session, batch_id)
+        keep_mtime = keep_mtime or bool(dict(batch.options).get("keep_mtime"))
+        roots = library_roots(session)
         changes = list(session.scalars(
             select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))
         clean_stale_temps([local(change) for change in changes])
+        prior, batch.state = batch.state, UNDOING  # what history shows if we never finish
+        session.commit()
         outcomes: list[FileOutcome] = []
+        lost: LockLost | None = None
         try:
             for change in changes:
                 if cancel is not None and cancel.is_set():
                     break
-                _undo_one(session, change)
-                if len(outcomes) % 50 == 49:
-                    session.commit()  # a rerun finds files already restored: no need for more
+                check_lock()  # before each file: another writer may have been let in
+                _undo_one(session, change, keep_mtime, roots)
+                session.commit()  # history counts what is restored, even if we are killed
                 outcomes.append(_outcome(change))
                 if progress is not None:
                     progress(len(outcomes), len(changes))
                 yield outcomes[-1]
         except GeneratorExit:
             pass  # closed by the consumer: record what was done, like a cancel
+        except LockLost as exc:
+            lost = exc
         sync_folders(outcomes)
         cancelled = len(outcomes) < len(changes)
-        if not cancelled and all(c.state == "undone" for c in changes):
-            batch.state = "undone"
+        batch.state = _state_after_undo(prior, changes, cancelled)
         session.commit()
+        if lost is not None:
+            raise LockLost(f"lost the library's write lock: {lost}; {len(outcomes)} of "
+                           f"{len(changes)} files looked at, the undo of batch {batch.id} is "
+                           "interrupted; undo it again to finish") from lost
         return UndoResult(batch.id, tuple(outcomes), cancelled)
 
 
+def _state_after_undo(prior: str, changes: list[TagChange], cancelled: bool) -> str:
+    """The batch's state once an undo run ends: undone when every file is; still "undoing"
+    (an interrupted undo) when it was stopped with files restored; else as it was."""
+    if not cancelled and all(c.state == "undone" for c in changes):
+        return "undone"
+    if cancelled and (prior == UNDOING or any(c.state == "undone" for c in changes)):
+        return UNDOING
+    return "done" if prior == UNDOING else prior  # every file looked at; some refused
+
+
 def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> UndoResult:
+               progress: Progress | None = None, cancel: threading.Event | None = None,
+               keep_mtime: bool = False) -> UndoResult:
     """Restore every file of a batch (default: the latest not undone); raises UndoError."""
-    return run_steps(undo_steps(sessions, batch_id, progress, cancel))
+    return run_steps(undo_steps(sessions, batch_id, progress, cancel, keep_mtime))

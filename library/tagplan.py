@@ -52,7 +52,7 @@ class TagOptions:
     bundle: str = "broad"
     id3v23: bool = False  # new ID3 tags as v2.3 (existing ones keep their version)
     separator: str = "; "  # joins genres in one ID3v2.3 TCON string
-    keep_mtime: bool = True  # written files keep their modification time (undo restores it)
+    keep_mtime: bool = False  # a write is a modification: new mtime unless asked to keep it
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:

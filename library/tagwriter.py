@@ -2,11 +2,12 @@
 
 Per file: copy it to a private working copy in the same folder (safe_write), write the
 genres into the copy, re-open it and check its genres and its audio payload hash, give it the
-original's mode, owner, xattrs and mtime, log the change (old and new values, and the bytes
-the write replaced, for a byte-exact undo) and COMMIT durably, then os.replace the original,
-then mark the change applied (the folders are fsynced once, at the end). A SIGKILL at any
-moment leaves the original or the new file, never a mix, and a log that says which two
-states are possible; `undo` restores either.
+original's mode, owner and xattrs (and its mtime only when asked: a write is a
+modification, and backups and media servers that compare times must see it), log the
+change (old and new values, and the bytes the write replaced, for a byte-exact undo) and
+COMMIT durably, then os.replace the original, then mark the change applied (the folders
+are fsynced once, at the end). A SIGKILL at any moment leaves the original or the new
+file, never a mix, and a log that says which two states are possible; `undo` restores either.
 Every per-file failure, whatever its kind, is that file's recorded outcome and the batch goes
 on; one writer per library at a time (write_lock); a file whose real path lies outside every
 watched folder (a symlink pointing elsewhere) is never written.
@@ -57,7 +58,7 @@ from library.tags import (
     write_genres,
 )
 from library.undo_bytes import regions
-from library.write_lock import library_write_lock
+from library.write_lock import LockCheck, LockLost, library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 __all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
@@ -138,9 +139,10 @@ def sync_folders(outcomes: Sequence[FileOutcome]) -> None:
 
 
 def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result,
-                  before: os.stat_result | None = None) -> tuple[str, ...]:
+                  before: tuple[int, int] | None = None) -> tuple[str, ...]:
     """Update the track to the file as written, so a rescan sees it unchanged; predictions
-    made for the file as it was `before` stay current (the audio payload was verified)."""
+    made for the file as it was `before` (size, mtime_ns) stay current (the audio payload
+    was verified)."""
     try:
         genres = read_file(path).genres
     except TagError:
@@ -150,8 +152,7 @@ def refresh_track(session: Session, track_id: int | None, path: str, info: os.st
             genres=list(genres), size=info.st_size, mtime_ns=info.st_mtime_ns,
             head_hash=head_hash(path)))
         if before is not None:
-            carry_predictions(session, track_id, (before.st_size, before.st_mtime_ns),
-                              (info.st_size, info.st_mtime_ns))
+            carry_predictions(session, track_id, before, (info.st_size, info.st_mtime_ns))
     return genres
 
 
@@ -172,6 +173,7 @@ class _Run:
     options: WriteOptions
     keep_mtime: bool
     roots: tuple[str, ...]  # real paths of the watched folders: nothing outside is written
+    check_lock: LockCheck  # raises LockLost once the library's write lock is not ours
 
 
 def _logged_copy(session: Session, run: _Run, row: PlanRow, change: TagChange
@@ -210,14 +212,20 @@ def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
     temp: str | None = None
     try:
         temp, before = _logged_copy(session, run, row, change)
+        run.check_lock()  # the last moment before the file changes: still the only writer?
         after = commit_copy(temp, os.path.realpath(row.path), before)
         change.state, change.new_size = "applied", after.st_size
         change.new_mtime_ns = after.st_mtime_ns
-        refresh_track(session, row.track_id, os.path.realpath(row.path), after, before)
+        refresh_track(session, row.track_id, os.path.realpath(row.path), after,
+                      (before.st_size, before.st_mtime_ns))
     except Skip as exc:
         change.state, change.reason = "skipped", str(exc)
     except FILE_ERRORS as exc:
         change.state, change.reason = "error", file_reason(exc)
+    except LockLost:
+        change.state, change.reason = "skipped", "not written: lost the library's write lock"
+        session.add(change)
+        raise
     finally:
         discard(temp)  # gone already when the replace happened
     session.add(change)  # committed with the next file's log entry: "pending" is safe to undo
@@ -271,13 +279,13 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
     todo = [row for row in rows if row.action == "write"]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
-    with library_write_lock(sessions, "writing tags"):
-        return (yield from _write_batch(sessions, todo, options, progress, cancel))
+    with library_write_lock(sessions, "writing tags") as check_lock:
+        return (yield from _write_batch(sessions, todo, options, progress, cancel, check_lock))
 
 
 def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: TagOptions,
-                 progress: Progress | None, cancel: threading.Event | None
-                 ) -> Steps[BatchResult]:
+                 progress: Progress | None, cancel: threading.Event | None,
+                 check_lock: LockCheck) -> Steps[BatchResult]:
     outcomes: list[FileOutcome] = []
     clean_stale_temps([row.path for row in todo])
     with sessions() as session, durable_commits(session):
@@ -285,20 +293,29 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
         batch = TagBatch(options=options_record(options), state="running")
         session.add(batch)
         session.commit()
-        run = _Run(batch.id, write_options(options), options.keep_mtime, library_roots(session))
+        run = _Run(batch.id, write_options(options), options.keep_mtime, library_roots(session),
+                   check_lock)
+        lost: LockLost | None = None
         try:
             for row in todo:
                 if cancel is not None and cancel.is_set():
                     break
+                check_lock()  # before each file: another writer may have been let in
                 outcomes.append(_apply_one(session, run, row))
                 if progress is not None:
                     progress(len(outcomes), len(todo))
                 yield outcomes[-1]  # between files: the only place a consumer may stop us
         except GeneratorExit:
             pass  # closed by the consumer: end the batch like a cancel, below
+        except LockLost as exc:
+            lost = exc
         sync_folders(outcomes)
-        batch.state = "done"
+        batch.state = "done" if lost is None else "interrupted"
         session.commit()
+        if lost is not None:
+            written = sum(o.state == "applied" for o in outcomes)
+            raise LockLost(f"lost the library's write lock: {lost}; {written} files written, "
+                           f"batch {batch.id} is interrupted and can be undone") from lost
         return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
 
 

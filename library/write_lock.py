@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 try:
@@ -25,6 +26,13 @@ except ImportError:  # Windows: no advisory locks; the O_EXCL temp names still k
 
 class WriteLocked(Exception):
     """Another process (or thread) is writing tags to this library; the message says which."""
+
+
+class LockLost(WriteLocked):
+    """The write lock went away while we held it (its server connection ended); says why."""
+
+
+LockCheck = Callable[[], None]  # raises LockLost when the lock is no longer ours
 
 
 # How often, and how far apart, a refused writer reads the holder's name (0.2 s at most).
@@ -121,14 +129,21 @@ def is_locked(path: str | None) -> bool:
         os.close(fd)
 
 
+def _still_ours() -> None:
+    """A lock file's flock lasts as long as our open file: nothing can take it away."""
+
+
 @contextmanager
-def library_write_lock(sessions: sessionmaker[Session] | Session, task: str) -> Iterator[None]:
+def library_write_lock(sessions: sessionmaker[Session] | Session, task: str
+                       ) -> Iterator[LockCheck]:
     """The library's one-writer lock for `task`: the lock file beside an SQLite library, an
-    advisory lock on a PostgreSQL server (so writers on two machines exclude each other too)."""
+    advisory lock on a PostgreSQL server (so writers on two machines exclude each other too).
+    Yields a check to call before each file: a server lock can be lost (an idle-session
+    timeout, an admin's pg_terminate_backend, a pooler, a NAT dropping the idle connection)."""
     engine = _engine(sessions)
     if engine.dialect.name == "sqlite":
         with write_lock(lock_path(sessions), task):
-            yield
+            yield _still_ours
         return
     # Its own connection, outside the sessions' transactions: the server frees the lock when
     # the connection ends, so a killed writer leaves nothing held (as flock does).
@@ -144,10 +159,32 @@ def library_write_lock(sessions: sessionmaker[Session] | Session, task: str) -> 
                               f"({_server_holder(conn) or 'another process'}); try again when "
                               "it has finished")
         try:
-            yield
+            yield lambda: _check_server_lock(conn)
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SERVER_LOCK_KEY})
-            conn.commit()
+            _server_unlock(conn)
+
+
+def _check_server_lock(conn: Connection) -> None:
+    """LockLost unless our connection is alive and its backend still holds the lock."""
+    try:
+        held = conn.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key "
+            "AND pid = pg_backend_pid() AND granted"), {"key": SERVER_LOCK_KEY}).scalar()
+        conn.commit()  # never left idle in a transaction
+    except SQLAlchemyError as exc:
+        raise LockLost("the server ended its connection") from exc
+    if not held:  # a pooler handed us another backend, or the lock was released by hand
+        raise LockLost("the server no longer holds it for this connection")
+
+
+def _server_unlock(conn: Connection) -> None:
+    """Release the server lock; a connection that has ended took the lock with it, and
+    one that fails here is closed (not pooled), which releases the lock too."""
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SERVER_LOCK_KEY})
+        conn.commit()
+    except SQLAlchemyError:
+        conn.invalidate()
 
 
 def _server_holder(conn: Connection | Session) -> str | None:

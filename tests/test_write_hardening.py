@@ -167,7 +167,7 @@ def test_a_really_full_file_system_is_a_per_file_error_and_leaves_no_temp(
         assert not [n for n in os.listdir(root) if n.endswith(TEMP_SUFFIX)]
 
 
-def test_xattrs_and_mtime_are_kept_on_write_and_undo(
+def test_xattrs_are_kept_and_mtime_is_new_unless_asked_to_keep_it(
         sources: dict[str, Path], tmp_path: Path) -> None:
     root = tmp_path / "music"
     files = _fill(root, sources)
@@ -176,29 +176,40 @@ def test_xattrs_and_mtime_are_kept_on_write_and_undo(
             os.setxattr(path, "user.genrelens.test", path.name.encode())
     except OSError as exc:
         pytest.skip(f"no user xattrs on {tmp_path}: {exc}")
+    for path in files:  # a time long past: "new" cannot coincide with it
+        os.utime(path, ns=(1_500_000_000_000_000_000, 1_500_000_000_000_000_000))
     sessions = _library(root, tmp_path / "db.sqlite3")
     mtimes = {p: p.stat().st_mtime_ns for p in files}
     before = _md5(files)
 
+    # By default writing and undoing are modifications: new mtimes, the same xattrs.
     result = apply_plan(sessions, _plan(sessions), OPTIONS)
     assert {o.state for o in result.outcomes} == {"applied"}
     for path in files:
         assert plain_genres(path) == ["New"]
         assert os.getxattr(path, "user.genrelens.test") == path.name.encode(), path
-        assert path.stat().st_mtime_ns == mtimes[path], path
+        assert path.stat().st_mtime_ns != mtimes[path], path
     undo_batch(sessions, result.batch_id)
     assert _md5(files) == before
     for path in files:
         assert os.getxattr(path, "user.genrelens.test") == path.name.encode(), path
-        assert path.stat().st_mtime_ns == mtimes[path], path
+        assert path.stat().st_mtime_ns != mtimes[path], path
+    mtimes = {p: p.stat().st_mtime_ns for p in files}
 
-    # On request the written files get a new mtime; undo still gives the old one back.
-    touched = TagOptions(policy="replace", keep_mtime=False)
+    # Kept on request; the undo of such a batch gives the old times back as well.
+    kept = TagOptions(policy="replace", keep_mtime=True)
     with sessions() as session:
-        rows = plan_tags(session, touched)
-    result = apply_plan(sessions, rows, touched)
-    assert all(p.stat().st_mtime_ns != mtimes[p] for p in files)
+        rows = plan_tags(session, kept)
+    result = apply_plan(sessions, rows, kept)
+    assert {o.state for o in result.outcomes} == {"applied"}
+    assert {p: p.stat().st_mtime_ns for p in files} == mtimes
     undo_batch(sessions, result.batch_id)
+    assert {p: p.stat().st_mtime_ns for p in files} == mtimes
+    assert _md5(files) == before
+
+    # A default batch undone with keep_mtime: bytes and times as they were.
+    result = apply_plan(sessions, _plan(sessions), OPTIONS)
+    undo_batch(sessions, result.batch_id, keep_mtime=True)
     assert {p: p.stat().st_mtime_ns for p in files} == mtimes
     assert _md5(files) == before
 

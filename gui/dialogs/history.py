@@ -33,7 +33,8 @@ from gui.workers import GeneratorWorker, JobRunner, Outcome
 from library.records import BatchSummary
 
 Index = QModelIndex | QPersistentModelIndex
-STATES = {"done": "written", "undone": "undone", "running": "interrupted"}
+STATES = {"done": "written", "undone": "undone", "running": "interrupted",
+          "undoing": "being undone", "undo-interrupted": "undo interrupted"}
 REFRESH_AFTER = (jobs.UNDO, jobs.WRITE_TAGS)  # jobs that change the history
 
 
