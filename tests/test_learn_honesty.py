@@ -110,3 +110,34 @@ def test_a_learned_bundle_applies_the_music_gate(shuffled: dict, shared_data: Pa
     clips = [str(shared_data / "cc-music" / f"{stem}.ogg") for stem in ("pibble", "198-209-0000")]
     for result in predict_tracks(clips, bundle, device="cpu"):
         assert result.not_music and result.top_genres == (), result.path
+
+
+def test_folds_keep_an_album_together(tmp_path: Path, db_path: Path) -> None:
+    """Tracks that sound like their album, not their genre: a head can recognise albums it has
+    heard, so only folds that keep each album on one side show it knows no genre. (Cached
+    embeddings stand in for decoding: one centre per album, unrelated to the genre.)"""
+    import numpy as np
+
+    from library.db import create_db_engine, session_factory
+    from library.models import Embedding, Track
+    from workflows.learn import learn
+
+    rng = np.random.default_rng(1)
+    sessions = session_factory(create_db_engine(db_path))
+    with sessions.begin() as session:
+        track = 0
+        for album in range(8):
+            centre = rng.normal(0, 1, 200)
+            for _ in range(4):
+                track += 1
+                session.add(Track(id=track, path=f"/m/{track}.mp3", artist="Various",
+                                  album=f"Album {album}", album_artist="Various",
+                                  genres=["Jazz" if album % 2 else "Metal"]))
+                session.flush()
+                vector = centre + rng.normal(0, 0.2, 200)
+                session.add(Embedding(track_id=track, backbone="broad", dim=200,
+                                      vector=vector.astype("<f2").tobytes()))
+    report = learn(sessions, min_examples=5, out=tmp_path / "albums")
+    assert report.grouping == "8 albums"
+    assert not report.beats_chance and report.bundle is None, report.interval
+    assert not (tmp_path / "albums").exists()
