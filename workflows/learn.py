@@ -219,7 +219,7 @@ def _held_out_report(oof: list[np.ndarray], classes: list[int], groups: list[str
                      counts: dict[str, int]) -> LearnReport:
     """Accuracy, its interval, chance, recall, confusion and calibration of held-out tracks."""
     from classifier.training.honesty import (
-        fit_temperature,
+        calibrate,
         group_bootstrap_interval,
         track_probabilities,
         wilson_interval,
@@ -229,7 +229,7 @@ def _held_out_report(oof: list[np.ndarray], classes: list[int], groups: list[str
     # each fold's confidence is calibrated on the other folds: the figures stay held out
     probs = np.zeros((len(truth), len(labels)))
     for train, test in splits:
-        t = fit_temperature([oof[i] for i in train], truth[train])
+        t = calibrate([oof[i] for i in train], truth[train])
         probs[test] = track_probabilities([oof[i] for i in test], t)
     predicted = probs.argmax(axis=1)
     hits = predicted == truth
@@ -244,7 +244,7 @@ def _held_out_report(oof: list[np.ndarray], classes: list[int], groups: list[str
     return LearnReport(
         labels, counts, {}, 0, float(hits.mean()),
         {g: float(confusion[i, i] / confusion[i].sum()) for i, g in enumerate(labels)},
-        confusion.tolist(), interval, chance, temperature=fit_temperature(oof, truth),
+        confusion.tolist(), interval, chance, temperature=calibrate(oof, truth),
         wrong_confidence=None if wrong is None else float(wrong.max()))
 
 

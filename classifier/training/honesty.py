@@ -70,3 +70,27 @@ def fit_temperature(track_logits: Sequence[np.ndarray], classes: Sequence[int] |
     grid = np.exp(np.linspace(np.log(0.25), np.log(200.0), 60))
     best = float(min(grid, key=nll))
     return float(min(best * np.exp(np.linspace(-0.12, 0.12, 13)), key=nll))
+
+
+def calibrate(track_logits: Sequence[np.ndarray], classes: Sequence[int] | np.ndarray) -> float:
+    """The temperature to save: the best-fitting one, raised until the mean confidence is no
+    higher than the accuracy these tracks vouch for (the lower end of its Wilson interval).
+
+    On a small library that the folds got all right, likelihood alone asks for T -> 0 and a
+    head 100 % sure of everything, wrong answers on music unlike the library's included; a
+    20-track perfect score only vouches for about 84 %. Never sharper than trained (T >= 1).
+    """
+    truth = np.asarray(classes, dtype=np.int64)
+    t = max(1.0, fit_temperature(track_logits, truth))
+    probs = track_probabilities(track_logits, t)
+    vouched = wilson_interval(int((probs.argmax(axis=1) == truth).sum()), len(truth))[0]
+    if probs.max(axis=1).mean() <= vouched:
+        return t
+    low, high = np.log(t), np.log(1000.0)
+    for _ in range(40):  # mean confidence falls as T grows: bisect on log T
+        mid = (low + high) / 2
+        if track_probabilities(track_logits, float(np.exp(mid))).max(axis=1).mean() > vouched:
+            low = mid
+        else:
+            high = mid
+    return float(np.exp(high))
