@@ -21,10 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "confidence is calibrated on the held-out folds.",
     )
     parser.add_argument("--min-examples", type=int, default=5,
-                        help="keep genres with at least this many tracks (default 5)")
+                        help="minimum tracks per genre: genres with fewer are left out "
+                        "(default 5)")
     parser.add_argument("--name", default="my-genres", help="bundle name (default my-genres)")
     parser.add_argument("--out", type=Path, help="bundle folder (default: the user bundles dir)")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=5,
+                        help="cross-validation folds, at most (default 5)")
     parser.add_argument("--clips", type=int, default=5, help="clips per track (default 5)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     parser.add_argument("--force", action="store_true",
