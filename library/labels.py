@@ -24,26 +24,27 @@ def _first(genres: list[str] | None) -> str | None:
 def known_genres(session: Session) -> list[KnownGenre]:
     """Every readable track with a genre, normalised spelling, user labels first in priority."""
     rows = session.execute(
-        select(Track.id, Track.root_id, Track.path, Track.genres, Track.artist, UserLabel.genres)
+        select(Track.id, Track.root_id, Track.path, Track.genres, Track.artist, UserLabel.genres,
+               Track.album, Track.album_artist)
         .outerjoin(UserLabel, UserLabel.track_id == Track.id)
         .where(Track.status == "ok")
         .order_by(Track.id)
     ).all()
     raw = []
     roots = local_paths(session)
-    for track_id, root_id, stored, tags, artist, user in rows:
+    for track_id, root_id, stored, tags, artist, user, album, album_artist in rows:
         path = roots.local(root_id, stored)
         genre, source = (_first(user), "user") if _first(user) else (_first(tags), "tag")
         if genre:
-            raw.append((track_id, path, genre, source, artist))
+            raw.append((track_id, path, genre, source, artist, album, album_artist))
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, _, genre, _, _ in raw:
+    for _, _, genre, *_ in raw:
         spellings[genre_key(genre)][genre] += 1
     # most common spelling wins; on a tie mixed case ("Hip Hop") beats ALL CAPS and all lower,
     # then the alphabetically first, so the result is stable
     shown = {k: min(c, key=lambda s: (-c[s], s.isupper() or s.islower(), s))
              for k, c in spellings.items()}
-    return [KnownGenre(t, p, shown[genre_key(g)], s, a) for t, p, g, s, a in raw]
+    return [KnownGenre(t, p, shown[genre_key(g)], s, a, al, aa) for t, p, g, s, a, al, aa in raw]
 
 
 def genre_counts(known: list[KnownGenre]) -> Counter[str]:

@@ -292,3 +292,5 @@ class KnownGenre:
     genre: str
     source: str  # "user" or "tag"
     artist: str | None = None
+    album: str | None = None  # with album_artist: what `learn` groups its folds by
+    album_artist: str | None = None

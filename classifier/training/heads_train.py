@@ -82,6 +82,27 @@ def head_probabilities(layers: nn.Module, x: np.ndarray) -> np.ndarray:
     return torch.softmax(layers(torch.as_tensor(x, dtype=torch.float32)), dim=1).numpy()
 
 
+@torch.no_grad()
+def head_logits(layers: nn.Module, x: np.ndarray) -> np.ndarray:
+    """Raw genre logits (N, labels) of clip embeddings x: what calibration is fitted on."""
+    return layers(torch.as_tensor(x, dtype=torch.float32)).numpy()
+
+
+def out_of_fold_logits(
+    embeddings: Sequence[np.ndarray], classes: Sequence[int], n_labels: int,
+    folds: Sequence[tuple[Sequence[int], Sequence[int]]], config: HeadConfig,
+) -> list[np.ndarray]:
+    """Each track's clip logits from the head trained on the folds it was not in."""
+    track_class = np.asarray(classes)
+    found: list[np.ndarray] = [np.empty(0)] * len(embeddings)
+    for train_idx, test_idx in folds:
+        x, owners = clip_rows(embeddings, train_idx)
+        head = train_head(x, track_class[owners], n_labels, config)
+        for i in test_idx:
+            found[i] = head_logits(head, embeddings[i])
+    return found
+
+
 def clip_rows(
     embeddings: Sequence[np.ndarray], indices: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -114,6 +135,7 @@ def save_head_bundle(
     folder: Path, *, name: str, description: str, labels: Sequence[str], head: nn.Sequential,
     config: HeadConfig, backbone: str = "msd", version: str = "1.0.0",
     uncertain_threshold: float = 0.4, extra: dict | None = None,
+    temperature: float | None = None,
 ) -> Path:
     """Write bundle.json + head.safetensors; the backbone weights stay shared in resources."""
     from safetensors.torch import save_file
@@ -130,5 +152,7 @@ def save_head_bundle(
         "head": {"type": config.kind, "weights": HEAD_WEIGHTS, "activation": "softmax"},
         "uncertain_threshold": uncertain_threshold,
     }
+    if temperature is not None:  # fitted on held-out folds: confidence that means something
+        spec["head"]["temperature"] = round(float(temperature), 4)
     (folder / "bundle.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
     return folder

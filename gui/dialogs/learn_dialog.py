@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFormLayout,
     QLineEdit,
@@ -23,7 +24,11 @@ from gui import jobs
 from gui.workers import GeneratorWorker, Job, JobContext, JobRunner, Outcome
 
 
-def learn_job(min_examples: int, name: str) -> Job:
+FORCE_TEXT = ("Save it even if it is not shown to beat guessing\n"
+              "(such a model may be confidently wrong)")
+
+
+def learn_job(min_examples: int, name: str, force: bool = False) -> Job:
     """A worker job: learn, then yield the report as text (or the reason it could not)."""
 
     def job(context: JobContext) -> Iterator[object]:
@@ -31,11 +36,18 @@ def learn_job(min_examples: int, name: str) -> Job:
 
         try:
             report = learn(context.sessions, min_examples=min_examples, name=name,
-                           cancel=context.cancelled)
+                           cancel=context.cancelled, force=force)
         except LearnError as exc:
             yield f"Cannot learn: {exc}"
             return
-        yield format_learn_report(report) + f"\n\nChoose '{name}' as the bundle in Settings."
+        text = format_learn_report(report)
+        if report.bundle is None:
+            yield (f"{text}\n\nNothing was saved: {report.refusal()[len('not saved: '):]}\n"
+                   f"To keep it anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" and learn again.")
+        elif report.beats_chance:
+            yield f"{text}\n\nChoose '{name}' as the model in Settings."
+        else:
+            yield f"{text}\n\nSaved as '{name}' because you asked to; it is not recommended."
 
     return job
 
@@ -50,15 +62,22 @@ class LearnDialog(QDialog):
         self.worker: GeneratorWorker | None = None
         self.min_examples = QSpinBox(minimum=2, maximum=1000, value=5)
         self.name = QLineEdit("my-genres")
+        self.force = QCheckBox(FORCE_TEXT)
+        self.force.setToolTip("The model is tested on albums it was not trained on. If it "
+                              "does not do clearly better than guessing there, it is not "
+                              "saved unless this is ticked.")
         self.learn_button = QPushButton("Learn")
         self.learn_button.clicked.connect(self.start)
         self.report = QPlainTextEdit(readOnly=True)
         self.report.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.report.setPlaceholderText("Genres come from your labels, else the files' tags; "
-                                       "genres with too few tracks are left out.")
+        self.report.setPlaceholderText(
+            "Genres come from your labels, else the files' tags; genres with too few tracks "
+            "are left out. The model is tested on albums it has not heard and saved only if "
+            "it does clearly better than guessing.")
         form = QFormLayout()
         form.addRow("Minimum tracks per genre", self.min_examples)
-        form.addRow("Bundle name", self.name)
+        form.addRow("Model name", self.name)
+        form.addRow(self.force)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.learn_button)
@@ -70,7 +89,8 @@ class LearnDialog(QDialog):
         """Run learn in a worker thread; the report arrives by signal."""
         self.learn_button.setEnabled(False)
         self.report.setPlainText("Learning… (embedding tracks, then cross-validating)")
-        job = learn_job(self.min_examples.value(), self.name.text().strip())
+        job = learn_job(self.min_examples.value(), self.name.text().strip(),
+                        self.force.isChecked())
         self.runner.start(jobs.LEARN, job, on_start=self._listen)
 
     def _listen(self, worker: GeneratorWorker) -> None:

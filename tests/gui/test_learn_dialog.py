@@ -63,3 +63,56 @@ def test_learn_from_the_window_runs_on_the_windows_runner(qtbot, make_window,
     qtbot.waitUntil(lambda: "Cannot learn" in dialog.report.toPlainText())
     dialog.reject()
     assert window.runner.running() == []
+
+
+def noise_library(db_path: Path) -> None:
+    """12 tracks whose cached embeddings are noise and whose genres are coin flips: nothing
+    to learn (the broad bundle's stored embeddings stand in for decoding)."""
+    import numpy as np
+
+    from library.models import Embedding
+
+    rng = np.random.default_rng(3)
+    sessions = session_factory(create_db_engine(db_path))
+    with sessions.begin() as session:
+        for i in range(12):
+            session.add(Track(id=i + 1, path=f"/m/{i}.mp3", artist=f"Artist {i}",
+                              genres=["hip hop" if i % 2 else "Jazz"]))
+            session.flush()
+            session.add(Embedding(track_id=i + 1, backbone="broad", dim=200,
+                                  vector=rng.normal(0, 1, 200).astype("<f2").tobytes()))
+
+
+def run_learn(qtbot, dialog) -> str:
+    with qtbot.waitSignal(dialog.runner.job_finished, timeout=60000):
+        dialog.learn_button.click()
+    qtbot.waitUntil(lambda: dialog.learn_button.isEnabled())
+    return dialog.report.toPlainText()
+
+
+def test_learn_dialog_refuses_a_guess_and_saves_it_only_when_ticked(
+    qtbot, db_path: Path, runner: JobRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QCheckBox, QLabel
+
+    from gui.dialogs.learn_dialog import LearnDialog
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    saved = tmp_path / "data" / "GenreLens" / "bundles" / "my-genres"
+    noise_library(db_path)
+    dialog = LearnDialog(runner)
+    qtbot.addWidget(dialog)
+    words = [w.text() for w in dialog.findChildren(QLabel)] + [dialog.force.text()]
+    assert "Minimum tracks per genre" in words and not any("--" in w for w in words)
+    assert "not shown to beat guessing" in dialog.force.text()
+    assert "confidently wrong" in dialog.force.text()
+    assert isinstance(dialog.force, QCheckBox) and not dialog.force.isChecked()
+    text = run_learn(qtbot, dialog)
+    assert "Nothing was saved" in text and "chance" in text, text
+    assert "Hip-Hop" in text  # the app's spelling of "hip hop"
+    assert "--" not in text.replace("–", "")  # GUI words, no command-line flags
+    assert not saved.exists()
+    dialog.force.setChecked(True)
+    text = run_learn(qtbot, dialog)
+    assert "not recommended" in text and (saved / "bundle.json").is_file(), text
+    dialog.reject()
