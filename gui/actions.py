@@ -28,7 +28,8 @@ ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
     "write_tags": ("&Library", "&Write Tags…", "Ctrl+T",
                    "Review and write the genres into your files' tags",
                    QStyle.StandardPixmap.SP_DialogSaveButton),
-    "cancel": ("&Library", "C&ancel Running Jobs", "Esc", "Stop scanning or classifying", None),
+    "cancel": ("&Library", "C&ancel Running Jobs", "Esc",
+               "Stop the running jobs (scan, classify, tag write); finished work is kept", None),
 }
 TOOLBAR = ("add_folder", "rescan", "classify", "write_tags")
 

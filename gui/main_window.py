@@ -57,6 +57,9 @@ class PlanCollector(QObject):
         """Collect that plan job's rows and its end."""
         worker.batch.connect(self.on_batch, QUEUED)
         worker.finished.connect(self.on_finished, QUEUED)
+        # Esc or Close: nobody waits for this plan. A lambda runs here, on the GUI thread
+        # (the worker's own thread is busy running the job); cancel() is thread-safe.
+        self.dialog.finished.connect(lambda _result: worker.cancel())
 
     @Slot(list)
     def on_batch(self, items: list[object]) -> None:
