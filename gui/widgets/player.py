@@ -97,7 +97,7 @@ class Player(QWidget):
         player = module.QMediaPlayer(self)  # loads the FFmpeg plugin and its libavutil
         quiet_ffmpeg_log()
         self._devices = module.QMediaDevices(self)  # a device plugged in or out: say so
-        self._devices.audioOutputsChanged.connect(lambda: self.set_source(self.path))
+        self._devices.audioOutputsChanged.connect(self._show_availability)
         self._multimedia = module
         self._output = module.QAudioOutput(self)  # keep a reference: the player doesn't own it
         player.setAudioOutput(self._output)
@@ -110,6 +110,17 @@ class Player(QWidget):
 
     def set_source(self, path: str | None) -> None:
         """Load a file for preview (None: nothing to play)."""
+        self.path = path  # opened on first play: browsing never starts a decoder
+        self._show_availability()
+        if self.media is not None:
+            self.media.stop()  # type: ignore[attr-defined]
+            self.media.setSource(QUrl())  # type: ignore[attr-defined]
+            self.slider.setValue(0)
+            self.time.setText("0:00")
+
+    def _show_availability(self) -> None:
+        """Enable the controls, or say why not: no Qt Multimedia, no audio device, no track."""
+        path = self.path
         no_device = self.media is not None and not audio_outputs(self._multimedia)
         usable = self.media is not None and path is not None and not no_device
         self.button.setEnabled(usable)
@@ -120,12 +131,6 @@ class Player(QWidget):
                                       "to preview on" if no_device else "")
         self.button.setToolTip(reason or ("Play or pause a preview" if usable else
                                           "Select a track to preview it"))
-        self.path = path  # opened on first play: browsing never starts a decoder
-        if self.media is not None:
-            self.media.stop()  # type: ignore[attr-defined]
-            self.media.setSource(QUrl())  # type: ignore[attr-defined]
-            self.slider.setValue(0)
-            self.time.setText("0:00")
 
     @Slot()
     def toggle(self) -> None:
