@@ -7,11 +7,8 @@ from collections.abc import Iterable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
+from gui.dialogs.remove_folder import plural
 from library.records import BrowseRow
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class ForgetMissingQuestion(QMessageBox):
@@ -35,8 +32,8 @@ class ForgetMissingQuestion(QMessageBox):
             return
         labelled = sum(bool(row.user_genres) for row in missing)
         self.setIcon(QMessageBox.Icon.Warning)
-        self.setText(f"Forget {_plural(self.count, 'missing track')}?")
-        extra = (f", and the genres you set by hand for {_plural(labelled, 'track')}"
+        self.setText(f"Forget {plural(self.count, 'missing track')}?")
+        extra = (f", and the genres you set by hand for {plural(labelled, 'track')}"
                  if labelled else "")
         self.setInformativeText(
             f"Their files were not found at the last scan. GenreLens forgets their records "
