@@ -13,6 +13,8 @@ ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
                    QStyle.StandardPixmap.SP_DirOpenIcon),
     "rescan": ("&File", "&Rescan Folders", "F5", "Look for new, changed and removed files",
                QStyle.StandardPixmap.SP_BrowserReload),
+    "forget_missing": ("&File", "&Forget Missing Tracks…", "",
+                       "Forget the tracks whose files were not found at the last scan", None),
     "quit": ("&File", "&Quit", "Ctrl+Q", "Close GenreLens", None),
     "find": ("&Edit", "&Find", "Ctrl+F", "Search titles, artists, albums and genres", None),
     "set_genre": ("&Edit", "Set &Genre…", "Ctrl+G", "Set the genre of the selected tracks by hand",
@@ -27,7 +29,8 @@ ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
                    "Review and write genres into the tags of the selected tracks (none "
                    "selected: the tracks shown)",
                    QStyle.StandardPixmap.SP_DialogSaveButton),
-    "cancel": ("&Library", "C&ancel Running Jobs", "Esc", "Stop scanning or classifying", None),
+    "cancel": ("&Library", "C&ancel Running Jobs", "Esc",
+               "Stop the running jobs (scan, classify, tag write); finished work is kept", None),
 }
 TOOLBAR = ("add_folder", "rescan", "classify", "write_tags")
 
@@ -39,7 +42,7 @@ def build_actions(window: QMainWindow, slots: dict[str, Callable[[], None]]) -> 
     for name, (menu, text, shortcut, tip, icon) in ACTIONS.items():
         action = QAction(text, window)
         action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"{tip} ({shortcut})")
+        action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
         action.setStatusTip(tip)
         if icon is not None:
             action.setIcon(window.style().standardIcon(icon))

@@ -31,6 +31,7 @@ SCAN = JobKind("scan", "Scanning", writer=True)
 CLASSIFY = JobKind("classify", "Classifying", writer=True)
 SET_GENRE = JobKind("set-genre", writer=True)
 REMOVE_FOLDER = JobKind("remove-folder", writer=True)
+FORGET_MISSING = JobKind("forget-missing", writer=True, needs_model=False)
 WRITE_TAGS = JobKind("write-tags", "Writing tags", writer=True)
 UNDO = JobKind("undo", "Undoing", writer=True)
 PLAN = JobKind("plan", "Planning")
@@ -232,6 +233,19 @@ def remove_folder(folder_id: int) -> Job:
             session.commit()
             yield RowsRemoved(frozenset(before - browse.all_track_ids(session)))
             yield FoldersChanged(tuple(folders.list_folders(session)))
+
+    return job
+
+
+def forget_missing() -> Job:
+    """Forget the tracks whose files a scan found missing (nothing on disk changes)."""
+
+    def job(ctx: JobContext) -> Iterator[object]:
+        with ctx.sessions() as session:
+            gone = folders.forget_missing(session)
+            session.commit()
+        log.info("forgot %d missing tracks", len(gone))
+        yield RowsRemoved(frozenset(gone))
 
     return job
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from gui import backend, jobs, layout_state
 from gui.actions import build_actions, build_toolbar
 from gui.backend import PlanRow, TagOptions
+from gui.dialogs.forget_missing import ForgetMissingQuestion
 from gui.dialogs.history import HistoryDialog
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
@@ -58,6 +59,9 @@ class PlanCollector(QObject):
         """Collect that plan job's rows and its end."""
         worker.batch.connect(self.on_batch, QUEUED)
         worker.finished.connect(self.on_finished, QUEUED)
+        # Esc or Close: nobody waits for this plan. A lambda runs here, on the GUI thread
+        # (the worker's own thread is busy running the job); cancel() is thread-safe.
+        self.dialog.finished.connect(lambda _result: worker.cancel())
 
     @Slot(list)
     def on_batch(self, items: list[object]) -> None:
@@ -173,7 +177,7 @@ class MainWindow(QMainWindow):
             "find": self._focus_search, "set_genre": self.ask_set_genre,
             "undo_write": self.undo_last_write, "settings": self.edit_settings,
             "classify": self.classify, "write_tags": self.open_write_dialog,
-            "cancel": self.cancel_jobs,
+            "cancel": self.cancel_jobs, "forget_missing": self.ask_forget_missing,
         }
 
     # ---- jobs ----------------------------------------------------------------------------
@@ -283,6 +287,15 @@ class MainWindow(QMainWindow):
             jobs.REMOVE_FOLDER, jobs.remove_folder(folder_id)))
         self.removal_question = question
         question.open()
+
+    @Slot()
+    def ask_forget_missing(self) -> ForgetMissingQuestion:
+        """Say how many tracks are missing and forget them if the user agrees."""
+        question = ForgetMissingQuestion(self.table.rows(), self)
+        question.confirmed.connect(
+            lambda: self._start(jobs.FORGET_MISSING, jobs.forget_missing()))
+        question.open()
+        return question
 
     def _show_roots_away(self, roots: tuple[tuple[str, str, int], ...]) -> None:
         """Say which library folders are not on this machine: their tracks are not

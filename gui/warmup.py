@@ -111,8 +111,11 @@ def is_ready() -> bool:
     return _ready.is_set() or not _expected.is_set()
 
 
-def wait() -> None:
-    """Block until the announced warm-up is done; at once if none was announced (tests,
-    tools): their jobs import what they need themselves."""
-    if _expected.is_set():
-        _ready.wait()
+def wait(cancel: threading.Event | None = None) -> None:
+    """Block until the announced warm-up is done or `cancel` is set; at once if none was
+    announced (tests, tools): their jobs import what they need themselves."""
+    if not _expected.is_set():
+        return
+    while not _ready.wait(0.1):  # a cancel (Esc) must not wait for the model libraries
+        if cancel is not None and cancel.is_set():
+            return

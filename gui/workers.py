@@ -142,7 +142,11 @@ class GeneratorWorker(QObject):
         """Run the job to its end, its failure or its cancellation."""
         if self.kind.needs_model and not warmup.is_ready():
             self.progress.emit(measure(self.kind, 0, None, 0.0))  # started, not stuck
-            warmup.wait()  # its imports, made here, would freeze the GUI (gui/warmup.py)
+            warmup.wait(self._cancel)  # its imports, made here, would freeze the GUI
+        if self._cancel.is_set():  # cancelled before it began (Esc while the model loads)
+            self.ended = True
+            self.finished.emit(Outcome(self.kind, 0, True, None))
+            return
         engine = create_db_engine(self._db_path)
         error = None
         try:

@@ -168,14 +168,22 @@ def clear_user_genres(session: Session, track_ids: Iterable[int]) -> int:
     return len(ids)
 
 
+def counts_in_genres(row: BrowseRow) -> bool:
+    """Whether a row is under its genres: a file that is gone (missing) is not, though its
+    record is kept (under Errors) until it comes back or is forgotten."""
+    return row.status != "missing"
+
+
 def in_category(row: BrowseRow, kind: str, value: str | None = None) -> bool:
     """Whether a row belongs under a sidebar entry."""
     if kind == ALL:
         return True
     if kind == GENRE:
-        return value is not None and canonical_genre(value) in canonical_genres(row.genres)
+        return counts_in_genres(row) and value is not None \
+            and canonical_genre(value) in canonical_genres(row.genres)
     if kind == TAG:
-        return value is not None and canonical_genre(value) in canonical_genres(row.tag_genres)
+        return counts_in_genres(row) and value is not None \
+            and canonical_genre(value) in canonical_genres(row.tag_genres)
     if kind == ERRORS:
         return row.status != "ok"
     if row.status != "ok":
@@ -200,8 +208,9 @@ def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
     total = uncertain = unclassified = errors = not_music = 0
     for row in rows:
         total += 1
-        predicted.update(canonical_genres(row.genres))
-        tagged.update(canonical_genres(row.tag_genres))
+        if counts_in_genres(row):
+            predicted.update(canonical_genres(row.genres))
+            tagged.update(canonical_genres(row.tag_genres))
         errors += in_category(row, ERRORS)
         uncertain += in_category(row, UNCERTAIN)
         unclassified += in_category(row, UNCLASSIFIED)
@@ -227,10 +236,11 @@ class CategoryTally:
 
     def add(self, row: BrowseRow, sign: int = 1) -> None:
         """Count a row in (sign=1) or out (sign=-1)."""
-        for genre in canonical_genres(row.genres):
-            self._predicted[genre] += sign
-        for genre in canonical_genres(row.tag_genres):
-            self._tagged[genre] += sign
+        if counts_in_genres(row):
+            for genre in canonical_genres(row.genres):
+                self._predicted[genre] += sign
+            for genre in canonical_genres(row.tag_genres):
+                self._tagged[genre] += sign
         self._fixed[ALL] += sign
         for kind in (UNCERTAIN, NOT_MUSIC, UNCLASSIFIED, ERRORS):
             if in_category(row, kind):

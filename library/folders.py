@@ -166,3 +166,13 @@ def remove_folder(session: Session, path: str, *, forget_tracks: bool = False) -
     session.execute(delete(Folder).where(Folder.id == folder.id))
     session.commit()
     return forgotten
+
+
+def forget_missing(session: Session) -> list[int]:
+    """Forget every track a scan found missing, with its predictions and labels (the tag
+    history keeps its entries); files are never touched. Returns the forgotten tracks' ids.
+    The caller commits."""
+    deleted = session.execute(delete(Track).where(Track.status == "missing")
+                              .returning(Track.id),
+                              execution_options={"synchronize_session": False})
+    return list(deleted.scalars())

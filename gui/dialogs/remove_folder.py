@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 from library.records import BrowseRow, FolderRecord, display_path
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """"1 track", "2 tracks"."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
@@ -22,11 +23,11 @@ def what_goes(folder_id: int, rows: Iterable[BrowseRow]) -> str:
             tracks += 1
             predicted += row.confidence is not None
             labelled += bool(row.user_genres)
-    parts = [f"its {_plural(tracks, 'track')}"]
+    parts = [f"its {plural(tracks, 'track')}"]
     if predicted:
-        parts.append(f"their {_plural(predicted, 'genre prediction')}")
+        parts.append(f"their {plural(predicted, 'genre prediction')}")
     if labelled:
-        parts.append(f"the genres you set by hand for {_plural(labelled, 'track')}")
+        parts.append(f"the genres you set by hand for {plural(labelled, 'track')}")
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 

@@ -42,10 +42,18 @@ def _header(text: str) -> QStandardItem:
 
 class SidebarModel(QStandardItemModel):
     """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags
-    group."""
+    group.
+
+    Genres are in alphabetical order. While the mouse is over the sidebar (`hold`), counts
+    change in place but no entry comes or goes: a classify finding a new genre must not move
+    the entry about to be clicked (issue #20). The chosen entry (`keep`) stays, at 0, when its
+    genre empties, so the view the user is in does not vanish from under them."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
+        self.held = False
+        self.keep: tuple[str, str | None] | None = None
+        self._latest: SidebarCounts | None = None
         self.library = _header("LIBRARY")
         self.tags = _header("IN YOUR FILES' TAGS")
         for kind, text in FIXED_BEFORE + FIXED_AFTER:
@@ -53,8 +61,16 @@ class SidebarModel(QStandardItemModel):
         self.appendRow(self.library)
         self.appendRow(self.tags)
 
+    def hold(self, held: bool) -> None:
+        """Keep the entries where they are (True) or let them follow the counts again."""
+        self.held = held
+        if not held and self._latest is not None:
+            self.update_counts(self._latest)
+
     def update_counts(self, counts: SidebarCounts) -> None:
-        """Set every count; add and remove genre entries without resetting the model."""
+        """Set every count; add and remove genre entries without resetting the model (only
+        counts while held)."""
+        self._latest = counts
         fixed = {browse.ALL: counts.total, browse.UNCERTAIN: counts.uncertain,
                  browse.NOT_MUSIC: counts.not_music,
                  browse.UNCLASSIFIED: counts.unclassified, browse.ERRORS: counts.errors}
@@ -63,6 +79,10 @@ class SidebarModel(QStandardItemModel):
             kind, _ = item.data(KEY_ROLE)
             if kind in fixed:
                 self._set_count(item, fixed[kind])
+        if self.held:
+            self._count_in_place(self.library, browse.GENRE, dict(counts.predicted))
+            self._count_in_place(self.tags, browse.TAG, dict(counts.tagged))
+            return
         first = len(FIXED_BEFORE)
         last = self.library.rowCount() - len(FIXED_AFTER)
         self._sync_genres(self.library, first, last, browse.GENRE, dict(counts.predicted))
@@ -73,9 +93,19 @@ class SidebarModel(QStandardItemModel):
         if item.data(COUNT_ROLE) != count:
             item.setData(count, COUNT_ROLE)
 
+    def _count_in_place(self, group: QStandardItem, kind: str, counts: dict[str, int]) -> None:
+        """Set the counts of the group's genre entries that exist; 0 for a genre gone."""
+        for row in range(group.rowCount()):
+            item = group.child(row)
+            key = item.data(KEY_ROLE)
+            if key is not None and key[0] == kind:
+                self._set_count(item, counts.get(key[1], 0))
+
     def _sync_genres(self, group: QStandardItem, first: int, end: int, kind: str,
                      counts: dict[str, int]) -> None:
         """Keep the group's genre entries (rows first..end) equal to `counts`, alphabetically."""
+        if self.keep is not None and self.keep[0] == kind and self.keep[1] is not None:
+            counts.setdefault(self.keep[1], 0)  # the chosen entry stays while it is chosen
         row = first
         for genre in sorted(counts, key=str.casefold):
             while row < end and group.child(row).text().casefold() < genre.casefold():

@@ -51,6 +51,10 @@ class DetailsPane(QScrollArea):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = value
             self.form.addRow(name, value)
+        # A path wraps at spaces only: one long folder or file name would widen the pane past
+        # its splitter width (a sideways scroll bar, the player's right end cut off). Clipped
+        # instead; the tooltip has it whole.
+        self.fields["File"].setMinimumWidth(1)
         self.chart = ProbabilityChart()
         self.timeline = GenreTimeline()
         self.mel = QLabel(objectName="melPicture", alignment=Qt.AlignmentFlag.AlignCenter)
@@ -58,7 +62,9 @@ class DetailsPane(QScrollArea):
         self.mel_caption = QLabel(objectName="caption")
         self.player = Player()
         layout = QVBoxLayout(body)
-        for widget in (self.title, self.subtitle):
+        # The player under the title, not below the pictures: at 1280x800 with the dark
+        # theme and a long path, the bottom of the pane is below the fold (issue #20).
+        for widget in (self.title, self.subtitle, self.player):
             layout.addWidget(widget)
         layout.addLayout(self.form)
         layout.addWidget(_section("Genre probabilities"))
@@ -68,7 +74,6 @@ class DetailsPane(QScrollArea):
         layout.addWidget(_section("Spectrogram"))
         layout.addWidget(self.mel)
         layout.addWidget(self.mel_caption)
-        layout.addWidget(self.player)
         layout.addStretch(1)
         self.setWidget(body)
         self.track_id: int | None = None
@@ -92,6 +97,7 @@ class DetailsPane(QScrollArea):
         }
         for name, text in values.items():
             self.fields[name].setText(text or "—")
+        self.fields["File"].setToolTip(values["File"])
         self.chart.set_probabilities(row.probabilities if row else ())
         self.timeline.set_timeline(0.0, (), (), ())
         self.mel.clear()

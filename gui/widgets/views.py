@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QEnterEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -33,6 +41,7 @@ class SidebarView(QTreeView):
     def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidebar")
+        self.sidebar_model = model
         self.setModel(model)
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
@@ -49,7 +58,17 @@ class SidebarView(QTreeView):
         indexes = selected.indexes()
         key = indexes[0].data(KEY_ROLE) if indexes else None
         if key is not None:
+            self.sidebar_model.keep = key
             self.category_chosen.emit(*key)
+
+    # Under the mouse the entries stay put (SidebarModel.hold): counts change in place.
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        self.sidebar_model.hold(True)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
+        self.sidebar_model.hold(False)
+        super().leaveEvent(event)
 
 
 class TrackView(QTableView):

@@ -48,7 +48,11 @@ def test_player_without_qtmultimedia_is_disabled_with_a_reason(
     player.toggle()  # harmless
 
 
-def test_player_with_qtmultimedia_enables_for_a_track(qtbot: QtBot, shared_data: Path) -> None:
+def test_player_with_qtmultimedia_enables_for_a_track(
+    qtbot: QtBot, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A machine with a sound card (CI has none: tests/gui/test_preview_player.py covers that).
+    monkeypatch.setattr(player_module, "audio_outputs", lambda module: [object()])
     player = Player()
     qtbot.addWidget(player)
     assert not player.button.isEnabled()  # nothing selected yet
