@@ -11,6 +11,7 @@ file's recorded outcome and the undo goes on.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -53,6 +54,8 @@ from library.tagwriter import (
 )
 from library.undo_bytes import Regions, file_sha1, rebuild
 from library.write_lock import library_is_locked, library_write_lock
+
+log = logging.getLogger(__name__)
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
@@ -226,7 +229,11 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         if not cancelled and all(c.state == "undone" for c in changes):
             batch.state = "undone"
         session.commit()
-        return UndoResult(batch.id, tuple(outcomes), cancelled)
+        result = UndoResult(batch.id, tuple(outcomes), cancelled)
+        log.info("undo: batch %d, %d of %d files restored, %d refused%s", batch.id,
+                 result.count("undone"), len(changes), result.count("undo-refused"),
+                 ", cancelled" if cancelled else "")
+        return result
 
 
 def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,

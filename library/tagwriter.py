@@ -16,6 +16,7 @@ files); `apply_plan` runs it to the end.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import threading
@@ -61,6 +62,8 @@ from library.write_lock import library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 __all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 Check = Callable[[str], None]
@@ -299,7 +302,11 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
         sync_folders(outcomes)
         batch.state = "done"
         session.commit()
-        return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
+        result = BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
+        log.info("tag write: batch %d, %d of %d files written, %d skipped, %d failed%s",
+                 batch.id, result.count("applied"), len(todo), result.count("skipped"),
+                 result.count("error"), ", cancelled" if result.cancelled else "")
+        return result
 
 
 def run_steps(steps: Steps[Result]) -> Result:

@@ -6,7 +6,8 @@ available bit count (1144)` straight to file descriptor 2 after a seek, on files
 fine (the bit reservoir of the first frame after a seek is missing, so that frame is skipped).
 libsndfile offers no switch for it, and redirecting fd 2 around each read would also swallow
 whatever another thread prints meanwhile. So, once per process, fd 2 becomes a pipe that a
-thread reads: lines of the known chatter go to the log at DEBUG, everything else is written
+thread reads: lines of the known chatter go to the log at DEBUG, one summary line for each
+burst (a file's seeks print theirs together), everything else is written
 on to the real stderr unchanged. Python's own `sys.stderr` (tqdm's bars, the CLI's messages,
 tracebacks) writes to the real stderr directly, so it stays a terminal when it is one.
 """
@@ -28,6 +29,15 @@ CHATTER = re.compile(
 )
 
 _installed: _Filter | None = None
+
+
+def summary(chatter: list[bytes]) -> str:
+    """One log line for a burst of decoder chatter (what one file's seeks print, read from
+    the pipe at once): how many lines, and the first and last, not pages of them."""
+    first, last = (line.decode("utf-8", "replace") for line in (chatter[0], chatter[-1]))
+    if len(chatter) == 1:
+        return f"decoder said: {first}"
+    return f"decoder said {len(chatter)} lines, first: {first} … last: {last}"
 
 
 class _Filter:
@@ -52,14 +62,13 @@ class _Filter:
             self._pass_on([pending])
 
     def _pass_on(self, lines: list[bytes]) -> None:
-        kept = []
+        kept, chatter = [], []
         for line in lines:
-            if CHATTER.match(line):
-                log.debug("%s", line.decode("utf-8", "replace"))
-            else:
-                kept.append(line + b"\n")
+            (chatter if CHATTER.match(line) else kept).append(line)
+        if chatter:
+            log.debug("%s", summary(chatter))
         if kept:
-            os.write(self.real, b"".join(kept))
+            os.write(self.real, b"".join(line + b"\n" for line in kept))
 
     def close(self) -> None:
         """Give fd 2 back to the real stderr and pass on what is still in the pipe."""
