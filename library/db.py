@@ -211,11 +211,7 @@ def server_url(location: str) -> URL:
     except (ArgumentError, ValueError):
         url = None
     if url is None:
-        raise LocationError(
-            f"{shown_location(location)} is not a database URL GenreLens can read. A library "
-            "on a server is named like postgresql+psycopg://user@host:5432/database, with the "
-            "password after the user name and a colon (its special characters %-escaped); "
-            "anything without '://' is a library file's path.")
+        raise _unreadable(location)
     if url.get_backend_name() not in SERVER_BACKENDS:
         raise LocationError(
             f"{shown_location(location)}: GenreLens keeps its library in an SQLite file or on "
@@ -224,10 +220,20 @@ def server_url(location: str) -> URL:
     return url
 
 
+def _unreadable(location: str, why: str = "") -> LocationError:
+    return LocationError(
+        f"{shown_location(location)} is not a database URL GenreLens can read{why}. A library "
+        "on a server is named like postgresql+psycopg://user@host:5432/database, with the "
+        "password after the user name and a colon (its special characters %-escaped); "
+        "anything without '://' is a library file's path.")
+
+
 def _server_engine(location: str) -> Engine:
     url = server_url(location)
     try:
         engine = _postgres_engine(url)
+    except ArgumentError as exc:  # a query argument the driver cannot take (?port=x)
+        raise _unreadable(location, f" ({mask_secrets(str(exc))})") from None
     except (ImportError, NoSuchModuleError) as exc:  # the driver is not installed
         missing = getattr(exc, "name", None) or url.get_driver_name()
         driver = "" if url.get_driver_name() == "psycopg" else (
