@@ -305,8 +305,11 @@ def migrate(engine: Engine, path: Path | str | None = None) -> None:
                 conn.execute(text("SELECT pg_advisory_xact_lock(4716)"))
             _upgrade(conn, path)
     # Alembic's own lines are chatter (workflows/logs.py NOISY): this one says what was done.
-    log.info("library %s upgraded from %s to %s", shown_location(str(path)),
-             revision or f"schema {legacy}", HEAD)
+    if legacy == 0 and revision is None:  # (a file from before Alembic has a version)
+        log.info("library %s created at revision %s", shown_location(str(path)), HEAD)
+    else:
+        log.info("library %s upgraded from %s to %s", shown_location(str(path)),
+                 revision or f"schema {legacy}", HEAD)
 
 
 def _upgrade_sqlite(engine: Engine, path: object) -> None:

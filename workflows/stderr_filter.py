@@ -62,7 +62,8 @@ class _Filter:
             self._pass_on([pending])
 
     def _pass_on(self, lines: list[bytes]) -> None:
-        kept, chatter = [], []
+        kept: list[bytes] = []
+        chatter: list[bytes] = []
         for line in lines:
             (chatter if CHATTER.match(line) else kept).append(line)
         if chatter:
