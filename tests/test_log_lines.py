@@ -65,3 +65,20 @@ def test_one_info_line_per_operation_with_counts_and_no_decoder_pages(
     chatter = [line for line in lines if "libmpg123" in line]
     assert chatter, "the MP3s did not make libmpg123 talk: the test proves nothing"
     assert all(" DEBUG " in line and " decoder: decoder said" in line for line in chatter)
+
+
+@pytest.mark.slow  # starts a local Ray
+def test_rays_token_warning_stays_off_the_terminal_and_goes_to_the_log(
+        shared_data: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed (pip install genrelens[cluster])")
+    music = tmp_path / "music"
+    music.mkdir()
+    (music / "jazz.flac").write_bytes((shared_data / "gtzan-mini/jazz/jazz.00001.flac")
+                                      .read_bytes())
+    genrelens(tmp_path, "scan", "--quiet", str(music))
+    done = genrelens(tmp_path, "classify", "--ray", "--clips", "1")
+    assert "Classified 1 of 1" in done.stdout
+    assert "Token authentication" not in done.stderr + done.stdout
+    log = (tmp_path / "logs" / "genrelens.log").read_text(encoding="utf-8").splitlines()
+    warned = [line for line in log if "Token authentication" in line]
+    assert warned and all(" DEBUG " in line for line in warned)  # Ray did warn: kept, quietly

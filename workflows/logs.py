@@ -28,6 +28,9 @@ FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 # Libraries that log a line per call (SQLAlchemy's INFO is every SQL statement): warnings only.
 # Alembic's INFO is a line per plugin and step; library.db logs one line per upgrade instead.
 NOISY = ("PIL", "matplotlib", "numba", "h5py", "urllib3", "sqlalchemy", "asyncio", "alembic")
+# Ray warns on every `ray.init` that token authentication is on (or off) for the local
+# cluster it starts: advice for cluster admins, printed by Ray's own handler on the terminal.
+RAY_TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
 FILE_MODE = 0o600  # the log tells what is in the user's library, and where it lives
 DIR_MODE = 0o700
 
@@ -59,6 +62,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     root.setLevel(logging.DEBUG)
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
+    _keep_off_terminal(RAY_TOKEN_LOGGER)
     terminal = _handler_of(root, _TerminalHandler) or _add(root, _TerminalHandler(sys.stderr))
     terminal.setLevel(logging.DEBUG if verbose else logging.WARNING)
     terminal.tracebacks = verbose  # type: ignore[attr-defined]
@@ -117,6 +121,23 @@ class _MaskingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return mask_secrets(super().format(record))
+
+
+def _keep_off_terminal(name: str) -> None:
+    """Records of logger `name` go to our log at DEBUG instead of its own handlers (Ray's
+    print to the terminal, whatever our --verbose says)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, _ToDebug) for f in logger.filters):
+        logger.addFilter(_ToDebug())
+
+
+class _ToDebug(logging.Filter):
+    """A logger filter that re-logs each record at DEBUG under "genrelens.quiet" and drops
+    the original, so only our handlers (file; terminal with --verbose) see it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        logging.getLogger("genrelens.quiet").debug("%s: %s", record.name, record.getMessage())
+        return False
 
 
 class _TerminalHandler(logging.StreamHandler):
