@@ -89,8 +89,6 @@ def _private_file_handler(path: Path) -> RotatingFileHandler:
         _tighten(path.parent, DIR_MODE)  # a folder the user chose is theirs to set
     for old in [path, *path.parent.glob(f"{LOG_NAME}.*")]:
         _tighten(old, FILE_MODE)
-    # Created 0600 from the start, not chmod-ed after: no moment when others may open it.
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE))
     return _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
                                    encoding="utf-8")
 
@@ -105,14 +103,13 @@ def _tighten(path: Path, mode: int) -> None:
 
 
 class _PrivateRotatingHandler(RotatingFileHandler):
-    """Files it opens (the first, and each new one after a rollover) are 0600."""
+    """Files it creates (the first, and each new one after a rollover) are 0600 from the start,
+    not chmod-ed after: there is no moment when others may open one. (Not by umask: that is
+    the whole process's, and other threads create the user's files meanwhile.)"""
 
     def _open(self):  # noqa: ANN202 (logging's own name and signature)
-        old = os.umask(0o077)
-        try:
-            return super()._open()
-        finally:
-            os.umask(old)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
 
 
 class _MaskingFormatter(logging.Formatter):
