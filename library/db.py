@@ -125,11 +125,9 @@ def mask_secrets(text: str) -> str:
     return _PASSWORD_PARAMETER.sub(lambda m: f"{m['head']}***", text)
 
 
-def shown_location(location: DbLocation | URL) -> str:
+def shown_location(location: DbLocation) -> str:
     """The library's name for people (messages, logs, titles, dialogs): a URL without its
     password (`user:***@host/db`), even a URL too malformed to parse."""
-    if isinstance(location, URL):
-        location = location.render_as_string(hide_password=False)
     return mask_secrets(str(location)) if is_url(location) else str(location)
 
 
@@ -203,7 +201,7 @@ def create_db_engine(path: DbLocation, read_only: bool | None = None) -> Engine:
     return engine
 
 
-def server_url(location: str) -> URL:
+def _server_url(location: str) -> URL:
     """`location` as an SQLAlchemy URL of a supported server; LocationError in words (never
     with the password, never chained to SQLAlchemy's error, which quotes the whole URL)."""
     try:
@@ -229,7 +227,7 @@ def _unreadable(location: str, why: str = "") -> LocationError:
 
 
 def _server_engine(location: str) -> Engine:
-    url = server_url(location)
+    url = _server_url(location)
     try:
         engine = _postgres_engine(url)
     except ArgumentError as exc:  # a query argument the driver cannot take (?port=x)
