@@ -85,3 +85,27 @@ def test_rays_token_warning_stays_off_the_terminal_and_goes_to_the_log(
     log = (tmp_path / "logs" / "genrelens.log").read_text(encoding="utf-8").splitlines()
     warned = [line for line in log if "Token authentication" in line]
     assert warned and all(" DEBUG " in line for line in warned)  # Ray did warn: kept, quietly
+
+
+def test_learn_says_in_one_info_line_what_it_learned(shared_data: Path, tmp_path: Path) -> None:
+    from mutagen.flac import FLAC
+
+    music = tmp_path / "music"
+    music.mkdir()
+    for genre in ("jazz", "metal"):
+        for i in range(5):
+            path = music / f"{genre}{i}.flac"
+            path.write_bytes((shared_data / f"gtzan-mini/{genre}/{genre}.0000{i}.flac")
+                             .read_bytes())
+            tags = FLAC(path)
+            tags["genre"] = genre.title()
+            tags.save()
+    genrelens(tmp_path, "scan", "--quiet", str(music))
+    genrelens(tmp_path, "learn", "--out", str(tmp_path / "bundle"), "--folds", "2",
+              "--clips", "1")
+    lines = (tmp_path / "logs" / "genrelens.log").read_text(encoding="utf-8").splitlines()
+    start = max(i for i, line in enumerate(lines) if "GenreLens started" in line)
+    learned = [line.split(": ", 1)[1] for line in lines[start + 1:] if " INFO " in line]
+    assert len(learned) == 1, learned
+    assert re.fullmatch(r"learn: 10 tracks in 2 genres, accuracy [01]\.\d{3} over 2 folds, "
+                        rf"bundle {re.escape(str(tmp_path / 'bundle'))}", learned[0]), learned
