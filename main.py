@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gui.app import run_gui  # Qt loads only when the GUI is wanted
 
         return run_gui(app.db_path, sys.argv[:1])
-    log.debug("command %s, library %s", args.command, app.db_path)
+    log.debug("command %s, library %s", args.command, shown_location(app.db_path))
     try:
         return run_command(args.handler, args, app)  # database failures in words
     except KeyboardInterrupt:

@@ -17,6 +17,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from classifier.decoder_hook import read_done
+
 # Extensions of containers libsndfile cannot read: go straight to FFmpeg. Only a guess for
 # files the library has not sniffed; for those it has, the caller passes its registry's choice.
 FFMPEG_FIRST = frozenset({".m4a", ".mp4", ".m4b", ".aac", ".alac", ".wma", ".asf", ".webm"})
@@ -93,14 +95,17 @@ def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
 
 
 @contextmanager
-def _libsndfile_errors() -> Iterator[None]:
-    """libsndfile's failures as DecodeError, in its own words."""
+def _libsndfile_errors(path: str) -> Iterator[None]:
+    """libsndfile's failures as DecodeError, in its own words; then the decoder hook hears
+    that `path` is done (its libmpg123 lines are summarised per file: decoder_hook.py)."""
     try:
         yield
     except sf.LibsndfileError as exc:
         raise DecodeError(_tidy(exc.error_string)) from exc
     except (RuntimeError, ValueError, OSError) as exc:
         raise DecodeError(_tidy(str(exc))) from exc
+    finally:
+        read_done(path)
 
 
 @contextmanager
@@ -121,7 +126,7 @@ def _ffmpeg_errors() -> Iterator[None]:
 def _read_with_soundfile(
     path: str, plan: ClipPlan, target: int
 ) -> tuple[list[np.ndarray], tuple[float, ...], float]:
-    with _libsndfile_errors(), sf.SoundFile(_native(path)) as f:
+    with _libsndfile_errors(path), sf.SoundFile(_native(path)) as f:
         rate, frames = f.samplerate, f.frames
         if rate <= 0 or frames <= 0:
             raise DecodeError("empty or unknown length")
@@ -268,7 +273,7 @@ def decode_clips(
 
 
 def _whole_with_soundfile(path: str) -> tuple[np.ndarray, int]:
-    with _libsndfile_errors():
+    with _libsndfile_errors(path):
         audio, rate = sf.read(_native(path), dtype="float32", always_2d=True)
     return downmix(audio), int(rate)
 

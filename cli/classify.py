@@ -151,11 +151,9 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
               "(or classified by it meanwhile).")
     if outcome.descriptors_cached:
         print(f"Cached the audio descriptors of {outcome.descriptors_cached} tracks for next time.")
-    log.info("classified %d of %d tracks with %s %s on %s", outcome.stored, outcome.taken,
-             bundle.name, bundle.version, device)
     for path, message in outcome.errors:
         print(f"error: {display_path(path)}: {message}", file=sys.stderr)
-        log.info("cannot classify %s: %s", display_path(path), message)
+        log.debug("cannot classify %s: %s", display_path(path), message)  # INFO: one a run
     if outcome.errors:
         count = len(outcome.errors)
         noun = "track" if count == 1 else "tracks"

@@ -64,10 +64,9 @@ def run(args: argparse.Namespace, app: AppContext) -> int:
             bar.update(0 if event.is_folder else 1)
             if event.error:
                 bar.write(f"error: {display_path(event.path)}: {event.error}", file=sys.stderr)
-                log.info("unreadable: %s: %s", display_path(event.path), event.error)
+                log.debug("unreadable: %s: %s", display_path(event.path), event.error)
             counts = event.counts
     print(summary(counts))
-    log.info("scan of %s: %s", ", ".join(f.path for f in folders), summary(counts))
     return 1 if refused or counts.errors else 0
 
 

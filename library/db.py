@@ -8,7 +8,9 @@ The schema is migrated by Alembic (library/migrations); SQLite files from before
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +18,8 @@ from urllib.parse import quote
 
 from platformdirs import user_data_path
 from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.genre_names import genre_key
@@ -26,6 +29,8 @@ APP_NAME = "GenreLens"
 DB_ENV_VAR = "GENRELENS_DB"
 SCHEMA_VERSION = 4  # the legacy user_version chain ends here (= 0001_baseline)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SERVER_BACKENDS = ("postgresql",)  # what a URL may name besides sqlite (docs/scale.md)
+POSTGRES_EXTRA = "pip install 'genrelens[postgres]'"
 BASELINE = "0001_baseline"  # the Alembic revision equal to schema 4
 # Every Alembic revision, oldest first (tests/test_db.py checks it against migrations/).
 # Kept here so that opening a current library needs no Alembic import.
@@ -34,6 +39,7 @@ HEAD = REVISIONS[-1]
 # What SQLite libraries at HEAD record in user_version: the baseline's 4, then one more per
 # revision, so that releases from before Alembic (which only read user_version) refuse them.
 HEAD_USER_VERSION = SCHEMA_VERSION + len(REVISIONS) - 1
+log = logging.getLogger(__name__)
 
 # MIGRATIONS[v] upgrades a database at version v to v + 1. Version 0 is an empty file.
 Migration = Callable[[Connection], None]
@@ -74,6 +80,11 @@ class NewerSchemaError(DatabaseError):
     """The library was written by a newer GenreLens; this one must not touch it."""
 
 
+class LocationError(DatabaseError):
+    """The library's location cannot be used as given: a malformed URL, a database GenreLens
+    does not support, or a driver that is not installed (the setup is wrong, not the data)."""
+
+
 DbLocation = Path | str  # an SQLite file, or an SQLAlchemy URL of a database server
 
 
@@ -83,20 +94,41 @@ def is_url(location: DbLocation) -> bool:
 
 
 def db_location(value: str) -> DbLocation:
-    """--db's and GENRELENS_DB's value: a URL stays as given, anything else is a file path."""
+    """--db's and GENRELENS_DB's value: a URL stays as given, anything else is a file path.
+
+    Never raises: a malformed URL stays a string too and is refused, in words and without its
+    password, when the library is opened (`create_db_engine`)."""
     if "://" not in value:
         return Path(value).expanduser()
-    url = make_url(value)
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError):
+        return value
     if url.get_backend_name() == "sqlite":  # sqlite:///file is just the file
         return Path(url.database or ":memory:").expanduser()
     return value
 
 
+# scheme://user:PASSWORD@host: the password runs to the last "@" of the word, as a password
+# may hold "@" or "/" unescaped; libpq's password=… (a URL's query, a conninfo string) too.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][\w+.-]*://[^:/@\s]*):(?P<secret>\S*)@")
+_PASSWORD_PARAMETER = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<secret>'[^']*'|[^\s&'\"]+)",
+                                 re.IGNORECASE)
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with the password of every database URL (or `password=` setting) in it masked.
+
+    The rule of `shown_location`, for text that may hold a location among other words: log
+    lines, exception messages, command lines."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}:***@", text)
+    return _PASSWORD_PARAMETER.sub(lambda m: f"{m['head']}***", text)
+
+
 def shown_location(location: DbLocation) -> str:
-    """The library's name for messages: a URL without its password."""
-    if is_url(location):
-        return make_url(str(location)).render_as_string(hide_password=True)
-    return str(location)
+    """The library's name for people (messages, logs, titles, dialogs): a URL without its
+    password (`user:***@host/db`), even a URL too malformed to parse."""
+    return mask_secrets(str(location)) if is_url(location) else str(location)
 
 
 def default_db_path() -> DbLocation:
@@ -178,15 +210,56 @@ def _make_data_folder(path: Path) -> None:
         data.mkdir(parents=True, exist_ok=True)
 
 
-def _server_engine(url: str) -> Engine:
+def _server_url(location: str) -> URL:
+    """`location` as an SQLAlchemy URL of a supported server; LocationError in words (never
+    with the password, never chained to SQLAlchemy's error, which quotes the whole URL)."""
+    try:
+        url: URL | None = make_url(location)
+    except (ArgumentError, ValueError):
+        url = None
+    if url is None:
+        raise _unreadable(location)
+    if url.get_backend_name() not in SERVER_BACKENDS:
+        raise LocationError(
+            f"{shown_location(location)}: GenreLens keeps its library in an SQLite file or on "
+            f"a PostgreSQL server (postgresql+psycopg://user@host/database), not "
+            f"'{url.drivername}'.")
+    return url
+
+
+def _unreadable(location: str, why: str = "") -> LocationError:
+    return LocationError(
+        f"{shown_location(location)} is not a database URL GenreLens can read{why}. A library "
+        "on a server is named like postgresql+psycopg://user@host:5432/database, with the "
+        "password after the user name and a colon (its special characters %-escaped); "
+        "anything without '://' is a library file's path.")
+
+
+def _server_engine(location: str) -> Engine:
+    url = _server_url(location)
+    try:
+        engine = _postgres_engine(url)
+    except ArgumentError as exc:  # a query argument the driver cannot take (?port=x)
+        raise _unreadable(location, f" ({mask_secrets(str(exc))})") from None
+    except (ImportError, NoSuchModuleError) as exc:  # the driver is not installed
+        missing = getattr(exc, "name", None) or url.get_driver_name()
+        driver = "" if url.get_driver_name() == "psycopg" else (
+            ", and name its driver in the URL: postgresql+psycopg://…")
+        raise LocationError(
+            f"The library {shown_location(location)} is on PostgreSQL, which needs the "
+            f"postgres extra ({missing} is not installed): install genrelens[postgres] "
+            f"({POSTGRES_EXTRA}) into the Python that runs GenreLens{driver}.") from None
+    migrate(engine, shown_location(location))
+    return engine
+
+
+def _postgres_engine(url: URL) -> Engine:
     # pre_ping: a GUI left open overnight finds its pooled connections closed by the server.
     # lock_timeout: a statement waiting for another writer's row lock gives up as SQLite's
     # busy timeout does (db_errors: "busy"), instead of waiting for ever.
     options = {"options": f"-c lock_timeout={BUSY_TIMEOUT_S * 1000}"}
-    engine = create_engine(url, pool_pre_ping=True,
-                           connect_args=options if "psycopg" in url.split("://")[0] else {})
-    migrate(engine, shown_location(url))
-    return engine
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args=options if "psycopg" in url.drivername else {})
 
 
 def engine_is_read_only(engine: Engine) -> bool:
@@ -242,11 +315,17 @@ def migrate(engine: Engine, path: Path | str | None = None) -> None:
                             f"to {HEAD}) but is read-only.")
     if engine.dialect.name == "sqlite":
         _upgrade_sqlite(engine, path)
-        return
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # two GUIs starting at once: one migrates
-            conn.execute(text("SELECT pg_advisory_xact_lock(4716)"))
-        _upgrade(conn, path)
+    else:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # two GUIs starting at once: one migrates
+                conn.execute(text("SELECT pg_advisory_xact_lock(4716)"))
+            _upgrade(conn, path)
+    # Alembic's own lines are chatter (workflows/logs.py NOISY): this one says what was done.
+    if legacy == 0 and revision is None:  # (a file from before Alembic has a version)
+        log.info("library %s created at revision %s", shown_location(str(path)), HEAD)
+    else:
+        log.info("library %s upgraded from %s to %s", shown_location(str(path)),
+                 revision or f"schema {legacy}", HEAD)
 
 
 def _upgrade_sqlite(engine: Engine, path: object) -> None:

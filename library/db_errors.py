@@ -18,9 +18,17 @@ from datetime import datetime
 
 from sqlalchemy import exc as sa_exc
 
-from library.db import BUSY_TIMEOUT_S, DatabaseError, NewerSchemaError, shown_location
+from library.db import (
+    BUSY_TIMEOUT_S,
+    DatabaseError,
+    LocationError,
+    NewerSchemaError,
+    mask_secrets,
+    shown_location,
+)
 from library.write_lock import WriteLocked
 
+EXIT_USAGE = 2  # the setup is wrong: a malformed URL, another database, no driver
 # sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
 EXIT_CORRUPT = 65  # EX_DATAERR
 EXIT_CANNOT_OPEN = 66  # EX_NOINPUT
@@ -37,7 +45,8 @@ _BY_CODE = {  # SQLite primary result code -> kind
     sqlite3.SQLITE_CANTOPEN: "cannot-open", sqlite3.SQLITE_IOERR: "io",
     sqlite3.SQLITE_PERM: "read-only",
 }
-_EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY, "writer": EXIT_BUSY,
+_EXIT = {"location": EXIT_USAGE, "corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER,
+         "locked": EXIT_BUSY, "writer": EXIT_BUSY,
          "read-only": EXIT_READ_ONLY, "disk-full": EXIT_DISK, "io": EXIT_DISK,
          "cannot-open": EXIT_CANNOT_OPEN, "server": EXIT_CANNOT_OPEN, "other": EXIT_SOFTWARE}
 
@@ -46,7 +55,8 @@ _EXIT = {"corrupt": EXIT_CORRUPT, "newer": EXIT_NEWER, "locked": EXIT_BUSY, "wri
 class DbProblem:
     """A database failure in words: what kind, what to tell the user, how the CLI exits."""
 
-    kind: str  # corrupt|newer|locked|writer|read-only|disk-full|io|cannot-open|server|other
+    # location|corrupt|newer|locked|writer|read-only|disk-full|io|cannot-open|server|other
+    kind: str
     message: str
     exit_code: int
 
@@ -92,6 +102,8 @@ def _kind(error: BaseException) -> str | None:
             return server
         if isinstance(link, WriteLocked):
             return "writer"
+        if isinstance(link, LocationError):
+            return "location"
         if isinstance(link, NewerSchemaError):
             return "newer"
         if isinstance(link, sqlite3.Error):
@@ -116,6 +128,8 @@ def _words(kind: str, path: str, holder: str | None, error: BaseException) -> st
     by = f" (held by {holder})" if holder else ""
     if kind == "writer":  # the library's tag-write lock: its message names the holder
         return str(next(e for e in _chain(error) if isinstance(e, WriteLocked))) + "."
+    if kind == "location":  # its words name the location already, masked
+        return str(next(e for e in _chain(error) if isinstance(e, LocationError)))
     return {
         "corrupt": f"The library {path} is damaged or is not a GenreLens library (SQLite "
                    "says the file is not a database or is malformed). Open another library, "
@@ -173,7 +187,8 @@ def explain(error: BaseException, path: str, holder: str | None = None) -> DbPro
             kind = "other"
         else:
             return None
-    return DbProblem(kind, _words(kind, path, holder, error), _EXIT[kind])
+    # The driver's or SQLAlchemy's own text may quote the URL it was given: masked too.
+    return DbProblem(kind, mask_secrets(_words(kind, path, holder, error)), _EXIT[kind])
 
 
 def move_aside(path: str | os.PathLike[str]) -> str:

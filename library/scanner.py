@@ -13,6 +13,7 @@ event names its track's id; `on_commit` says when the rows of the events so far 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,8 @@ from library.roots import local_paths
 from library.search_text import search_text
 from library.tags import FileInfo, TagError, read_file
 from library.walk import FolderProblem, FoundFile, walk_audio
+
+log = logging.getLogger(__name__)
 
 HEAD_BYTES = 64 * 1024
 BATCH_SIZE = 500
@@ -294,3 +297,6 @@ def scan(
             yield from run.events()
         finally:
             run.flush()
+            # The one INFO line of a scan, from the CLI or the app (a cancelled one too).
+            log.info("scan of %s: %s", ", ".join(f.path for f in folders),
+                     ", ".join(f"{n} {what}" for what, n in run.counts.items()))

@@ -14,6 +14,7 @@ failure is that file's recorded outcome and the undo goes on.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -57,6 +58,8 @@ from library.tagwriter import (
 from library.undo_bytes import Regions, file_sha1, rebuild
 from library.write_lock import LockLost, library_is_locked, library_write_lock
 from library.write_scope import library_roots, outside_reason
+
+log = logging.getLogger(__name__)
 
 # pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
 # made the file writable, or put the batch's genres back).
@@ -276,11 +279,15 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         cancelled = len(outcomes) < len(changes)
         batch.state = _state_after_undo(prior, changes, cancelled)
         session.commit()
+        result = UndoResult(batch.id, tuple(outcomes), cancelled)
+        log.info("undo: batch %d, %d of %d files restored, %d refused%s", batch.id,
+                 result.count("undone"), len(changes), result.count("undo-refused"),
+                 ", lock lost" if lost is not None else ", cancelled" if cancelled else "")
         if lost is not None:
             raise LockLost(f"lost the library's write lock: {lost}; {len(outcomes)} of "
                            f"{len(changes)} files looked at, the undo of batch {batch.id} is "
                            "interrupted; undo it again to finish") from lost
-        return UndoResult(batch.id, tuple(outcomes), cancelled)
+        return result
 
 
 def _state_after_undo(prior: str, changes: list[TagChange], cancelled: bool) -> str:

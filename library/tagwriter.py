@@ -17,6 +17,7 @@ files); `apply_plan` runs it to the end.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import threading
@@ -62,6 +63,8 @@ from library.write_lock import LockCheck, LockLost, library_write_lock
 from library.write_scope import library_roots, outside_reason
 
 __all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 Check = Callable[[str], None]
@@ -312,11 +315,16 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
         sync_folders(outcomes)
         batch.state = "done" if lost is None else "interrupted"
         session.commit()
+        result = BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
+        log.info("tag write: batch %d, %d of %d files written, %d skipped, %d failed%s",
+                 batch.id, result.count("applied"), len(todo), result.count("skipped"),
+                 result.count("error"), ", lock lost" if lost is not None
+                 else ", cancelled" if result.cancelled else "")
         if lost is not None:
-            written = sum(o.state == "applied" for o in outcomes)
-            raise LockLost(f"lost the library's write lock: {lost}; {written} files written, "
-                           f"batch {batch.id} is interrupted and can be undone") from lost
-        return BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
+            raise LockLost(f"lost the library's write lock: {lost}; {result.count('applied')} "
+                           f"files written, batch {batch.id} is interrupted and can be undone"
+                           ) from lost
+        return result
 
 
 def run_steps(steps: Steps[Result]) -> Result:

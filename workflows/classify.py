@@ -9,6 +9,7 @@ after its track's prediction is committed, so readers see it.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -47,6 +48,8 @@ from library.records import (
 )
 from library.roots import RootInfo
 
+log = logging.getLogger(__name__)
+
 Descriptors = tuple[int, Any]  # (track id, clip descriptor rows)
 
 
@@ -70,6 +73,13 @@ class ClassifyOutcome:
     db_seconds: float = 0.0
     stats: PipelineStats = field(default_factory=PipelineStats)
     descriptors_cached: int = 0  # tracks whose clip descriptors this run computed and stored
+
+
+def log_outcome(outcome: ClassifyOutcome, bundle: GenreModel, where: str) -> None:
+    """The run's one INFO line (CLI and app alike): what was classified, how many failed."""
+    log.info("classify: %d of %d tracks classified with %s %s on %s, %d could not be read",
+             outcome.stored, outcome.taken, bundle.name, bundle.version, where,
+             len(outcome.errors))
 
 
 class NotAGenreBundleError(ValueError):
@@ -263,6 +273,7 @@ def classify_stream(
     finally:
         claims.release()  # the tracks not done are free for the next run
         outcome.taken = claims.taken
+        log_outcome(outcome, bundle, device)
     yield from _drained(done)
 
 

@@ -30,7 +30,7 @@ from library.claims import WorkClaims, record_unreadable
 from library.predictions import store_predictions
 from library.records import PredictionWrite, StoredPath, TrackToClassify
 from library.roots import local_mapping, resolve
-from workflows.classify import ClassifyOutcome, check_genre_bundle, to_write
+from workflows.classify import ClassifyOutcome, check_genre_bundle, log_outcome, to_write
 
 CHUNK = 8  # tracks per actor call: small enough to spread, large enough to batch the network
 IN_FLIGHT = 2  # chunks queued per actor, so none waits for the driver between chunks
@@ -170,6 +170,7 @@ def classify_on_ray(
         _store(sessions, writes, outcome)  # what came back is kept, also after Ctrl-C
         claims.release()
         outcome.taken = claims.taken
+        log_outcome(outcome, bundle, f"Ray ({address or 'local'})")
         if started:
             ray.shutdown()
     return outcome

@@ -138,10 +138,11 @@ def learn(
     report = _train_and_save(usable, vectors, folds, out or user_bundles_dir() / name, name,
                              force)
     report.dropped, report.skipped = dropped, skipped
-    logger.info("learn %s: %d tracks, %d genres, accuracy %.3f (95%% %.3f-%.3f, chance %.3f), %s",
-                name, sum(report.counts.values()), len(report.labels), report.track_accuracy,
-                *report.interval, report.chance,
-                f"saved {report.bundle}" if report.bundle else "not saved")
+    logger.info(  # the run's one INFO line (docs/library.md, The log)
+        "learn: %d tracks in %d genres, accuracy %.3f (95%% %.3f-%.3f, chance %.3f) over %d "
+        "folds, %s", sum(report.counts.values()), len(report.labels), report.track_accuracy,
+        *report.interval, report.chance, report.folds,
+        f"saved {report.bundle}" if report.bundle else "not saved")
     return report
 
 

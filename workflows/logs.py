@@ -2,7 +2,10 @@
 
 Both front ends call `setup_logging` first thing; everything else just uses
 `logging.getLogger(__name__)`. The file is what a user attaches to a bug report, so it keeps
-DEBUG and up; the terminal gets warnings only, or everything with `--verbose`.
+DEBUG and up; the terminal gets warnings only, or everything with `--verbose`. It is the
+user's alone (0600 in a 0700 folder), and no line in it or on the terminal holds a database
+password: callers show locations through `library.db.shown_location`, and both handlers mask
+whatever slips through (an exception that quotes a URL) as a last line of defence.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
-from library.db import APP_NAME
+from library.db import APP_NAME, mask_secrets
 
 LOG_DIR_ENV_VAR = "GENRELENS_LOG_DIR"
 LOG_NAME = "genrelens.log"
@@ -23,7 +26,13 @@ MAX_BYTES = 1_000_000  # five files of 1 MB: weeks of runs, small enough to atta
 BACKUPS = 4
 FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 # Libraries that log a line per call (SQLAlchemy's INFO is every SQL statement): warnings only.
-NOISY = ("PIL", "matplotlib", "numba", "h5py", "urllib3", "sqlalchemy", "asyncio")
+# Alembic's INFO is a line per plugin and step; library.db logs one line per upgrade instead.
+NOISY = ("PIL", "matplotlib", "numba", "h5py", "urllib3", "sqlalchemy", "asyncio", "alembic")
+# Ray warns on every `ray.init` that token authentication is on (or off) for the local
+# cluster it starts: advice for cluster admins, printed by Ray's own handler on the terminal.
+RAY_TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
+FILE_MODE = 0o600  # the log tells what is in the user's library, and where it lives
+DIR_MODE = 0o700
 
 
 def log_dir() -> Path:
@@ -53,6 +62,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     root.setLevel(logging.DEBUG)
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
+    _keep_off_terminal(RAY_TOKEN_LOGGER)
     terminal = _handler_of(root, _TerminalHandler) or _add(root, _TerminalHandler(sys.stderr))
     terminal.setLevel(logging.DEBUG if verbose else logging.WARNING)
     terminal.tracebacks = verbose  # type: ignore[attr-defined]
@@ -61,16 +71,70 @@ def setup_logging(verbose: bool = False) -> Path | None:
         return existing
     path = log_dir() / LOG_NAME
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                      encoding="utf-8")
+        handler = _private_file_handler(path)
     except OSError as exc:
         logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, exc)
         return None
     handler.setLevel(logging.DEBUG)
     _add(root, handler)
-    logging.getLogger(__name__).info("GenreLens started: %s", " ".join(sys.argv))
+    logging.getLogger(__name__).info("GenreLens started: %s", mask_secrets(" ".join(sys.argv)))
     return path
+
+
+def _private_file_handler(path: Path) -> RotatingFileHandler:
+    """The rotating handler on `path`, its folder 0700 and every file 0600 (an older, more
+    open log is tightened; the rotated files are created by the same handler, so 0600 too)."""
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if not os.environ.get(LOG_DIR_ENV_VAR):  # our own folder (made before this rule): 0700;
+        _tighten(path.parent, DIR_MODE)  # a folder the user chose is theirs to set
+    for old in [path, *path.parent.glob(f"{LOG_NAME}.*")]:
+        _tighten(old, FILE_MODE)
+    return _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                   encoding="utf-8")
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take group's and others' rights off `path` when it has any (it may not exist)."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(mode)
+    except FileNotFoundError:
+        pass
+
+
+class _PrivateRotatingHandler(RotatingFileHandler):
+    """Files it creates (the first, and each new one after a rollover) are 0600 from the start,
+    not chmod-ed after: there is no moment when others may open one. (Not by umask: that is
+    the whole process's, and other threads create the user's files meanwhile.)"""
+
+    def _open(self):  # noqa: ANN202 (logging's own name and signature)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+
+class _MaskingFormatter(logging.Formatter):
+    """The formatter of both handlers: the finished line (message, traceback) with every
+    database password masked, whoever logged it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_secrets(super().format(record))
+
+
+def _keep_off_terminal(name: str) -> None:
+    """Records of logger `name` go to our log at DEBUG instead of its own handlers (Ray's
+    print to the terminal, whatever our --verbose says)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, _ToDebug) for f in logger.filters):
+        logger.addFilter(_ToDebug())
+
+
+class _ToDebug(logging.Filter):
+    """A logger filter that re-logs each record at DEBUG under "genrelens.quiet" and drops
+    the original, so only our handlers (file; terminal with --verbose) see it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        logging.getLogger("genrelens.quiet").debug("%s: %s", record.name, record.getMessage())
+        return False
 
 
 class _TerminalHandler(logging.StreamHandler):
@@ -91,7 +155,7 @@ class _TerminalHandler(logging.StreamHandler):
         super().emit(record)
 
 
-class _LowerLevelFormatter(logging.Formatter):
+class _LowerLevelFormatter(_MaskingFormatter):
     """'error: …', 'warning: …': the way the CLI words its own messages."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
@@ -104,6 +168,6 @@ def _handler_of(logger: logging.Logger, kind: type) -> logging.Handler | None:
 
 def _add(logger: logging.Logger, handler: logging.Handler) -> logging.Handler:
     if handler.formatter is None:
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(_MaskingFormatter(FORMAT))
     logger.addHandler(handler)
     return handler

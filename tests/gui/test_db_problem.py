@@ -136,3 +136,25 @@ def test_the_chooser_takes_a_file_or_a_url(qtbot: QtBot, tmp_path: Path) -> None
     assert chooser.location() == tmp_path / "other.sqlite3"
     chooser.edit.setText("  ")
     assert chooser.location() is None
+
+
+def test_a_malformed_url_typed_in_is_explained_without_its_password(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """The chooser takes whatever is typed; opening it explains the URL in words (a real
+    dialog), and neither the words, the details nor the title show the password."""
+    damaged = tmp_path / "library.sqlite3"
+    damaged.write_text("not a database\n" * 100)
+    malformed = "postgresql+psycopg://me:s3cret@dbhost:port/music"
+    answers = iter(["open", "quit"])
+    seen: list[str] = []
+
+    def ask(problem: DbProblem, path: object) -> str:
+        dialog = DatabaseProblemDialog(problem, path)  # type: ignore[arg-type]
+        qtbot.addWidget(dialog)
+        seen.extend([dialog.text(), dialog.informativeText(), dialog.windowTitle()])
+        return next(answers)
+
+    assert open_library(damaged, ask=ask, pick=lambda _: malformed) is None
+    assert "is not a database URL GenreLens can read" in seen[3]
+    assert seen[4] == "Library server: postgresql+psycopg://me:***@dbhost:port/music"
+    assert "s3cret" not in " ".join(seen)
