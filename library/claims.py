@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from library.dialect import insert_new, is_sqlite
 from library.models import ClassifyClaim, Prediction, Track, utcnow
-from library.records import TrackToClassify
+from library.records import TrackStatus, TrackToClassify
 
 CLAIM_TTL = timedelta(minutes=3)  # renewed every TTL/4 by a live run: 45 s by default
 TTL_ENV_VAR = "GENRELENS_CLAIM_TTL"
@@ -187,6 +187,6 @@ def record_unreadable(sessions: sessionmaker[Session],
                 continue
             result = session.execute(update(Track).where(and_(
                 Track.id == track.id, Track.size == track.size,
-                Track.mtime_ns == track.mtime_ns)).values(status="error", error=reason))
+                Track.mtime_ns == track.mtime_ns)).values(status=TrackStatus.ERROR, error=reason))
             marked += result.rowcount  # type: ignore[attr-defined]
     return marked

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import object_session
 
 from library.models import Folder, Prediction, TagChange, Track
-from library.records import FolderRecord, PredictionRecord, TrackRecord
+from library.records import FolderRecord, PredictionRecord, TrackRecord, TrackStatus
 from library.roots import local_path, roots_of
 
 
@@ -25,7 +25,8 @@ def local(row: Track | TagChange | Folder) -> str:
 def track_record(row: Track) -> TrackRecord:
     """The record of a track row."""
     return TrackRecord(
-        id=row.id, path=local(row), size=row.size, mtime_ns=row.mtime_ns, status=row.status,
+        id=row.id, path=local(row), size=row.size, mtime_ns=row.mtime_ns,
+        status=TrackStatus(row.status),
         format=row.format, codec=row.codec, duration=row.duration,
         sample_rate=row.sample_rate, channels=row.channels, bitrate=row.bitrate,
         title=row.title, artist=row.artist, album=row.album, album_artist=row.album_artist,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from library.convert import folder_record
 from library.models import Folder, Root, TagChange, Track
-from library.records import FolderRecord, display_path
+from library.records import FolderRecord, TrackStatus, display_path
 from library.roots import (ROOTS_ENV_VAR, RootError, RootInfo, RootMap, check_name,
                            forget_roots, roots_of, save_local_mapping, stored_at, unique_name)
 
@@ -98,7 +98,8 @@ def _same_share(session: Session, roots: RootMap, path: str) -> RootInfo | None:
                 return root
             continue
         sample = session.execute(
-            select(Track.path, Track.size).where(Track.root_id == root.id, Track.status == "ok")
+            select(Track.path, Track.size)
+            .where(Track.root_id == root.id, Track.status == TrackStatus.OK)
             .order_by(Track.id).limit(SAME_SHARE_SAMPLE)).all()
         if sample and all(_size(os.path.join(path, rel)) == size for rel, size in sample):
             return root
@@ -172,7 +173,7 @@ def forget_missing(session: Session) -> list[int]:
     """Forget every track a scan found missing, with its predictions and labels (the tag
     history keeps its entries); files are never touched. Returns the forgotten tracks' ids.
     The caller commits."""
-    deleted = session.execute(delete(Track).where(Track.status == "missing")
+    deleted = session.execute(delete(Track).where(Track.status == TrackStatus.MISSING)
                               .returning(Track.id),
                               execution_options={"synchronize_session": False})
     return list(deleted.scalars())

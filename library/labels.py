@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from library.genre_names import genre_key
 from library.models import Track, UserLabel
-from library.records import KnownGenre
+from library.records import KnownGenre, TrackStatus
 from library.roots import local_paths
 
 
@@ -27,7 +27,7 @@ def known_genres(session: Session) -> list[KnownGenre]:
         select(Track.id, Track.root_id, Track.path, Track.genres, Track.artist, UserLabel.genres,
                Track.album, Track.album_artist)
         .outerjoin(UserLabel, UserLabel.track_id == Track.id)
-        .where(Track.status == "ok")
+        .where(Track.status == TrackStatus.OK)
         .order_by(Track.id)
     ).all()
     raw = []

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from library.search_text import column_default as search_text_default
+from library.records import BatchState, FileState, TrackStatus
 
 
 # Sizes, nanosecond mtimes and byte offsets exceed 32 bits: BIGINT on PostgreSQL; SQLite's
@@ -125,7 +126,8 @@ class Track(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     track_number: Mapped[int | None] = mapped_column(Integer)
     genres: Mapped[list[str]] = mapped_column(JSON, default=list)  # as found in the file's tags
-    status: Mapped[str] = mapped_column(String(8), default="ok", index=True)  # ok|missing|error
+    # A TrackStatus; the column holds its text (str, not an Enum type: the schema is unchanged).
+    status: Mapped[str] = mapped_column(String(8), default=TrackStatus.OK, index=True)
     error: Mapped[str | None] = mapped_column(Text)
     scanned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Artist, title, album and path case-folded, for `list TEXT`/`--artist` (search_text.py).
@@ -201,8 +203,7 @@ class TagBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     options: Mapped[dict[str, object]] = mapped_column(JSON)
-    # running|done|undone|interrupted
-    state: Mapped[str] = mapped_column(String(12), default="running")
+    state: Mapped[str] = mapped_column(String(12), default=BatchState.RUNNING)  # a BatchState
 
     changes: Mapped[list[TagChange]] = relationship(
         back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
@@ -223,8 +224,7 @@ class TagChange(Base):
     path: Mapped[str] = mapped_column(FsPath)
     old_genres: Mapped[list[str] | None] = mapped_column(JSON)  # None: the file had no genre tag
     new_genres: Mapped[list[str]] = mapped_column(JSON)
-    # pending|applied|skipped|error|undone|undo-refused
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=FileState.PENDING)  # a FileState
     reason: Mapped[str | None] = mapped_column(Text)
     # The file as written, to notice edits made after the batch.
     new_size: Mapped[int | None] = mapped_column(Int64)

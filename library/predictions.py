@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from library.dialect import upsert
 from library.models import Embedding, Prediction, Track, utcnow
-from library.records import BundleKey, EmbeddingRecord, PredictionWrite, TrackToClassify
+from library.records import (
+    BundleKey,
+    EmbeddingRecord,
+    PredictionWrite,
+    TrackStatus,
+    TrackToClassify,
+)
 from library.roots import RootInfo, local_paths, not_found_here, portable
 from library.tags import (
     TagError,
@@ -92,7 +98,7 @@ def tracks_needing_prediction(
         .outerjoin(
             Prediction, and_(Prediction.track_id == Track.id, Prediction.bundle == bundle_name)
         )
-        .where(Track.status == "ok")
+        .where(Track.status == TrackStatus.OK)
         .order_by(Track.id)
     ).all()
     roots = None if paths is None else [os.path.abspath(os.fspath(p)) for p in paths]
@@ -124,7 +130,8 @@ def away_tracks(session: Session) -> list[tuple[RootInfo, int]]:
     if not away:
         return []
     counts = session.execute(
-        select(Track.root_id, func.count()).where(Track.root_id.in_(away), Track.status == "ok")
+        select(Track.root_id, func.count())
+        .where(Track.root_id.in_(away), Track.status == TrackStatus.OK)
         .group_by(Track.root_id)).all()
     return [(away[root_id], int(n)) for root_id, n in counts if root_id is not None]
 

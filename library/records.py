@@ -4,8 +4,87 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Self
 
 NOT_MUSIC = "Not music"  # what a track the music gate vetoed shows instead of a genre
+
+
+class Word(StrEnum):
+    """A word of the domain: compares equal to (and is stored, printed and dumped to JSON as)
+    its text, and carries the words the GUI shows for it (as beets' import actions do).
+
+    A member is declared as `NAME = "text"` or `NAME = "text", "Display text"`."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
+
+
+class TrackStatus(Word):
+    """Where a track's file stands (Track.status)."""
+
+    OK = "ok", "OK"
+    MISSING = "missing", "Missing"  # gone at the last scan; the record is kept
+    ERROR = "error", "Error"  # unreadable: `error` says why
+
+
+class ScanOutcome(Word):
+    """What a scan did with one file (ScanEvent.outcome)."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    MOVED = "moved"
+    MISSING = "missing"
+    ERROR = "error"
+
+
+class PlanAction(Word):
+    """What a tag-writing plan does with a file (PlanRow.action)."""
+
+    WRITE = "write"
+    SKIP = "skip"
+
+
+class TagPolicy(Word):
+    """Which files a tag write touches, and how (TagOptions.policy). The safe one first: it is
+    the default, and replacing is a choice made for one write."""
+
+    FILL_EMPTY = "fill-empty", "Only fill tracks without a genre"
+    MERGE = "merge", "Add to the genres already there"
+    REPLACE = "replace", "Replace the genres already there"
+
+
+class FileState(Word):
+    """Where one file of a tag-write batch stands (TagChange.state, FileOutcome.state)."""
+
+    PENDING = "pending"  # logged before the write; safe to undo
+    APPLIED = "applied", "written"
+    SKIPPED = "skipped"
+    ERROR = "error"
+    UNDONE = "undone"
+    UNDO_REFUSED = "undo-refused", "undo refused"
+
+
+# The files an undo looks at. pending: logged, then perhaps interrupted; undo-refused: tried
+# again (the user may have made the file writable, or put the batch's genres back).
+UNDOABLE = (FileState.APPLIED, FileState.PENDING, FileState.UNDO_REFUSED)
+
+
+class BatchState(Word):
+    """Where a tag-write batch stands (TagBatch.state, BatchSummary.state)."""
+
+    RUNNING = "running", "interrupted"  # (the GUI's word for it has always been this)
+    DONE = "done", "written"
+    UNDONE = "undone"
+    INTERRUPTED = "interrupted"  # the writer died or lost its lock part-way
+    UNDOING = "undoing", "being undone"  # stored while an undo runs
+    UNDO_INTERRUPTED = "undo-interrupted", "undo interrupted"  # how an unfinished undo shows
 
 
 def is_not_music_name(text: str) -> bool:
@@ -53,7 +132,7 @@ class TrackRecord:
     path: str
     size: int
     mtime_ns: int
-    status: str
+    status: TrackStatus
     format: str | None = None
     codec: str | None = None
     duration: float | None = None
@@ -111,7 +190,7 @@ class ScanEvent:
     """One step of a scan, for progress display: a file handled or a folder skipped."""
 
     path: str
-    outcome: str  # new|changed|unchanged|moved|missing|error
+    outcome: ScanOutcome
     counts: ScanCounts  # after this step
     total: int  # files the scan will handle (known once the folders are listed)
     error: str | None = None  # the readable reason when outcome == "error"
@@ -130,7 +209,7 @@ class PlanRow:
     format: str | None
     old_genres: tuple[str, ...]  # as the library last read them
     new_genres: tuple[str, ...] | None  # None: nothing will be written
-    action: str  # write|skip
+    action: PlanAction
     reason: str
     size: int = 0  # the file as scanned: a file that differs now is not touched
     mtime_ns: int = 0
@@ -141,7 +220,7 @@ class FileOutcome:
     """What a tag write (or its undo) did to one file."""
 
     path: str
-    state: str  # applied|skipped|error|undone|undo-refused
+    state: FileState
     reason: str | None = None
     old_genres: tuple[str, ...] | None = None  # None: no genre tag at all
     new_genres: tuple[str, ...] = ()
@@ -156,7 +235,7 @@ class BatchResult:
     outcomes: tuple[FileOutcome, ...]
     cancelled: bool = False
 
-    def count(self, state: str) -> int:
+    def count(self, state: FileState) -> int:
         """How many files ended in `state`."""
         return sum(1 for outcome in self.outcomes if outcome.state == state)
 
@@ -172,7 +251,7 @@ class BatchSummary:
 
     id: int
     created_at: datetime
-    state: str  # running|done|undone|interrupted|undoing|undo-interrupted
+    state: BatchState
     options: dict[str, object]
     counts: dict[str, int]  # files per change state
 
@@ -194,7 +273,7 @@ class BrowseRow:
 
     id: int
     path: str
-    status: str
+    status: TrackStatus
     title: str | None = None
     artist: str | None = None
     album: str | None = None

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from library.dialect import is_sqlite, reserve_ids
 from library.models import Folder, Prediction, Track, utcnow
 from library.predictions import same_audio_updates
-from library.records import FolderRecord, ScanCounts, ScanEvent
+from library.records import FolderRecord, ScanCounts, ScanEvent, ScanOutcome, TrackStatus
 from library.roots import local_paths
 from library.search_text import search_text
 from library.tags import FileInfo, TagError, read_file
@@ -84,15 +84,16 @@ class _Scan:
         for row in session.connection().execute(select(*_KNOWN_COLUMNS)):
             track_id, root_id, stored, size, mtime_ns, status, folder_id, *_ = row
             self.known[path := local(root_id, stored)] = row
-            if status == "ok":  # an unreadable file is reported again each scan, as an error
+            # An unreadable file is reported again each scan, as an error.
+            if status == TrackStatus.OK:
                 self.untouched[path, size, mtime_ns, folder_id] = track_id
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
 
-    def event(self, path: str, outcome: str, **extra: Any) -> ScanEvent:
+    def event(self, path: str, outcome: ScanOutcome, **extra: Any) -> ScanEvent:
         """Count an outcome and describe it."""
-        self.counts["errors" if outcome == "error" else outcome] += 1
+        self.counts["errors" if outcome == ScanOutcome.ERROR else outcome] += 1
         counts = ScanCounts(*self.counts.values())  # positional: this runs once per file
         return ScanEvent(path, outcome, counts, self.total, **extra)
 
@@ -103,7 +104,8 @@ class _Scan:
             for item in walk_audio(folder.path, self.cancel):
                 if isinstance(item, FolderProblem):
                     self.unreadable_folders.append(item.path)
-                    yield self.event(item.path, "error", error=item.reason, is_folder=True)
+                    yield self.event(item.path, ScanOutcome.ERROR, error=item.reason,
+                                     is_folder=True)
                 else:
                     found.setdefault(item.path, (item, folder.id))
         if self.cancelled():
@@ -117,7 +119,7 @@ class _Scan:
                 return
             track_id = untouched.get((path, item.size, item.mtime_ns, folder_id))
             if track_id is not None:
-                yield self.event(path, "unchanged", track_id=track_id)  # the common case
+                yield self.event(path, ScanOutcome.UNCHANGED, track_id=track_id)  # the common case
                 continue
             known = self.known.get(path)
             if known is None:
@@ -143,24 +145,25 @@ class _Scan:
     def _known_file(self, item: FoundFile, known: Row[Any], folder_id: int) -> ScanEvent:
         if item.error is None and (item.size, item.mtime_ns) == (known.size, known.mtime_ns):
             fixes: dict[str, Any] = {}
-            if known.status == "missing":  # back where it was, untouched: no need to read it
-                fixes["status"] = "error" if known.error else "ok"
+            # Back where it was, untouched: no need to read it.
+            if known.status == TrackStatus.MISSING:
+                fixes["status"] = TrackStatus.ERROR if known.error else TrackStatus.OK
             if known.folder_id != folder_id:  # its folder was removed and watched again
                 fixes["folder_id"] = folder_id
             if fixes:
                 self.updates.append({"id": known.id, **fixes})
             if known.error:  # still the file that could not be read: the same error, unread
-                return self.event(item.path, "error", error=known.error, track_id=known.id,
-                                  again=True)
-            return self.event(item.path, "unchanged", track_id=known.id)
+                return self.event(item.path, ScanOutcome.ERROR, error=known.error,
+                                  track_id=known.id, again=True)
+            return self.event(item.path, ScanOutcome.UNCHANGED, track_id=known.id)
         row = self._read(item)
         self.updates.append({"id": known.id, "folder_id": folder_id, **row})
         self._keep_predictions(known.id, item, row)
-        return self._outcome(item.path, row, "changed", track_id=known.id)
+        return self._outcome(item.path, row, ScanOutcome.CHANGED, track_id=known.id)
 
     def _keep_predictions(self, track_id: int, item: FoundFile, row: dict[str, Any]) -> None:
         """A file whose tags were edited elsewhere keeps predictions of its unchanged audio."""
-        if row["status"] == "ok":
+        if row["status"] == TrackStatus.OK:
             self.kept_predictions.extend(same_audio_updates(
                 self.session, track_id, item.path, (item.size, item.mtime_ns)))
 
@@ -169,7 +172,7 @@ class _Scan:
         """New files, unless one is a vanished (or long-missing) track that moved."""
         candidates = {
             (row.size, row.head_hash): (path, row) for path, row in self.known.items()
-            if row.head_hash and (path in vanished or row.status == "missing")
+            if row.head_hash and (path in vanished or row.status == TrackStatus.MISSING)
         }
         for item, folder_id in newcomers:
             if self.cancelled():
@@ -182,23 +185,24 @@ class _Scan:
                 vanished.pop(old_path or "", None)
                 self.updates.append({"id": previous.id, **stored, **row})
                 self._keep_predictions(previous.id, item, row)
-                yield self._outcome(item.path, row, "moved", old_path=old_path,
+                yield self._outcome(item.path, row, ScanOutcome.MOVED, old_path=old_path,
                                     track_id=previous.id)
             else:
                 track_id = self._insert({**stored, **row})
-                yield self._outcome(item.path, row, "new", track_id=track_id)
+                yield self._outcome(item.path, row, ScanOutcome.NEW, track_id=track_id)
             self._maybe_flush()
 
     def _missing(self, vanished: dict[str, Row[Any]]) -> Iterator[ScanEvent]:
         for path, row in vanished.items():
-            if row.status != "missing":
-                self.updates.append({"id": row.id, "status": "missing"})
-            yield self.event(path, "missing", track_id=row.id)
+            if row.status != TrackStatus.MISSING:
+                self.updates.append({"id": row.id, "status": TrackStatus.MISSING})
+            yield self.event(path, ScanOutcome.MISSING, track_id=row.id)
             self._maybe_flush()
 
-    def _outcome(self, path: str, row: dict[str, Any], outcome: str, **extra: Any) -> ScanEvent:
-        if row["status"] == "error":
-            return self.event(path, "error", error=row["error"], **extra)
+    def _outcome(self, path: str, row: dict[str, Any], outcome: ScanOutcome, **extra: Any
+                 ) -> ScanEvent:
+        if row["status"] == TrackStatus.ERROR:
+            return self.event(path, ScanOutcome.ERROR, error=row["error"], **extra)
         return self.event(path, outcome, **extra)
 
     def _read(self, item: FoundFile) -> dict[str, Any]:
@@ -219,11 +223,12 @@ class _Scan:
             row["head_hash"] = head_hash(item.path)
             info = self.reader(item.path)
         except OSError as exc:
-            return row | empty | {"status": "error", "error": _described(exc)}
+            return row | empty | {"status": TrackStatus.ERROR, "error": _described(exc)}
         except TagError as exc:
-            return row | empty | {"status": "error", "error": str(exc)}
+            return row | empty | {"status": TrackStatus.ERROR, "error": str(exc)}
         values = {name: getattr(info, name) for name in FileInfo.__slots__}
-        return row | values | {"genres": list(info.genres), "status": "ok", "error": None}
+        return row | values | {"genres": list(info.genres), "status": TrackStatus.OK,
+                               "error": None}
 
     def _insert(self, values: dict[str, Any]) -> int:
         """Queue a new track for the batch's insert and return the id it will have.

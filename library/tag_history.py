@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from library.convert import local
 from library.models import TagBatch, TagChange, TagOriginal, Track
-from library.records import BatchSummary, FileOutcome, UndoResult
+from library.records import (
+    UNDOABLE,
+    BatchState,
+    BatchSummary,
+    FileOutcome,
+    FileState,
+    UndoResult,
+)
 from library.safe_write import (
     Skip,
     clean_stale_temps,
@@ -61,19 +68,14 @@ from library.write_scope import library_roots, outside_reason
 
 log = logging.getLogger(__name__)
 
-# pending: logged, then perhaps interrupted; undo-refused: tried again (the user may have
-# made the file writable, or put the batch's genres back).
-UNDOABLE = ("applied", "pending", "undo-refused")
-UNDOING = "undoing"  # stored while an undo runs; left so when it is cancelled or killed
-UNDO_INTERRUPTED = "undo-interrupted"  # how history shows an undo that did not finish
 HINTS = {  # what to do about a batch in this state; {id}, {restored}, {total} are filled in
-    "interrupted": "stopped part-way (the program was closed or killed); each file is either "
-                   "as before or fully written. `genrelens undo {id}` restores them, or "
-                   "write the tags again to finish",
-    "running": "being written by another GenreLens right now; wait for it to finish",
-    UNDO_INTERRUPTED: "undo interrupted: {restored} of {total} files restored — run "
+    BatchState.INTERRUPTED: "stopped part-way (the program was closed or killed); each file "
+                            "is either as before or fully written. `genrelens undo {id}` "
+                            "restores them, or write the tags again to finish",
+    BatchState.RUNNING: "being written by another GenreLens right now; wait for it to finish",
+    BatchState.UNDO_INTERRUPTED: "undo interrupted: {restored} of {total} files restored — run "
                       "`genrelens undo {id}` again to finish",
-    UNDOING: "being undone by another GenreLens right now; wait for it to finish",
+    BatchState.UNDOING: "being undone by another GenreLens right now; wait for it to finish",
 }
 
 
@@ -81,8 +83,8 @@ def hint(batch: BatchSummary) -> str | None:
     """What to do about `batch` in words, or None when nothing needs doing."""
     if batch.state not in HINTS:
         return None
-    total = sum(batch.counts.get(state, 0) for state in (*UNDOABLE, "undone"))
-    return HINTS[batch.state].format(id=batch.id, restored=batch.counts.get("undone", 0),
+    total = sum(batch.counts.get(state, 0) for state in (*UNDOABLE, FileState.UNDONE))
+    return HINTS[batch.state].format(id=batch.id, restored=batch.counts.get(FileState.UNDONE, 0),
                                      total=total)
 
 
@@ -96,22 +98,23 @@ def list_batches(session: Session) -> list[BatchSummary]:
     A batch still marked "running" while no writer holds the library's lock was cut short:
     it is shown as "interrupted" (and recorded so by the next writer); one still "undoing"
     as "undo-interrupted" (until an undo finishes it)."""
-    counts: dict[int, dict[str, int]] = {}
+    counts: dict[int, dict[str, int]] = {}  # keyed by FileState
     for batch_id, state, number in session.execute(
             select(TagChange.batch_id, TagChange.state, func.count())
             .group_by(TagChange.batch_id, TagChange.state)):
-        counts.setdefault(batch_id, {})[state] = int(number)
+        counts.setdefault(batch_id, {})[FileState(state)] = int(number)
     writing = library_is_locked(session)
-    cut_short = {"running": "interrupted", UNDOING: UNDO_INTERRUPTED} if not writing else {}
+    cut_short: dict[str, BatchState] = {} if writing else {
+        BatchState.RUNNING: BatchState.INTERRUPTED, BatchState.UNDOING: BatchState.UNDO_INTERRUPTED}
     batches = session.scalars(select(TagBatch).order_by(TagBatch.id.desc()))
-    return [BatchSummary(b.id, b.created_at, cut_short.get(b.state, b.state),
+    return [BatchSummary(b.id, b.created_at, cut_short.get(b.state, BatchState(b.state)),
                          dict(b.options), counts.get(b.id, {}))
             for b in batches]
 
 
 def _batch(session: Session, batch_id: int | None) -> TagBatch:
     if batch_id is None:
-        batch = session.scalars(select(TagBatch).where(TagBatch.state != "undone")
+        batch = session.scalars(select(TagBatch).where(TagBatch.state != BatchState.UNDONE)
                                 .order_by(TagBatch.id.desc()).limit(1)).first()
         if batch is None:
             raise UndoError("no batch to undo")
@@ -119,7 +122,7 @@ def _batch(session: Session, batch_id: int | None) -> TagBatch:
     batch = session.get(TagBatch, batch_id)
     if batch is None:
         raise UndoError(f"no batch {batch_id}")
-    if batch.state == "undone":
+    if batch.state == BatchState.UNDONE:
         raise UndoError(f"batch {batch_id} is undone already")
     return batch
 
@@ -196,16 +199,16 @@ def _undo_one(session: Session, change: TagChange, keep_mtime: bool,
         before = check_writable(path)
         temp = _restored_copy(session, change, path, before, keep_mtime)
         if temp is None:
-            change.state, change.reason = "undone", "already held its old genres"
+            change.state, change.reason = FileState.UNDONE, "already held its old genres"
             _resync_track(session, change, path, before)
         else:
             after = commit_copy(temp, path, before)
-            change.state, change.reason = "undone", None
+            change.state, change.reason = FileState.UNDONE, None
             refresh_track(session, change.track_id, path, after,
                           (before.st_size, before.st_mtime_ns))
         session.execute(delete(TagOriginal).where(TagOriginal.change_id == change.id))
     except FILE_ERRORS as exc:
-        change.state, change.reason = "undo-refused", file_reason(exc)
+        change.state, change.reason = FileState.UNDO_REFUSED, file_reason(exc)
     finally:
         discard(temp)
 
@@ -225,7 +228,7 @@ def _resync_track(session: Session, change: TagChange, path: str, now: os.stat_r
 
 
 def _outcome(change: TagChange) -> FileOutcome:
-    return FileOutcome(local(change), change.state, change.reason,
+    return FileOutcome(local(change), FileState(change.state), change.reason,
                        shown_genres(change.old_genres), tuple(change.new_genres),
                        change.track_id)
 
@@ -256,7 +259,8 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         changes = list(session.scalars(
             select(TagChange).where(*_undoable(batch)).order_by(TagChange.id.desc())))
         clean_stale_temps([local(change) for change in changes])
-        prior, batch.state = batch.state, UNDOING  # what history shows if we never finish
+        # What history shows if we never finish:
+        prior, batch.state = batch.state, BatchState.UNDOING
         session.commit()
         outcomes: list[FileOutcome] = []
         lost: LockLost | None = None
@@ -281,7 +285,8 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         session.commit()
         result = UndoResult(batch.id, tuple(outcomes), cancelled)
         log.info("undo: batch %d, %d of %d files restored, %d refused%s", batch.id,
-                 result.count("undone"), len(changes), result.count("undo-refused"),
+                 result.count(FileState.UNDONE), len(changes),
+                 result.count(FileState.UNDO_REFUSED),
                  ", lock lost" if lost is not None else ", cancelled" if cancelled else "")
         if lost is not None:
             raise LockLost(f"lost the library's write lock: {lost}; {len(outcomes)} of "
@@ -290,14 +295,16 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
         return result
 
 
-def _state_after_undo(prior: str, changes: list[TagChange], cancelled: bool) -> str:
+def _state_after_undo(prior: str, changes: list[TagChange], cancelled: bool) -> BatchState:
     """The batch's state once an undo run ends: undone when every file is; still "undoing"
     (an interrupted undo) when it was stopped with files restored; else as it was."""
-    if not cancelled and all(c.state == "undone" for c in changes):
-        return "undone"
-    if cancelled and (prior == UNDOING or any(c.state == "undone" for c in changes)):
-        return UNDOING
-    return "done" if prior == UNDOING else prior  # every file looked at; some refused
+    if not cancelled and all(c.state == FileState.UNDONE for c in changes):
+        return BatchState.UNDONE
+    if cancelled and (prior == BatchState.UNDOING
+                      or any(c.state == FileState.UNDONE for c in changes)):
+        return BatchState.UNDOING
+    # Every file looked at; some refused.
+    return BatchState.DONE if prior == BatchState.UNDOING else BatchState(prior)
 
 
 def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from library.genre_names import canonical_genre, canonical_genres, genre_key, same_genre
 from library.convert import local
 from library.models import Prediction, Track, UserLabel
-from library.records import PlanRow
+from library.records import PlanAction, PlanRow, TagPolicy, TrackStatus
 from library.tags import holds_tags
 from library.write_scope import library_roots, skip_outside
 
-POLICIES = ("fill-empty", "replace", "merge")
-DEFAULT_POLICY = "fill-empty"  # never touch a genre the user has
+POLICIES = tuple(TagPolicy)  # the CLI's --policy choices
+DEFAULT_POLICY = TagPolicy.FILL_EMPTY  # never touch a genre the user has
 # A predicted genre is written only when at least this probable. 0.5 means the genre is more
 # probable than all the others together, so at most one predicted genre per file, and a coin
 # toss between two genres (or a 0.27 guess among fifteen) is left alone. The GUI used 0.50
@@ -42,7 +42,7 @@ NEVER_WRITTEN = frozenset({"notmusic"})  # genre_keys of outcomes that are not g
 class TagOptions:
     """How genres are chosen and written; stored with each applied batch."""
 
-    policy: str = DEFAULT_POLICY
+    policy: TagPolicy = DEFAULT_POLICY
     max_genres: int | None = None
     # Only predicted genres at least this probable; None or 0: the top genre unless uncertain.
     min_confidence: float | None = DEFAULT_MIN_CONFIDENCE
@@ -154,37 +154,38 @@ def _album_sources(tracks: Sequence[Track], predictions: dict[int, Prediction],
     return sources
 
 
-def _combined(old: tuple[str, ...], new: tuple[str, ...], policy: str) -> tuple[str, ...]:
+def _combined(old: tuple[str, ...], new: tuple[str, ...], policy: TagPolicy
+              ) -> tuple[str, ...]:
     """The genres to write under `policy` (fill-empty only reaches here for empty files)."""
-    return _unique(old + new) if policy == "merge" else new
+    return _unique(old + new) if policy == TagPolicy.MERGE else new
 
 
 def _plan_row(track: Track, source: _Source | str, options: TagOptions) -> PlanRow:
     """The plan for one track given its candidate genres (or the reason it has none)."""
     old = tuple(track.genres or ())
 
-    def row(action: str, reason: str, new: tuple[str, ...] | None = None) -> PlanRow:
+    def row(action: PlanAction, reason: str, new: tuple[str, ...] | None = None) -> PlanRow:
         return PlanRow(track.id, local(track), track.format, old, new, action, reason,
                        track.size, track.mtime_ns)
 
-    if track.status != "ok":
-        return row("skip", "file missing" if track.status == "missing"
+    if track.status != TrackStatus.OK:
+        return row(PlanAction.SKIP, "file missing" if track.status == TrackStatus.MISSING
                    else f"unreadable: {track.error or 'error'}")
     if not holds_tags(track.format):
-        return row("skip", f"{track.format} files hold no tags")
+        return row(PlanAction.SKIP, f"{track.format} files hold no tags")
     # Before the source: a file fill-empty leaves alone is left alone for that reason, not
     # for a weak or missing prediction it would not have used anyway.
-    if options.policy == "fill-empty" and old:
-        return row("skip", "already has genres (policy fill-empty)")
+    if options.policy == TagPolicy.FILL_EMPTY and old:
+        return row(PlanAction.SKIP, "already has genres (policy fill-empty)")
     if isinstance(source, str):
-        return row("skip", source)
+        return row(PlanAction.SKIP, source)
     candidates = normalised(source.genres, options)
     if not candidates:
-        return row("skip", "no genre left after mapping and the allowed list")
+        return row(PlanAction.SKIP, "no genre left after mapping and the allowed list")
     new = _combined(old, candidates, options.policy)
     if new == old:
-        return row("skip", "already has these genres")
-    return row("write", source.why, new)
+        return row(PlanAction.SKIP, "already has these genres")
+    return row(PlanAction.WRITE, source.why, new)
 
 
 def _selected(session: Session, selection: TagSelection, options: TagOptions

@@ -32,7 +32,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from library.dialect import is_sqlite
 from library.models import TagBatch, TagChange, TagOriginal, Track
 from library.predictions import carry_predictions
-from library.records import BatchResult, FileOutcome, PlanRow
+from library.records import (
+    BatchResult,
+    BatchState,
+    FileOutcome,
+    FileState,
+    PlanAction,
+    PlanRow,
+)
 from library.roots import stored_path
 from library.safe_write import (
     TEMP_SUFFIX,
@@ -138,7 +145,8 @@ def sync_folders(outcomes: Sequence[FileOutcome]) -> None:
     Once per folder, not per file: until then a power cut can only undo a rename, leaving
     the old file, which the log (committed before the rename) already allows for.
     """
-    _sync_paths([os.path.realpath(o.path) for o in outcomes if o.state in ("applied", "undone")])
+    _sync_paths([os.path.realpath(o.path) for o in outcomes
+                 if o.state in (FileState.APPLIED, FileState.UNDONE)])
 
 
 def refresh_track(session: Session, track_id: int | None, path: str, info: os.stat_result,
@@ -217,29 +225,30 @@ def _apply_one(session: Session, run: _Run, row: PlanRow) -> FileOutcome:
         temp, before = _logged_copy(session, run, row, change)
         run.check_lock()  # the last moment before the file changes: still the only writer?
         after = commit_copy(temp, os.path.realpath(row.path), before)
-        change.state, change.new_size = "applied", after.st_size
+        change.state, change.new_size = FileState.APPLIED, after.st_size
         change.new_mtime_ns = after.st_mtime_ns
         refresh_track(session, row.track_id, os.path.realpath(row.path), after,
                       (before.st_size, before.st_mtime_ns))
     except Skip as exc:
-        change.state, change.reason = "skipped", str(exc)
+        change.state, change.reason = FileState.SKIPPED, str(exc)
     except FILE_ERRORS as exc:
-        change.state, change.reason = "error", file_reason(exc)
+        change.state, change.reason = FileState.ERROR, file_reason(exc)
     except LockLost:
-        change.state, change.reason = "skipped", "not written: lost the library's write lock"
+        change.state = FileState.SKIPPED
+        change.reason = "not written: lost the library's write lock"
         session.add(change)
         raise
     finally:
         discard(temp)  # gone already when the replace happened
     session.add(change)  # committed with the next file's log entry: "pending" is safe to undo
-    return FileOutcome(row.path, change.state, change.reason, shown_genres(change.old_genres),
-                       new, row.track_id)
+    return FileOutcome(row.path, FileState(change.state), change.reason,
+                       shown_genres(change.old_genres), new, row.track_id)
 
 
 def mark_interrupted(session: Session) -> None:
     """Batches left "running" by a writer that died; call only with the write lock held."""
-    session.execute(update(TagBatch).where(TagBatch.state == "running")
-                    .values(state="interrupted"))
+    session.execute(update(TagBatch).where(TagBatch.state == BatchState.RUNNING)
+                    .values(state=BatchState.INTERRUPTED))
     session.commit()
 
 
@@ -279,7 +288,7 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
     """Write the plan's "write" rows as one undoable batch, yielding each file's outcome as
     soon as the file is done; returns the BatchResult. Closing it early is a cancel.
     Raises WriteLocked on the first next() while another writer holds the library."""
-    todo = [row for row in rows if row.action == "write"]
+    todo = [row for row in rows if row.action == PlanAction.WRITE]
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
     with library_write_lock(sessions, "writing tags") as check_lock:
@@ -293,7 +302,7 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
     clean_stale_temps([row.path for row in todo])
     with sessions() as session, durable_commits(session):
         mark_interrupted(session)
-        batch = TagBatch(options=options_record(options), state="running")
+        batch = TagBatch(options=options_record(options), state=BatchState.RUNNING)
         session.add(batch)
         session.commit()
         run = _Run(batch.id, write_options(options), options.keep_mtime, library_roots(session),
@@ -313,16 +322,18 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
         except LockLost as exc:
             lost = exc
         sync_folders(outcomes)
-        batch.state = "done" if lost is None else "interrupted"
+        batch.state = BatchState.DONE if lost is None else BatchState.INTERRUPTED
         session.commit()
         result = BatchResult(batch.id, tuple(outcomes), cancelled=len(outcomes) < len(todo))
         log.info("tag write: batch %d, %d of %d files written, %d skipped, %d failed%s",
-                 batch.id, result.count("applied"), len(todo), result.count("skipped"),
-                 result.count("error"), ", lock lost" if lost is not None
+                 batch.id, result.count(FileState.APPLIED), len(todo),
+                 result.count(FileState.SKIPPED), result.count(FileState.ERROR),
+                 ", lock lost" if lost is not None
                  else ", cancelled" if result.cancelled else "")
         if lost is not None:
-            raise LockLost(f"lost the library's write lock: {lost}; {result.count('applied')} "
-                           f"files written, batch {batch.id} is interrupted and can be undone"
+            raise LockLost(f"lost the library's write lock: {lost}; "
+                           f"{result.count(FileState.APPLIED)} files written, batch {batch.id} "
+                           "is interrupted and can be undone"
                            ) from lost
         return result
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from library.models import Folder
-from library.records import PlanRow, display_path
+from library.records import PlanAction, PlanRow, display_path
 from library.roots import local_paths
 
 
@@ -33,6 +33,7 @@ def outside_reason(path: str, roots: Sequence[str]) -> str | None:
 
 def skip_outside(rows: list[PlanRow], roots: Sequence[str]) -> list[PlanRow]:
     """The plan with every write whose real file lies outside the roots turned into a skip."""
-    return [dataclasses.replace(row, action="skip", new_genres=None, reason=reason)
-            if row.action == "write" and (reason := outside_reason(row.path, roots)) else row
+    return [dataclasses.replace(row, action=PlanAction.SKIP, new_genres=None, reason=reason)
+            if row.action == PlanAction.WRITE and (reason := outside_reason(row.path, roots))
+            else row
             for row in rows]

@@ -30,25 +30,22 @@ from PySide6.QtWidgets import (
 
 from gui import jobs
 from gui.workers import GeneratorWorker, JobRunner, Outcome
-from library.records import BatchSummary
+from library.records import UNDOABLE, BatchState, BatchSummary, FileState
 
 Index = QModelIndex | QPersistentModelIndex
-STATES = {"done": "written", "undone": "undone", "running": "interrupted",
-          "undoing": "being undone", "undo-interrupted": "undo interrupted"}
 REFRESH_AFTER = (jobs.UNDO, jobs.WRITE_TAGS)  # jobs that change the history
 
 
 def files_text(counts: dict[str, int]) -> str:
     """E.g. '12 written, 3 undone, 1 error'."""
-    words = {"applied": "written", "undo-refused": "undo refused"}
-    parts = [f"{n:,} {words.get(state, state)}" for state, n in sorted(counts.items())]
+    parts = [f"{n:,} {FileState(state).label}" for state, n in sorted(counts.items())]
     return ", ".join(parts) or "no files"
 
 
 def can_undo(batch: BatchSummary) -> bool:
     """Whether undoing the batch has anything to look at."""
-    return batch.state != "undone" and any(
-        batch.counts.get(state, 0) for state in ("applied", "pending", "undo-refused"))
+    return batch.state != BatchState.UNDONE and any(
+        batch.counts.get(state, 0) for state in UNDOABLE)
 
 
 class HistoryModel(QAbstractTableModel):
@@ -85,7 +82,7 @@ class HistoryModel(QAbstractTableModel):
         when = batch.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         return (str(batch.id), when, files_text(batch.counts),
                 str(batch.options.get("policy", "?")),
-                STATES.get(batch.state, batch.state))[index.column()]
+                BatchState(batch.state).label)[index.column()]
 
 
 class HistoryDialog(QDialog):

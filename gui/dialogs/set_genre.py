@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from gui.dialogs.tag_write import POLICIES
-from library.records import BrowseRow
+from library.records import BrowseRow, TagPolicy
 
 
 def parse_genres(text: str) -> list[str]:
@@ -28,7 +27,6 @@ def tagged_note(rows: Sequence[BrowseRow]) -> str:
     tagged = [row for row in rows if row.tag_genres]
     if not tagged:
         return ""
-    words = dict(POLICIES)
     genres = list(dict.fromkeys(g for row in tagged for g in row.tag_genres))
     shown = ", ".join(genres[:3]) + (", …" if len(genres) > 3 else "")
     if len(rows) == 1:
@@ -38,8 +36,8 @@ def tagged_note(rows: Sequence[BrowseRow]) -> str:
         which = f"{len(tagged):,} of these files already {verb} genres in their tags"
         such = "such a file"
     return (f"{which} ({shown}). Your genre is kept in GenreLens; Write Tags writes it into "
-            f"{such} only with “{words['merge']}” or “{words['replace']}”. The default, "
-            f"“{words['fill-empty']}”, leaves {such} as it is.")
+            f"{such} only with “{TagPolicy.MERGE.label}” or “{TagPolicy.REPLACE.label}”. "
+            f"The default, “{TagPolicy.FILL_EMPTY.label}”, leaves {such} as it is.")
 
 
 class SetGenreDialog(QDialog):

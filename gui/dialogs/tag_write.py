@@ -42,13 +42,9 @@ from PySide6.QtWidgets import (
 from gui.backend import PlanRow, TagOptions
 from gui.settings import format_mapping, parse_mapping
 from gui.track_scope import Scope
-from library.records import display_path
+from library.records import PlanAction, TagPolicy, display_path
 
 Index = QModelIndex | QPersistentModelIndex
-# The safe policy first: it is the default, and replacing is a choice made for one write.
-POLICIES = (("fill-empty", "Only fill tracks without a genre"),
-            ("merge", "Add to the genres already there"),
-            ("replace", "Replace the genres already there"))
 FILE, NOW, AFTER, WHY = range(4)
 ROWS_SHOWN = 15  # the diff the dialog opens with room for
 
@@ -70,7 +66,7 @@ def parse_genres(text: str) -> tuple[str, ...]:
 
 def will_write(row: PlanRow) -> bool:
     """Whether applying the plan writes this file."""
-    return row.action == "write"
+    return row.action == PlanAction.WRITE
 
 
 def summarize(plan: Sequence[PlanRow], accepted: int | None = None,
@@ -120,7 +116,8 @@ class PlanModel(QAbstractTableModel):
             genres = self.after(at)
             if self.accepted[at] and genres and genres != row.old_genres:
                 reason = "edited by you" if at in self.edited else row.reason
-                chosen.append(replace(row, action="write", new_genres=genres, reason=reason))
+                chosen.append(replace(row, action=PlanAction.WRITE, new_genres=genres,
+                                      reason=reason))
         return chosen
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
@@ -202,8 +199,8 @@ class TagWriteDialog(QDialog):
         for scope in scopes:
             self.scope.addItem(scope.label, scope)
         self.policy = QComboBox()
-        for value, label in POLICIES:
-            self.policy.addItem(label, value)
+        for policy in TagPolicy:  # the safe one first
+            self.policy.addItem(policy.label, policy.value)
         self.policy.setCurrentIndex(max(0, self.policy.findData(options.policy)))
         self.max_genres = QSpinBox(minimum=1, maximum=5, value=options.max_genres or 5,
                                    prefix="At most ", suffix=" genres per file")
