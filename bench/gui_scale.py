@@ -26,7 +26,7 @@ from gui.item_models.track_table import Column  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
 from gui.watchdog import StallWatchdog  # noqa: E402
-from library import browse  # noqa: E402
+from library.categories import Category  # noqa: E402
 from tools.demo_library import populate  # noqa: E402
 
 
@@ -54,13 +54,13 @@ def update_batches(window: MainWindow) -> None:
     table = window.table
     every = table.rows()
     rows = every[:: max(len(every) // 200, 1)][:200]
-    window.proxy.set_category(browse.ALL)
+    window.proxy.set_category(Category.ALL)
     timed("update 200 rows, all tracks", lambda: table.upsert_rows(
         [replace(r, title=f"{r.title} (live)") for r in rows]))
     more = every[:: max(len(every) // 1000, 1)][:1000]
     timed("update 1,000 rows, all tracks", lambda: table.upsert_rows(
         [replace(r, album="Live") for r in more]))
-    window.proxy.set_category(browse.GENRE, "Jazz")
+    window.proxy.set_category(Category.GENRE, "Jazz")
     timed("update 200 rows joining Jazz", lambda: table.upsert_rows(
         [replace(r, predicted=("Jazz",), user_genres=()) for r in rows]))
     timed("update 200 rows leaving Jazz", lambda: table.upsert_rows(
@@ -97,16 +97,16 @@ def main() -> None:
         print(f"{'  longest GUI stall while loading':<34} {watchdog.stop() * 1000:8.1f} ms"
               f" (GUI thread CPU in it: {watchdog.longest_cpu * 1000:.1f} ms)")
         proxy = window.proxy
-        timed("filter: genre Jazz", lambda: proxy.set_category(browse.GENRE, "Jazz"))
-        timed("filter: Not yet classified", lambda: proxy.set_category(browse.UNCLASSIFIED))
-        timed("filter: all tracks", lambda: proxy.set_category(browse.ALL))
+        timed("filter: genre Jazz", lambda: proxy.set_category(Category.GENRE, "Jazz"))
+        timed("filter: Not yet classified", lambda: proxy.set_category(Category.UNCLASSIFIED))
+        timed("filter: all tracks", lambda: proxy.set_category(Category.ALL))
         type_search(window, "midnight")
         timed("filter: search cleared", lambda: proxy.set_search(""))
         timed("sort by confidence", lambda: proxy.sort(Column.CONFIDENCE, Qt.SortOrder.DescendingOrder))
         timed("sort by title", lambda: proxy.sort(Column.TITLE))
         timed("sidebar counts (tally)", lambda: window.table.tally.counts())
         update_batches(window)
-        proxy.set_category(browse.ALL)
+        proxy.set_category(Category.ALL)
 
         def scroll() -> None:
             bar = window.track_view.verticalScrollBar()

@@ -41,6 +41,7 @@ from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobKind, JobRunner, Outcome
+from library.categories import Category
 from library.records import BrowseRow, FolderRecord, display_path
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
@@ -236,7 +237,7 @@ class MainWindow(QMainWindow):
             self.proxy.sort(column, order)
         self._show_library()
         if self.rescan_on_start and self.folders:
-            self.rescan(classify_after=self.table.tally.counts().unclassified > 0)
+            self.rescan(classify_after=self.table.tally.counts()[Category.UNCLASSIFIED] > 0)
 
     @Slot()
     def cancel_jobs(self) -> None:

@@ -12,23 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gui.item_models.track_filter import Category, TrackFilterModel
-from library import browse
-from library.records import NOT_MUSIC, BrowseRow
+from gui.item_models.track_filter import Entry, TrackFilterModel
+from library.categories import category as category_of
+from library.records import BrowseRow
 
 if TYPE_CHECKING:
     from gui.widgets.views import TrackView
-
-# How each sidebar category reads after a count; {tracks} is "track" or "tracks".
-CATEGORY_PHRASES = {
-    browse.ALL: "{tracks}",
-    browse.GENRE: "{tracks} in {value}",
-    browse.TAG: "{tracks} whose tags say {value}",
-    browse.UNCERTAIN: "uncertain {tracks}",
-    browse.NOT_MUSIC: f"{{tracks}} in “{NOT_MUSIC}”",
-    browse.UNCLASSIFIED: "{tracks} not yet classified",
-    browse.ERRORS: "{tracks} with errors",
-}
 
 
 @dataclass(frozen=True)
@@ -53,13 +42,13 @@ class Scope:
             "{tracks}", "track" if self.count == 1 else "tracks", 1)
 
 
-def scope_of(selected: Sequence[int], shown: Sequence[int], category: Category,
+def scope_of(selected: Sequence[int], shown: Sequence[int], category: Entry,
              words: Sequence[str] = ()) -> Scope:
     """The selection if any, else the shown rows (described by category and search words)."""
     if selected:
         return Scope(tuple(selected), "selected {tracks}", len(selected))
     kind, value = category
-    phrase = CATEGORY_PHRASES.get(kind, "{tracks} shown").replace("{value}", value or "")
+    phrase = category_of(kind).phrase.replace("{value}", value or "")
     if words:
         phrase += f" matching “{' '.join(words)}”"
     return Scope(tuple(shown), phrase, len(shown))

@@ -5,7 +5,8 @@ it); the rest are the package's own workings. Nothing is loaded here: import the
 """
 
 __all__ = [
-    "browse",  # the GUI's reads: table rows, sidebar counts, details; user labels
+    "browse",  # the GUI's reads: table rows, details; user labels
+    "categories",  # the sidebar's categories: rules, counts, labels (pure, over records)
     "claims",  # which classify run works on which track
     "db",  # engine, sessions, schema version and migrations, the default path
     "db_errors",  # database failures in words, exit codes

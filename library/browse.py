@@ -1,13 +1,12 @@
-"""Read queries the app browses with, the sidebar's categories, and the user's genre labels.
+"""Read queries the app browses with, and the user's genre labels.
 
 One query with outer joins builds table rows (no query per track), paged by id so a
-50,000-track library arrives in batches. Category membership lives here as pure functions,
-so the sidebar's counts and the table's filter can never disagree.
+50,000-track library arrives in batches. Which rows fall under which sidebar entry is
+library/categories.py's, over these rows.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -16,21 +15,10 @@ from sqlalchemy.orm import Session
 
 from library.convert import prediction_record, track_record
 from library.dialect import upsert
-from library.genre_names import canonical_genre, canonical_genres
 from library.models import Prediction, Track, UserLabel
 from library.predictions import file_changed_since, made_by_other_model
 from library.roots import RootMap, local_paths
-from library.records import (
-    BrowseRow,
-    BundleKey,
-    SidebarCounts,
-    TrackDetails,
-)
-
-# Sidebar categories: (kind, value). Genre kinds carry the genre as value.
-ALL, GENRE, UNCERTAIN, UNCLASSIFIED, ERRORS, TAG, NOT_MUSIC = (
-    "all", "genre", "uncertain", "unclassified", "errors", "tag", "not_music"
-)
+from library.records import BrowseRow, BundleKey, TrackDetails, TrackStatus
 
 
 def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
@@ -78,7 +66,8 @@ def _to_row(values: Sequence[object], in_use: BundleKey | None, roots: RootMap) 
     # The same rule as classify's (library.predictions.needs_prediction), in two parts
     # the table shows apart: "Changed" and "Older model".
     return BrowseRow(
-        id=tid, path=path, status=status, title=title, artist=artist, album=album,  # type: ignore[arg-type]
+        id=tid, path=path, status=TrackStatus(status), title=title, artist=artist,  # type: ignore[arg-type]
+        album=album,  # type: ignore[arg-type]
         duration=duration, tag_genres=tuple(tags or ()), error=error,  # type: ignore[arg-type]
         folder_id=folder_id, predicted=tuple(top or ()), confidence=confidence,  # type: ignore[arg-type]
         uncertain=bool(uncertain),
@@ -166,95 +155,3 @@ def clear_user_genres(session: Session, track_ids: Iterable[int]) -> int:
     ids = list(track_ids)
     session.execute(delete(UserLabel).where(UserLabel.track_id.in_(ids)))
     return len(ids)
-
-
-def counts_in_genres(row: BrowseRow) -> bool:
-    """Whether a row is under its genres: a file that is gone (missing) is not, though its
-    record is kept (under Errors) until it comes back or is forgotten."""
-    return row.status != "missing"
-
-
-def in_category(row: BrowseRow, kind: str, value: str | None = None) -> bool:
-    """Whether a row belongs under a sidebar entry."""
-    if kind == ALL:
-        return True
-    if kind == GENRE:
-        return counts_in_genres(row) and value is not None \
-            and canonical_genre(value) in canonical_genres(row.genres)
-    if kind == TAG:
-        return counts_in_genres(row) and value is not None \
-            and canonical_genre(value) in canonical_genres(row.tag_genres)
-    if kind == ERRORS:
-        return row.status != "ok"
-    if row.status != "ok":
-        return False
-    if kind == UNCLASSIFIED:
-        # What classify runs: a user's label does not stand in for a prediction.
-        return row.confidence is None or row.stale or row.outdated
-    if row.user_genres:
-        return False
-    current = row.confidence is not None and not row.stale and not row.outdated
-    if kind == NOT_MUSIC:
-        return current and row.not_music
-    if kind == UNCERTAIN:
-        return current and row.uncertain and not row.not_music
-    raise ValueError(f"unknown sidebar category {kind!r}")
-
-
-def count_sidebar(rows: Iterable[BrowseRow]) -> SidebarCounts:
-    """The sidebar's counts over the given rows (pure; the same rules as in_category)."""
-    predicted: Counter[str] = Counter()
-    tagged: Counter[str] = Counter()
-    total = uncertain = unclassified = errors = not_music = 0
-    for row in rows:
-        total += 1
-        if counts_in_genres(row):
-            predicted.update(canonical_genres(row.genres))
-            tagged.update(canonical_genres(row.tag_genres))
-        errors += in_category(row, ERRORS)
-        uncertain += in_category(row, UNCERTAIN)
-        unclassified += in_category(row, UNCLASSIFIED)
-        not_music += in_category(row, NOT_MUSIC)
-    return SidebarCounts(
-        total=total, predicted=_largest_first(predicted), uncertain=uncertain,
-        unclassified=unclassified, errors=errors, tagged=_largest_first(tagged),
-        not_music=not_music,
-    )
-
-
-def _largest_first(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
-
-
-class CategoryTally:
-    """Sidebar counts kept up to date row by row, so a batch costs its size, not the library's."""
-
-    def __init__(self) -> None:
-        self._predicted: Counter[str] = Counter()
-        self._tagged: Counter[str] = Counter()
-        self._fixed: Counter[str] = Counter()
-
-    def add(self, row: BrowseRow, sign: int = 1) -> None:
-        """Count a row in (sign=1) or out (sign=-1)."""
-        if counts_in_genres(row):
-            for genre in canonical_genres(row.genres):
-                self._predicted[genre] += sign
-            for genre in canonical_genres(row.tag_genres):
-                self._tagged[genre] += sign
-        self._fixed[ALL] += sign
-        for kind in (UNCERTAIN, NOT_MUSIC, UNCLASSIFIED, ERRORS):
-            if in_category(row, kind):
-                self._fixed[kind] += sign
-
-    def remove(self, row: BrowseRow) -> None:
-        """Count a row out."""
-        self.add(row, -1)
-
-    def counts(self) -> SidebarCounts:
-        """The counts now (same shape and rules as count_sidebar)."""
-        return SidebarCounts(
-            total=self._fixed[ALL], predicted=_largest_first(+self._predicted),
-            uncertain=self._fixed[UNCERTAIN], unclassified=self._fixed[UNCLASSIFIED],
-            errors=self._fixed[ERRORS], tagged=_largest_first(+self._tagged),
-            not_music=self._fixed[NOT_MUSIC],
-        )

@@ -299,15 +299,15 @@ class BrowseRow:
 
 @dataclass(frozen=True, slots=True)
 class SidebarCounts:
-    """How many tracks each entry of the genre sidebar holds."""
+    """How many tracks each entry of the genre sidebar holds (library.categories counts)."""
 
-    total: int
+    fixed: tuple[tuple[str, int], ...]  # (category key, count) of each entry that is no genre
     predicted: tuple[tuple[str, int], ...]  # (genre, count), largest first
-    uncertain: int
-    unclassified: int
-    errors: int
     tagged: tuple[tuple[str, int], ...]  # genres found in the files' own tags
-    not_music: int = 0  # tracks the music gate called not music
+
+    def __getitem__(self, key: str) -> int:
+        """The count of a fixed entry: `counts[Category.ERRORS]`."""
+        return dict(self.fixed)[key]
 
 
 @dataclass(frozen=True, slots=True)

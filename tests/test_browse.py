@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from library import browse, folders
+from library import browse, categories, folders
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Folder, Prediction, Root, Track, UserLabel
 from library.records import BundleKey
@@ -76,18 +77,18 @@ def test_bundle_choice_picks_that_bundles_prediction(session: Session) -> None:
 
 def test_categories_and_counts_agree(session: Session) -> None:
     rows = [r for page in browse.iter_row_pages(session) for r in page]
-    counts = browse.count_sidebar(rows)
-    assert counts.total == 5
+    counts = categories.count_sidebar(rows)
+    assert counts[Category.ALL] == 5
     assert dict(counts.predicted) == {"Rock": 1, "Jazz": 2}  # spelled as the model does
     assert dict(counts.tagged) == {"Rock": 1, "Jazz": 1}
-    assert (counts.uncertain, counts.errors) == (1, 1)
+    assert (counts[Category.UNCERTAIN], counts[Category.ERRORS]) == (1, 1)
     # track 3 changed since it was classified; track 5's label does not stand in for a
     # prediction: classify runs it, so the count says so
-    assert counts.unclassified == 2
+    assert counts[Category.UNCLASSIFIED] == 2
     for genre, n in counts.predicted:
-        assert sum(browse.in_category(r, browse.GENRE, genre) for r in rows) == n
+        assert sum(categories.in_category(r, Category.GENRE, genre) for r in rows) == n
     with pytest.raises(ValueError):
-        browse.in_category(rows[0], "nonsense")
+        categories.in_category(rows[0], "nonsense")
 
 
 def test_user_genres_set_replace_and_clear(session: Session) -> None:
@@ -100,7 +101,7 @@ def test_user_genres_set_replace_and_clear(session: Session) -> None:
     session.commit()
     rows = {r.id: r for r in browse.rows_for_ids(session, [1, 2])}
     assert rows[1].user_genres == ("metal",)
-    assert rows[2].user_genres == () and browse.in_category(rows[2], browse.UNCERTAIN)
+    assert rows[2].user_genres == () and categories.in_category(rows[2], Category.UNCERTAIN)
 
 
 def test_details_carry_clip_probabilities(session: Session) -> None:

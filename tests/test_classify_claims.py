@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 import cli.classify
-from library import browse
+from library import browse, categories
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import ClassifyClaim, Prediction, Track, utcnow
 from main import main
@@ -258,6 +259,6 @@ def test_a_cut_off_file_that_scans_fine_becomes_an_error_at_classify(
     assert track["error"].startswith("cannot decode")  # the decoder's own words follow
     with session_factory(create_db_engine(db_path))() as session:
         rows = browse.rows_for_ids(session, [track["id"]])
-        assert browse.in_category(rows[0], browse.ERRORS)  # the GUI's Errors entry
+        assert categories.in_category(rows[0], Category.ERRORS)  # the GUI's Errors entry
         assert session.get(Track, track["id"]).status == "error"
     assert main(["--db", str(db_path), "classify", "--device", "cpu"]) == 0  # not retried

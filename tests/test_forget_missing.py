@@ -10,7 +10,8 @@ from mutagen.flac import FLAC
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from library import browse
+from library import browse, categories
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.folders import add_folder, forget_missing
 from library.models import Track, UserLabel
@@ -44,16 +45,16 @@ def test_forget_missing_on_each_backend(library_db: Path | str, tmp_path: Path,
     with sessions() as session:
         browse.set_user_genres(session, [gone_id], ["Bebop"])
         session.commit()
-    assert dict(browse.count_sidebar(_rows(sessions)).tagged) == {"Jazz": 3}
+    assert dict(categories.count_sidebar(_rows(sessions)).tagged) == {"Jazz": 3}
 
     gone.unlink()
     list(scan(sessions, [folder]))
-    counts = browse.count_sidebar(_rows(sessions))
+    counts = categories.count_sidebar(_rows(sessions))
     assert dict(counts.tagged) == {"Jazz": 2} and dict(counts.predicted) == {}  # not Bebop
-    assert counts.total == 3 and counts.errors == 1  # the record stays until forgotten
+    assert counts[Category.ALL] == 3 and counts[Category.ERRORS] == 1  # the record stays until forgotten
     missing = next(r for r in _rows(sessions) if r.id == gone_id)
-    assert not browse.in_category(missing, browse.TAG, "Jazz")
-    assert not browse.in_category(missing, browse.GENRE, "Bebop")
+    assert not categories.in_category(missing, Category.TAG, "Jazz")
+    assert not categories.in_category(missing, Category.GENRE, "Bebop")
 
     before = {p: p.read_bytes() for p in paths[1:]}
     with sessions() as session:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from library import browse
+from library import categories
+from library.categories import Category
 from library.genre_names import (
     canonical_genre,
     canonical_genres,
@@ -43,12 +44,12 @@ def test_sidebar_counts_one_entry_per_genre() -> None:
                       confidence=0.8),
             BrowseRow(3, "/m/3.mp3", "ok", tag_genres=("Rock",), confidence=0.7,
                       predicted=("Rock",))]
-    counts = browse.count_sidebar(rows)
+    counts = categories.count_sidebar(rows)
     assert dict(counts.tagged) == {"Hip-Hop": 2, "Rock": 1}
     assert dict(counts.predicted) == {"Hip-Hop": 2, "Rock": 1}
-    assert [r.id for r in rows if browse.in_category(r, browse.TAG, "Hip-Hop")] == [1, 2]
-    assert [r.id for r in rows if browse.in_category(r, browse.GENRE, "hip hop")] == [1, 2]
-    tally = browse.CategoryTally()
+    assert [r.id for r in rows if categories.in_category(r, Category.TAG, "Hip-Hop")] == [1, 2]
+    assert [r.id for r in rows if categories.in_category(r, Category.GENRE, "hip hop")] == [1, 2]
+    tally = categories.CategoryTally()
     for r in rows:
         tally.add(r)
     assert tally.counts() == counts

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from library import browse
+from library import browse, categories
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Folder, Prediction, Root, Track
 from library.predictions import needs_prediction, tracks_needing_prediction
@@ -74,10 +75,10 @@ def _rows(session: Session, in_use: BundleKey) -> dict[int, BrowseRow]:
                                     BundleKey("gtzan10", "1.0.0"), BundleKey("new", "1")])
 def test_rows_to_classify_are_what_classify_runs(session: Session, in_use: BundleKey) -> None:
     rows = _rows(session, in_use)
-    to_classify = {i for i, r in rows.items() if browse.in_category(r, browse.UNCLASSIFIED)}
+    to_classify = {i for i, r in rows.items() if categories.in_category(r, Category.UNCLASSIFIED)}
     runs = {t.id for t in tracks_needing_prediction(session, in_use.name, in_use.version)}
     assert to_classify == runs
-    assert browse.count_sidebar(rows.values()).unclassified == len(runs)
+    assert categories.count_sidebar(rows.values())[Category.UNCLASSIFIED] == len(runs)
     by_ids = {r.id: r for r in browse.rows_for_ids(session, rows, in_use)}
     assert by_ids == rows
 
@@ -89,7 +90,7 @@ def test_outdated_rows_keep_their_old_genre_until_reclassified(session: Session)
     assert rows[5].genres == ("Pop",)  # the chosen bundle's, not the newer other one's
     assert rows[2].predicted_by == "broad 2.0.0" and not rows[2].outdated
     assert rows[3].stale and not rows[3].outdated
-    assert dict(browse.count_sidebar(rows.values()).predicted)["Rock"] == 1
+    assert dict(categories.count_sidebar(rows.values()).predicted)["Rock"] == 1
     details = browse.track_details(session, 5, BROAD_2)
     assert details is not None and details.prediction is not None
     assert details.prediction.bundle_version == "1.0.0"

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import cli.classify
 import main
-from library import browse
+from library import browse, categories
+from library.categories import Category
 from library.db import HEAD_USER_VERSION, create_db_engine, session_factory
 from library.models import Prediction, Track
 from library.predictions import (
@@ -72,7 +73,8 @@ def to_classify(db_path: Path) -> tuple[int, int, int]:
     with sessions() as session:
         todo = tracks_needing_prediction(session, "stand-in", "0.1", current_stat=stat_on_disk)
         rows = [r for page in browse.iter_row_pages(session) for r in page]
-    return len(todo), browse.count_sidebar(rows).unclassified, sum(r.stale for r in rows)
+    return (len(todo), categories.count_sidebar(rows)[Category.UNCLASSIFIED],
+            sum(r.stale for r in rows))
 
 
 def test_apply_undo_and_outside_edits_leave_nothing_to_classify(

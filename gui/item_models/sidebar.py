@@ -5,19 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 
-from library import browse
-from library.records import NOT_MUSIC, SidebarCounts
+from library.categories import AFTER_GENRES, BEFORE_GENRES, Category
+from library.records import SidebarCounts
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (kind, value) of an entry; None on group headers
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-FIXED_BEFORE = ((browse.ALL, "All tracks"),)
-FIXED_AFTER = (
-    (browse.UNCERTAIN, "Uncertain"),
-    (browse.NOT_MUSIC, NOT_MUSIC),
-    (browse.UNCLASSIFIED, "Not yet classified"),
-    (browse.ERRORS, "Errors"),
-)
 
 
 def _entry(text: str, key: tuple[str, str | None], count: int = 0) -> QStandardItem:
@@ -41,8 +34,8 @@ def _header(text: str) -> QStandardItem:
 
 
 class SidebarModel(QStandardItemModel):
-    """Library group (All, predicted genres, Uncertain, Not yet classified, Errors) and tags
-    group.
+    """Library group (the categories placed before the genres, the predicted genres, those
+    placed after: library/categories.py) and tags group.
 
     Genres are in alphabetical order. While the mouse is over the sidebar (`hold`), counts
     change in place but no entry comes or goes: a classify finding a new genre must not move
@@ -56,8 +49,8 @@ class SidebarModel(QStandardItemModel):
         self._latest: SidebarCounts | None = None
         self.library = _header("LIBRARY")
         self.tags = _header("IN YOUR FILES' TAGS")
-        for kind, text in FIXED_BEFORE + FIXED_AFTER:
-            self.library.appendRow(_entry(text, (kind, None)))
+        for fixed in BEFORE_GENRES + AFTER_GENRES:
+            self.library.appendRow(_entry(fixed.label, (fixed, None)))
         self.appendRow(self.library)
         self.appendRow(self.tags)
 
@@ -71,22 +64,20 @@ class SidebarModel(QStandardItemModel):
         """Set every count; add and remove genre entries without resetting the model (only
         counts while held)."""
         self._latest = counts
-        fixed = {browse.ALL: counts.total, browse.UNCERTAIN: counts.uncertain,
-                 browse.NOT_MUSIC: counts.not_music,
-                 browse.UNCLASSIFIED: counts.unclassified, browse.ERRORS: counts.errors}
+        fixed = dict(counts.fixed)
         for row in range(self.library.rowCount()):
             item = self.library.child(row)
             kind, _ = item.data(KEY_ROLE)
             if kind in fixed:
                 self._set_count(item, fixed[kind])
         if self.held:
-            self._count_in_place(self.library, browse.GENRE, dict(counts.predicted))
-            self._count_in_place(self.tags, browse.TAG, dict(counts.tagged))
+            self._count_in_place(self.library, Category.GENRE, dict(counts.predicted))
+            self._count_in_place(self.tags, Category.TAG, dict(counts.tagged))
             return
-        first = len(FIXED_BEFORE)
-        last = self.library.rowCount() - len(FIXED_AFTER)
-        self._sync_genres(self.library, first, last, browse.GENRE, dict(counts.predicted))
-        self._sync_genres(self.tags, 0, self.tags.rowCount(), browse.TAG, dict(counts.tagged))
+        first = len(BEFORE_GENRES)
+        last = self.library.rowCount() - len(AFTER_GENRES)
+        self._sync_genres(self.library, first, last, Category.GENRE, dict(counts.predicted))
+        self._sync_genres(self.tags, 0, self.tags.rowCount(), Category.TAG, dict(counts.tagged))
 
     @staticmethod
     def _set_count(item: QStandardItem, count: int) -> None:

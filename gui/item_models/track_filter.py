@@ -23,17 +23,18 @@ from gui.item_models.track_table import (
     search_text,
     sort_values,
 )
-from library import browse
+from library.categories import Category, in_category
+from library.categories import category as category_of
 from library.records import BrowseRow
 
 Index = QModelIndex | QPersistentModelIndex
-Category = tuple[str, str | None]
+Entry = tuple[str, str | None]  # a sidebar entry: (Category key, genre or None)
 
 
-def matches(row: BrowseRow, words: tuple[str, ...], category: Category) -> bool:
-    """Whether a row is in the sidebar category and contains every search word."""
+def matches(row: BrowseRow, words: tuple[str, ...], entry: Entry) -> bool:
+    """Whether a row is in the sidebar entry's category and contains every search word."""
     text = search_text(row)
-    return browse.in_category(row, *category) and all(word in text for word in words)
+    return in_category(row, *entry) and all(word in text for word in words)
 
 
 def narrows(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
@@ -59,7 +60,7 @@ class TrackFilterModel(QAbstractTableModel):
     def __init__(self, source: TrackTableModel, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._source = source
-        self._category: Category = (browse.ALL, None)
+        self._category: Entry = (Category.ALL, None)
         self._words: tuple[str, ...] = ()
         self._set_order(np.arange(source.rowCount(), dtype=np.int64))
         self._set_shown(self._order.copy())
@@ -114,7 +115,7 @@ class TrackFilterModel(QAbstractTableModel):
 
     # ---- filtering and sorting -------------------------------------------------------------------
     @property
-    def category(self) -> Category:
+    def category(self) -> Entry:
         """The sidebar entry filtered on: (kind, genre or None)."""
         return self._category
 
@@ -164,13 +165,14 @@ class TrackFilterModel(QAbstractTableModel):
     def _in_category(self) -> list[int] | range:
         kind, value = self._category
         rows = self._source.rows()
-        if kind == browse.ALL:
+        if kind == Category.ALL:
             return range(len(rows))
-        return [i for i, row in enumerate(rows) if browse.in_category(row, kind, value)]
+        rule = category_of(kind).rule  # looked up once, not per row
+        return [i for i, row in enumerate(rows) if rule(row, value)]
 
     def _accepts(self, source_row: int) -> bool:
         text = self._source.search_texts()[source_row]
-        return (browse.in_category(self._source.row(source_row), *self._category)
+        return (in_category(self._source.row(source_row), *self._category)
                 and all(word in text for word in self._words))
 
     def _relayout(self, shown: np.ndarray, order: np.ndarray | None = None) -> None:

@@ -13,15 +13,16 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from library.browse import CategoryTally
+from library.categories import Category, CategoryTally
 from library.genre_names import canonical_genres, genre_key
-from library.records import NOT_MUSIC, BrowseRow, display_path, guessed_names
+from library.records import NOT_MUSIC, BrowseRow, TrackStatus, display_path, guessed_names
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the BrowseRow itself
 CONFIRMED_MARK = "✓ "
-STATUS_COLORS = {"Error": QColor("#ff6b6b"), "Missing": QColor("#ff6b6b"),
-                 "Uncertain": QColor("#fcc419"), "Confirmed": QColor("#69db7c"),
+STATUS_COLORS = {TrackStatus.ERROR.label: QColor("#ff6b6b"),
+                 TrackStatus.MISSING.label: QColor("#ff6b6b"),
+                 Category.UNCERTAIN.label: QColor("#fcc419"), "Confirmed": QColor("#69db7c"),
                  "Not classified": QColor("#8a94a6"), "Changed": QColor("#fcc419")}
 GUESSED_COLOR = QColor("#7c8595")  # a title, artist or album read from names, not tags
 OLDER_MODEL = "Older model"  # the genre shown is another model's: classify updates it
@@ -57,22 +58,19 @@ def format_duration(seconds: float | None) -> str:
 
 
 def status_text(row: BrowseRow) -> str:
-    """A short word for where the track stands."""
-    if row.status == "error":
-        return "Error"
-    if row.status == "missing":
-        return "Missing"
+    """A short word for where the track stands: by the sidebar's rules (library.categories),
+    so a row under Uncertain says "Uncertain"; a track to classify says why."""
+    if row.status != TrackStatus.OK:
+        return TrackStatus(row.status).label
     if row.user_genres:
         return "Confirmed"
-    if row.confidence is None:
-        return "Not classified"
-    if row.stale:
-        return "Changed"
-    if row.outdated:
-        return OLDER_MODEL
-    if row.not_music:
-        return NOT_MUSIC
-    return "Uncertain" if row.uncertain else "Classified"
+    if Category.UNCLASSIFIED.rule(row, None):
+        return ("Not classified" if row.confidence is None else "Changed" if row.stale
+                else OLDER_MODEL)
+    for shown in (Category.NOT_MUSIC, Category.UNCERTAIN):
+        if shown.rule(row, None):
+            return shown.label
+    return "Classified"
 
 
 def genre_text(row: BrowseRow) -> str:

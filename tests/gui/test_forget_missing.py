@@ -13,7 +13,7 @@ from sqlalchemy import select
 from gui import jobs
 from gui.main_window import MainWindow
 from gui.workers import Outcome
-from library import browse
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Track, UserLabel
 from tests.gui.conftest import wait_idle
@@ -62,17 +62,17 @@ def test_missing_files_leave_the_genre_counts_and_are_forgotten_on_request(  # t
     window.set_genre_of([_db_tracks(db_path)[first.name][0]], ["Bebop"])  # a label by hand
     wait_idle(qtbot, window)
     entries = window.sidebar_model.entries()
-    assert entries[(browse.TAG, "Jazz")] == 3 and entries[(browse.GENRE, "Bebop")] == 1
+    assert entries[(Category.TAG, "Jazz")] == 3 and entries[(Category.GENRE, "Bebop")] == 1
 
     first.unlink()  # the file is gone (deleted, or its disk is away)
     window.rescan(classify_after=False)
     wait_idle(qtbot, window)
     assert _db_tracks(db_path)[first.name][1] == "missing"  # kept, marked
     entries = window.sidebar_model.entries()
-    assert entries[(browse.TAG, "Jazz")] == 2  # only the files that are there
-    assert (browse.GENRE, "Bebop") not in entries
-    assert entries[(browse.ALL, None)] == 3 and entries[(browse.ERRORS, None)] == 1
-    window.sidebar.category_chosen.emit(browse.TAG, "Jazz")  # the view agrees with its count
+    assert entries[(Category.TAG, "Jazz")] == 2  # only the files that are there
+    assert (Category.GENRE, "Bebop") not in entries
+    assert entries[(Category.ALL, None)] == 3 and entries[(Category.ERRORS, None)] == 1
+    window.sidebar.category_chosen.emit(Category.TAG, "Jazz")  # the view agrees with its count
     assert window.proxy.rowCount() == 2
     before = {p: p.read_bytes() for p in kept}
     forgotten_id = _db_tracks(db_path)[first.name][0]
@@ -87,8 +87,8 @@ def test_missing_files_leave_the_genre_counts_and_are_forgotten_on_request(  # t
     assert first.name not in _db_tracks(db_path) and set(_db_tracks(db_path)) == {
         p.name for p in kept}
     assert _rows_of(db_path, UserLabel, forgotten_id) == 0
-    assert window.table.rowCount() == 2 and window.sidebar_model.entries()[(browse.ALL, None)] == 2
-    assert window.sidebar_model.entries()[(browse.ERRORS, None)] == 0
+    assert window.table.rowCount() == 2 and window.sidebar_model.entries()[(Category.ALL, None)] == 2
+    assert window.sidebar_model.entries()[(Category.ERRORS, None)] == 0
     assert {p: p.read_bytes() for p in kept} == before and not first.exists()  # disk untouched
 
     again = window.ask_forget_missing()  # nothing left to forget: it only says so

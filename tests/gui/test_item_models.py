@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 from gui.item_models.sidebar import KEY_ROLE, SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import Column, TrackTableModel, contiguous_runs
-from library import browse
+from library import categories
+from library.categories import Category
 from library.records import BrowseRow
 
 FATAL = QAbstractItemModelTester.FailureReportingMode.Fatal
@@ -60,14 +61,14 @@ def test_filter_by_category_and_search_follows_updates(qtbot: QtBot) -> None:
         row(3, title="So What", artist="Miles Davis", predicted=("jazz",), confidence=0.7),
         row(4, status="error", error="bad"),
     ])
-    proxy.set_category(browse.GENRE, "jazz")
+    proxy.set_category(Category.GENRE, "jazz")
     assert sorted(proxy.row(r).id for r in range(proxy.rowCount())) == [1, 3]
     proxy.set_search("MILES  what")
     assert [proxy.row(r).id for r in range(proxy.rowCount())] == [3]
     proxy.set_search("")
     table.upsert_rows([row(2, title="Paranoid", user_genres=("jazz",))])  # a user correction
     assert proxy.rowCount() == 3
-    proxy.set_category(browse.ERRORS)
+    proxy.set_category(Category.ERRORS)
     assert [proxy.row(r).id for r in range(proxy.rowCount())] == [4]
 
 
@@ -97,26 +98,26 @@ def test_sidebar_updates_counts_and_entries_in_place(qtbot: QtBot) -> None:
     QAbstractItemModelTester(sidebar, FATAL)
     rows = [row(1, predicted=("rock",), confidence=0.9, tag_genres=("Rock",)),
             row(2, predicted=("jazz",), confidence=0.9), row(3)]
-    sidebar.update_counts(browse.count_sidebar(rows))
+    sidebar.update_counts(categories.count_sidebar(rows))
     entries = sidebar.entries()
-    assert entries[(browse.ALL, None)] == 3
+    assert entries[(Category.ALL, None)] == 3
     # one spelling (the model's labels): the prediction's "rock" is the tags' "Rock"
-    assert entries[(browse.GENRE, "Rock")] == 1 and entries[(browse.TAG, "Rock")] == 1
-    assert entries[(browse.UNCLASSIFIED, None)] == 1
+    assert entries[(Category.GENRE, "Rock")] == 1 and entries[(Category.TAG, "Rock")] == 1
+    assert entries[(Category.UNCLASSIFIED, None)] == 1
     library = [sidebar.library.child(r).data(KEY_ROLE) for r in range(sidebar.library.rowCount())]
-    assert library[0] == (browse.ALL, None) and library[-1] == (browse.ERRORS, None)
-    assert library[1:3] == [(browse.GENRE, "Jazz"), (browse.GENRE, "Rock")]
+    assert library[0] == (Category.ALL, None) and library[-1] == (Category.ERRORS, None)
+    assert library[1:3] == [(Category.GENRE, "Jazz"), (Category.GENRE, "Rock")]
     rows[1] = row(2, predicted=("blues",), confidence=0.9)
-    sidebar.update_counts(browse.count_sidebar(rows))
+    sidebar.update_counts(categories.count_sidebar(rows))
     entries = sidebar.entries()
-    assert (browse.GENRE, "Jazz") not in entries and entries[(browse.GENRE, "Blues")] == 1
-    sidebar.update_counts(browse.count_sidebar([]))
+    assert (Category.GENRE, "Jazz") not in entries and entries[(Category.GENRE, "Blues")] == 1
+    sidebar.update_counts(categories.count_sidebar([]))
     assert sidebar.tags.rowCount() == 0 and sidebar.library.rowCount() == 5
     assert sidebar.library.child(2).text() == "Not music"
     speech = row(4, confidence=0.03, uncertain=True, not_music=True)
-    sidebar.update_counts(browse.count_sidebar([speech, row(5, confidence=0.2, uncertain=True)]))
+    sidebar.update_counts(categories.count_sidebar([speech, row(5, confidence=0.2, uncertain=True)]))
     entries = sidebar.entries()
-    assert entries[(browse.NOT_MUSIC, None)] == 1 and entries[(browse.UNCERTAIN, None)] == 1
+    assert entries[(Category.NOT_MUSIC, None)] == 1 and entries[(Category.UNCERTAIN, None)] == 1
 
 
 def test_table_tally_matches_a_full_count(qtbot: QtBot) -> None:
@@ -124,4 +125,4 @@ def test_table_tally_matches_a_full_count(qtbot: QtBot) -> None:
     table.upsert_rows([row(i, predicted=("rock",), confidence=0.8) for i in range(1, 6)])
     table.upsert_rows([row(2, user_genres=("jazz",)), row(3, status="error"), row(6)])
     table.remove_ids([4])
-    assert table.tally.counts() == browse.count_sidebar(table.rows())
+    assert table.tally.counts() == categories.count_sidebar(table.rows())

@@ -21,7 +21,8 @@ from gui.item_models.track_table import Column
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
 from gui.workers import JobContext, Outcome
-from library import browse
+from library import browse, categories
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Folder, Prediction, TagBatch, Track
 from tests.gui.conftest import wait_idle
@@ -72,13 +73,13 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
     # 3 clips, or 2 when they settled the track early (classifier/early_exit.py)
     assert all(len(p.clip_probabilities) == len(p.clip_starts) in (2, 3) for p in stored)
     counts = window.sidebar_model.entries()
-    assert counts[(browse.ALL, None)] == 8 and counts[(browse.ERRORS, None)] == 1
-    assert window.table.tally.counts() == browse.count_sidebar(db_rows(db_path))
+    assert counts[(Category.ALL, None)] == 8 and counts[(Category.ERRORS, None)] == 1
+    assert window.table.tally.counts() == categories.count_sidebar(db_rows(db_path))
     predicted = Counter(g for p in stored for g in p.top_genres)
-    shown = {name: n for (kind, name), n in counts.items() if kind == browse.GENRE}
+    shown = {name: n for (kind, name), n in counts.items() if kind == Category.GENRE}
     assert shown == dict(predicted) and set(shown) <= BROAD_LABELS  # the bundle's own labels
-    assert counts[(browse.UNCERTAIN, None)] == sum(p.uncertain and not p.not_music for p in stored)
-    assert counts[(browse.NOT_MUSIC, None)] == sum(p.not_music for p in stored) == 1  # the speech
+    assert counts[(Category.UNCERTAIN, None)] == sum(p.uncertain and not p.not_music for p in stored)
+    assert counts[(Category.NOT_MUSIC, None)] == sum(p.not_music for p in stored) == 1  # the speech
 
     window.search.setText("classical.0")  # filters as you type (debounced)
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 1)
@@ -122,7 +123,7 @@ def test_set_genre_shows_in_sidebar_table_and_plan(  # type: ignore[no-untyped-d
     ids = [r.id for r in window.table.rows() if r.status == "ok"][:2]
     window.set_genre_of(ids, ["Ambient"])
     wait_idle(qtbot, window)
-    assert window.sidebar_model.entries()[(browse.GENRE, "Ambient")] == 2
+    assert window.sidebar_model.entries()[(Category.GENRE, "Ambient")] == 2
     cell = window.table.index(window.table.row_of(ids[0]), Column.PREDICTED)
     assert cell.data() == "✓ Ambient" and cell.data(Qt.ItemDataRole.FontRole).bold()
     dialog = window.open_write_dialog()
@@ -223,7 +224,7 @@ def test_dropping_a_folder_adds_it(  # type: ignore[no-untyped-def]
     question.remove_button.click()  # its tracks leave the table in place
     wait_idle(qtbot, window)
     assert window.folders == () and window.table.rowCount() == 0
-    assert window.sidebar_model.entries()[(browse.ALL, None)] == 0
+    assert window.sidebar_model.entries()[(Category.ALL, None)] == 0
     assert window.stack.currentWidget() is window.empty
     assert file_bytes(music) == before  # files untouched
 

@@ -21,6 +21,7 @@ from gui.main_window import MainWindow
 from gui.settings import AppSettings
 from gui.workers import Outcome
 from library import browse
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Prediction, Track
 from library.predictions import stat_on_disk, tracks_needing_prediction
@@ -48,7 +49,7 @@ def _classified_by_old_broad(sessions: sessionmaker[Session]) -> int:
 
 def _to_classify(window: MainWindow) -> int:
     """What the sidebar's "Not yet classified" says."""
-    return window.sidebar_model.entries()[(browse.UNCLASSIFIED, None)]
+    return window.sidebar_model.entries()[(Category.UNCLASSIFIED, None)]
 
 
 def _classify_would_run(sessions: sessionmaker[Session], bundle: str) -> int:

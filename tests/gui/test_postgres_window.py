@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from library import browse
+from library import categories
+from library.categories import Category
 from main import main
 from tests.gui.conftest import wait_idle
 from tests.postgres_server import PgServer
@@ -21,5 +22,5 @@ def test_the_window_browses_a_postgresql_library(  # type: ignore[no-untyped-def
     assert len(rows) == len([p for p in music.rglob("*") if p.is_file()])
     assert {Path(r.path).name for r in rows} >= {"jazz.00000.flac", "metal.00000.flac"}
     assert window.table.rows() and any(r.status == "error" for r in rows)
-    assert browse.count_sidebar(rows).errors == 1
+    assert categories.count_sidebar(rows)[Category.ERRORS] == 1
     wait_idle(qtbot, window)

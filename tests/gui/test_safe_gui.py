@@ -22,7 +22,7 @@ from gui.dialogs.tag_write import AFTER, FILE, TagWriteDialog
 from gui.settings import GUI_TAG_DEFAULTS, AppSettings
 from gui.track_scope import scope_of
 from gui.workers import Outcome
-from library import browse
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from library.tagplan import DEFAULT_MIN_CONFIDENCE, TagSelection, plan_tags
@@ -64,7 +64,7 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
     country = next(r.id for r in window.table.rows() if r.path == str(flac(music, "country")))
     window.set_genre_of([country], ["Country"])  # a sure write, whatever the model says
     wait_idle(qtbot, window)
-    tags_group = {v: n for (k, v), n in window.sidebar_model.entries().items() if k == browse.TAG}
+    tags_group = {v: n for (k, v), n in window.sidebar_model.entries().items() if k == Category.TAG}
     assert tags_group["Hip-Hop"] == 2 and "Hiphop" not in tags_group  # one spelling
 
     dialog = window.open_write_dialog()
@@ -88,7 +88,7 @@ def test_default_write_keeps_typed_genres_and_leaves_nothing_to_classify(  # typ
     assert {p: md5(p) for p in typed_md5} == typed_md5  # not a byte of the typed files changed
     assert window.settings.tag_options().policy == "fill-empty"
 
-    assert window.table.tally.counts().unclassified == 0
+    assert window.table.tally.counts()[Category.UNCLASSIFIED] == 0
     assert not any(r.stale for r in window.table.rows())
     sessions = session_factory(create_db_engine(db_path))
     with sessions() as session:
@@ -135,7 +135,7 @@ def test_rows_can_be_unticked_and_edited(qtbot: QtBot) -> None:
             PlanRow(2, "/m/b.mp3", "mp3", (), ("Jazz",), "write", "predicted"),
             PlanRow(3, "/m/c.mp3", "mp3", (), ("Pop",), "write", "predicted"),
             PlanRow(4, "/m/d.mp3", "mp3", (), None, "skip", "no prediction")]
-    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, [scope_of([1, 2, 3, 4], [], (browse.ALL, None))])
+    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, [scope_of([1, 2, 3, 4], [], (Category.ALL, None))])
     qtbot.addWidget(dialog)
     dialog.set_plan(dialog.options(), plan)
     model = dialog.model

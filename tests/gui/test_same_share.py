@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 import main
 from gui.settings import AppSettings
+from library.categories import Category
 from library.roots import ROOTS_ENV_VAR
 from tests.gui.conftest import wait_idle
 
@@ -56,7 +57,7 @@ def test_adding_the_same_share_elsewhere_offers_its_root(  # type: ignore[no-unt
     rows = window.table.rows()
     assert {r.id: Path(r.path).relative_to(music) for r in rows} == ids  # same tracks, here
     assert sum(r.status == "ok" for r in rows) == 7
-    assert window.table.tally.counts().unclassified == 0  # and classified through B's mount
+    assert window.table.tally.counts()[Category.UNCLASSIFIED] == 0  # and classified through B's mount
     assert not window.away_label.isVisible()
     assert (tmp_path / "config/GenreLens/roots").read_text() == f"music={music}\n"
 

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from gui import jobs
 from gui.item_models.sidebar import COUNT_ROLE, KEY_ROLE
 from gui.main_window import MainWindow
-from library import browse
+from library.categories import Category
 from tests.gui.conftest import wait_idle
 
 
@@ -72,17 +72,17 @@ def test_entries_stay_put_under_the_mouse_while_counts_change(  # type: ignore[n
     wait_idle(qtbot, window)
     assert _tag_entries(window) == [("Blues", 0), ("Jazz", 3)]  # counts in place, no move
     assert window.sidebar.visualRect(_index_of(window, "Jazz")) == place
-    assert window.sidebar.indexAt(place.center()).data(KEY_ROLE) == (browse.TAG, "Jazz")
-    assert _chosen(window) == (browse.TAG, "Jazz") and window.proxy.rowCount() == 3
+    assert window.sidebar.indexAt(place.center()).data(KEY_ROLE) == (Category.TAG, "Jazz")
+    assert _chosen(window) == (Category.TAG, "Jazz") and window.proxy.rowCount() == 3
 
     QTest.mouseMove(window.track_view.viewport(), QPoint(5, 5))  # the pointer leaves
     qtbot.waitUntil(lambda: not window.sidebar_model.held)
     assert _tag_entries(window) == [("Afrobeat", 1), ("Jazz", 3)]  # now in order
-    assert _chosen(window) == (browse.TAG, "Jazz")  # still the chosen view
+    assert _chosen(window) == (Category.TAG, "Jazz")  # still the chosen view
 
     window.sidebar.setCurrentIndex(_index_of(window, "Afrobeat"))
     _tag(blues, "Blues")  # the chosen genre empties while the user is in it
     window.rescan(classify_after=False)
     wait_idle(qtbot, window)
     assert _tag_entries(window) == [("Afrobeat", 0), ("Blues", 1), ("Jazz", 3)]
-    assert _chosen(window) == (browse.TAG, "Afrobeat") and window.proxy.rowCount() == 0
+    assert _chosen(window) == (Category.TAG, "Afrobeat") and window.proxy.rowCount() == 0

@@ -17,16 +17,16 @@ from gui.item_models.track_filter import TrackFilterModel, matches, narrows
 from gui.item_models.track_table import HEADERS, Column, TrackTableModel, sort_values
 from gui.jobs import RowsChanged
 from gui.widgets.views import TrackView
-from library import browse
+from library.categories import Category
 from library.records import BrowseRow
 from tools.demo_library import populate
 
 FATAL = QAbstractItemModelTester.FailureReportingMode.Fatal
 ROWS = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
 WORDS = ("blue", "train", "so", "what", "night", "midnight")
-CATEGORIES = ((browse.ALL, None), (browse.GENRE, "jazz"), (browse.GENRE, "rock"),
-              (browse.TAG, "Rock"), (browse.UNCERTAIN, None), (browse.UNCLASSIFIED, None),
-              (browse.ERRORS, None))
+CATEGORIES = ((Category.ALL, None), (Category.GENRE, "jazz"), (Category.GENRE, "rock"),
+              (Category.TAG, "Rock"), (Category.UNCERTAIN, None), (Category.UNCLASSIFIED, None),
+              (Category.ERRORS, None))
 SEARCHES = ("", "b", "bl", "blue", "blue tr", "NIGHT", "midnight", "jazz", "/m/1", "zzz")
 
 
@@ -132,7 +132,7 @@ def test_table_view_keeps_selection_current_row_and_scroll(qtbot: QtBot) -> None
     view.resize(800, 400)
     view.show()
     view.sortByColumn(Column.TITLE, Qt.SortOrder.DescendingOrder)
-    proxy.set_category(browse.GENRE, "jazz")
+    proxy.set_category(Category.GENRE, "jazz")
     assert proxy.rowCount() == 150 and proxy.row(0).title == "song 299"
     view.selectRow(60)
     view.verticalScrollBar().setValue(50)
@@ -151,7 +151,7 @@ def test_table_view_keeps_selection_current_row_and_scroll(qtbot: QtBot) -> None
     view.sortByColumn(Column.CONFIDENCE, Qt.SortOrder.DescendingOrder)
     assert proxy.row(0).id in (175, 177, 179) and view.selected_ids() == chosen
     assert view.current_track_id() == chosen[0]
-    proxy.set_category(browse.GENRE, "rock")  # 179 is jazz: no longer shown, nor selected
+    proxy.set_category(Category.GENRE, "rock")  # 179 is jazz: no longer shown, nor selected
     assert view.selected_ids() == [] and view.current_track_id() is None
     assert {proxy.row(r).id % 2 for r in range(proxy.rowCount())} == {0}
 
@@ -165,7 +165,7 @@ def test_window_sidebar_search_sort_and_worker_rows_keep_the_details(  # type: i
         next(r for r in range(window.sidebar_model.library.rowCount())
              if window.sidebar_model.library.child(r).text() == "Jazz"))
     window.sidebar.setCurrentIndex(jazz.index())  # a click in the sidebar
-    assert window.proxy.category == (browse.GENRE, "Jazz")
+    assert window.proxy.category == (Category.GENRE, "Jazz")
     shown = [window.proxy.row(r) for r in range(window.proxy.rowCount())]
     assert shown and all("Jazz" in r.genres for r in shown)
     window.track_view.selectRow(3)

@@ -24,7 +24,7 @@ from gui.main_window import MainWindow
 from gui.settings import GUI_TAG_DEFAULTS, AppSettings
 from gui.theme import apply_theme
 from gui.track_scope import scope_of, whole_library
-from library import browse
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from tests.audio_factory import Tags, write_tags
 from tests.tagging_support import label, scan_into
@@ -56,7 +56,7 @@ def contrast(image: QImage, left: int, top: int, width: int, height: int) -> int
 
 
 def test_the_write_dialog_says_things_in_words_and_shows_folders(qtbot: QtBot) -> None:
-    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, [scope_of([], [1, 2], (browse.GENRE, "Jazz")),
+    dialog = TagWriteDialog(GUI_TAG_DEFAULTS, [scope_of([], [1, 2], (Category.GENRE, "Jazz")),
                                                whole_library(10)])
     qtbot.addWidget(dialog)
     assert dialog.max_genres.text() == "At most 5 genres per file"

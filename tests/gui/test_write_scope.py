@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gui.dialogs.tag_write import TagWriteDialog
 from gui.main_window import MainWindow
 from gui.track_scope import scope_of, whole_library
-from library import browse
+from library.categories import Category
 from library.db import create_db_engine, session_factory
 from tests.gui.conftest import wait_idle
 from tests.tagging_support import label, plain_genres, scan_into
@@ -57,8 +57,8 @@ def planned(qtbot: QtBot, dialog: TagWriteDialog, count: int) -> set[int]:
 
 
 def show_genre(qtbot: QtBot, window: MainWindow, genre: str) -> None:
-    window.proxy.set_category(browse.GENRE, genre)
-    qtbot.waitUntil(lambda: window.proxy.category == (browse.GENRE, genre))
+    window.proxy.set_category(Category.GENRE, genre)
+    qtbot.waitUntil(lambda: window.proxy.category == (Category.GENRE, genre))
 
 
 def select(window: MainWindow, rows: list[int]) -> None:
@@ -152,11 +152,11 @@ def test_an_empty_view_plans_nothing_rather_than_everything(  # type: ignore[no-
 
 
 def test_scope_words() -> None:
-    assert scope_of([7], [1, 2, 7], (browse.GENRE, "Jazz")).label == "1 selected track"
-    view = scope_of([], [1, 2], (browse.GENRE, "Jazz"), ("miles",))
+    assert scope_of([7], [1, 2, 7], (Category.GENRE, "Jazz")).label == "1 selected track"
+    view = scope_of([], [1, 2], (Category.GENRE, "Jazz"), ("miles",))
     assert (view.track_ids, view.label) == ((1, 2), "2 tracks in Jazz matching “miles”")
     assert view.noun == "tracks in Jazz matching “miles”"
-    assert scope_of([], [4], (browse.UNCERTAIN, None)).label == "1 uncertain track"
-    assert scope_of([], [1, 2, 3], (browse.ALL, None)).label == "3 tracks"
+    assert scope_of([], [4], (Category.UNCERTAIN, None)).label == "1 uncertain track"
+    assert scope_of([], [1, 2, 3], (Category.ALL, None)).label == "3 tracks"
     library = whole_library(189)
     assert library.track_ids is None and library.label == "Whole library (189 tracks)"
