@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,18 @@ import soundfile as sf
 import soxr
 
 from classifier.decoder_hook import read_done
+
+
+
+class Decoder(StrEnum):
+    """Which decoder to try first for a file. The library's format registry names one per
+    container as plain text (library/tags/formats.py `Format.decoder`: library never imports
+    classifier/), which reaches here through TrackInput.decoder; tests/test_words.py checks
+    that every name there is one of these."""
+
+    LIBSNDFILE = "libsndfile"
+    FFMPEG = "ffmpeg"
+
 
 # Extensions of containers libsndfile cannot read: go straight to FFmpeg. Only a guess for
 # files the library has not sniffed; for those it has, the caller passes its registry's choice.
@@ -230,7 +243,9 @@ def _ffmpeg_clip(
 
 def _ffmpeg_first(path: str, decoder: str | None) -> bool:
     """Whether FFmpeg goes first: the library's choice for the detected format, else a guess."""
-    return decoder == "ffmpeg" or (decoder is None and Path(path).suffix.lower() in FFMPEG_FIRST)
+    if decoder is None:
+        return Path(path).suffix.lower() in FFMPEG_FIRST
+    return decoder == Decoder.FFMPEG
 
 
 def decode_clips(

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from gui.dialogs.remove_folder import plural
-from library.records import BrowseRow
+from library.records import BrowseRow, TrackStatus
 
 
 class ForgetMissingQuestion(QMessageBox):
@@ -19,7 +19,7 @@ class ForgetMissingQuestion(QMessageBox):
 
     def __init__(self, rows: Iterable[BrowseRow], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        missing = [row for row in rows if row.status == "missing"]
+        missing = [row for row in rows if row.status == TrackStatus.MISSING]
         self.count = len(missing)
         self.setWindowTitle("Forget missing tracks")
         self.forget_button: QAbstractButton | None = None

@@ -16,7 +16,7 @@ from gui.item_models.track_table import (
 from gui.jobs import DetailsReady
 from gui.widgets.charts import GenreTimeline, ProbabilityChart
 from gui.widgets.player import Player
-from library.records import BrowseRow, display_path
+from library.records import BrowseRow, TrackStatus, display_path
 
 
 def rgb_to_image(rgb: np.ndarray) -> QImage:
@@ -101,8 +101,8 @@ class DetailsPane(QScrollArea):
         self.chart.set_probabilities(row.probabilities if row else ())
         self.timeline.set_timeline(0.0, (), (), ())
         self.mel.clear()
-        self.mel_caption.setText("Loading…" if row and row.status == "ok" else "")
-        self.player.set_source(row.path if row and row.status == "ok" else None)
+        self.mel_caption.setText("Loading…" if row and row.status == TrackStatus.OK else "")
+        self.player.set_source(row.path if row and row.status == TrackStatus.OK else None)
 
     def show_details(self, ready: DetailsReady) -> None:
         """Add the pictures a details job computed, if they are still for the shown track."""

@@ -35,7 +35,8 @@ class Format:
     family: ModuleType  # library/tags module: read, genre_state, write_genres
     payload: Walker  # feeds the audio payload (never the tags) to a digest
     complete: Check | None = None  # raises TagError when the file is cut short
-    decoder: str = "libsndfile"  # the classifier's first try: libsndfile | ffmpeg
+    # The classifier's first try: a classifier.audio.Decoder's text (tests/test_words.py).
+    decoder: str = "libsndfile"
     holds_tags: bool = True  # False: nothing to write genres into
     after_id3: bool = False  # may follow an ID3v2 tag (MP3; FLAC and AAC written wrongly)
     # What identifies the audio from the headers alone (None when the file does not say):
