@@ -12,7 +12,6 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (kind, value) of an entry; None on gr
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-
 def _entry(text: str, key: tuple[str, str | None], count: int = 0) -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
