@@ -72,8 +72,11 @@ def test_one_info_line_per_operation_with_counts_and_no_decoder_pages(
 
 @pytest.mark.slow  # starts a local Ray
 def test_rays_token_warning_stays_off_the_terminal_and_goes_to_the_log(
-        shared_data: Path, tmp_path: Path) -> None:
+        shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("ray", reason="Ray is not installed (pip install genrelens[cluster])")
+    # Ray warns only when RAY_AUTH_MODE is unset, and a Ray started inside this pytest process
+    # (test_classify_ray) sets it in os.environ for every later child: unset it, as a user has it.
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
     music = tmp_path / "music"
     music.mkdir()
     (music / "jazz.flac").write_bytes((shared_data / "gtzan-mini/jazz/jazz.00001.flac")
