@@ -348,8 +348,8 @@ def ship_gate(cache: FeatureCache, pool: list[Item], extra: list[Item],
           f"on the extra sounds {extra_miss}/{n_extra}")
     print(f"  wrong per source: {figures['by_source']}")
     description = (f"music / not music on musicnn-msd features; threshold chosen for ≤ "
-                   f"{FALSE_ALARM:.0%} false alarms on out-of-fold music (measured {fa}/{n_music}); "
-                   f"misses {miss}/{n_other}.")
+                   f"{FALSE_ALARM:.0%} false alarms on out-of-fold music "
+                   f"(measured {fa}/{n_music}); misses {miss}/{n_other}.")
     if extra:
         description += (f" Also trained on {n_extra} animal calls / sound effects from Debian "
                         f"packages (tools/gate_sounds.py); misses {extra_miss}/{n_extra} of them "
