@@ -96,12 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         at = np.array([in_pool[n] and sound_type(i) == kind for n, i in enumerate(items)])
         print(f"  {kind:<28} {int(passed['old'][at].sum())}/{int(at.sum())} -> "
               f"{int(passed['new'][at].sum())}/{int(at.sum())}")
-    report_cc_music(feats, music, in_pool, thresholds, args.cache)
+    report_cc_music(feats, music, in_pool, thresholds, args.cache, p)
     return 0
 
 
 def report_cc_music(feats: list[np.ndarray], music: np.ndarray, in_pool: np.ndarray,
-                    thresholds: dict[str, float], cache: Path) -> None:
+                    thresholds: dict[str, float], cache: Path,
+                    oof: dict[str, np.ndarray]) -> None:
     """Both gates fitted on all their material, on every cc-music clip; then the shipped gate."""
     seed, everything = CHOSEN["seed"], np.arange(len(feats))
     gates = {"old": fit_gate(feats, music, everything[in_pool], seed, GATE_L2),
@@ -113,14 +114,22 @@ def report_cc_music(feats: list[np.ndarray], music: np.ndarray, in_pool: np.ndar
 
     runner = load_gate_runner()
     print("cc-music (never trained on): P(music) old -> new, verdicts; shipped gate at run time")
+    missed = []
     for n, item in enumerate(cc):
         row = []
         for name, gate in gates.items():
             with torch.no_grad():
                 prob = float(softmax(gate(torch.as_tensor(cc_feats[n])).numpy()).mean(0)[1])
             row.append(f"{prob:.3f} {'music' if prob >= thresholds[name] else 'NOT music':<9}")
+            if item.genre is None and prob >= thresholds[name]:
+                missed.append((name, item.path.name, prob))
         shipped = runner.music(item.path) or 0.0
         print(f"  {item.label:<9} {' -> '.join(row)} | shipped {shipped:.3f}  {item.path.name}")
+    # What catching a missed clip by threshold alone would cost on the pool's music.
+    for name, file, prob in missed:
+        cost = int((music & (oof[name] <= prob)).sum())
+        print(f"  {name}: a threshold above {file[:28]}'s {prob:.3f} would call "
+              f"{rate(cost, int(music.sum()))} of the pool's music not music")
 
 
 if __name__ == "__main__":

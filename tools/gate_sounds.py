@@ -1,10 +1,11 @@
 """Extra non-music for the music gate: animal calls and sound effects from Debian packages.
 
-    apt-get download tuxpaint-stamps-default gcompris-qt-data lincity-ng-data
+    apt-get download tuxpaint-stamps-default gcompris-qt-data lincity-ng-data widelands-data \
+        megaglest-data wesnoth-1.16-data
     python tools/gate_sounds.py tuxpaint-stamps-default_*.deb gcompris-qt-data_*.deb \
-        lincity-ng-data_*.deb
+        lincity-ng-data_*.deb widelands-data_*.deb megaglest-data_*.deb wesnoth-1.16-data_*.deb
 
-genre-pool has no birdsong, so the gate let cc-music's robin through (P(music) 0.53). Three
+genre-pool has no birdsong, so the gate let cc-music's robin through (P(music) 0.53). Six
 Debian packages hold recorded animal calls and everyday sounds, licensed for redistribution:
 
 - tuxpaint-stamps-default: each stamp's sound effect (`<stamp>.ogg`; `*_desc*.ogg` are spoken
@@ -14,6 +15,13 @@ Debian packages hold recorded animal calls and everyday sounds, licensed for red
   for the package; single sounds CC-BY-3.0 / CC0 as credited in its copyright file.
 - lincity-ng-data: the city's ambient sounds (farms, parks, traffic, industry). GPL-2+
   (upstream dual-licenses them GPL / CC BY-SA 2.0).
+- widelands-data: animal calls (six bird recordings, wolves, deer, ...) and work sounds.
+  GPL-2+ package; each sound's author and licence (CC0, CC BY 3.0, PD) in its
+  data/sound/wl-sound-docu.csv.
+- megaglest-data: each map tileset's ambiences (day birdsong, night crickets, rain, wind) and
+  animal calls. CC-BY-SA-3.0.
+- wesnoth-1.16-data: ambiences (birds, morning, night, campfire, ship) and animal calls
+  (wolves, horses, bats, gryphons, ...). GPL-2.
 
 Music, instruments, jingles and speech in those packages are left out (the rules below).
 Nothing is copied into the repository: the sounds go into --out (a cache folder) with a
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import re
 import shutil
 import subprocess
@@ -55,7 +64,22 @@ GCOMPRIS_SKIP = re.compile(r"guitar|gong|LaPause|realrainbow", re.IGNORECASE)
 LINCITY_ROOT = "usr/share/games/lincity-ng/sounds/"
 # A monument's fanfare and a stadium crowd may be music or chant; tiny UI clicks teach nothing.
 LINCITY_SKIP = re.compile(r"^(Monument\d|SportsCroud|Click|Window)")
+WIDELANDS_ROOT = "usr/share/games/widelands/data/sound/"
+# Horn calls (military) may be music; the top folder holds interface blips.
+WIDELANDS_SKIP = re.compile(r"^(military/|[^/]+$)")
+MEGAGLEST_ROOT = "usr/share/games/megaglest/tilesets/"
+# the hell tileset's drone and a spoken "good morning" are neither nature nor effects
+MEGAGLEST_SKIP = re.compile(r"hell|good_morning")
+WESNOTH_ROOT = "usr/share/games/wesnoth/1.16/data/core/sounds/"
+# the ambiences (war drums left out) and the calls of animals; no voices, weapons or magic
+WESNOTH_KEEP = re.compile(r"^(ambient/(?!wardrums)|(bat|gryphon|horse|hiss|wolf|tusker|drake)"
+                          r"[-.])")
 LICENCES = {
+    "wesnoth-1.16-data": "GPL-2 (debian/copyright: Wesnoth data, GNU GPL version 2)",
+    "megaglest-data": "CC-BY-SA-3.0 (debian/copyright: Files: *; ambience credits "
+                      "soundbible.com / dobroide)",
+    "widelands-data": "GPL-2+ package; single sounds CC0 / CC BY 3.0 / PD per "
+                      "data/sound/wl-sound-docu.csv (freesound.org, soundbible.com authors)",
     "lincity-ng-data": "GPL-2+ (debian/copyright: sound effects dual-licensed GPL / "
                        "CC BY-SA 2.0, used under the GPL)",
     "tuxpaint-stamps-default": "GPL-2+ (debian/copyright: Files: * 2002-2022 Bill Kendrick)",
@@ -96,6 +120,50 @@ def lincity_sounds(root: Path) -> list[tuple[Path, str, str]]:
     return out
 
 
+def widelands_sounds(root: Path) -> list[tuple[Path, str, str]]:
+    """(file, original path, kind) of the game's animal and work sounds; every bird recording
+    is one kind (birds are held out together), other animals one kind each."""
+    out = []
+    for path in sorted((root / WIDELANDS_ROOT).rglob("*.ogg")):
+        inner = str(path.relative_to(root / WIDELANDS_ROOT))
+        if WIDELANDS_SKIP.search(inner):
+            continue
+        animal = re.sub(r"\d*(_\d+)?$", "", path.stem)
+        folder = inner.split("/")[0]
+        kind = ("animals/birds" if animal == "bird" else f"{folder}/{animal}"
+                if folder in ("animals", "farm") else folder)
+        out.append((path, str(path.relative_to(root)), "widelands:" + kind))
+    return out
+
+
+def megaglest_sounds(root: Path) -> list[tuple[Path, str, str]]:
+    """(file, original path, kind) of the tilesets' ambiences (day = birdsong, night =
+    crickets, rain, wind) and animal calls; kind = the ambience or animal, across tilesets."""
+    out = []
+    for path in sorted((root / MEGAGLEST_ROOT).glob("*/sounds/*")):
+        if path.suffix not in (".ogg", ".wav") or MEGAGLEST_SKIP.search(path.name):
+            continue
+        stem = re.sub(r"_\d+$", "", path.stem.lower())
+        kind = next((k for k in ("day", "night", "rain", "wind") if k in stem), stem)
+        out.append((path, str(path.relative_to(root)), "megaglest:" + kind))
+    return out
+
+
+def wesnoth_sounds(root: Path) -> list[tuple[Path, str, str]]:
+    """(file, original path, kind) of the ambiences (birds1-3 and morning are one kind) and
+    animal calls (kind = the animal)."""
+    out = []
+    for path in sorted((root / WESNOTH_ROOT).rglob("*.ogg")):
+        inner = str(path.relative_to(root / WESNOTH_ROOT))
+        if not WESNOTH_KEEP.search(inner):
+            continue
+        name = re.split(r"[-\d]", path.stem)[0]
+        kind = ("ambient/birds" if name in ("birds", "morning") else
+                f"ambient/{name}" if inner.startswith("ambient/") else name)
+        out.append((path, str(path.relative_to(root)), "wesnoth:" + kind))
+    return out
+
+
 def gcompris_sounds(root: Path, work: Path) -> list[tuple[Path, str, str]]:
     """(file, original path, kind) of sound effects copied out of the chosen .rcc bundles."""
     from PySide6.QtCore import QDirIterator, QFile, QResource
@@ -124,7 +192,8 @@ def gcompris_sounds(root: Path, work: Path) -> list[tuple[Path, str, str]]:
 def extract(debs: list[Path], out: Path) -> list[dict[str, str]]:
     """Unpack the packages' chosen sounds into `out`; write and return its manifest rows."""
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
     for deb in debs:
         package, version = deb_field(deb, "Package"), deb_field(deb, "Version")
         with tempfile.TemporaryDirectory() as tmp:
@@ -132,6 +201,12 @@ def extract(debs: list[Path], out: Path) -> list[dict[str, str]]:
             subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
             if package == "tuxpaint-stamps-default":
                 sounds = tuxpaint_sounds(root)
+            elif package == "megaglest-data":
+                sounds = megaglest_sounds(root)
+            elif package == "wesnoth-1.16-data":
+                sounds = wesnoth_sounds(root)
+            elif package == "widelands-data":
+                sounds = widelands_sounds(root)
             elif package == "lincity-ng-data":
                 sounds = lincity_sounds(root)
             elif package == "gcompris-qt-data":
@@ -143,8 +218,10 @@ def extract(debs: list[Path], out: Path) -> list[dict[str, str]]:
             shutil.copy(root / "usr/share/doc" / package / "copyright", folder / "copyright")
             for path, original, kind in sounds:
                 seconds = sf.info(str(path)).duration
-                if seconds < MIN_SECONDS:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if seconds < MIN_SECONDS or digest in seen:  # games reuse one file in places
                     continue
+                seen.add(digest)
                 flat = re.sub(r"[^\w.-]+", "_", original.split(":")[-1].strip("/"))
                 target = folder / flat
                 shutil.copy(path, target)
