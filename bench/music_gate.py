@@ -1,7 +1,7 @@
 """The music gate's error rates on genre-pool's held-out folds and cc-music: the gate fitted on
 the pool alone (music-gate 1.0) beside the one that also heard tools/gate_sounds.py's sounds.
 
-    python tools/gate_sounds.py TUXPAINT.deb GCOMPRIS.deb    # once: the extra non-music
+    python tools/gate_sounds.py /tmp/gate-debs/*.deb   # once: extra non-music (tools/README.md)
     python bench/music_gate.py [--cache DIR] [--gate-sounds DIR] [--threads 1]
 
 Both gates are refitted fold by fold exactly as tools/default_ship.py fits them, on the SAME
