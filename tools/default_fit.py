@@ -127,3 +127,31 @@ def fold_vector_scaling(out: nn.Linear, scale: np.ndarray, shift: np.ndarray) ->
         a = torch.as_tensor(scale, dtype=torch.float32)
         out.weight.mul_(a[:, None])
         out.bias.mul_(a).add_(torch.as_tensor(shift, dtype=torch.float32))
+
+
+def gate_folds(pool_groups: Sequence[str], pool_music: np.ndarray, extra_groups: Sequence[str],
+               k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The gate's folds over pool + extra sounds: the pool's folds exactly as before the extra
+    sounds came (so old and new gates are compared on the same held-out clips), each joined by a
+    fold of the extra sounds grouped by kind (an animal class is never on both sides)."""
+    pool = grouped_folds(pool_music.astype(int), pool_groups, k, seed)
+    if not len(extra_groups):
+        return pool
+    extra = grouped_folds(np.zeros(len(extra_groups), dtype=int), extra_groups, k, seed)
+    n = len(pool_groups)
+    return [(np.concatenate([p_tr, n + e_tr]), np.concatenate([p_te, n + e_te]))
+            for (p_tr, p_te), (e_tr, e_te) in zip(pool, extra)]
+
+
+def gate_oof(features: Sequence[np.ndarray], music: np.ndarray,
+             folds: list[tuple[np.ndarray, np.ndarray]], seed: int, l2: float,
+             train_mask: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-fold P(music) of every track (mean of its clips'); `train_mask` limits what
+    each fold's gate may train on (the old gate: pool only)."""
+    p_music = np.zeros(len(features))
+    for train, test in folds:
+        if train_mask is not None:
+            train = train[train_mask[train]]
+        g = fit_gate(features, music, train, seed, l2)
+        p_music[test] = [softmax(z).mean(0)[1] for z in clip_logits(g, features, test)]
+    return p_music

@@ -26,6 +26,8 @@ from tools.default_fit import (
     fit_head,
     fit_vector_scaling,
     fold_vector_scaling,
+    gate_folds,
+    gate_oof,
     grouped_folds,
     oof_logits,
     softmax,
@@ -137,22 +139,29 @@ def sound_type(item: Item) -> str:
     return item.group
 
 
-def gate(cache: FeatureCache, items: list[Item]) -> tuple[nn.Linear, float, dict]:
-    """The music gate (one logit), its threshold and its out-of-fold error rates."""
+def gate_threshold(p_music: np.ndarray) -> float:
+    """The P(music) below which at most FALSE_ALARM of these (out-of-fold) music tracks fall."""
+    threshold = float(np.sort(p_music)[int(np.floor(FALSE_ALARM * len(p_music)))])
+    return min(max(threshold, 0.05), 0.5)
+
+
+def gate(cache: FeatureCache, pool: list[Item],
+         extra: list[Item]) -> tuple[nn.Linear, float, dict]:
+    """The music gate (one logit), its threshold and its out-of-fold error rates; trained on
+    the pool and the `extra` non-music of tools/gate_sounds.py (never on cc-music)."""
+    items = pool + extra
     feats = features(cache, items, "both", CHOSEN["clips"])
     music = np.array([item.genre is not None for item in items])
-    groups = [sound_type(item) for item in items]
-    folds = grouped_folds(music.astype(int), groups, 5, CHOSEN["seed"])
-    p_music = np.zeros(len(items))
-    for train, test in folds:
-        g = fit_gate(feats, music, train, CHOSEN["seed"], GATE_L2)
-        p_music[test] = [softmax(z).mean(0)[1] for z in clip_logits(g, feats, test)]
-    candidates = np.sort(p_music[music])
-    threshold = float(candidates[int(np.floor(FALSE_ALARM * len(candidates)))])
-    threshold = min(max(threshold, 0.05), 0.5)
-    flagged, passed = p_music[music] < threshold, p_music[~music] >= threshold
+    folds = gate_folds([sound_type(i) for i in pool], music[:len(pool)],
+                       [i.group for i in extra], 5, CHOSEN["seed"])
+    p_music = gate_oof(feats, music, folds, CHOSEN["seed"], GATE_L2)
+    threshold = gate_threshold(p_music[music])
+    in_pool = np.arange(len(items)) < len(pool)
+    flagged, passed = p_music[music] < threshold, p_music[~music & in_pool] >= threshold
+    extra_passed = p_music[~in_pool] >= threshold
     figures = {"threshold": threshold, "false_alarm": (int(flagged.sum()), int(music.sum())),
-               "miss": (int(passed.sum()), int((~music).sum())),
+               "miss": (int(passed.sum()), len(passed)),
+               "miss_extra": (int(extra_passed.sum()), len(extra_passed)),
                "false_alarm_ci": bootstrap_interval(flagged), "miss_ci": bootstrap_interval(passed),
                "by_source": {}, "p_music": p_music}
     for source in sorted({i.source for i in items}):
@@ -306,18 +315,12 @@ def write_fold_out(folder: Path, cache: FeatureCache, items: list[Item], figures
 
 
 def ship(cache: FeatureCache, items: list[Item], tests: list[Item], models: Path,
-         fold_out: Path | None = None) -> None:
+         extra: list[Item], fold_out: Path | None = None) -> None:
     """Train, report and write broad 2.x and the music gate into `models`."""
     head, figures = genre_head(cache, items)
     print_genre_figures(figures)
     print_consistency(figures, items)
-    out, threshold, gate_figures = gate(cache, items)
-    (fa, n_music), (miss, n_other) = gate_figures["false_alarm"], gate_figures["miss"]
-    print(f"music gate: threshold {threshold:.3f}; OOF false alarms on music {fa}/{n_music} "
-          f"(95% CI {gate_figures['false_alarm_ci'][0]:.3f}-{gate_figures['false_alarm_ci'][1]:.3f}), "
-          f"misses on non-music {miss}/{n_other} "
-          f"(95% CI {gate_figures['miss_ci'][0]:.3f}-{gate_figures['miss_ci'][1]:.3f})")
-    print(f"  wrong per source: {gate_figures['by_source']}")
+    threshold, gate_figures = ship_gate(cache, items, extra, models)
     print_joint(figures, gate_figures, threshold)
     print_non_music(head, cache, items, gate_figures, threshold)
     hits = figures["oof_probs"].argmax(1) == figures["classes"]
@@ -326,13 +329,34 @@ def ship(cache: FeatureCache, items: list[Item], tests: list[Item], models: Path
                    f"Grouped 5-fold: track accuracy {hits.mean():.2f} on the learned genres "
                    "(resources/models/broad/MODEL_CARD.md).")
     write_bundle(models / "broad", head, description)
-    write_gate(models / "music-gate", out, threshold,
-               f"music / not music on musicnn-msd features; threshold chosen for ≤ {FALSE_ALARM:.0%} "
-               f"false alarms on out-of-fold music (measured {fa}/{n_music}); misses {miss}/{n_other}.")
-    print(f"wrote {models / 'broad'} and {models / 'music-gate'}")
+    print(f"wrote {models / 'broad'}")
     report_test(models / "broad", tests)
     if fold_out is not None:
         write_fold_out(fold_out, cache, items, figures)
+
+
+def ship_gate(cache: FeatureCache, pool: list[Item], extra: list[Item],
+              models: Path) -> tuple[float, dict]:
+    """Fit, report and write the music gate; its threshold and out-of-fold figures."""
+    out, threshold, figures = gate(cache, pool, extra)
+    (fa, n_music), (miss, n_other) = figures["false_alarm"], figures["miss"]
+    (extra_miss, n_extra) = figures["miss_extra"]
+    print(f"music gate: threshold {threshold:.3f}; OOF false alarms on music {fa}/{n_music} "
+          f"(95% CI {figures['false_alarm_ci'][0]:.3f}-{figures['false_alarm_ci'][1]:.3f}), "
+          f"misses on pool non-music {miss}/{n_other} "
+          f"(95% CI {figures['miss_ci'][0]:.3f}-{figures['miss_ci'][1]:.3f}), "
+          f"on the extra sounds {extra_miss}/{n_extra}")
+    print(f"  wrong per source: {figures['by_source']}")
+    description = (f"music / not music on musicnn-msd features; threshold chosen for ≤ "
+                   f"{FALSE_ALARM:.0%} false alarms on out-of-fold music "
+                   f"(measured {fa}/{n_music}); misses {miss}/{n_other}.")
+    if extra:
+        description += (f" Also trained on {n_extra} animal calls / sound effects from Debian "
+                        f"packages (tools/gate_sounds.py); misses {extra_miss}/{n_extra} of them "
+                        "(held out by kind).")
+    write_gate(models / "music-gate", out, threshold, description)
+    print(f"wrote {models / 'music-gate'}")
+    return threshold, figures
 
 
 def print_consistency(figures: dict, items: list[Item]) -> None:
