@@ -30,8 +30,7 @@ from classifier.early_exit import EarlyExit
 from resources import MODELS_DIR
 
 if TYPE_CHECKING:
-    from classifier.model import TrackInput
-    from classifier.predict import PipelineStats, TrackPrediction
+    from classifier.model import PipelineStats, TrackInput, TrackPrediction
 
 DEFAULT_BUNDLE = "broad"
 BUNDLE_FILE = "bundle.json"

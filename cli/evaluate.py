@@ -93,7 +93,8 @@ def _evaluate_tags(bundle, bundle_dir: Path, tracks, test_idx, prepared, args):
 def _evaluate_pretrained_tags(bundle, tracks, test_idx, args):
     """Per-tag AUCs of a pretrained multi-label bundle ("tags"), saved as evaluation.json."""
     from classifier.training.evaluate_bundle import evaluate_pretrained_tags
-    from classifier.predict import DEFAULT_CLIPS, choose_device
+    from classifier.audio import DEFAULT_CLIPS
+    from classifier.model import choose_device
 
     report = evaluate_pretrained_tags(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
                                       device=choose_device())
@@ -121,7 +122,8 @@ def _run_one(bundle_dir, tracks, test_idx, prepared, args):
     from classifier.bundle import find_bundle, load_bundle
     from classifier.bundles import bundle_kind
     from classifier.training.evaluate_bundle import evaluate_pretrained
-    from classifier.predict import DEFAULT_CLIPS, choose_device
+    from classifier.audio import DEFAULT_CLIPS
+    from classifier.model import choose_device
     from classifier.scratch_bundle import load_scratch_bundle
 
     folder = find_bundle(bundle_dir)

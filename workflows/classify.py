@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.bundles import bundle_identity, open_bundle
-from classifier.model import GenreModel, TrackInput
-from classifier.predict import (
-    DEFAULT_CLIPS,
+from classifier.audio import DEFAULT_CLIPS
+from classifier.model import (
+    GenreModel,
     PipelineStats,
+    TrackInput,
     TrackPrediction,
     choose_device,
 )
@@ -134,7 +135,7 @@ def prepare_classify(
     narrow the tracks; `files_here` False (a Ray run: the workers read the files, through
     their nodes' mounts) judges tracks by the library's last scan instead of this machine's
     disk; raises BundleError (and the kinds' errors), NotAGenreBundleError or
-    classifier.predict.DeviceError."""
+    classifier.model.DeviceError."""
     bundle = opener(bundle_name)
     if threshold > 0:
         bundle = bundle.with_threshold(threshold)
