@@ -25,10 +25,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.training.honesty import wilson_interval  # noqa: E402
 from resources import MODELS_DIR  # noqa: E402
-from tools.default_data import FeatureCache, mini_items, pool_items, test_items  # noqa: E402
+from tools.default_data import (  # noqa: E402
+    FeatureCache,
+    features,
+    mini_items,
+    pool_items,
+    test_items,
+)
 from tools.default_fit import clip_logits, fit_gate, grouped_folds, softmax  # noqa: E402
 from tools.default_ship import CHOSEN, GATE_L2, sound_type  # noqa: E402
-from tools.train_default import DATA, features  # noqa: E402
+from tools.train_default import DATA  # noqa: E402
 
 
 def rate(wrong: int, total: int) -> str:
