@@ -66,6 +66,7 @@ class BundleInfo:
     path: Path
     multi_label: bool = False  # a tagger: tags, not genres (classify refuses it)
     kind: str = "pretrained"  # or "scratch" (written by `train`)
+    design: str = ""  # the network it runs: its head's type, or the from-scratch net
 
 
 @dataclass(frozen=True)
