@@ -32,7 +32,6 @@ GENRES = {"pop": "Pop", "rock": "Rock", "classical": "Classical", "electronic": 
 # the genres the default head is trained on (music_set); train_default and default_ship share them
 LEARNED = ["Blues", "Classical", "Country", "Disco", "Electronic", "Hip-Hop", "Jazz", "Metal",
            "Pop", "Reggae", "Rock"]
-CLIP_COUNTS = (3, 5)
 # Ids that must never be read, whatever the source (the evaluation holdout).
 HOLDOUT_IDS = set(range(5, 10))
 
