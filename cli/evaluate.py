@@ -92,7 +92,7 @@ def _run_one(bundle_dir, tracks, test_idx, args):
     """(name, design, report, output folder) of one bundle of any kind; for a multi-label
     bundle ((row name, [tag report]), "tags"). The registry opens it, as classify does."""
     from classifier.audio import DEFAULT_CLIPS
-    from classifier.bundles import KINDS, describe_bundle, open_bundle
+    from classifier.bundles import KINDS, bundle_kind, describe_bundle, open_bundle
     from classifier.model import choose_device
     from classifier.training.evaluate_bundle import evaluate_model, evaluate_model_tags
 
@@ -100,16 +100,16 @@ def _run_one(bundle_dir, tracks, test_idx, args):
     model = open_bundle(info.path)
     # a copy kept under another folder name (bench/legacy/broad-1.0) must not overwrite "broad"
     name = model.name if info.path.name == model.name else info.path.name
-    if args.out is None and KINDS[info.kind].evaluation_beside:
+    if args.out is None and KINDS[bundle_kind(info.path)].evaluation_beside:
         out = info.path / "evaluation"
     else:
         out = (args.out or Path("evaluation")) / name
-    options = {"clips": args.clips or DEFAULT_CLIPS, "device": choose_device()}
+    clips, device = args.clips or DEFAULT_CLIPS, choose_device()
     if model.multi_label:
-        report = evaluate_model_tags(model, tracks, test_idx, **options)
-        _save_tag_report(report, out, bundle_dir)
-        return (f"{name} ({info.design})", [report]), "tags"
-    report = evaluate_model(model, tracks, test_idx, **options)
+        tags = evaluate_model_tags(model, tracks, test_idx, clips=clips, device=device)
+        _save_tag_report(tags, out, bundle_dir)
+        return (f"{name} ({info.design})", [tags]), "tags"
+    report = evaluate_model(model, tracks, test_idx, clips=clips, device=device)
     if report.errors:
         print(f"{model.name}: matched genres {', '.join(report.labels)}; "
               f"{len(report.errors)} track(s) skipped (see 'skipped:' lines)")
