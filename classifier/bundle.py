@@ -27,6 +27,7 @@ from classifier.bundle_weights import (
 )
 from classifier.audio import DEFAULT_CLIPS
 from classifier.early_exit import EarlyExit
+from classifier.predict import predict_tracks
 from resources import MODELS_DIR
 
 if TYPE_CHECKING:
@@ -105,8 +106,6 @@ class Bundle:
         descriptors: Mapping[Hashable, np.ndarray] | None = None,
     ) -> Generator[TrackPrediction, None, None]:
         """The pretrained pipeline: a few seek windows per track, batched across tracks."""
-        from classifier.predict import predict_tracks
-
         return predict_tracks(tracks, self, device=device, clips=clips, cancel=cancel,
                               stats=stats)
 
