@@ -50,7 +50,7 @@ from tools.default_fit import (  # noqa: E402
     softmax,
 )
 from tools.default_ship import CHOSEN, GATE_L2, sound_type  # noqa: E402
-from tools.train_default import LEARNED, features, music_set  # noqa: E402
+from tools.default_data import LEARNED, features, music_set  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 LONG = 9.0  # seconds: three 3-s clips spread over the middle 80 % no longer overlap

@@ -28,11 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.training.honesty import wilson_interval  # noqa: E402
 from resources import MODELS_DIR  # noqa: E402
-from tools.default_data import FeatureCache, mini_items, pool_items, test_items  # noqa: E402
+from tools.default_data import (  # noqa: E402
+    FeatureCache,
+    features,
+    mini_items,
+    pool_items,
+    test_items,
+)
 from tools.default_fit import fit_gate, gate_folds, gate_oof, softmax  # noqa: E402
 from tools.default_ship import CHOSEN, GATE_L2, gate_threshold, sound_type  # noqa: E402
 from tools.gate_sounds import DEFAULT_OUT, extra_items  # noqa: E402
-from tools.train_default import DATA, features  # noqa: E402
+from tools.train_default import DATA  # noqa: E402
 
 
 def rate(wrong: int, total: int) -> str:

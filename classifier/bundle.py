@@ -27,11 +27,11 @@ from classifier.bundle_weights import (
 )
 from classifier.audio import DEFAULT_CLIPS
 from classifier.early_exit import EarlyExit
+from classifier.predict import predict_tracks
 from resources import MODELS_DIR
 
 if TYPE_CHECKING:
-    from classifier.model import TrackInput
-    from classifier.predict import PipelineStats, TrackPrediction
+    from classifier.model import PipelineStats, TrackInput, TrackPrediction
 
 DEFAULT_BUNDLE = "broad"
 BUNDLE_FILE = "bundle.json"
@@ -67,6 +67,7 @@ class BundleInfo:
     path: Path
     multi_label: bool = False  # a tagger: tags, not genres (classify refuses it)
     kind: str = "pretrained"  # or "scratch" (written by `train`)
+    design: str = ""  # the network it runs: its head's type, or the from-scratch net
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,6 @@ class Bundle:
         descriptors: Mapping[Hashable, np.ndarray] | None = None,
     ) -> Generator[TrackPrediction, None, None]:
         """The pretrained pipeline: a few seek windows per track, batched across tracks."""
-        from classifier.predict import predict_tracks
-
         return predict_tracks(tracks, self, device=device, clips=clips, cancel=cancel,
                               stats=stats)
 

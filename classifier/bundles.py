@@ -35,12 +35,17 @@ class BundleKind:
     open: Callable[[Path], GenreModel]
     describe: Callable[[Path, dict[str, Any]], BundleInfo]
     identity: Callable[[Path], tuple[str, str]]  # (name, version) predictions are stored under
+    # `evaluate` writes its report beside the bundle (one the user trained) by default,
+    # rather than under ./evaluation/NAME (shipped and learned bundles)
+    evaluation_beside: bool = False
 
 
 def _describe_pretrained(folder: Path, raw: dict[str, Any]) -> BundleInfo:
     spec = read_spec(folder)
+    head = spec["head"]
     return BundleInfo(spec["name"], spec["version"], spec["description"], folder,
-                      spec.get("multi_label", False), DEFAULT_KIND)
+                      spec.get("multi_label", False), DEFAULT_KIND,
+                      str(head.get("type", "")) if isinstance(head, dict) else "")
 
 
 def _pretrained_identity(folder: Path) -> tuple[str, str]:
@@ -64,13 +69,14 @@ def _describe_scratch(folder: Path, raw: dict[str, Any]) -> BundleInfo:
     # named by its folder: `train` writes no name
     return BundleInfo(folder.name, str(raw.get("format_version", "")),
                       f"{raw.get('net', 'network')} trained from scratch", folder,
-                      raw.get("multi_label") is True, "scratch")
+                      raw.get("multi_label") is True, "scratch", str(raw.get("net", "")))
 
 
 KINDS: dict[str, BundleKind] = {
     # broad, gtzan10, learned heads (`learn`), the tags bundle
     DEFAULT_KIND: BundleKind(load_bundle, _describe_pretrained, _pretrained_identity),
-    "scratch": BundleKind(_open_scratch, _describe_scratch, _scratch_identity),  # `train`'s
+    "scratch": BundleKind(_open_scratch, _describe_scratch, _scratch_identity,  # `train`'s
+                          evaluation_beside=True),
 }
 
 
@@ -108,6 +114,16 @@ def bundle_identity(name_or_path: str | Path | None = None) -> tuple[str, str]:
     return kind.identity(folder)
 
 
+def describe_bundle(name_or_path: str | Path | None = None) -> BundleInfo:
+    """What the bundle open_bundle(name_or_path) opens is, without loading its weights;
+    raises BundleError, OSError or ValueError when its bundle.json does not read."""
+    folder, kind = _kind_of(name_or_path)
+    raw = json.loads((folder / BUNDLE_FILE).read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise BundleError(f"{folder / BUNDLE_FILE}: not a JSON object")
+    return kind.describe(folder, raw)
+
+
 def list_bundles() -> list[BundleInfo]:
     """Every bundle folder whose bundle.json reads cleanly (built-in first, no duplicates):
     shipped, learned (`learn`) and trained (`train`) ones. The one lister, for CLI and GUI."""
@@ -123,11 +139,7 @@ def list_bundles() -> list[BundleInfo]:
 def _bundle_info(folder: Path) -> BundleInfo | None:
     """What the folder's bundle.json says, or None when it does not read cleanly."""
     try:
-        raw = json.loads((folder / BUNDLE_FILE).read_text(encoding="utf-8"))
-        kind = KINDS.get(bundle_kind(folder))
-        if kind is None or not isinstance(raw, dict):
-            return None
-        return kind.describe(folder, raw)
+        return describe_bundle(folder)
     except (BundleError, OSError, ValueError):
         return None  # listing must not fail on one broken user bundle
 
@@ -137,5 +149,5 @@ def genre_bundle_names() -> list[str]:
     return [info.name for info in list_bundles() if not info.multi_label]
 
 
-__all__ = ["KINDS", "BundleKind", "bundle_identity", "bundle_kind", "genre_bundle_names",
-           "list_bundles", "open_bundle"]
+__all__ = ["KINDS", "BundleKind", "bundle_identity", "bundle_kind", "describe_bundle",
+           "genre_bundle_names", "list_bundles", "open_bundle"]

@@ -48,13 +48,6 @@ def descriptor_key(spec: InputSpec) -> str:
     return f"{VERSION}/clips@{spec.sample_rate}:{clip_samples}:{step}"
 
 
-def row_length(spec: InputSpec) -> int:
-    """Length of one clip row for a clip-level spec."""
-    if spec.kind == "descriptors":
-        return N_DESCRIPTORS
-    return spec.n_bins * spec.frames + N_DESCRIPTORS
-
-
 def descriptor_part(features: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
     """The descriptor columns of packed "mel+descriptors" rows: descriptors without recomputing."""
     return {i: rows[:, -N_DESCRIPTORS:].copy() for i, rows in features.items()}

@@ -60,8 +60,3 @@ def clip_descriptors(audio: np.ndarray, sample_rate: int, clip_samples: int,
     if not starts:
         return np.empty((0, N_DESCRIPTORS), dtype=np.float32)
     return np.stack([describe(audio[s : s + clip_samples], sample_rate) for s in starts])
-
-
-def track_descriptors(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """The 57 descriptors of a whole track (the 30 s table)."""
-    return describe(audio, sample_rate)

@@ -7,7 +7,7 @@ never mixes audio of two tracks nor crosses a split.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -82,16 +82,6 @@ def spectrogram(audio: np.ndarray, spec: InputSpec) -> np.ndarray:
     return np.log(power + LOG_FLOOR).astype(np.float32)
 
 
-def track_features(path: Path, spec: InputSpec) -> np.ndarray:
-    """The whole-excerpt spectrogram of one file; InputError when it is unusable."""
-    audio = usable_audio(path, spec)
-    if spec.kind in CLIP_LEVEL_KINDS:
-        from classifier.clip_inputs import clip_rows
-
-        return clip_rows(audio, spec)
-    return spectrogram(audio, spec)
-
-
 def usable_audio(path: Path, spec: InputSpec, decoder: str | None = None) -> np.ndarray:
     """The whole decoded excerpt at the spec's rate; InputError when it is unusable."""
     try:
@@ -128,25 +118,6 @@ class ClipSet:
 
     def __len__(self) -> int:
         return len(self.y)
-
-
-def compute_features(
-    paths: Sequence[Path],
-    spec: InputSpec,
-    on_error: Callable[[int, str], None] | None = None,
-    progress: bool = False,
-) -> dict[int, np.ndarray]:
-    """Spectrograms by position in `paths`; unusable files are reported and skipped."""
-    from tqdm import tqdm
-
-    features: dict[int, np.ndarray] = {}
-    for i, path in enumerate(tqdm(paths, desc=f"{spec.kind} features", disable=not progress)):
-        try:
-            features[i] = track_features(path, spec)
-        except InputError as exc:
-            if on_error is not None:
-                on_error(i, str(exc))
-    return features
 
 
 def clip_set(

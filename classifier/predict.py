@@ -13,8 +13,7 @@ import time
 from collections import deque
 from collections.abc import Generator, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -28,87 +27,13 @@ from classifier.aggregate import (
 )
 from classifier.audio import DEFAULT_CLIPS, ClipPlan, DecodedClips, decode_clips
 from classifier.early_exit import EarlyExit
-from classifier.features import LogMel, patch_samples
+from classifier.features import LogMel, Preprocessing, patch_samples
+from classifier.model import PipelineStats, TrackPrediction, choose_device
 from classifier.streams import TORCH_THREADS, Streams, plan_streams
-
-if TYPE_CHECKING:
-    from classifier.bundle import Bundle
 
 # a path, (key, path), or (key, path, decoder) such as classifier.model.TrackInput
 Item = (str | os.PathLike[str] | tuple[Hashable, str | os.PathLike[str]]
         | tuple[Hashable, str | os.PathLike[str], str | None])
-
-
-def _empty() -> np.ndarray:
-    return np.zeros(0, dtype=np.float32)
-
-
-class DeviceError(Exception):
-    """The requested compute device does not exist here."""
-
-
-def choose_device(
-    requested: str = "auto",
-    *,
-    cuda_available: bool | None = None,
-    mps_available: bool | None = None,
-) -> str:
-    """The torch device to use: CUDA, then Apple MPS, then CPU, unless one is requested."""
-    if cuda_available is None:
-        cuda_available = torch.cuda.is_available()
-    if mps_available is None:
-        mps_available = torch.backends.mps.is_available()
-    requested = requested.strip().lower()
-    if requested == "auto":
-        return "cuda" if cuda_available else "mps" if mps_available else "cpu"
-    kind = requested.split(":", 1)[0]
-    available = {"cpu": True, "cuda": cuda_available, "mps": mps_available}
-    if kind not in available:
-        raise DeviceError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
-    if not available[kind]:
-        raise DeviceError(f"device {requested!r} is not available on this machine")
-    return requested
-
-
-@dataclass(frozen=True, eq=False)
-class TrackPrediction:
-    """One track's prediction (or why there is none) with everything later stages need."""
-
-    key: Hashable  # what the caller passed to identify the track
-    path: str
-    labels: tuple[str, ...]
-    clip_probabilities: np.ndarray = field(default_factory=_empty)  # (clips, labels)
-    clip_starts: tuple[float, ...] = ()
-    mean: np.ndarray = field(default_factory=_empty)  # track probabilities, three ways
-    max: np.ndarray = field(default_factory=_empty)
-    vote: np.ndarray = field(default_factory=_empty)
-    # the chosen aggregate, times the gate's P(music) when a gate ran: P(music and genre)
-    probabilities: np.ndarray = field(default_factory=_empty)
-    top_genres: tuple[str, ...] = ()
-    confidence: float = 0.0  # the best label's probability
-    uncertain: bool = True  # no label reached the bundle's threshold
-    embedding: np.ndarray = field(default_factory=_empty)  # (200,), mean over clips
-    duration: float = 0.0
-    size: int = 0  # the file as decoded
-    mtime_ns: int = 0
-    error: str | None = None
-    descriptors: np.ndarray | None = None  # clip descriptors computed for this run, to cache
-    music: float | None = None  # the music gate's mean probability; None: no gate ran
-    not_music: bool = False  # the gate said not music: no genre is named
-
-
-@dataclass
-class PipelineStats:
-    """Seconds spent per stage (summed over decode threads and network streams) and counts."""
-
-    decode: float = 0.0
-    features: float = 0.0
-    network: float = 0.0
-    tracks: int = 0
-    clips: int = 0  # clips run through the network
-    errors: int = 0
-    settled: int = 0  # tracks the early exit settled on their first clips
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 def _normalise(items: Iterable[Item]) -> Iterator[tuple[Hashable, str, str | None]]:
@@ -131,10 +56,29 @@ def _timed_decode(
     return decoded
 
 
+class Pretrained(Protocol):
+    """What the pipeline reads of a pretrained bundle (classifier/bundle.py `Bundle`).
+
+    Named here rather than imported, so the bundle can call the pipeline without a cycle."""
+
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+    @property
+    def model(self) -> torch.nn.Module: ...
+    @property
+    def preprocessing(self) -> Preprocessing: ...
+    @property
+    def uncertain_threshold(self) -> float: ...
+    @property
+    def music_threshold(self) -> float | None: ...
+    @property
+    def early_exit(self) -> EarlyExit | None: ...
+
+
 class _Runner:
     """The network side: log-mel + model over a batch of decoded tracks."""
 
-    def __init__(self, bundle: Bundle, device: str, how: str, stats: PipelineStats | None,
+    def __init__(self, bundle: Pretrained, device: str, how: str, stats: PipelineStats | None,
                  early: EarlyExit | None = None) -> None:
         self.bundle, self.how, self.stats, self.early = bundle, how, stats, early
         self.labels = tuple(bundle.labels)
@@ -318,7 +262,7 @@ class _DecodeAhead:
 
 def predict_tracks(
     items: Iterable[Item],
-    bundle: Bundle,
+    bundle: Pretrained,
     *,
     device: str = "auto",
     clips: int = DEFAULT_CLIPS,

@@ -37,8 +37,7 @@ from classifier.inputs import (
     spectrogram,
     usable_audio,
 )
-from classifier.model import TrackInput
-from classifier.predict import PipelineStats, TrackPrediction, choose_device
+from classifier.model import PipelineStats, TrackInput, TrackPrediction, choose_device
 from classifier.scratch_bundle import (
     MANIFEST,
     WEIGHTS,

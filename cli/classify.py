@@ -103,7 +103,7 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
 
 
 def _classify(args: argparse.Namespace, app: AppContext) -> int:
-    from classifier.predict import DeviceError  # torch: only when classifying
+    from classifier.model import DeviceError  # torch: only when classifying
     from workflows.classify import NotAGenreBundleError, classify_tracks, prepare_classify
 
     try:

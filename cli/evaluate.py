@@ -49,12 +49,11 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     if not test_idx:
         print(f"error: no track of {args.data} is listed in {args.split}", file=sys.stderr)
         return 2
-    prepared: dict = {}  # features once per input spec, shared by bundles that agree on it
     rows, tag_rows, status = [], [], 0
     for bundle_dir in [args.bundle, *args.compare]:
         try:
-            result = _run_one(bundle_dir, tracks, test_idx, prepared, args)
-        except (ScratchBundleError, BundleError, ValueError) as exc:
+            result = _run_one(bundle_dir, tracks, test_idx, args)
+        except (ScratchBundleError, BundleError, OSError, ValueError) as exc:
             print(f"error: {bundle_dir}: {exc}", file=sys.stderr)
             if "not found" in str(exc):
                 print(f"bundles: {', '.join(i.name for i in list_bundles())}",
@@ -77,30 +76,6 @@ def run_evaluate(args: argparse.Namespace, app: AppContext) -> int:
     return status
 
 
-def _evaluate_tags(bundle, bundle_dir: Path, tracks, test_idx, prepared, args):
-    """ROC-AUC and PR-AUC per tag of a multi-label bundle, saved as evaluation.json."""
-    from classifier.training.experiment import prepare
-    from classifier.training.multilabel import evaluate_tagger
-
-    if bundle.input_spec not in prepared:
-        prepared[bundle.input_spec] = prepare(tracks, bundle.input_spec, test_idx, progress=True)
-    report = evaluate_tagger(bundle, prepared[bundle.input_spec], test_idx)
-    out = (args.out / bundle_dir.name) if args.out else bundle_dir / "evaluation"
-    _save_tag_report(report, out, bundle_dir)
-    return report
-
-
-def _evaluate_pretrained_tags(bundle, tracks, test_idx, args):
-    """Per-tag AUCs of a pretrained multi-label bundle ("tags"), saved as evaluation.json."""
-    from classifier.training.evaluate_bundle import evaluate_pretrained_tags
-    from classifier.predict import DEFAULT_CLIPS, choose_device
-
-    report = evaluate_pretrained_tags(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
-                                      device=choose_device())
-    _save_tag_report(report, (args.out or Path("evaluation")) / bundle.name, bundle.name)
-    return report
-
-
 def _save_tag_report(report, out: Path, title) -> None:
     import json
 
@@ -113,43 +88,29 @@ def _save_tag_report(report, out: Path, title) -> None:
           f"saved {out / 'evaluation.json'}\n")
 
 
-def _run_one(bundle_dir, tracks, test_idx, prepared, args):
-    """(name, kind, report, output folder) of one bundle, scratch or pretrained; for a
-    multi-label bundle ((row name, [tag report]), "tags")."""
-    import json
+def _run_one(bundle_dir, tracks, test_idx, args):
+    """(name, design, report, output folder) of one bundle of any kind; for a multi-label
+    bundle ((row name, [tag report]), "tags"). The registry opens it, as classify does."""
+    from classifier.audio import DEFAULT_CLIPS
+    from classifier.bundles import KINDS, bundle_kind, describe_bundle, open_bundle
+    from classifier.model import choose_device
+    from classifier.training.evaluate_bundle import evaluate_model, evaluate_model_tags
 
-    from classifier.bundle import find_bundle, load_bundle
-    from classifier.bundles import bundle_kind
-    from classifier.training.evaluate_bundle import evaluate_pretrained
-    from classifier.predict import DEFAULT_CLIPS, choose_device
-    from classifier.scratch_bundle import load_scratch_bundle
-
-    folder = find_bundle(bundle_dir)
-    if bundle_kind(folder) == "scratch":  # evaluated on its own whole-excerpt inputs
-        bundle = load_scratch_bundle(folder)
-        if bundle.multi_label:
-            report = _evaluate_tags(bundle, folder, tracks, test_idx, prepared, args)
-            return (f"{folder.name} ({bundle.net})", [report]), "tags"
-        out = (args.out / folder.name) if args.out else folder / "evaluation"
-        return folder.name, bundle.net, _evaluate(bundle, tracks, test_idx, prepared), out
-    bundle = load_bundle(folder)
-    if bundle.multi_label:
-        return (f"{bundle.name} (pretrained)", [_evaluate_pretrained_tags(bundle, tracks, test_idx,
-                                                                    args)]), "tags"
-    report = evaluate_pretrained(bundle, tracks, test_idx, clips=args.clips or DEFAULT_CLIPS,
-                                 device=choose_device())
-    if report.errors:
-        print(f"{bundle.name}: matched genres {', '.join(report.labels)}; "
-              f"{len(report.errors)} track(s) skipped (see 'skipped:' lines)")
-    head = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["head"]["type"]
+    info = describe_bundle(bundle_dir)
+    model = open_bundle(info.path)
     # a copy kept under another folder name (bench/legacy/broad-1.0) must not overwrite "broad"
-    name = bundle.name if folder.name == bundle.name else folder.name
-    return name, head, report, (args.out or Path("evaluation")) / name
-
-
-def _evaluate(bundle, tracks, test_idx, prepared):
-    from classifier.training.experiment import evaluate_scratch, prepare
-
-    if bundle.input_spec not in prepared:
-        prepared[bundle.input_spec] = prepare(tracks, bundle.input_spec, test_idx, progress=True)
-    return evaluate_scratch(bundle, prepared[bundle.input_spec], test_idx)
+    name = model.name if info.path.name == model.name else info.path.name
+    if args.out is None and KINDS[bundle_kind(info.path)].evaluation_beside:
+        out = info.path / "evaluation"
+    else:
+        out = (args.out or Path("evaluation")) / name
+    clips, device = args.clips or DEFAULT_CLIPS, choose_device()
+    if model.multi_label:
+        tags = evaluate_model_tags(model, tracks, test_idx, clips=clips, device=device)
+        _save_tag_report(tags, out, bundle_dir)
+        return (f"{name} ({info.design})", [tags]), "tags"
+    report = evaluate_model(model, tracks, test_idx, clips=clips, device=device)
+    if report.errors:
+        print(f"{model.name}: matched genres {', '.join(report.labels)}; "
+              f"{len(report.errors)} track(s) skipped (see 'skipped:' lines)")
+    return name, info.design, report, out

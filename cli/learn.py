@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_learn(args: argparse.Namespace, app: AppContext) -> int:
     """Learn, print the report; exit 1 with a readable message when it cannot."""
     from classifier.bundle import BundleError
-    from classifier.predict import DeviceError, choose_device
+    from classifier.model import DeviceError, choose_device
     from workflows.learn import LearnError, format_learn_report, learn
 
     try:

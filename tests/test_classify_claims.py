@@ -238,6 +238,35 @@ def test_a_run_stores_its_results_before_giving_up_its_claims(
     assert outcome.stored == TRACKS and stored_at_release == [TRACKS]
 
 
+def test_a_run_that_fails_keeps_what_it_finished_and_frees_the_rest(
+        music: Path, library_db: Path | str) -> None:
+    """The one sink's rule, local as on Ray (workflows/prediction_sink.py): a failure that is
+    not the store's loses no finished prediction, and the claims go, so a rerun does the rest."""
+    from library.predictions import tracks_needing_prediction
+    from workflows.classify import classify_tracks
+
+    _scan(library_db, music)
+    sessions = session_factory(create_db_engine(library_db))
+    bundle = StandInBundle()
+    with sessions() as session:
+        todo = tracks_needing_prediction(session, bundle.name, bundle.version)
+    seen: list[int] = []
+
+    def fail_at_the_fifth() -> None:  # called per track, before the track is handed on
+        seen.append(1)
+        if len(seen) == 5:
+            raise RuntimeError("the fifth track breaks the run")
+
+    with pytest.raises(RuntimeError, match="fifth"):
+        classify_tracks(sessions, todo, bundle, device="cpu", commit_every=64,
+                        on_result=fail_at_the_fifth)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Prediction)) == 4
+        assert session.scalar(select(func.count()).select_from(ClassifyClaim)) == 0
+        todo = tracks_needing_prediction(session, bundle.name, bundle.version)
+    assert classify_tracks(sessions, todo, bundle, device="cpu").stored == TRACKS - 4
+
+
 def test_a_cut_off_file_that_scans_fine_becomes_an_error_at_classify(
         music: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

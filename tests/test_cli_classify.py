@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 import cli.classify
-import workflows.classify
+import workflows.prediction_sink
 from classifier.bundle import load_bundle
 from classifier.predict import DEFAULT_CLIPS
 from library.db import create_db_engine, session_factory
@@ -131,7 +131,7 @@ def test_interrupted_run_keeps_committed_batches_and_rerun_continues(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    real_store = workflows.classify.store_predictions
+    real_store = workflows.prediction_sink.store_predictions
     calls = []
 
     def store_then_interrupt(session: object, writes: list[object]) -> None:
@@ -140,13 +140,13 @@ def test_interrupted_run_keeps_committed_batches_and_rerun_continues(
             raise KeyboardInterrupt  # Ctrl-C while the second batch is being written
         real_store(session, writes)
 
-    monkeypatch.setattr(workflows.classify, "store_predictions", store_then_interrupt)
+    monkeypatch.setattr(workflows.prediction_sink, "store_predictions", store_then_interrupt)
     assert classify(db_path, "--commit-every", "2") == 130
     assert "committed so far is kept" in capsys.readouterr().err
     kept = stored(db_path)
     assert len(kept) == 2
 
-    monkeypatch.setattr(workflows.classify, "store_predictions", real_store)
+    monkeypatch.setattr(workflows.prediction_sink, "store_predictions", real_store)
     assert classify(db_path, "--commit-every", "2") == 1  # only the broken file fails
     assert "Classified 3 of 4 tracks" in capsys.readouterr().out
     final = stored(db_path)

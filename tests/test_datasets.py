@@ -22,7 +22,8 @@ from classifier.training.datasets import (
     select_by_split_file,
     stratified_kfold,
 )
-from classifier.inputs import InputSpec, clip_set, compute_features
+from classifier.inputs import InputSpec, clip_set
+from classifier.training.experiment import compute_features
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from dataclasses import replace
 
 from classifier.bundle import DEFAULT_BUNDLE, Bundle, load_bundle
 from classifier.early_exit import EARLY_EXIT, EarlyExit
-from classifier.predict import PipelineStats, predict_tracks
+from classifier.model import PipelineStats
+from classifier.predict import predict_tracks
 from tests.stand_in_bundle import StandInBundle
 
 NON_MUSIC = ("198-209-0000", "3436-172162-0000", "5703-47212-0000", "glacier-bay-humpback",

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from classifier.inputs import InputError, InputSpec, compute_features, cut_clips, track_features
+from classifier.inputs import InputError, InputSpec, cut_clips
+from classifier.training.experiment import compute_features, track_features
 from classifier.nets.registry import SCHINDLER_CQT, SCHINDLER_MEL
 
 SMALL = InputSpec(kind="mel", sample_rate=22050, hop_length=512, n_bins=40, frames=43, stride=20)

@@ -12,7 +12,8 @@ from classifier.aggregate import aggregate, top_genres
 import torch
 
 from classifier import predict, streams
-from classifier.predict import DeviceError, PipelineStats, choose_device, predict_tracks
+from classifier.model import DeviceError, PipelineStats, choose_device
+from classifier.predict import predict_tracks
 from classifier.streams import StreamPlan, plan_streams
 from tests.stand_in_bundle import StandInBundle
 

@@ -58,3 +58,31 @@ def test_evaluate_compares_pretrained_bundles_with_a_label_mapping(
     assert (tmp_path / "eval/broad/reliability.png").stat().st_size > 1000
     assert out.count("expected calibration error") == 3 and "music gate: 0 of 3" in out
     assert sum(row["count"] for row in broad["reliability"]) == 3 and 0 <= broad["ece"] <= 1
+
+
+def test_a_new_model_kind_is_evaluated_through_its_registry_entry_alone(
+    shared_data: Path, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A kind is one KINDS entry (classifier/bundles.py): `evaluate` opens and describes it
+    there, and scores what its GenreModel predicts; nothing in cli/evaluate.py names kinds."""
+    from classifier.bundle import BundleInfo, load_bundle
+    from classifier.bundles import KINDS, BundleKind
+
+    folder = tmp_path / "stand-in"
+    folder.mkdir()
+    (folder / "bundle.json").write_text(json.dumps({"kind": "stand-in"}))
+    kind = BundleKind(open=lambda _folder: load_bundle("gtzan10"),
+                      describe=lambda path, raw: BundleInfo("stand-in", "1", "gtzan10 under "
+                                                            "another kind", path,
+                                                            kind="stand-in", design="copy"),
+                      identity=lambda _folder: ("stand-in", "1"), evaluation_beside=True)
+    monkeypatch.setitem(KINDS, "stand-in", kind)
+    split = tmp_path / "split.txt"
+    split.write_text("classical/classical.00000.wav\nmetal/metal.00002.wav\n")
+    code = main(["--db", str(db_path), "evaluate", "--bundle", str(folder),
+                 "--data", str(shared_data / "gtzan-mini"), "--split", str(split),
+                 "--clips", "1"])
+    assert code == 0 and "=== " + str(folder) in capsys.readouterr().out
+    report = json.loads((folder / "evaluation" / "evaluation.json").read_text())  # beside it
+    assert report["n_tracks"] == 2 and report["n_clips"] == 2

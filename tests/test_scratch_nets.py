@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from classifier.training.datasets import load_folder
-from classifier.inputs import ClipSet, InputSpec, clip_set, compute_features
+from classifier.inputs import ClipSet, InputSpec, clip_set
+from classifier.training.experiment import compute_features
 from classifier.nets.registry import NETS, get_net
 from classifier.scratch_bundle import (
     ScratchBundle,

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from classifier.predict import TrackPrediction
+from classifier.model import TrackPrediction
 from gui.widgets.charts import clip_winners
 from library.db import create_db_engine, session_factory
 from library.models import Track

@@ -22,13 +22,16 @@ from classifier.bundle_weights import load_musicnn
 from classifier.features import LogMel, patch_samples
 from classifier.training.heads_train import BACKBONE_WEIGHTS
 from resources import MODELS_DIR
+from tools.default_fit import tag_logits
 
 # pool label -> readable genre; None = not music
 GENRES = {"pop": "Pop", "rock": "Rock", "classical": "Classical", "electronic": "Electronic",
           "hiphop": "Hip-Hop", "metal": "Metal", "reggae": "Reggae", "jazz": "Jazz",
           "blues": "Blues", "country": "Country", "disco": "Disco", "folk": "Folk",
           "world": "World", "speech": None, "environment": None}
-CLIP_COUNTS = (3, 5)
+# the genres the default head is trained on (music_set); train_default and default_ship share them
+LEARNED = ["Blues", "Classical", "Country", "Disco", "Electronic", "Hip-Hop", "Jazz", "Metal",
+           "Pop", "Reggae", "Rock"]
 # Ids that must never be read, whatever the source (the evaluation holdout).
 HOLDOUT_IDS = set(range(5, 10))
 
@@ -147,3 +150,23 @@ def compute(items: list[Item], backbone: str, clips: int) -> dict[str, np.ndarra
         if n % 100 == 0:
             print(f"  {backbone} {clips} clips: {n}/{len(items)}", flush=True)
     return out
+
+
+def features(cache: FeatureCache, items: list[Item], which: str, clips: int) -> list[np.ndarray]:
+    """Per-item clip rows: 'emb', 'logits' or 'both' of MSD, or 'both+mtt'."""
+    msd = cache.load(items, "msd", clips)
+    if which == "emb":
+        return [m[:, :200] for m in msd]
+    if which == "logits":
+        return [tag_logits(m[:, 200:]) for m in msd]
+    both = [np.hstack([m[:, :200], tag_logits(m[:, 200:])]) for m in msd]
+    if which == "both":
+        return both
+    mtt = cache.load(items, "mtt", clips)
+    return [np.hstack([b, t[:, :200], tag_logits(t[:, 200:])]) for b, t in zip(both, mtt)]
+
+
+def music_set(items: list[Item]) -> tuple[list[int], np.ndarray, list[str]]:
+    """Indices, classes and groups of the items with a learned genre."""
+    idx = [i for i, item in enumerate(items) if item.genre in LEARNED]
+    return idx, np.array([LEARNED.index(items[i].genre) for i in idx]), [items[i].group for i in idx]

@@ -18,7 +18,7 @@ from torch import nn
 from classifier.early_exit import EARLY_EXIT
 from classifier.training.evaluate import reliability
 from classifier.training.heads_train import PREPROCESSING, HeadConfig
-from tools.default_data import FeatureCache, Item
+from tools.default_data import LEARNED, FeatureCache, Item, features, music_set
 from tools.default_fit import (
     bootstrap_interval,
     clip_logits,
@@ -33,7 +33,6 @@ from tools.default_fit import (
     softmax,
     track_probs,
 )
-from tools.train_default import LEARNED, features, music_set
 
 CHOSEN = {"inputs": "both", "kind": "linear", "l2": 0.1, "clips": 3, "seed": 0}
 VERSION = "2.0.0"

@@ -27,7 +27,16 @@ from platformdirs import user_cache_path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.training.heads_train import HeadConfig
-from tools.default_data import FeatureCache, Item, mini_items, pool_items, test_items
+from tools.default_data import (
+    LEARNED,
+    FeatureCache,
+    Item,
+    features,
+    mini_items,
+    music_set,
+    pool_items,
+    test_items,
+)
 from tools.gate_sounds import DEFAULT_OUT as GATE_SOUNDS
 from tools.gate_sounds import extra_items
 from tools.default_fit import (
@@ -35,36 +44,14 @@ from tools.default_fit import (
     fold_scores,
     grouped_folds,
     oof_logits,
-    tag_logits,
     track_probs,
 )
+from tools.default_ship import ship, ship_gate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-LEARNED = ["Blues", "Classical", "Country", "Disco", "Electronic", "Hip-Hop", "Jazz", "Metal",
-           "Pop", "Reggae", "Rock"]
 SEEDS = (0, 1, 2)
 FOLDS = 5
-
-
-def features(cache: FeatureCache, items: list[Item], which: str, clips: int) -> list[np.ndarray]:
-    """Per-item clip rows: 'emb', 'logits' or 'both' of MSD, or 'both+mtt'."""
-    msd = cache.load(items, "msd", clips)
-    if which == "emb":
-        return [m[:, :200] for m in msd]
-    if which == "logits":
-        return [tag_logits(m[:, 200:]) for m in msd]
-    both = [np.hstack([m[:, :200], tag_logits(m[:, 200:])]) for m in msd]
-    if which == "both":
-        return both
-    mtt = cache.load(items, "mtt", clips)
-    return [np.hstack([b, t[:, :200], tag_logits(t[:, 200:])]) for b, t in zip(both, mtt)]
-
-
-def music_set(items: list[Item]) -> tuple[list[int], np.ndarray, list[str]]:
-    """Indices, classes and groups of the items with a learned genre."""
-    idx = [i for i, item in enumerate(items) if item.genre in LEARNED]
-    return idx, np.array([LEARNED.index(items[i].genre) for i in idx]), [items[i].group for i in idx]
 
 
 def survey(cache: FeatureCache, items: list[Item],
@@ -122,8 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.survey:
         survey(cache, items, tuple(args.inputs))
         return 0
-    from tools.default_ship import ship, ship_gate
-
     extra = [] if args.gate_sounds is None else extra_items(args.gate_sounds)
     models = ROOT / "resources" / "models"
     if args.gate_only:

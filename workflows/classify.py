@@ -9,10 +9,8 @@ after its track's prediction is committed, so readers see it.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -21,21 +19,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifier.audio import DEFAULT_CLIPS
 from classifier.bundles import bundle_identity, open_bundle
-from classifier.model import GenreModel, TrackInput
-from classifier.predict import (
-    DEFAULT_CLIPS,
-    PipelineStats,
-    TrackPrediction,
-    choose_device,
-)
-from library.claims import WorkClaims, record_unreadable
-from library.descriptor_store import load_fresh_descriptors, save_descriptors
+from classifier.model import GenreModel, TrackInput, TrackPrediction, choose_device
+from library.descriptor_store import load_fresh_descriptors
 from library.predictions import (
     audio_fingerprint,
     away_tracks,
     stat_on_disk,
-    store_predictions,
     tracks_needing_prediction,
 )
 from library.records import (
@@ -47,10 +38,7 @@ from library.records import (
     display_path,
 )
 from library.roots import RootInfo
-
-log = logging.getLogger(__name__)
-
-Descriptors = tuple[int, Any]  # (track id, clip descriptor rows)
+from workflows.prediction_sink import ClassifyOutcome, PredictionSink
 
 
 @dataclass(frozen=True)
@@ -61,25 +49,6 @@ class TrackClassified:
     path: str
     total: int  # tracks this run handles
     error: str | None = None
-
-
-@dataclass
-class ClassifyOutcome:
-    """What a classify run did."""
-
-    stored: int = 0
-    taken: int = 0  # tracks this run claimed; the rest of its todo another run had
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
-    db_seconds: float = 0.0
-    stats: PipelineStats = field(default_factory=PipelineStats)
-    descriptors_cached: int = 0  # tracks whose clip descriptors this run computed and stored
-
-
-def log_outcome(outcome: ClassifyOutcome, bundle: GenreModel, where: str) -> None:
-    """The run's one INFO line (CLI and app alike): what was classified, how many failed."""
-    log.info("classify: %d of %d tracks classified with %s %s on %s, %d could not be read",
-             outcome.stored, outcome.taken, bundle.name, bundle.version, where,
-             len(outcome.errors))
 
 
 class NotAGenreBundleError(ValueError):
@@ -134,7 +103,7 @@ def prepare_classify(
     narrow the tracks; `files_here` False (a Ray run: the workers read the files, through
     their nodes' mounts) judges tracks by the library's last scan instead of this machine's
     disk; raises BundleError (and the kinds' errors), NotAGenreBundleError or
-    classifier.predict.DeviceError."""
+    classifier.model.DeviceError."""
     bundle = opener(bundle_name)
     if threshold > 0:
         bundle = bundle.with_threshold(threshold)
@@ -189,12 +158,12 @@ def to_write(result: TrackPrediction, track_id: int, bundle: GenreModel) -> Pred
 
 def _predictions(
     sessions: sessionmaker[Session], todo: Sequence[TrackToClassify], bundle: GenreModel,
-    claims: WorkClaims, **options: Any,
+    claimed: Iterator[TrackToClassify], **options: Any,
 ) -> Generator[TrackPrediction, None, None]:
     """The bundle's own pipeline, fed with the library's cached clip descriptors (if it reads
-    any) and each track's decoder. Tracks are claimed as the pipeline reaches them, so a
-    concurrent run on the library takes the others."""
-    items = (TrackInput(track.id, track.path, track.decoder) for track in claims.take(todo))
+    any) and each track's decoder. `claimed` yields the tracks as the pipeline reaches them
+    (claimed then, so a concurrent run on the library takes the others)."""
+    items = (TrackInput(track.id, track.path, track.decoder) for track in claimed)
     cached = _cached_descriptors(sessions, todo, bundle.descriptor_key)
     return bundle.predict(items, descriptors=cached, **options)
 
@@ -236,44 +205,28 @@ def classify_stream(
     """
     check_genre_bundle(bundle)
     outcome = outcome if outcome is not None else ClassifyOutcome()
-    writes: list[PredictionWrite] = []
-    fresh: list[Descriptors] = []
-    done: list[TrackClassified] = []
+    sink = PredictionSink(sessions, bundle, todo, outcome, commit_every=commit_every,
+                          where=device)
+    done: list[TrackClassified] = []  # handled, yielded once their batch is committed
     total = len(todo)
-    claims = WorkClaims(sessions, bundle.name, str(bundle.version))
-    results = _predictions(sessions, todo, bundle, claims, device=device, clips=clips,
+    results = _predictions(sessions, todo, bundle, sink.take(), device=device, clips=clips,
                            cancel=cancel, stats=outcome.stats)
-    by_id = {track.id: track for track in todo}
-    try:
-        with closing(results):
-            for result in results:
-                track_id = int(result.key)  # type: ignore[call-overload]
-                if on_result is not None:
-                    on_result()  # per track, before the batch commits: a smooth progress bar
-                if result.error is not None:
-                    outcome.errors.append((result.path, result.error))
-                    record_unreadable(sessions, [(by_id[track_id], result.error)])
-                    done.append(TrackClassified(track_id, result.path, total, result.error))
-                else:
-                    writes.append(to_write(result, track_id, bundle))
-                    done.append(TrackClassified(track_id, result.path, total))
-                    if result.descriptors is not None:  # cached with the prediction
-                        fresh.append((track_id, result.descriptors))
-                if len(writes) >= commit_every or (not writes and done):
-                    _commit(sessions, writes, fresh, outcome, bundle)
-                    yield from _drained(done)
-                if cancel is not None and cancel.is_set():
-                    break
-        # Stored before the claims go, or another run could take (and redo) a finished
-        # track in between. Not after a failure: it may be the store's.
-        _commit(sessions, writes, fresh, outcome, bundle)
-    except GeneratorExit:  # the consumer stopped: keep what is finished, then stop
-        _commit(sessions, writes, fresh, outcome, bundle)
-        raise
-    finally:
-        claims.release()  # the tracks not done are free for the next run
-        outcome.taken = claims.taken
-        log_outcome(outcome, bundle, device)
+    with sink, closing(results):  # results closed first, then the rest stored, claims freed
+        for result in results:
+            track_id = int(result.key)  # type: ignore[call-overload]
+            if on_result is not None:
+                on_result()  # per track, before the batch commits: a smooth progress bar
+            if result.error is not None:
+                sink.failed(track_id, result.error)
+                done.append(TrackClassified(track_id, result.path, total, result.error))
+            else:
+                sink.add(to_write(result, track_id, bundle), result.descriptors)
+                done.append(TrackClassified(track_id, result.path, total))
+            if sink.full or (not sink.pending and done):
+                sink.store()
+                yield from _drained(done)
+            if cancel is not None and cancel.is_set():
+                break
     yield from _drained(done)
 
 
@@ -281,26 +234,6 @@ def _drained(events: list[TrackClassified]) -> list[TrackClassified]:
     out = list(events)
     events.clear()
     return out
-
-
-def _commit(
-    sessions: sessionmaker[Session], writes: list[PredictionWrite], fresh: list[Descriptors],
-    outcome: ClassifyOutcome, bundle: GenreModel,
-) -> None:
-    if not writes:
-        return
-    start = time.perf_counter()
-    key = bundle.descriptor_key
-    with sessions.begin() as session:
-        store_predictions(session, writes)
-        for track_id, rows in fresh:  # computed only by a bundle that reads descriptors
-            if key is not None:
-                save_descriptors(session, track_id, rows, key)
-    outcome.descriptors_cached += len(fresh)
-    fresh.clear()
-    outcome.db_seconds += time.perf_counter() - start
-    outcome.stored += len(writes)
-    writes.clear()
 
 
 def classify_tracks(

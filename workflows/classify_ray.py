@@ -3,10 +3,11 @@
 The driver (this process) stays the library's only writer: it claims tracks a chunk at a
 time (library.claims, so a local run or another cluster run on the same library takes the
 others), hands each chunk to a pool of Ray actors, and stores the results that stream back
-in batches, as the local path does. Each actor opens the bundle once and runs the same
-per-track pieces as the local path (the bundle's own predict, then to_write), on CUDA when
-its node has a GPU. Ctrl-C or a crash loses at most the uncommitted batch: the
-claims are released (or expire), and a rerun classifies what has no prediction yet.
+in batches through the local path's sink (workflows/prediction_sink.py). Each actor opens the
+bundle once and runs the same per-track pieces as the local path (the bundle's own predict,
+then to_write), on CUDA when its node has a GPU. Ctrl-C or a crash loses at most the
+uncommitted batch: the claims are released (or expire), and a rerun classifies what has no
+prediction yet.
 Ray is an optional extra (`pip install genrelens[cluster]`); nothing else imports this.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -26,11 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.bundles import open_bundle
 from classifier.model import GenreModel, TrackInput
-from library.claims import WorkClaims, record_unreadable
-from library.predictions import store_predictions
 from library.records import PredictionWrite, StoredPath, TrackToClassify
 from library.roots import local_mapping, resolve
-from workflows.classify import ClassifyOutcome, check_genre_bundle, log_outcome, to_write
+from workflows.classify import check_genre_bundle, to_write
+from workflows.prediction_sink import ClassifyOutcome, PredictionSink
 
 CHUNK = 8  # tracks per actor call: small enough to spread, large enough to batch the network
 IN_FLIGHT = 2  # chunks queued per actor, so none waits for the driver between chunks
@@ -148,54 +147,37 @@ def classify_on_ray(
     from ray.util import ActorPool
 
     started = start_ray(address)
-    claims = WorkClaims(sessions, bundle.name, str(bundle.version))
-    outcome, writes = ClassifyOutcome(), list[PredictionWrite]()
-    by_id = {t.id: t for t in todo}
+    outcome = ClassifyOutcome()
+    sink = PredictionSink(sessions, bundle, todo, outcome, commit_every=commit_every,
+                          where=f"Ray ({address or 'local'})")
     try:
-        actors = _actors(bundle_name, clips, bundle.uncertain_threshold, workers)
-        if on_start is not None:
-            on_start(ray.get([a.where.remote() for a in actors]))
-        size = max(1, min(CHUNK, -(-len(todo) // len(actors))))  # a few tracks: every actor
-        pool, chunks = ActorPool(actors), _chunks(claims.take(todo), size)
-        for chunk in islice(chunks, IN_FLIGHT * len(actors)):
-            pool.submit(lambda actor, items: actor.classify.remote(items), chunk)
-        while pool.has_next():
-            results: list[Result] = pool.get_next_unordered()
-            for chunk in islice(chunks, 1):  # claim the next chunk as one comes back
+        with sink:  # what came back is kept, also after Ctrl-C; then the claims are freed
+            actors = _actors(bundle_name, clips, bundle.uncertain_threshold, workers)
+            if on_start is not None:
+                on_start(ray.get([a.where.remote() for a in actors]))
+            size = max(1, min(CHUNK, -(-len(todo) // len(actors))))  # a few tracks: every actor
+            pool, chunks = ActorPool(actors), _chunks(sink.take(), size)
+            for chunk in islice(chunks, IN_FLIGHT * len(actors)):
                 pool.submit(lambda actor, items: actor.classify.remote(items), chunk)
-            _take(results, writes, outcome, sessions, by_id, on_result)
-            if len(writes) >= commit_every:
-                _store(sessions, writes, outcome)
+            while pool.has_next():
+                results: list[Result] = pool.get_next_unordered()
+                for chunk in islice(chunks, 1):  # claim the next chunk as one comes back
+                    pool.submit(lambda actor, items: actor.classify.remote(items), chunk)
+                _take(results, sink, on_result)
+                if sink.full:
+                    sink.store()
     finally:
-        _store(sessions, writes, outcome)  # what came back is kept, also after Ctrl-C
-        claims.release()
-        outcome.taken = claims.taken
-        log_outcome(outcome, bundle, f"Ray ({address or 'local'})")
         if started:
             ray.shutdown()
     return outcome
 
 
-def _take(results: list[Result], writes: list[PredictionWrite], outcome: ClassifyOutcome,
-          sessions: sessionmaker[Session], by_id: dict[int, TrackToClassify],
+def _take(results: list[Result], sink: PredictionSink,
           on_result: Callable[[], None] | None) -> None:
     for track_id, _node_path, value in results:
         if isinstance(value, str):
-            outcome.errors.append((by_id[track_id].path, value))  # as this machine names it
-            record_unreadable(sessions, [(by_id[track_id], value)])
+            sink.failed(track_id, value)
         else:
-            writes.append(value)
+            sink.add(value)
         if on_result is not None:
             on_result()
-
-
-def _store(sessions: sessionmaker[Session], writes: list[PredictionWrite],
-           outcome: ClassifyOutcome) -> None:
-    if not writes:
-        return
-    start = time.perf_counter()
-    with sessions.begin() as session:
-        store_predictions(session, writes)
-    outcome.db_seconds += time.perf_counter() - start
-    outcome.stored += len(writes)
-    writes.clear()

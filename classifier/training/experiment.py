@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
 from classifier.training.datasets import LabelledTrack, labels_of
 from classifier.training.evaluate import EvalReport, evaluate_probabilities
-from classifier.inputs import InputSpec, clip_set, compute_features
+from classifier.clip_inputs import clip_rows
+from classifier.inputs import (
+    CLIP_LEVEL_KINDS,
+    InputError,
+    InputSpec,
+    clip_set,
+    spectrogram,
+    usable_audio,
+)
 from classifier.nets.registry import NetSpec
 from classifier.scratch_bundle import ScratchBundle
 from classifier.training.train import (
@@ -31,6 +40,34 @@ class PreparedData:
     spec: InputSpec
     features: dict[int, np.ndarray]
     errors: dict[int, str] = field(default_factory=dict)
+
+
+def track_features(path: Path, spec: InputSpec) -> np.ndarray:
+    """One file's network input: its whole-excerpt spectrogram, or its clip rows for a
+    clip-level spec (classifier/clip_inputs.py); InputError when it is unusable."""
+    audio = usable_audio(path, spec)
+    if spec.kind in CLIP_LEVEL_KINDS:
+        return clip_rows(audio, spec)
+    return spectrogram(audio, spec)
+
+
+def compute_features(
+    paths: Sequence[Path],
+    spec: InputSpec,
+    on_error: Callable[[int, str], None] | None = None,
+    progress: bool = False,
+) -> dict[int, np.ndarray]:
+    """Spectrograms by position in `paths`; unusable files are reported and skipped."""
+    from tqdm import tqdm
+
+    features: dict[int, np.ndarray] = {}
+    for i, path in enumerate(tqdm(paths, desc=f"{spec.kind} features", disable=not progress)):
+        try:
+            features[i] = track_features(path, spec)
+        except InputError as exc:
+            if on_error is not None:
+                on_error(i, str(exc))
+    return features
 
 
 def prepare(

@@ -53,7 +53,7 @@ class TrainResult:
 
 def choose_device(requested: str | None = None) -> torch.device:
     """The requested device, else CUDA, then MPS, else CPU (the pipeline's own choice)."""
-    from classifier.predict import choose_device as pipeline_device
+    from classifier.model import choose_device as pipeline_device
 
     return torch.device(pipeline_device(requested or "auto"))
 
