@@ -47,20 +47,11 @@ from library.records import (
     display_path,
 )
 from library.roots import RootInfo
+from workflows.events import TrackClassified
 
 log = logging.getLogger(__name__)
 
 Descriptors = tuple[int, Any]  # (track id, clip descriptor rows)
-
-
-@dataclass(frozen=True)
-class TrackClassified:
-    """One track handled: its prediction is committed, or `error` says why there is none."""
-
-    track_id: int
-    path: str
-    total: int  # tracks this run handles
-    error: str | None = None
 
 
 @dataclass
