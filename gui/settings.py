@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from gui.backend import ClassifyOptions, TagOptions
+from workflows.classify_run import ClassifyOptions
+from workflows.tags import TagOptions
 
 # The app's tag-writing defaults: the one safe policy the CLI has too (library/tagplan.py).
 GUI_TAG_DEFAULTS = TagOptions()

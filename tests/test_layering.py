@@ -54,7 +54,7 @@ def test_imports_detector_sees_nested_imports() -> None:
 
 def test_gui_default_clips_follow_the_classifier() -> None:
     from classifier.predict import DEFAULT_CLIPS
-    from gui.backend import ClassifyOptions
+    from workflows.classify_run import ClassifyOptions
 
     assert ClassifyOptions().clips_per_track == DEFAULT_CLIPS
 
