@@ -49,13 +49,6 @@ class Total(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class Notice(Event):
-    """Words for the user about the run (the CLI prints them, the GUI shows them)."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class ScanStep(Event):
     """The scanner handled one file (or skipped a folder)."""
 

@@ -3,20 +3,24 @@ file's record (or, for a file not in the library, what its tags say)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from library import repository
 from library.claims import UNREADABLE
 from library.folders import list_folders, normalise
+from library.predictions import is_under
 from library.records import PredictionRecord, TrackRecord
 from library.repository import TrackFilter
 from library.tags import TagError, read_file
 
 # What a front end filters with, shows or catches (read_file: a file not in the library).
 __all__ = ["UNREADABLE", "Listing", "TagError", "TrackFilter", "TrackInfo", "listing",
-           "normalise", "read_file", "track_info"]
+           "normalise", "outside_library", "read_file", "track_info"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,15 @@ class TrackInfo:
     track: TrackRecord | None
     predictions: list[PredictionRecord]
     label: tuple[str, ...]
+
+
+def outside_library(sessions: sessionmaker[Session], paths: Sequence[Path]) -> list[Path]:
+    """The paths that are no library track and hold none (a typo, a folder never scanned)."""
+    if not paths:
+        return []
+    with sessions() as session:
+        known = repository.track_paths(session)
+    return [p for p in paths if not any(is_under(t, [os.path.abspath(p)]) for t in known)]
 
 
 def listing(sessions: sessionmaker[Session], where: TrackFilter) -> Listing:
