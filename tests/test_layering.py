@@ -149,7 +149,6 @@ NOT_THROUGH_THE_DOOR_YET = {
     "gui/item_models/sidebar.py": ["library.browse"],
     "gui/item_models/track_filter.py": ["library.browse"],
     "gui/item_models/track_table.py": ["library.browse"],
-    "gui/settings.py": ["classifier.bundles"],
     "gui/track_scope.py": ["library.browse"],
 }
 

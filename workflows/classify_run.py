@@ -33,6 +33,14 @@ class ClassifyOptions:
         return ModelInUse(self.bundle)
 
 
+def genre_bundles() -> list[str]:
+    """Names of the bundles classify can run: shipped, learned and trained ones (taggers left
+    out, as classify refuses them)."""
+    from classifier.bundles import genre_bundle_names
+
+    return genre_bundle_names()
+
+
 def classify_events(sessions: sessionmaker[Session], cancel: threading.Event,
                     options: ClassifyOptions, track_ids: Sequence[int] | None) -> Events:
     """The roots away, then one TrackClassified per track, yielded once it is committed."""
