@@ -6,8 +6,9 @@ while another writer runs waits in the runner's queue, whoever submits it.
 
 The worker owns the thread's database engine (rule 3: no ORM object crosses threads), checks
 a cancel flag between items, and hands items to the GUI in batches, at most every
-`batch_seconds`, with progress (count, rate, ETA). Jobs themselves are plain Python (gui/jobs.py)
-and must check `ctx.cancelled` between items: only the job knows where stopping is safe.
+`batch_seconds`, with progress (count, rate, ETA: each event's `units` of work). A job runs a
+workflow (workflows/), which yields workflows/events.py events and checks `ctx.cancelled`
+between items: only the workflow knows where stopping is safe.
 """
 
 from __future__ import annotations
