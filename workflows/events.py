@@ -49,6 +49,13 @@ class Total(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Notice(Event):
+    """Words for the user about the run, e.g. a learn run's report."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScanStep(Event):
     """The scanner handled one file (or skipped a folder)."""
 
