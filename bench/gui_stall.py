@@ -3,7 +3,7 @@
     python bench/gui_stall.py [--tracks 2000] [--clips 1] [--seconds 4]
 
 A 10 ms watchdog timer on the GUI thread records its longest late tick while the app's real
-workers (gui/backend.py: library.scanner, then the default bundle through workflows.classify)
+workers (workflows/scan.py: library.scanner, then the default bundle through workflows.classify)
 scan a folder of generated FLAC files and classify them, as "Add Folder" does.
 """
 
@@ -25,7 +25,7 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.warmup import load_worker_modules  # noqa: E402
-from gui.backend import ClassifyOptions  # noqa: E402
+from workflows.classify_run import ClassifyOptions  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
 from gui.watchdog import StallWatchdog  # noqa: E402

@@ -22,9 +22,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.scan import make_samples, make_tree  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
-from library.tag_history import undo_batch  # noqa: E402
 from library.tagplan import TagOptions, plan_tags  # noqa: E402
-from library.tagwriter import apply_plan  # noqa: E402
+from workflows.tags import apply_plan, undo_batch  # noqa: E402
 from tests.tagging_support import predict, scan_into  # noqa: E402
 
 

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
-from library.repository import track_paths
-from library.predictions import is_under
+from workflows.tracks import outside_library
 from cli.output import display_path
 
 if TYPE_CHECKING:
@@ -80,19 +77,10 @@ def load_bundle(name: str | None) -> GenreModel:
     return open_bundle(name)
 
 
-def outside_library(session: Session, paths: list[Path]) -> list[Path]:
-    """The PATHs that are no library track and hold none (a typo, a folder never scanned)."""
-    if not paths:
-        return []
-    known = track_paths(session)
-    return [p for p in paths if not any(is_under(t, [os.path.abspath(p)]) for t in known)]
-
-
 def run_classify(args: argparse.Namespace, app: AppContext) -> int:
     """Handler of `classify`: exit 0 if all went well, 1 if a PATH is not in the library or
     some tracks failed, 2 on bad setup."""
-    with app.sessions() as session:
-        unknown = outside_library(session, args.paths)
+    unknown = outside_library(app.sessions, args.paths)
     for path in unknown:
         print(f"error: {display_path(str(path))}: not in the library; scan its folder first "
               "(genrelens scan FOLDER)", file=sys.stderr)

@@ -12,9 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli.output import escaped_streams, reader_gone
-from library.db import DbLocation, create_db_engine, is_url, session_factory, shown_location
-from library.db_errors import explain
-from library.write_lock import file_for, holder
+from library.db import DbLocation, create_db_engine, session_factory, shown_location
+from library.db_errors import explain, lock_holder
 
 
 @dataclass
@@ -41,8 +40,7 @@ def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
     except BrokenPipeError:  # `genrelens list | head`: the reader has all it wanted
         return reader_gone()
     except Exception as error:
-        locked_by = None if is_url(app.db_path) else holder(file_for(app.db_path))
-        problem = explain(error, shown_location(app.db_path), locked_by)
+        problem = explain(error, shown_location(app.db_path), lock_holder(app.db_path))
         if problem is None:
             raise
         print(f"error: {problem.message}", file=sys.stderr)

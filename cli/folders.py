@@ -8,8 +8,8 @@ import sys
 
 from cli.context import AppContext
 from cli.output import display_path
-from library import folders
-from library.roots import ROOTS_ENV_VAR
+from workflows import folders
+from workflows.folders import ROOTS_ENV_VAR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,8 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def list_folders(args: argparse.Namespace, app: AppContext) -> int:
     """Print each watched folder with its last scan time."""
-    with app.sessions() as session:
-        rows = folders.list_folders(session)
+    rows = folders.watched(app.sessions)
     if not rows:
         print("No watched folders.")
     for row in rows:
@@ -70,8 +69,7 @@ def list_folders(args: argparse.Namespace, app: AppContext) -> int:
 
 def list_roots(args: argparse.Namespace, app: AppContext) -> int:
     """Print each root: name, path here, where it was recorded."""
-    with app.sessions() as session:
-        rows = folders.list_roots(session)
+    rows = folders.roots(app.sessions)
     if not rows:
         print("No roots yet: `genrelens folders add PATH` makes one.")
     for root in rows:
@@ -85,27 +83,25 @@ def list_roots(args: argparse.Namespace, app: AppContext) -> int:
 def add_folders(args: argparse.Namespace, app: AppContext) -> int:
     """Watch each PATH; exit 1 if any is not a folder."""
     status = 0
-    with app.sessions() as session:
-        for path in args.paths:
-            try:
-                added = folders.add_folder(session, path, as_root=args.as_root)
-                print(f"watching {display_path(added.path)} (root {added.root})")
-            except folders.FolderError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                status = 1
+    for path in args.paths:
+        try:
+            added = folders.watch(app.sessions, path, as_root=args.as_root)
+            print(f"watching {display_path(added.path)} (root {added.root})")
+        except folders.FolderError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
     return status
 
 
 def remove_folders(args: argparse.Namespace, app: AppContext) -> int:
     """Stop watching each PATH; exit 1 if any was not watched."""
     status = 0
-    with app.sessions() as session:
-        for path in args.paths:
-            forgotten = folders.remove_folder(session, path, forget_tracks=args.forget_tracks)
-            if forgotten is None:
-                print(f"error: {display_path(path)} is not a watched folder", file=sys.stderr)
-                status = 1
-            else:
-                extra = f", forgot {forgotten} tracks" if args.forget_tracks else ""
-                print(f"stopped watching {display_path(folders.normalise(path))}{extra}")
+    for path in args.paths:
+        forgotten = folders.unwatch(app.sessions, path, forget_tracks=args.forget_tracks)
+        if forgotten is None:
+            print(f"error: {display_path(path)} is not a watched folder", file=sys.stderr)
+            status = 1
+        else:
+            extra = f", forgot {forgotten} tracks" if args.forget_tracks else ""
+            print(f"stopped watching {display_path(folders.normalise(path))}{extra}")
     return status

@@ -10,10 +10,10 @@ from contextlib import closing
 from tqdm import tqdm
 
 from cli.context import AppContext
-from library.folders import FolderError, add_folder, list_folders
 from cli.output import display_path
-from library.records import FolderRecord, ScanCounts
-from library.scanner import scan
+from library.records import ScanCounts
+from workflows.events import ScanStep, Total
+from workflows.scan import folders_to_scan, scan_steps
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(handler=run)
 
 
-def _folders(paths: list[str], app: AppContext) -> tuple[list[FolderRecord], bool]:
-    """The folders to scan, and whether any PATH was refused."""
-    with app.sessions() as session:
-        if not paths:
-            return list_folders(session), False
-        folders, refused = [], False
-        for path in paths:
-            try:
-                folders.append(add_folder(session, path))
-            except FolderError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                refused = True
-        return folders, refused
-
-
 def run(args: argparse.Namespace, app: AppContext) -> int:
     """Scan and print a summary; exit 1 if a PATH or a file could not be read."""
-    folders, refused = _folders(args.paths, app)
+    folders, refused = folders_to_scan(app.sessions, args.paths)
+    for reason in refused:
+        print(f"error: {reason}", file=sys.stderr)
     if not folders:
         if not args.paths:
             print("No watched folders yet: give one, e.g. `genrelens scan ~/Music`.",
@@ -57,15 +44,17 @@ def run(args: argparse.Namespace, app: AppContext) -> int:
         return 1
     counts = ScanCounts()
     with tqdm(unit=" files", disable=True if args.quiet else None, file=sys.stderr) as bar, \
-            closing(scan(app.sessions, folders)) as events:
+            closing(scan_steps(app.sessions, folders)) as events:
         for event in events:
-            if bar.total != event.total:
-                bar.total = event.total
-            bar.update(0 if event.is_folder else 1)
-            if event.error:
-                bar.write(f"error: {display_path(event.path)}: {event.error}", file=sys.stderr)
-                log.debug("unreadable: %s: %s", display_path(event.path), event.error)
-            counts = event.counts
+            if isinstance(event, Total):
+                bar.total = event.count
+            elif isinstance(event, ScanStep):
+                step = event.event
+                bar.update(0 if step.is_folder else 1)
+                if step.error:
+                    bar.write(f"error: {display_path(step.path)}: {step.error}", file=sys.stderr)
+                    log.debug("unreadable: %s: %s", display_path(step.path), step.error)
+                counts = step.counts
     print(summary(counts))
     return 1 if refused or counts.errors else 0
 

@@ -17,20 +17,22 @@ from tqdm import tqdm
 from cli.context import AppContext
 from cli.output import display_path, printable
 from library.db_errors import EXIT_BUSY
-from library.folders import normalise
 from library.records import BatchResult, PlanRow
 from library.records import display_path as json_path
-from library.tag_history import UndoError, hint, list_batches, undo_batch
-from library.tagplan import (
+from workflows.tags import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_POLICY,
     POLICIES,
     TagOptions,
-    TagSelection,
-    plan_tags,
+    UndoError,
+    WriteLocked,
+    apply_plan,
+    batches,
+    hint,
+    plan_rows,
+    selection,
+    undo_batch,
 )
-from library.tagwriter import apply_plan
-from library.write_lock import WriteLocked
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -170,9 +172,7 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
     if args.report and (problem := report_problem(args.report)):
         print(f"error: {problem}; nothing written", file=sys.stderr)
         return 2
-    selection = TagSelection(paths=tuple(normalise(p) for p in args.paths), genre=args.genre)
-    with app.sessions() as session:
-        rows = plan_tags(session, options, selection)
+    rows = plan_rows(app.sessions, options, selection(args.paths, args.genre))
     print_plan(rows)
     if not args.apply:
         if args.report:
@@ -200,15 +200,14 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
 
 def history_command(args: argparse.Namespace, app: AppContext) -> int:
     """List batches, newest first."""
-    with app.sessions() as session:
-        batches = list_batches(session)
+    listed = batches(app.sessions)
     if args.json:
-        print(json.dumps([asdict(b) for b in batches], ensure_ascii=False, indent=2,
+        print(json.dumps([asdict(b) for b in listed], ensure_ascii=False, indent=2,
                          default=str))
         return 0
-    if not batches:
+    if not listed:
         print("No tag batches yet.")
-    for batch in batches:
+    for batch in listed:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(batch.counts.items())) or "no files"
         when = batch.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"{batch.id:>4}  {when}  {batch.state:<7}  {counts}  "

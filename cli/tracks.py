@@ -18,12 +18,17 @@ from cli.output import (
     write_json,
     write_table,
 )
-from library import repository
-from library.claims import UNREADABLE
-from library.folders import list_folders, normalise
 from library.records import TrackRecord
 from library.records import display_path as json_path
-from library.tags import TagError, read_file
+from workflows.tracks import (
+    UNREADABLE,
+    TagError,
+    TrackFilter,
+    listing,
+    normalise,
+    read_file,
+    track_info,
+)
 
 STATUSES = ("ok", "missing", "error")
 
@@ -59,16 +64,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def list_command(args: argparse.Namespace, app: AppContext) -> int:
     """Print matching tracks as a table, JSON or CSV."""
-    where = repository.TrackFilter(genre=args.genre, artist=args.artist, status=args.status,
-                                   text=args.text, limit=args.limit)
-    with app.sessions() as session:
-        tracks = repository.list_tracks(session, where)
-        predictions = repository.latest_predictions(session, [t.id for t in tracks])
-        roots = {f.id: f.path for f in list_folders(session)}
+    where = TrackFilter(genre=args.genre, artist=args.artist, status=args.status,
+                        text=args.text, limit=args.limit)
+    found = listing(app.sessions, where)
     if args.json or args.csv:  # the tags' own values: an empty title stays empty for scripts
-        (write_json if args.json else write_csv)(tracks, sys.stdout, predictions)
+        (write_json if args.json else write_csv)(found.tracks, sys.stdout, found.predictions)
     else:
-        write_table(tracks, sys.stdout, predictions, roots)
+        write_table(found.tracks, sys.stdout, found.predictions, found.roots)
     return 0
 
 
@@ -80,13 +82,10 @@ def info_command(args: argparse.Namespace, app: AppContext) -> int:
         print(f"error: {display_path(path)}: not a regular file ({odd}); info reads audio "
               "files", file=sys.stderr)
         return 1
-    with app.sessions() as session:
-        track = repository.get_track_by_path(session, path)
-        predictions = repository.predictions_for(session, track.id) if track else []
-        label = repository.user_genres(session, track.id) if track else ()
-    if track is not None:
-        values = {**plain(track), "in_library": True, "user_genres": list(label),
-                  "predictions": [asdict(p) for p in predictions]}
+    known = track_info(app.sessions, path)
+    if (track := known.track) is not None:
+        values = {**plain(track), "in_library": True, "user_genres": list(known.label),
+                  "predictions": [asdict(p) for p in known.predictions]}
         _print_values(values, args.json, why_no_prediction(track))
         return 0
     try:

@@ -1,11 +1,20 @@
-"""The main window's actions, menus and toolbar, declared as data."""
+"""The main window's actions, menus and toolbar, declared as data, and their wiring to the
+window's slots."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QStyle, QToolBar, QWidget
+
+from gui.dialogs.log_dialog import show_log
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 # name: (menu, text, shortcut, tooltip, standard icon or None)
 ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
@@ -33,6 +42,36 @@ ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
                "Stop the running jobs (scan, classify, tag write); finished work is kept", None),
 }
 TOOLBAR = ("add_folder", "rescan", "classify", "write_tags")
+
+
+def wire_window(window: MainWindow) -> dict[str, QAction]:
+    """Give the window its menus, toolbar (with the search box) and actions, each connected
+    to the window's slot for it."""
+    slots: dict[str, Callable[[], object]] = {
+        "add_folder": window.choose_folder, "rescan": window.rescan, "quit": window.close,
+        "find": window.focus_search, "set_genre": window.ask_set_genre,
+        "undo_write": window.undo_last_write, "settings": window.edit_settings,
+        "classify": window.classify, "write_tags": window.open_write_dialog,
+        "cancel": window.cancel_jobs, "forget_missing": window.ask_forget_missing,
+    }
+    actions = build_actions(window, slots)  # type: ignore[arg-type]
+    window.menuBar().addAction("&Learn from my library…", lambda: window.learn_dialog().exec())
+    window.menuBar().addAction("Tag &history…", window.show_history)
+    window.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(window))
+    toolbar = build_toolbar(window, actions)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    spacer = QWidget()
+    spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    toolbar.addWidget(spacer)
+    toolbar.addWidget(window.search)
+    window.remove_folder_menu.triggered.connect(window.remove_folder_action)  # type: ignore[attr-defined]
+    return actions
+
+
+def dropped_folders(event: QDragEnterEvent | QDropEvent) -> list[str]:
+    """The local folders among dropped URLs."""
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    return [u.toLocalFile() for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]
 
 
 def build_actions(window: QMainWindow, slots: dict[str, Callable[[], None]]) -> dict[str, QAction]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from platformdirs import user_music_path
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,65 +15,37 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QSplitter,
-    QSizePolicy,
     QStackedWidget,
-    QWidget,
 )
 
-from gui import backend, jobs, layout_state
-from gui.actions import build_actions, build_toolbar
-from gui.backend import PlanRow, TagOptions
+from gui import jobs, layout_state
+from gui.actions import dropped_folders, wire_window
 from gui.dialogs.forget_missing import ForgetMissingQuestion
 from gui.dialogs.history import HistoryDialog
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
-from gui.dialogs.log_dialog import show_log
 from gui.dialogs.remove_folder import RemoveFolderQuestion
-from gui.dialogs.same_share import SameShareQuestion
-from gui.dialogs.tag_write import TagWriteDialog
+from gui.dialogs.same_share import SameShareQuestion, roots_away_words
+from gui.dialogs.tag_write import TagWriteDialog, plan_into
 from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
-from gui.track_scope import Scope, selected_rows, view_scope, whole_library
+from gui.track_scope import selected_rows, view_scope, whole_library
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobKind, JobRunner, Outcome
 from library.categories import Category
-from library.records import BrowseRow, FolderRecord, display_path
+from library.records import BrowseRow, FolderRecord, PlanRow
+from workflows import events
+from workflows.browse import ModelInUse
+from workflows.events import Event, Handler, SameShareFound, handler_for
+from workflows.tags import TagOptions
 
 # Worker signals always reach the GUI thread by queue, whatever PySide infers from the slot.
 QUEUED = Qt.ConnectionType.QueuedConnection
-
-
-class PlanCollector(QObject):
-    """Gathers one plan job's rows on the GUI thread and hands them to the write dialog."""
-
-    def __init__(self, dialog: TagWriteDialog, options: TagOptions, scope: Scope) -> None:
-        super().__init__(dialog)
-        self.dialog, self.options, self.scope = dialog, options, scope
-        self.rows: list[PlanRow] = []
-
-    def listen(self, worker: GeneratorWorker) -> None:
-        """Collect that plan job's rows and its end."""
-        worker.batch.connect(self.on_batch, QUEUED)
-        worker.finished.connect(self.on_finished, QUEUED)
-        # Esc or Close: nobody waits for this plan. A lambda runs here, on the GUI thread
-        # (the worker's own thread is busy running the job); cancel() is thread-safe.
-        self.dialog.finished.connect(lambda _result: worker.cancel())
-
-    @Slot(list)
-    def on_batch(self, items: list[object]) -> None:
-        self.rows.extend(i for i in items if isinstance(i, PlanRow))
-
-    @Slot(object)
-    def on_finished(self, outcome: Outcome) -> None:
-        if outcome.error:
-            self.dialog.set_error(f"Cannot plan: {outcome.error}")
-        elif not outcome.cancelled:
-            self.dialog.set_plan(self.options, self.rows, self.scope)
 
 
 class MainWindow(QMainWindow):
@@ -95,24 +67,15 @@ class MainWindow(QMainWindow):
         self._build_timers()
         self.panes_restored = layout_state.restore(self.settings, self, self.splitter,
                                                    self.track_view)
-        self.actions = build_actions(self, self._slots())
-        self.menuBar().addAction("&Learn from my library…", self._learn)
-        self.menuBar().addAction("Tag &history…", self.show_history)
-        self.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(self))
         self.removal_question: RemoveFolderQuestion | None = None
         self.same_share_question: SameShareQuestion | None = None
-        toolbar = build_toolbar(self, self.actions)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        toolbar.addWidget(spacer)
-        toolbar.addWidget(self.search)
-        self.remove_folder_menu.triggered.connect(self._remove_folder_action)  # type: ignore[attr-defined]
-        backend.use_bundle(self.settings.classify_options().bundle)  # rows say what it would run
-        self._start(jobs.LOAD, jobs.load_library())
+        self.actions = wire_window(self)
+        self.handlers = self._handlers()
+        self._start(jobs.LOAD, jobs.load_library(self.model()))
 
-    def _learn(self) -> None:
-        self.learn_dialog().exec()
+    def model(self) -> ModelInUse:
+        """The model rows are read against: the one Settings classifies with."""
+        return self.settings.classify_options().model()
 
     def learn_dialog(self) -> QDialog:
         """The Learn dialog, running its job through this window's runner."""
@@ -172,15 +135,6 @@ class MainWindow(QMainWindow):
         timer.timeout.connect(slot)
         return timer
 
-    def _slots(self) -> dict[str, object]:
-        return {
-            "add_folder": self.choose_folder, "rescan": self.rescan, "quit": self.close,
-            "find": self._focus_search, "set_genre": self.ask_set_genre,
-            "undo_write": self.undo_last_write, "settings": self.edit_settings,
-            "classify": self.classify, "write_tags": self.open_write_dialog,
-            "cancel": self.cancel_jobs, "forget_missing": self.ask_forget_missing,
-        }
-
     # ---- jobs ----------------------------------------------------------------------------
     def _start(self, kind: JobKind, job: Job) -> GeneratorWorker | None:
         """Start a job whose items feed the window (a writer may wait its turn: None)."""
@@ -191,39 +145,35 @@ class MainWindow(QMainWindow):
         if worker.kind.label:
             worker.progress.connect(self.progress.show_progress, QUEUED)
 
+    def _handlers(self) -> dict[type[Event], Handler]:
+        """What the window does with each kind of event a job yields (others: nothing)."""
+        return {
+            events.RowsChanged: lambda e: self._show_rows(e.rows),
+            events.RowsRemoved: lambda e: self.table.remove_ids(e.ids),
+            events.FoldersChanged: lambda e: self._set_folders(e.folders),
+            events.DetailsReady: self.details.show_details,
+            events.SameShareFound: self._offer_same_share,
+            events.RootsAway: lambda e: self._show_roots_away(e.roots),
+        }
+
     @Slot(list)
-    def _on_items(self, items: list[object]) -> None:
-        """Apply a batch of results to the models, in place."""
-        rows = [i for i in items if isinstance(i, BrowseRow)]
+    def _on_items(self, items: list[Event]) -> None:
+        """Apply a batch of events to the models, in place."""
         for item in items:
-            if isinstance(item, jobs.RowsChanged):
-                rows.extend(item.rows)
-            elif isinstance(item, jobs.RowsRemoved):
-                self.table.remove_ids(item.ids)
-            elif isinstance(item, jobs.FoldersChanged):
-                self._set_folders(item.folders)
-            elif isinstance(item, jobs.DetailsReady):
-                self.details.show_details(item)
-            elif isinstance(item, jobs.SameShareFound):
-                self._offer_same_share(item)
-            elif isinstance(item, backend.RootsAway):
-                self._show_roots_away(item.roots)
-        if rows:
-            self.table.upsert_rows(rows)
-            self._show_library()
-            if any(r.id == self.details.track_id for r in rows):
-                self._on_selection(force=True)  # the shown track changed: show it anew
+            if (handler := handler_for(self.handlers, item)) is not None:
+                handler(item)
         self.sidebar_timer.start()
+
+    def _show_rows(self, rows: tuple[BrowseRow, ...]) -> None:
+        self.table.upsert_rows(rows)
+        self._show_library()
+        if any(r.id == self.details.track_id for r in rows):
+            self._on_selection(force=True)  # the shown track changed: show it anew
 
     @Slot(object)
     def _on_job_finished(self, outcome: Outcome) -> None:
-        what = outcome.kind.describe()
-        if outcome.error:  # the traceback is in the log (gui/workers.py)
-            self.statusBar().showMessage(f"{what} failed: {outcome.error} (Help → Show Log "
-                                         "has the details)")
-        elif outcome.kind.label:
-            state = "cancelled after" if outcome.cancelled else "finished:"
-            self.statusBar().showMessage(f"{what} {state} {outcome.done:,} items", 8000)
+        if (words := outcome.in_words()) is not None:
+            self.statusBar().showMessage(words, 0 if outcome.error else 8000)
         if outcome.kind == jobs.LOAD:
             self._after_load()
         elif outcome.kind == jobs.SCAN:
@@ -255,7 +205,7 @@ class MainWindow(QMainWindow):
     def add_folders(self, paths: Sequence[str], as_root: str | None = None) -> None:
         """Add folders: scan them in the background, then classify what is new."""
         folders = [str(Path(p).resolve()) for p in paths]
-        self._start(jobs.SCAN, jobs.scan_folders(folders, as_root))
+        self._start(jobs.SCAN, jobs.scan_folders(folders, as_root, self.model()))
         self._start(jobs.CLASSIFY, jobs.classify(self.settings.classify_options()))
         self.statusBar().showMessage(f"Adding {', '.join(folders)}: scanning…", 8000)
         self._show_library()  # the table fills as the scan goes, with its progress below
@@ -264,7 +214,8 @@ class MainWindow(QMainWindow):
     def rescan(self, classify_after: bool = True) -> None:
         """Rescan every known folder for new, changed and removed files."""
         if self.folders:
-            self._start(jobs.SCAN, jobs.scan_folders([f.path for f in self.folders]))
+            paths = [f.path for f in self.folders]
+            self._start(jobs.SCAN, jobs.scan_folders(paths, model=self.model()))
             if classify_after:
                 self._start(jobs.CLASSIFY, jobs.classify(self.settings.classify_options()))
 
@@ -278,7 +229,7 @@ class MainWindow(QMainWindow):
         self.remove_folder_menu.setEnabled(bool(folders))  # type: ignore[attr-defined]
         self._show_library()
 
-    def _remove_folder_action(self, action: QAction) -> None:
+    def remove_folder_action(self, action: QAction) -> None:
         """Ask first, saying what goes: the folder's tracks, their predictions and labels."""
         folder = next((f for f in self.folders if f.id == int(action.data())), None)
         if folder is None:
@@ -301,15 +252,12 @@ class MainWindow(QMainWindow):
     def _show_roots_away(self, roots: tuple[tuple[str, str, int], ...]) -> None:
         """Say which library folders are not on this machine: their tracks are not
         classified here (a NAS not mounted), and none of them is an error."""
-        self.away_label.setText("; ".join(
-            f"“{name}” not found here: {count:,} tracks wait" for name, _, count in roots))
-        self.away_label.setToolTip("\n".join(
-            f"{display_path(path)} does not exist on this computer. Mount the share there, "
-            f"or add the folder where it is mounted here (Add Folder offers to use it as "
-            f"“{name}”)." for name, path, _ in roots))
+        text, tip = roots_away_words(roots)
+        self.away_label.setText(text)
+        self.away_label.setToolTip(tip)
         self.away_label.setVisible(bool(roots))
 
-    def _offer_same_share(self, found: jobs.SameShareFound) -> None:
+    def _offer_same_share(self, found: SameShareFound) -> None:
         question = SameShareQuestion(found.path, found.root_name, found.recorded, found.here,
                                      self)
         question.confirmed.connect(lambda path, name: self.add_folders([path], as_root=name))
@@ -326,11 +274,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.empty if empty else self.track_view)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
-        if _dropped_folders(event):
+        if dropped_folders(event):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        folders = _dropped_folders(event)
+        folders = dropped_folders(event)
         if folders:
             event.acceptProposedAction()
             self.add_folders(folders)
@@ -356,7 +304,7 @@ class MainWindow(QMainWindow):
 
     def set_genre_of(self, ids: Sequence[int], genres: Sequence[str]) -> None:
         """Store genres as the user's label of tracks (empty: back to the prediction)."""
-        self._start(jobs.SET_GENRE, jobs.set_genres(list(ids), list(genres)))
+        self._start(jobs.SET_GENRE, jobs.set_genres(list(ids), list(genres), self.model()))
 
     @Slot()
     def open_write_dialog(self) -> TagWriteDialog:
@@ -364,33 +312,26 @@ class MainWindow(QMainWindow):
         rows, else the view's; the whole library only when chosen in the dialog."""
         scopes = (view_scope(self.track_view), whole_library(self.table.rowCount()))
         dialog = TagWriteDialog(self.settings.tag_options(), scopes, self)
-        dialog.replan_requested.connect(lambda options: self._plan(dialog, options))
+        dialog.replan_requested.connect(lambda options: plan_into(self.runner, dialog, options))
         dialog.apply_requested.connect(self._apply_tags)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
-        self._plan(dialog, dialog.options())
+        plan_into(self.runner, dialog, dialog.options())
         return dialog
-
-    def _plan(self, dialog: TagWriteDialog, options: TagOptions) -> None:
-        self.runner.cancel(jobs.PLAN)  # the options changed: that plan is no longer wanted
-        scope = dialog.chosen_scope()
-        collector = PlanCollector(dialog, options, scope)
-        self.runner.start(jobs.PLAN, jobs.plan_tags(options, scope.track_ids),
-                          on_start=collector.listen)
 
     @Slot(object, list)
     def _apply_tags(self, options: TagOptions, plan: list[PlanRow]) -> None:
         self.settings.save_tag_options(options)
-        self._start(jobs.WRITE_TAGS, jobs.apply_tags(options, plan))
+        self._start(jobs.WRITE_TAGS, jobs.apply_tags(options, plan, self.model()))
 
     @Slot()
     def undo_last_write(self) -> None:
         """Undo the last applied tag write."""
-        self._start(jobs.UNDO, jobs.undo_last_write())
+        self._start(jobs.UNDO, jobs.undo_last_write(self.model()))
 
     def undo_batch(self, batch_id: int) -> None:
         """Undo one tag-write batch, whichever it is."""
-        self._start(jobs.UNDO, jobs.undo_write(batch_id))
+        self._start(jobs.UNDO, jobs.undo_write(batch_id, self.model()))
 
     @Slot()
     def show_history(self) -> HistoryDialog:
@@ -409,12 +350,11 @@ class MainWindow(QMainWindow):
             before = self.settings.classify_options().bundle
             self.settings.save_classify_options(dialog.options())
             if dialog.options().bundle != before:  # another model: other rows are to classify
-                backend.use_bundle(dialog.options().bundle)
-                self._start(jobs.LOAD, jobs.load_library())
+                self._start(jobs.LOAD, jobs.load_library(self.model()))
 
     def recheck_rows(self) -> None:
         """Read again the rows a load read before the model in use was known (gui/warmup.py)."""
-        self._start(jobs.RECHECK, jobs.recheck_rows())
+        self._start(jobs.RECHECK, jobs.recheck_rows(self.model()))
 
     # ---- selection, search, counts ---------------------------------------------------------
     def _on_selection(self, *_: object, force: bool = False) -> None:
@@ -431,9 +371,9 @@ class MainWindow(QMainWindow):
     def _load_details(self) -> None:
         self.runner.cancel(jobs.DETAILS)
         if self.details.track_id is not None:
-            self._start(jobs.DETAILS, jobs.details(self.details.track_id))
+            self._start(jobs.DETAILS, jobs.details(self.details.track_id, self.model()))
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
@@ -456,9 +396,3 @@ class MainWindow(QMainWindow):
         layout_state.save(self.settings, self, self.splitter, self.track_view)
         self.runner.shutdown()
         super().closeEvent(event)
-
-
-def _dropped_folders(event: QDragEnterEvent | QDropEvent) -> list[str]:
-    """The local folders among dropped URLs."""
-    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-    return [u.toLocalFile() for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]

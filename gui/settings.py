@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from gui.backend import ClassifyOptions, TagOptions
+from workflows.classify_run import ClassifyOptions, genre_bundles
+from workflows.tags import TagOptions
 
 # The app's tag-writing defaults: the one safe policy the CLI has too (library/tagplan.py).
 GUI_TAG_DEFAULTS = TagOptions()
@@ -41,9 +42,7 @@ def available_bundles() -> list[str]:
     """Names of the genre bundles to offer: shipped, learned and trained ones (the one lister,
     classifier.bundle's; taggers left out, as classify refuses them). Reads a few small
     JSON files, on purpose on demand: a bundle learned a minute ago shows up."""
-    from classifier.bundles import genre_bundle_names
-
-    return genre_bundle_names()
+    return genre_bundles()
 
 
 class AppSettings:

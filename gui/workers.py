@@ -6,8 +6,9 @@ while another writer runs waits in the runner's queue, whoever submits it.
 
 The worker owns the thread's database engine (rule 3: no ORM object crosses threads), checks
 a cancel flag between items, and hands items to the GUI in batches, at most every
-`batch_seconds`, with progress (count, rate, ETA). Jobs themselves are plain Python (gui/jobs.py)
-and must check `ctx.cancelled` between items: only the job knows where stopping is safe.
+`batch_seconds`, with progress (count, rate, ETA: each event's `units` of work). A job runs a
+workflow (workflows/), which yields workflows/events.py events and checks `ctx.cancelled`
+between items: only the workflow knows where stopping is safe.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gui import warmup
 from library.db import create_db_engine, session_factory
 from library.db_errors import explain
+from workflows.events import Event, Total
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ class JobContext:
     cancelled: threading.Event
 
 
-Job = Callable[[JobContext], Iterator[object]]
+Job = Callable[[JobContext], Iterator[Event]]  # a workflow run on the job's thread
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,6 @@ class JobKind:
     def describe(self) -> str:
         """The words a user reads for this kind of job."""
         return self.label or self.name.capitalize()
-
-
-class JobEvent:
-    """Base of what a job yields about its work (totals, changed rows, a report) beside the
-    work items themselves: an event is not a unit of work, so it never moves `done`."""
-
-
-@dataclass(frozen=True)
-class Total(JobEvent):
-    """A job yields this (any time, again if it learns more) to say how many items to expect."""
-
-    count: int
 
 
 @dataclass(frozen=True)
@@ -92,6 +82,16 @@ class Outcome:
     def name(self) -> str:
         """The job kind's name."""
         return self.kind.name
+
+    def in_words(self) -> str | None:
+        """What the status bar says of it (None: nothing, a job the user does not follow)."""
+        what = self.kind.describe()
+        if self.error:  # the traceback is in the log
+            return f"{what} failed: {self.error} (Help → Show Log has the details)"
+        if not self.kind.label:
+            return None
+        state = "cancelled after" if self.cancelled else "finished:"
+        return f"{what} {state} {self.done:,} items"
 
 
 def measure(kind: JobKind, done: int, total: int | None, elapsed: float) -> Progress:
@@ -160,28 +160,26 @@ class GeneratorWorker(QObject):
         self.ended = True
         self.finished.emit(Outcome(self.kind, self.done, self._cancel.is_set(), error))
 
-    def _drain(self, items: Iterator[object]) -> None:
+    def _drain(self, items: Iterator[Event]) -> None:
         start = last = time.monotonic()
-        pending: list[object] = []
+        pending: list[Event] = []
         total = None
         try:
             for item in items:
                 if isinstance(item, Total):
                     total = item.count
-                elif not isinstance(item, JobEvent):
-                    self.done += 1
+                self.done += item.units if isinstance(item, Event) else 1  # a test's bare item
                 pending.append(item)
                 now = time.monotonic()
                 if now - last >= self._batch_seconds or len(pending) >= self._batch_size:
                     self._flush(pending, measure(self.kind, self.done, total, now - start))
                     pending, last = [], now
         finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # runs the job's finally blocks (commit or roll back) on this thread
+            if isinstance(items, Generator):
+                items.close()  # runs the job's finally blocks (commit or roll back) on this thread
             self._flush(pending, measure(self.kind, self.done, total, time.monotonic() - start))
 
-    def _flush(self, pending: list[object], progress: Progress) -> None:
+    def _flush(self, pending: list[Event], progress: Progress) -> None:
         if pending:
             self.batch.emit(pending)
         self.progress.emit(progress)

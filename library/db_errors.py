@@ -21,12 +21,14 @@ from sqlalchemy import exc as sa_exc
 from library.db import (
     BUSY_TIMEOUT_S,
     DatabaseError,
+    DbLocation,
     LocationError,
     NewerSchemaError,
+    is_url,
     mask_secrets,
     shown_location,
 )
-from library.write_lock import WriteLocked
+from library.write_lock import WriteLocked, file_for, holder
 
 EXIT_USAGE = 2  # the setup is wrong: a malformed URL, another database, no driver
 # sysexits.h codes, so scripts can tell the cases apart (docs/library.md lists them).
@@ -172,6 +174,12 @@ def _nearly_full(path: str) -> bool:
     except OSError:
         return False
     return info.f_bavail * info.f_frsize < 256 * 1024
+
+
+def lock_holder(location: DbLocation) -> str | None:
+    """Who holds the write lock of an SQLite library ("pid 123, writing tags"), for
+    explain()'s words; None when no one does, or for a server (its lock lives there)."""
+    return None if is_url(location) else holder(file_for(location))
 
 
 def explain(error: BaseException, path: str, holder: str | None = None) -> DbProblem | None:

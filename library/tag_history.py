@@ -51,14 +51,12 @@ from library.tags import (
 from library.tagwriter import (
     FILE_ERRORS,
     Check,
-    Progress,
     Steps,
     check_writable,
     file_reason,
     mark_interrupted,
     prepare_copy,
     refresh_track,
-    run_steps,
     shown_genres,
     sync_folders,
 )
@@ -245,8 +243,8 @@ def count_undoable(session: Session, batch_id: int | None = None) -> int:
 
 
 def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None,
-               keep_mtime: bool = False) -> Steps[UndoResult]:
+               cancel: threading.Event | None = None, keep_mtime: bool = False
+               ) -> Steps[UndoResult]:
     """Restore every file of a batch (default: the latest not undone), yielding each file's
     outcome as soon as it is done; returns the UndoResult. Raises UndoError on first next().
     Files get a new mtime unless `keep_mtime` or the batch itself was written keeping times
@@ -272,8 +270,6 @@ def undo_steps(sessions: sessionmaker[Session], batch_id: int | None = None,
                 _undo_one(session, change, keep_mtime, roots)
                 session.commit()  # history counts what is restored, even if we are killed
                 outcomes.append(_outcome(change))
-                if progress is not None:
-                    progress(len(outcomes), len(changes))
                 yield outcomes[-1]
         except GeneratorExit:
             pass  # closed by the consumer: record what was done, like a cancel
@@ -306,9 +302,3 @@ def _state_after_undo(prior: str, changes: list[TagChange], cancelled: bool) -> 
     # Every file looked at; some refused.
     return BatchState.DONE if prior == BatchState.UNDOING else BatchState(prior)
 
-
-def undo_batch(sessions: sessionmaker[Session], batch_id: int | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None,
-               keep_mtime: bool = False) -> UndoResult:
-    """Restore every file of a batch (default: the latest not undone); raises UndoError."""
-    return run_steps(undo_steps(sessions, batch_id, progress, cancel, keep_mtime))

@@ -12,7 +12,7 @@ Every per-file failure, whatever its kind, is that file's recorded outcome and t
 on; one writer per library at a time (write_lock); a file whose real path lies outside every
 watched folder (a symlink pointing elsewhere) is never written.
 `apply_steps` yields each file's outcome as soon as that file is done (progress, cancel between
-files); `apply_plan` runs it to the end.
+files); workflows/tags.py runs it for the CLI and the app.
 """
 
 from __future__ import annotations
@@ -69,11 +69,10 @@ from library.undo_bytes import regions
 from library.write_lock import LockCheck, LockLost, library_write_lock
 from library.write_scope import library_roots, outside_reason
 
-__all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_plan", "apply_steps", "describe_os_error"]
+__all__ = ["TEMP_SUFFIX", "Refused", "Skip", "apply_steps", "describe_os_error"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 Check = Callable[[str], None]
 Result = TypeVar("Result", bound=BatchResult)
 Steps = Generator[FileOutcome, None, Result]  # per-file outcomes, then the batch's result
@@ -283,8 +282,7 @@ def options_record(options: TagOptions) -> dict[str, object]:
 
 
 def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,
-                progress: Progress | None = None, cancel: threading.Event | None = None
-                ) -> Steps[BatchResult]:
+                cancel: threading.Event | None = None) -> Steps[BatchResult]:
     """Write the plan's "write" rows as one undoable batch, yielding each file's outcome as
     soon as the file is done; returns the BatchResult. Closing it early is a cancel.
     Raises WriteLocked on the first next() while another writer holds the library."""
@@ -292,11 +290,11 @@ def apply_steps(sessions: sessionmaker[Session], rows: Sequence[PlanRow], option
     if not todo:
         return BatchResult(None, ())  # no empty batches in the history
     with library_write_lock(sessions, "writing tags") as check_lock:
-        return (yield from _write_batch(sessions, todo, options, progress, cancel, check_lock))
+        return (yield from _write_batch(sessions, todo, options, cancel, check_lock))
 
 
 def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: TagOptions,
-                 progress: Progress | None, cancel: threading.Event | None,
+                 cancel: threading.Event | None,
                  check_lock: LockCheck) -> Steps[BatchResult]:
     outcomes: list[FileOutcome] = []
     clean_stale_temps([row.path for row in todo])
@@ -314,8 +312,6 @@ def _write_batch(sessions: sessionmaker[Session], todo: list[PlanRow], options: 
                     break
                 check_lock()  # before each file: another writer may have been let in
                 outcomes.append(_apply_one(session, run, row))
-                if progress is not None:
-                    progress(len(outcomes), len(todo))
                 yield outcomes[-1]  # between files: the only place a consumer may stop us
         except GeneratorExit:
             pass  # closed by the consumer: end the batch like a cancel, below
@@ -345,10 +341,3 @@ def run_steps(steps: Steps[Result]) -> Result:
             next(steps)
         except StopIteration as end:
             return end.value
-
-
-def apply_plan(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: TagOptions,
-               progress: Progress | None = None, cancel: threading.Event | None = None
-               ) -> BatchResult:
-    """Write the plan's "write" rows as one undoable batch; returns per-file outcomes."""
-    return run_steps(apply_steps(sessions, rows, options, progress, cancel))

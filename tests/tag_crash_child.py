@@ -7,7 +7,7 @@ import sys
 
 from library.db import create_db_engine, session_factory
 from library.tagplan import TagOptions, plan_tags
-from library.tagwriter import apply_plan
+from workflows.tags import apply_plan
 
 
 def main(db_path: str) -> None:

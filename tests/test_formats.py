@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifier.audio import ClipPlan, decode_clips
 from library.db import create_db_engine, session_factory
 from library.repository import list_tracks
-from library.tag_history import undo_batch
 from library.tagplan import TagOptions, plan_tags
 from library.tags import (
     AUDIO_EXTENSIONS,
@@ -25,7 +24,7 @@ from library.tags import (
     sniff,
     write_genres,
 )
-from library.tagwriter import apply_plan
+from workflows.tags import apply_plan, undo_batch
 from tests.audio_factory import load_clip, write_audio
 from tests.tagging_support import plain_genres, predict, scan_into
 

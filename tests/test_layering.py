@@ -54,7 +54,7 @@ def test_imports_detector_sees_nested_imports() -> None:
 
 def test_gui_default_clips_follow_the_classifier() -> None:
     from classifier.predict import DEFAULT_CLIPS
-    from gui.backend import ClassifyOptions
+    from workflows.classify_run import ClassifyOptions
 
     assert ClassifyOptions().clips_per_track == DEFAULT_CLIPS
 
@@ -123,3 +123,74 @@ def test_no_code_asks_a_bundle_what_it_is() -> None:
     probe = re.compile(r"(has|get)attr\(bundle\b")
     probing = [str(p.relative_to(REPO)) for p in sources if probe.search(p.read_text())]
     assert probing == []
+
+
+# The one door (docs/architecture.md): the front ends take from library/ only the records that
+# cross the layers and the engine opener with its error words; every operation (scan, tags,
+# browse reads, classify, learn) they reach through workflows/, and classifier/ only as a
+# workflow hands it to them. genre_names is pure words (how genre names compare).
+FRONT_END_MAY_IMPORT = {"library.records", "library.db", "library.db_errors",
+                        "library.genre_names"}
+# Not through the door yet, each with what it still imports past it. The test fails on a new
+# entry and on a stale one, so this list only shrinks.
+NOT_THROUGH_THE_DOOR_YET = {
+    "cli/classify.py": ["classifier.audio", "classifier.bundles", "classifier.model",
+                        "classifier.predict"],
+    "cli/evaluate.py": ["classifier.bundle", "classifier.bundles", "classifier.predict",
+                        "classifier.scratch_bundle", "classifier.training.datasets",
+                        "classifier.training.evaluate", "classifier.training.evaluate_bundle",
+                        "classifier.training.experiment", "classifier.training.multilabel"],
+    "cli/learn.py": ["classifier.bundle", "classifier.predict"],
+    "cli/train.py": ["classifier.nets.registry", "classifier.scratch_bundle",
+                     "classifier.training.datasets", "classifier.training.evaluate",
+                     "classifier.training.experiment", "classifier.training.multilabel"],
+    "gui/item_models/sidebar.py": ["library.browse"],
+    "gui/item_models/track_filter.py": ["library.browse"],
+    "gui/item_models/track_table.py": ["library.browse"],
+    "gui/track_scope.py": ["library.browse"],
+}
+
+
+def core_imports(source: str) -> set[str]:
+    """The library/ and classifier/ modules a source imports (`from library import x` as
+    library.x), nested imports included."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in ("library", "classifier"):
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        else:
+            names.update(m for m in imported_modules_of(node)
+                          if m.split(".")[0] in ("library", "classifier"))
+    return names
+
+
+def imported_modules_of(node: ast.AST) -> set[str]:
+    """The absolute module names one import statement names."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return {node.module}
+    return set()
+
+
+def test_front_ends_enter_the_core_only_through_workflows() -> None:
+    front_ends = [p for package in ("cli", "gui") for p in (REPO / package).rglob("*.py")]
+    past_the_door = {}
+    for path in front_ends:
+        past = sorted(core_imports(path.read_text()) - FRONT_END_MAY_IMPORT)
+        if past:
+            past_the_door[str(path.relative_to(REPO))] = past
+    assert past_the_door == NOT_THROUGH_THE_DOOR_YET
+
+
+def test_the_door_check_sees_every_way_in() -> None:
+    source = ("from library import browse\nimport classifier.audio\n"
+              "def f():\n    from library.tagwriter import apply_steps\n")
+    assert core_imports(source) == {"library.browse", "classifier.audio", "library.tagwriter"}
+
+
+def test_no_front_end_reads_an_event_by_attribute_name() -> None:
+    """Events are typed (workflows/events.py): handlers look them up by type, never probe."""
+    probe = re.compile(r"getattr\((event|events|item)\b")
+    sources = [p for package in ("gui", "workflows", "cli") for p in (REPO / package).rglob("*.py")]
+    assert [str(p.relative_to(REPO)) for p in sources if probe.search(p.read_text())] == []

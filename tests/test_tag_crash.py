@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from library.db import create_db_engine, session_factory
 from library.models import TagBatch
-from library.tag_history import undo_batch
+from workflows.tags import undo_batch
 from library.tags import read_file
 from library.tagwriter import TEMP_SUFFIX
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags

@@ -15,10 +15,9 @@ from mutagen.oggvorbis import OggVorbis
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
-from library.tag_history import undo_batch
 from library.tagplan import TagOptions, plan_tags
 from library.tags import read_file
-from library.tagwriter import apply_plan
+from workflows.tags import apply_plan, undo_batch
 from tests.audio_factory import (
     KINDS, Tags, load_clip, make_id3_variants, write_audio, write_tags,
 )

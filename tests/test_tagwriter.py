@@ -25,12 +25,12 @@ from library.tag_history import (
     UndoError,
     count_undoable,
     list_batches,
-    undo_batch,
     undo_steps,
 )
 from library.tagplan import TagOptions, plan_tags
 from library.tags import genre_state
-from library.tagwriter import TEMP_SUFFIX, apply_plan, apply_steps
+from library.tagwriter import TEMP_SUFFIX, apply_steps
+from workflows.tags import apply_plan, undo_batch
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
 from tests.tagging_support import plain_genres, predict, scan_into
 

@@ -16,9 +16,8 @@ from mutagen.flac import FLAC
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.db import create_db_engine, session_factory
-from library.tag_history import undo_batch
 from library.tagplan import TagOptions, plan_tags
-from library.tagwriter import apply_plan
+from workflows.tags import apply_plan, undo_batch
 from library.undo_bytes import regions
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
 from tests.tagging_support import add_extras, label, plain_genres, scan_into

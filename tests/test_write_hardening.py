@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from library.db import create_db_engine, session_factory
 from library.models import TagBatch
 from library.safe_write import TEMP_SUFFIX
-from library.tag_history import list_batches, undo_batch
+from library.tag_history import list_batches
 from library.tagplan import TagOptions, plan_tags
-from library.tagwriter import apply_plan
+from workflows.tags import apply_plan, undo_batch
 from library.write_lock import WriteLocked, lock_path
 from tests.audio_factory import KINDS, Tags, load_clip, write_audio, write_tags
 from tests.tagging_support import plain_genres, predict, scan_into

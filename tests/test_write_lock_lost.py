@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from library.db import create_db_engine, session_factory
 from library.db_errors import EXIT_BUSY, EXIT_CANNOT_OPEN, explain
 from library.models import TagChange
-from library.tag_history import list_batches, undo_batch
+from library.tag_history import list_batches
+from workflows.tags import undo_batch
 from library.tagplan import TagOptions, plan_tags
 from library.tagwriter import apply_steps, run_steps
 from library.write_lock import SERVER_LOCK_KEY, LockLost, WriteLocked, library_write_lock

@@ -12,6 +12,7 @@ from typing import Any
 
 import library.tag_history as tag_history
 from library.db import create_db_engine, session_factory
+from workflows.tags import undo_batch
 
 
 def main(db_path: str, after: int) -> None:
@@ -25,7 +26,7 @@ def main(db_path: str, after: int) -> None:
         return refresh(*args, **kwargs)
 
     tag_history.refresh_track = refresh_then_die  # type: ignore[assignment]
-    tag_history.undo_batch(sessions, progress=lambda done, total: print(done, flush=True))
+    undo_batch(sessions, progress=lambda done, total: print(done, flush=True))
     print("finished", flush=True)
 
 

@@ -38,17 +38,8 @@ from library.records import (
     display_path,
 )
 from library.roots import RootInfo
+from workflows.events import TrackClassified
 from workflows.prediction_sink import ClassifyOutcome, PredictionSink
-
-
-@dataclass(frozen=True)
-class TrackClassified:
-    """One track handled: its prediction is committed, or `error` says why there is none."""
-
-    track_id: int
-    path: str
-    total: int  # tracks this run handles
-    error: str | None = None
 
 
 class NotAGenreBundleError(ValueError):

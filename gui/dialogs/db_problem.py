@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from library.db import DbLocation, create_db_engine, db_location, is_url, shown_location
-from library.db_errors import DbProblem, explain, move_aside
-from library.write_lock import file_for, holder
+from library.db_errors import DbProblem, explain, lock_holder, move_aside
 
 Ask = Callable[[DbProblem, DbLocation], str]  # -> "open" | "move" | "retry" | "quit"
 Pick = Callable[[DbLocation], DbLocation | None]
@@ -118,7 +117,7 @@ def open_library(path: DbLocation, ask: Ask = ask_user,
             create_db_engine(path).dispose()  # create or migrate before any window shows
             return path
         except Exception as error:
-            problem = explain(error, str(path), None if is_url(path) else holder(file_for(path)))
+            problem = explain(error, str(path), lock_holder(path))
             if problem is None:
                 raise
             choice = ask(problem, path)

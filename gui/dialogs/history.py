@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import jobs
+from workflows.events import HistoryReady
 from gui.workers import GeneratorWorker, JobRunner, Outcome
 from library.records import UNDOABLE, BatchState, BatchSummary, FileState
 
@@ -128,7 +129,7 @@ class HistoryDialog(QDialog):
     @Slot(list)
     def _on_items(self, items: list[object]) -> None:
         for item in items:
-            if isinstance(item, jobs.HistoryReady):
+            if isinstance(item, HistoryReady):
                 self._show(item.batches)
 
     def _show(self, batches: Sequence[BatchSummary]) -> None:

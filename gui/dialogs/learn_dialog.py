@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from gui import jobs
 from gui.workers import GeneratorWorker, Job, JobContext, JobRunner, Outcome
+from workflows.events import Event, Notice
 
 
 FORCE_TEXT = ("Save it even if it is not shown to beat guessing\n"
@@ -31,23 +32,25 @@ FORCE_TEXT = ("Save it even if it is not shown to beat guessing\n"
 def learn_job(min_examples: int, name: str, force: bool = False) -> Job:
     """A worker job: learn, then yield the report as text (or the reason it could not)."""
 
-    def job(context: JobContext) -> Iterator[object]:
+    def job(context: JobContext) -> Iterator[Event]:
         from workflows.learn import LearnError, format_learn_report, learn
 
         try:
             report = learn(context.sessions, min_examples=min_examples, name=name,
                            cancel=context.cancelled, force=force)
         except LearnError as exc:
-            yield f"Cannot learn: {exc}"
+            yield Notice(f"Cannot learn: {exc}")
             return
         text = format_learn_report(report)
         if report.bundle is None:
-            yield (f"{text}\n\nNothing was saved: {report.refusal()[len('not saved: '):]}\n"
-                   f"To keep it anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" and learn again.")
+            yield Notice(f"{text}\n\nNothing was saved: {report.refusal()[len('not saved: '):]}\n"
+                         f"To keep it anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" and learn "
+                         "again.")
         elif report.beats_chance:
-            yield f"{text}\n\nChoose '{name}' as the model in Settings."
+            yield Notice(f"{text}\n\nChoose '{name}' as the model in Settings.")
         else:
-            yield f"{text}\n\nSaved as '{name}' because you asked to; it is not recommended."
+            yield Notice(f"{text}\n\nSaved as '{name}' because you asked to; it is not "
+                         "recommended.")
 
     return job
 
@@ -99,9 +102,11 @@ class LearnDialog(QDialog):
         worker.finished.connect(self.done_learning, Qt.ConnectionType.QueuedConnection)
 
     @Slot(list)
-    def show_report(self, items: list) -> None:
+    def show_report(self, items: list[Event]) -> None:
         """Show the report text the job yielded."""
-        self.report.setPlainText(str(items[-1]))
+        notices = [i for i in items if isinstance(i, Notice)]
+        if notices:
+            self.report.setPlainText(notices[-1].text)
 
     @Slot(object)
     def done_learning(self, outcome: Outcome) -> None:

@@ -42,3 +42,15 @@ class SameShareQuestion(QMessageBox):
     def _on_click(self, button: QAbstractButton) -> None:
         if button is self.use_button:
             self.confirmed.emit(self.path, self.root_name)
+
+
+def roots_away_words(roots: tuple[tuple[str, str, int], ...]) -> tuple[str, str]:
+    """The status line and its tooltip for library roots not found on this machine: their
+    tracks are not classified here (a NAS not mounted), and none of them is an error."""
+    text = "; ".join(f"“{name}” not found here: {count:,} tracks wait"
+                     for name, _, count in roots)
+    tip = "\n".join(
+        f"{display_path(path)} does not exist on this computer. Mount the share there, "
+        f"or add the folder where it is mounted here (Add Folder offers to use it as "
+        f"“{name}”)." for name, path, _ in roots)
+    return text, tip

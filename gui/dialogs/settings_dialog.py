@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.backend import ClassifyOptions
+from workflows.classify_run import ClassifyOptions
 from gui.settings import device_choices
 
 

@@ -16,9 +16,11 @@ from dataclasses import replace
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -39,10 +41,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.backend import PlanRow, TagOptions
 from gui.settings import format_mapping, parse_mapping
 from gui.track_scope import Scope
-from library.records import PlanAction, TagPolicy, display_path
+from gui import jobs
+from gui.workers import GeneratorWorker, JobRunner, Outcome
+from library.records import PlanAction, PlanRow, TagPolicy, display_path
+from workflows.events import Event, Planned
+from workflows.tags import TagOptions
 
 Index = QModelIndex | QPersistentModelIndex
 FILE, NOW, AFTER, WHY = range(4)
@@ -328,3 +333,40 @@ class TagWriteDialog(QDialog):
             return
         self.apply_requested.emit(self._planned_for[0], self.model.chosen_rows())
         self.accept()
+
+
+class PlanCollector(QObject):
+    """Gathers one plan job's rows on the GUI thread and hands them to the write dialog."""
+
+    def __init__(self, dialog: TagWriteDialog, options: TagOptions, scope: Scope) -> None:
+        super().__init__(dialog)
+        self.dialog, self.options, self.scope = dialog, options, scope
+        self.rows: list[PlanRow] = []
+
+    def listen(self, worker: GeneratorWorker) -> None:
+        """Collect that plan job's rows and its end."""
+        worker.batch.connect(self.on_batch, Qt.ConnectionType.QueuedConnection)
+        worker.finished.connect(self.on_finished, Qt.ConnectionType.QueuedConnection)
+        # Esc or Close: nobody waits for this plan. A lambda runs here, on the GUI thread
+        # (the worker's own thread is busy running the job); cancel() is thread-safe.
+        self.dialog.finished.connect(lambda _result: worker.cancel())
+
+    @Slot(list)
+    def on_batch(self, items: list[Event]) -> None:
+        self.rows.extend(i.row for i in items if isinstance(i, Planned))
+
+    @Slot(object)
+    def on_finished(self, outcome: Outcome) -> None:
+        if outcome.error:
+            self.dialog.set_error(f"Cannot plan: {outcome.error}")
+        elif not outcome.cancelled:
+            self.dialog.set_plan(self.options, self.rows, self.scope)
+
+
+def plan_into(runner: JobRunner, dialog: TagWriteDialog, options: TagOptions) -> None:
+    """Plan for the dialog's scope under `options` and show the plan in it when done; a plan
+    still running for other options is no longer wanted."""
+    runner.cancel(jobs.PLAN)
+    scope = dialog.chosen_scope()
+    collector = PlanCollector(dialog, options, scope)
+    runner.start(jobs.PLAN, jobs.plan_tags(options, scope.track_ids), on_start=collector.listen)

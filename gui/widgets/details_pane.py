@@ -13,7 +13,7 @@ from gui.item_models.track_table import (
     genre_text,
     status_text,
 )
-from gui.jobs import DetailsReady
+from workflows.events import DetailsReady
 from gui.widgets.charts import GenreTimeline, ProbabilityChart
 from gui.widgets.player import Player
 from library.records import BrowseRow, TrackStatus, display_path

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from gui.backend import ClassifyOptions
+from workflows.classify_run import ClassifyOptions
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
 from gui.warmup import load_worker_modules

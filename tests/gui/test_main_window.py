@@ -4,9 +4,9 @@ model bundle, the real tag planner, a real library file and real audio."""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,16 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from gui import backend
-from gui.backend import ClassifyOptions
+from library.folders import add_folder
+from workflows import classify_run, scan as scan_flow
+from workflows.classify_run import ClassifyOptions
+from workflows.events import Events
 from gui.item_models.track_table import Column
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
-from gui.workers import JobContext, Outcome
+from gui.workers import Outcome
 from library import browse, categories
 from library.categories import Category
 from library.db import create_db_engine, session_factory
@@ -146,15 +149,16 @@ def more_music(music: Path, shared_data: Path) -> Path:
 def test_cancel_mid_scan_leaves_a_consistent_library(  # type: ignore[no-untyped-def]
     qtbot: QtBot, make_window, db_path: Path, more_music: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_scan = backend.scan_events
+    real_scan = scan_flow.scan_events
 
-    def paced(ctx: JobContext, paths: list[str]) -> Iterator[object]:
-        for event in real_scan(ctx, paths):  # a slow disk: time to cancel
+    def paced(sessions: sessionmaker[Session], cancel: threading.Event, paths: list[str]
+              ) -> Events:
+        for event in real_scan(sessions, cancel, paths):  # a slow disk: time to cancel
             time.sleep(0.05)
             yield event
 
-    monkeypatch.setattr(backend, "scan_events", paced)
-    monkeypatch.setattr(backend, "SCAN_COMMIT_EVERY", 4)  # rows show while the scan runs
+    monkeypatch.setattr(scan_flow, "scan_events", paced)
+    monkeypatch.setattr(scan_flow, "SCAN_COMMIT_EVERY", 4)  # rows show while the scan runs
     window = make_window(db_path)
     window.add_folders([str(more_music)])
     qtbot.waitUntil(lambda: window.table.rowCount() > 0, timeout=30000)
@@ -180,7 +184,7 @@ def test_cancel_mid_classify_keeps_whole_predictions_and_a_rerun_continues(  # t
     qtbot: QtBot, make_window, db_path: Path, more_music: Path, quick_classify: AppSettings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(backend, "CLASSIFY_COMMIT_EVERY", 2)  # several commits in 27 tracks
+    monkeypatch.setattr(classify_run, "CLASSIFY_COMMIT_EVERY", 2)  # several commits in 27 tracks
     window = make_window(db_path)
     window.add_folders([str(more_music)])
     qtbot.waitUntil(lambda: any(r.confidence is not None for r in window.table.rows()),
@@ -251,7 +255,7 @@ def test_closing_during_the_first_load_starts_no_job_after_it(
 ) -> None:
     engine = create_db_engine(db_path)
     with session_factory(engine).begin() as session:
-        backend.add_folder(session, str(music))  # a known folder: the load ends in a rescan
+        add_folder(session, str(music))  # a known folder: the load ends in a rescan
     engine.dispose()
     window = MainWindow(db_path, settings, rescan_on_start=True)
     qtbot.addWidget(window)

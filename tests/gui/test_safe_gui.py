@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import classifier.bundle as bundle_module
 import gui.main_window as main_window_module
 from classifier.training.heads_train import HeadConfig, _layers, save_head_bundle
-from gui.backend import PlanRow, TagOptions
+from library.records import PlanRow
+from workflows.tags import TagOptions
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.tag_write import AFTER, FILE, TagWriteDialog
 from gui.settings import GUI_TAG_DEFAULTS, AppSettings
@@ -26,7 +27,7 @@ from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.predictions import stat_on_disk, tracks_needing_prediction
 from library.tagplan import DEFAULT_MIN_CONFIDENCE, TagSelection, plan_tags
-from library.tagwriter import apply_plan
+from workflows.tags import apply_plan
 from tests.audio_factory import Tags, write_tags
 from tests.gui.conftest import wait_idle
 from tests.tagging_support import label, plain_genres, scan_into

@@ -19,7 +19,8 @@ SCRIPT = """
 import json, shutil, sys, threading
 from pathlib import Path
 from gui.warmup import load_worker_modules, preload_torch_libraries
-from gui import backend
+from library.folders import add_folder
+from workflows import browse, classify_run, scan
 from gui.workers import JobContext
 from library.db import create_db_engine, session_factory
 
@@ -27,17 +28,17 @@ music, db = Path(sys.argv[1]), Path(sys.argv[2])
 engine = create_db_engine(db)
 ctx = JobContext(session_factory(engine), threading.Event())
 with ctx.sessions.begin() as session:
-    backend.add_folder(session, str(music))
+    add_folder(session, str(music))
 preload_torch_libraries()  # libtorch mapped with the interpreter lock released, torch not imported
 mapped = "libtorch_cpu" in Path("/proc/self/maps").read_text() and "torch" not in sys.modules
 load_worker_modules()
 import gc
 frozen = gc.get_freeze_count()
 before = set(sys.modules)
-list(backend.scan_events(ctx, [str(music)]))
-events = backend.classify_events(ctx, backend.ClassifyOptions(device="cpu", clips_per_track=1), None)
-classified = [e for e in events if getattr(e, "track_id", None) is not None]
-backend.mel_picture(str(next(music.iterdir())), 3.0)
+list(scan.scan_events(ctx.sessions, ctx.cancelled, [str(music)]))
+events = classify_run.classify_events(ctx.sessions, ctx.cancelled, classify_run.ClassifyOptions(device="cpu", clips_per_track=1), None)
+classified = [e for e in events if e.touched() is not None]
+browse.mel_picture(str(next(music.iterdir())), 3.0)
 late = sorted({name.split(".")[0] for name in set(sys.modules) - before})
 print(json.dumps({"classified": len(classified), "late": late, "frozen": frozen, "mapped": mapped}))
 """

@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
 from gui import jobs
+import workflows.browse
+from workflows.events import RowsChanged
 from gui.workers import Job, JobContext, JobKind, JobRunner, Outcome, Progress
 from library.db import create_db_engine, session_factory
 from library.records import BrowseRow, PlanRow
@@ -85,7 +87,7 @@ class Watch:
         """Each track's genres in the last table row the job sent for it."""
         rows: dict[int, tuple[str, ...]] = {}
         for item in self.items:
-            if isinstance(item, jobs.RowsChanged):
+            if isinstance(item, RowsChanged):
                 rows.update((r.id, r.tag_genres) for r in item.rows if isinstance(r, BrowseRow))
         return rows
 
@@ -93,7 +95,7 @@ class Watch:
 def test_apply_reports_each_file_as_written_and_cancel_stops_between_files(
     qtbot: QtBot, runner: JobRunner, plan: list[PlanRow], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs, "ROW_REFRESH_EVERY", 1)  # rows re-read after every file
+    monkeypatch.setattr(workflows.browse, "ROW_REFRESH_EVERY", 1)  # rows re-read after every file
     paths = [r.path for r in plan]
     with qtbot.waitSignal(runner.job_finished, timeout=60000) as finished:
         watch = Watch(runner, jobs.WRITE_TAGS, jobs.apply_tags(OPTIONS, plan), paths, cancel_at=2)

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from gui.item_models.track_filter import TrackFilterModel, matches, narrows
 from gui.item_models.track_table import HEADERS, Column, TrackTableModel, sort_values
-from gui.jobs import RowsChanged
+from workflows.events import RowsChanged
 from gui.widgets.views import TrackView
 from library.categories import Category
 from library.records import BrowseRow

@@ -14,7 +14,9 @@ from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
 from gui import colormap, jobs
-from gui.backend import ClassifyOptions, PlanRow, TagOptions
+from library.records import PlanRow
+from workflows.classify_run import ClassifyOptions
+from workflows.tags import TagOptions
 from gui.settings import GUI_TAG_DEFAULTS
 from gui.dialogs.set_genre import SetGenreDialog, parse_genres
 from gui.dialogs.settings_dialog import SettingsDialog

@@ -13,7 +13,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, insert, select
 
 from gui.watchdog import StallWatchdog
-from gui.workers import JobContext, JobKind, JobRunner, Outcome, Progress, Total, measure
+from gui.workers import JobContext, JobKind, JobRunner, Outcome, Progress, measure
+from workflows.events import Total
 
 from library.db import create_db_engine
 from library.models import Track

@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
 import gui.main_window as main_window_module
-from gui.backend import PlanRow, TagOptions
+from library.records import PlanRow
+from workflows.tags import TagOptions
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.tag_write import FILE, ROWS_SHOWN, TagWriteDialog
 from gui.main_window import MainWindow

@@ -1,4 +1,4 @@
-"""The GUI's scan backend: track ids come from the scanner's events, handed on once committed."""
+"""The scan workflow as the app runs it: track ids come from the scanner, handed on once committed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gui import backend
+from workflows import scan as scan_flow
+from workflows.events import ScanStep, TrackDone
 from gui.workers import JobContext
 from library.db import create_db_engine, session_factory
 from library.folders import add_folder
@@ -27,7 +28,7 @@ def test_scan_names_each_written_track_once_its_row_is_committed(
         write_tags(write_audio(music / f"{number}.flac", "flac", samples, rate), "flac",
                    Tags(title=str(number)))
     (music / "broken.flac").write_bytes(b"fLaC" + b"\0" * 100)
-    monkeypatch.setattr(backend, "SCAN_COMMIT_EVERY", 2)
+    monkeypatch.setattr(scan_flow, "SCAN_COMMIT_EVERY", 2)
     sessions = session_factory(create_db_engine(db_path))
     with sessions() as session:
         add_folder(session, str(music))
@@ -35,8 +36,8 @@ def test_scan_names_each_written_track_once_its_row_is_committed(
 
     def scan_once() -> list[object]:
         items: list[object] = []
-        for item in backend.scan_events(ctx, [str(music)]):
-            if isinstance(item, backend.TrackTouched):  # read as the table's refresh does
+        for item in scan_flow.scan_events(ctx.sessions, ctx.cancelled, [str(music)]):
+            if isinstance(item, TrackDone):  # read as the table's refresh does
                 with sessions() as session:
                     track = session.get(Track, item.track_id)
                     item = (item.track_id, track.title if track else None, track is not None)
@@ -44,7 +45,7 @@ def test_scan_names_each_written_track_once_its_row_is_committed(
         return items
 
     items = scan_once()
-    steps: list[ScanEvent] = [i.event for i in items if isinstance(i, backend.ScanStep)]
+    steps: list[ScanEvent] = [i.event for i in items if isinstance(i, ScanStep)]
     touched = [i for i in items if isinstance(i, tuple)]
     assert {e.outcome for e in steps} == {"new", "error"}
     assert sorted(t[0] for t in touched) == sorted(e.track_id for e in steps)  # type: ignore[misc]
@@ -55,6 +56,6 @@ def test_scan_names_each_written_track_once_its_row_is_committed(
     os.utime(music / "3.flac", ns=(1, 1))
     items = scan_once()
     changed = [i.event.track_id for i in items
-               if isinstance(i, backend.ScanStep) and i.event.outcome == "changed"]
+               if isinstance(i, ScanStep) and i.event.outcome == "changed"]
     assert len(changed) == 1
     assert [i for i in items if isinstance(i, tuple)] == [(changed[0], "Retitled", True)]
