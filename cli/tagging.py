@@ -17,7 +17,7 @@ from tqdm import tqdm
 from cli.context import AppContext
 from cli.output import display_path, printable
 from library.db_errors import EXIT_BUSY
-from library.records import BatchResult, PlanRow
+from library.records import BatchResult, FileState, PlanAction, PlanRow
 from library.records import display_path as json_path
 from workflows.tags import (
     DEFAULT_MIN_CONFIDENCE,
@@ -117,12 +117,12 @@ def _genres(genres: Sequence[str] | None) -> str:
 
 def print_plan(rows: Sequence[PlanRow]) -> None:
     """The diff: one line per file to write, then a summary of what is left alone and why."""
-    writes = [r for r in rows if r.action == "write"]
+    writes = [r for r in rows if r.action == PlanAction.WRITE]
     width = max([len(_genres(r.old_genres)) for r in writes] + [3])
     for row in writes:
         print(f"{_genres(row.old_genres):<{width}}  →  {_genres(row.new_genres)}   "
               f"{display_path(row.path)}  ({printable(row.reason)})")
-    skipped = Counter(r.reason for r in rows if r.action != "write")
+    skipped = Counter(r.reason for r in rows if r.action != PlanAction.WRITE)
     print(f"{len(writes)} to write, {sum(skipped.values())} left alone")
     for reason, count in skipped.most_common():
         print(f"  {count} × {printable(reason)}")
@@ -153,7 +153,7 @@ def _report(path: Path, items: Sequence[object]) -> None:
 
 def _print_outcomes(result: BatchResult, verb: str) -> None:
     for outcome in result.outcomes:
-        if outcome.state not in ("applied", "undone"):
+        if outcome.state not in (FileState.APPLIED, FileState.UNDONE):
             reason = printable(outcome.reason or "")
             print(f"{outcome.state}: {display_path(outcome.path)}: {reason}", file=sys.stderr)
     counts = Counter(o.state for o in result.outcomes)
@@ -178,7 +178,7 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
         if args.report:
             _report(args.report, rows)
         return 0
-    todo = sum(1 for r in rows if r.action == "write")
+    todo = sum(1 for r in rows if r.action == PlanAction.WRITE)
     if not todo:
         print("Nothing to write.")
         return 0

@@ -18,7 +18,7 @@ from cli.output import (
     write_json,
     write_table,
 )
-from library.records import TrackRecord
+from library.records import TrackRecord, TrackStatus
 from library.records import display_path as json_path
 from workflows.tracks import (
     UNREADABLE,
@@ -118,11 +118,11 @@ def not_a_regular_file(path: str) -> str | None:
 
 def why_no_prediction(track: TrackRecord) -> str:
     """Why a library track has no prediction (shown when it has none)."""
-    if track.status == "error":
+    if track.status == TrackStatus.ERROR:
         step = "classify could not decode" if (track.error or "").startswith(UNREADABLE) \
             else "the scan could not read"
         return f"none: {step} the file ({track.error})"
-    if track.status == "missing":
+    if track.status == TrackStatus.MISSING:
         return "none: the file was missing at the last scan"
     try:
         with open(track.path, "rb"):

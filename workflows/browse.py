@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 from library import browse, folders
-from library.records import BundleKey
+from library.records import BundleKey, TrackStatus
 from workflows.events import (
     DetailsReady,
     Events,
@@ -173,7 +173,7 @@ def details(sessions: sessionmaker[Session], track_id: int, model: ModelInUse, p
     its middle, as the classifier sees it."""
     with sessions() as session:
         info = browse.track_details(session, track_id, model.key())
-    if info is None or info.track.status != "ok":
+    if info is None or info.track.status != TrackStatus.OK:
         yield DetailsReady(info)
         return
     try:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from library import browse, folders
 from library.folders import FolderError, SameShareError
-from library.records import FolderRecord
+from library.records import FolderRecord, ScanOutcome
 from workflows.browse import ModelInUse, row_pages, with_rows
 from workflows.events import (
     Events,
@@ -71,7 +71,8 @@ def scan_steps(sessions: sessionmaker[Session], watched: Sequence[FolderRecord],
                 total = step.total
                 yield Total(total)
             yield ScanStep(step)
-            if step.track_id is not None and step.outcome != "unchanged" and not step.again:
+            changed = step.outcome != ScanOutcome.UNCHANGED and not step.again
+            if step.track_id is not None and changed:
                 written.append(step.track_id)
     finally:
         if isinstance(steps, Generator):

@@ -11,7 +11,14 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.folders import normalise
-from library.records import BatchResult, BatchSummary, FileOutcome, PlanRow, UndoResult
+from library.records import (
+    BatchResult,
+    BatchSummary,
+    FileOutcome,
+    PlanAction,
+    PlanRow,
+    UndoResult,
+)
 from library.tag_history import UndoError, count_undoable, hint, list_batches, undo_steps
 from library.tagplan import (
     DEFAULT_MIN_CONFIDENCE,
@@ -85,7 +92,7 @@ def apply(sessions: sessionmaker[Session], rows: Sequence[PlanRow], options: Tag
           cancel: threading.Event | None = None) -> Events:
     """Write the plan's "write" rows as one undoable batch: the count, each file's outcome
     as soon as it is written, then the batch. Raises WriteLocked while another writer is."""
-    yield Total(sum(r.action == "write" for r in rows))
+    yield Total(sum(r.action == PlanAction.WRITE for r in rows))
     yield BatchDone((yield from _files(apply_steps(sessions, rows, options, cancel=cancel))))
 
 
