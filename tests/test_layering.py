@@ -128,26 +128,22 @@ def test_no_code_asks_a_bundle_what_it_is() -> None:
 # The one door (docs/architecture.md): the front ends take from library/ only the records that
 # cross the layers and the engine opener with its error words; every operation (scan, tags,
 # browse reads, classify, learn) they reach through workflows/, and classifier/ only as a
-# workflow hands it to them. genre_names is pure words (how genre names compare).
+# workflow hands it to them. genre_names is pure words (how genre names compare); categories
+# declares the sidebar's words once (key, label, rule over a BrowseRow), pure like records.
 FRONT_END_MAY_IMPORT = {"library.records", "library.db", "library.db_errors",
-                        "library.genre_names"}
+                        "library.genre_names", "library.categories"}
 # Not through the door yet, each with what it still imports past it. The test fails on a new
 # entry and on a stale one, so this list only shrinks.
 NOT_THROUGH_THE_DOOR_YET = {
-    "cli/classify.py": ["classifier.audio", "classifier.bundles", "classifier.model",
-                        "classifier.predict"],
-    "cli/evaluate.py": ["classifier.bundle", "classifier.bundles", "classifier.predict",
-                        "classifier.scratch_bundle", "classifier.training.datasets",
-                        "classifier.training.evaluate", "classifier.training.evaluate_bundle",
-                        "classifier.training.experiment", "classifier.training.multilabel"],
-    "cli/learn.py": ["classifier.bundle", "classifier.predict"],
+    "cli/classify.py": ["classifier.audio", "classifier.bundles", "classifier.model"],
+    "cli/evaluate.py": ["classifier.audio", "classifier.bundle", "classifier.bundles",
+                        "classifier.model", "classifier.scratch_bundle",
+                        "classifier.training.datasets", "classifier.training.evaluate",
+                        "classifier.training.evaluate_bundle", "classifier.training.multilabel"],
+    "cli/learn.py": ["classifier.bundle", "classifier.model"],
     "cli/train.py": ["classifier.nets.registry", "classifier.scratch_bundle",
                      "classifier.training.datasets", "classifier.training.evaluate",
                      "classifier.training.experiment", "classifier.training.multilabel"],
-    "gui/item_models/sidebar.py": ["library.browse"],
-    "gui/item_models/track_filter.py": ["library.browse"],
-    "gui/item_models/track_table.py": ["library.browse"],
-    "gui/track_scope.py": ["library.browse"],
 }
 
 
