@@ -12,7 +12,7 @@ from workflows import folders
 from workflows.folders import ROOTS_ENV_VAR
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `folders` subcommand with list/add/remove actions."""
     parser = subparsers.add_parser(
         "folders", help="list, add or remove watched folders",

@@ -82,8 +82,8 @@ def escaped_streams() -> Iterator[None]:
     """While a command runs, stdout and stderr escape every control character but newline
     and tab (and, on stderr, the carriage return progress bars redraw with)."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = _EscapingWriter(saved[0], "\n\t")  # type: ignore[assignment]
-    sys.stderr = _EscapingWriter(saved[1], "\n\t\r")  # type: ignore[assignment]
+    sys.stdout = _EscapingWriter(saved[0], "\n\t")
+    sys.stderr = _EscapingWriter(saved[1], "\n\t\r")
     try:
         yield
     finally:

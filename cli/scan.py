@@ -18,7 +18,7 @@ from workflows.scan import folders_to_scan, scan_steps
 log = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `scan` subcommand."""
     parser = subparsers.add_parser(
         "scan",

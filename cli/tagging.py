@@ -35,7 +35,7 @@ from workflows.tags import (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `tag`, `history` and `undo` subcommands."""
     tag = subparsers.add_parser(
         "tag", help="write genres into files (dry run unless --apply)",
@@ -191,11 +191,11 @@ def tag_command(args: argparse.Namespace, app: AppContext) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
     _print_outcomes(result, "written")
-    if result.count("applied"):
+    if result.count(FileState.APPLIED):
         print(f"undo with: genrelens undo {result.batch_id}")
     if args.report:
         _report(args.report, result.outcomes)
-    return 1 if result.count("error") else 0
+    return 1 if result.count(FileState.ERROR) else 0
 
 
 def history_command(args: argparse.Namespace, app: AppContext) -> int:
@@ -233,4 +233,4 @@ def undo_command(args: argparse.Namespace, app: AppContext) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
     _print_outcomes(result, "undone")
-    return 1 if result.count("undo-refused") else 0
+    return 1 if result.count(FileState.UNDO_REFUSED) else 0

@@ -33,7 +33,7 @@ from workflows.tracks import (
 STATUSES = ("ok", "missing", "error")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `list` and `info` subcommands."""
     lister = subparsers.add_parser(
         "list", help="list tracks in the library",

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QStyle, QToolBar, QWidget
 
 from gui.dialogs.log_dialog import show_log
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
 
 # name: (menu, text, shortcut, tooltip, standard icon or None)
 ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
@@ -44,27 +41,31 @@ ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
 TOOLBAR = ("add_folder", "rescan", "classify", "write_tags")
 
 
-def wire_window(window: MainWindow) -> dict[str, QAction]:
+# name: the window's slot for it. By name, not by importing MainWindow (which imports this
+# module): every window a test builds checks them all, since wiring looks each one up.
+SLOTS = {"add_folder": "choose_folder", "rescan": "rescan", "quit": "close",
+         "find": "focus_search", "set_genre": "ask_set_genre", "undo_write": "undo_last_write",
+         "settings": "edit_settings", "classify": "classify", "write_tags": "open_write_dialog",
+         "cancel": "cancel_jobs", "forget_missing": "ask_forget_missing"}
+
+
+def wire_window(window: QMainWindow) -> dict[str, QAction]:
     """Give the window its menus, toolbar (with the search box) and actions, each connected
-    to the window's slot for it."""
-    slots: dict[str, Callable[[], object]] = {
-        "add_folder": window.choose_folder, "rescan": window.rescan, "quit": window.close,
-        "find": window.focus_search, "set_genre": window.ask_set_genre,
-        "undo_write": window.undo_last_write, "settings": window.edit_settings,
-        "classify": window.classify, "write_tags": window.open_write_dialog,
-        "cancel": window.cancel_jobs, "forget_missing": window.ask_forget_missing,
-    }
-    actions = build_actions(window, slots)  # type: ignore[arg-type]
-    window.menuBar().addAction("&Learn from my library…", lambda: window.learn_dialog().exec())
-    window.menuBar().addAction("Tag &history…", window.show_history)
+    to the window's slot for it (SLOTS)."""
+    wired: Any = window  # the MainWindow, whose slots and widgets SLOTS and the lines below name
+    slots: dict[str, Callable[[], None]] = {
+        name: getattr(wired, slot) for name, slot in SLOTS.items()}
+    actions = build_actions(window, slots)
+    window.menuBar().addAction("&Learn from my library…", lambda: wired.learn_dialog().exec())
+    window.menuBar().addAction("Tag &history…", wired.show_history)
     window.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(window))
     toolbar = build_toolbar(window, actions)
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     spacer = QWidget()
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     toolbar.addWidget(spacer)
-    toolbar.addWidget(window.search)
-    window.remove_folder_menu.triggered.connect(window.remove_folder_action)  # type: ignore[attr-defined]
+    toolbar.addWidget(wired.search)
+    wired.remove_folder_menu.triggered.connect(wired.remove_folder_action)
     return actions
 
 

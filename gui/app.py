@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
@@ -16,7 +15,7 @@ from gui.dialogs.db_problem import open_library
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
 from gui.workers import Outcome
-from library.db import is_read_only
+from library.db import DbLocation, is_read_only
 
 LOADING_MODEL = "Loading the genre model…"
 
@@ -42,7 +41,7 @@ def log_uncaught(kind: type[BaseException], exc: BaseException,
 def warm_up_after_load(window: MainWindow) -> None:
     """Once the library is in the table, load the model libraries (gui/warmup.py); meanwhile
     the status bar says so, and Settings, whose bundle list needs them, waits."""
-    settings = window.actions["settings"]  # type: ignore[index]
+    settings = window.action_by_name["settings"]
 
     def on_finished(outcome: Outcome) -> None:
         if outcome.name == "load" and not warmup.is_ready():
@@ -60,15 +59,17 @@ def warm_up_after_load(window: MainWindow) -> None:
     window.runner.job_finished.connect(on_finished)
 
 
-def run_gui(db_path: Path, argv: Sequence[str]) -> int:
-    """Show the main window and run the event loop until it closes."""
+def run_gui(db_path: DbLocation, argv: Sequence[str]) -> int:
+    """Show the main window and run the event loop until it closes; `db_path` is an SQLite
+    file or a database server's URL (library/db.py `DbLocation`)."""
     qInstallMessageHandler(log_qt_message)
     sys.excepthook = log_uncaught
-    app = QApplication.instance() or QApplication(list(argv))
+    running = QApplication.instance()  # a test's, or None: typed as the base QCoreApplication
+    app = running if isinstance(running, QApplication) else QApplication(list(argv))
     app.setApplicationName("GenreLens")
     app.setOrganizationName("GenreLens")
     app.setDesktopFileName("genrelens")
-    apply_theme(app)  # type: ignore[arg-type]
+    apply_theme(app)
     opened = open_library(db_path)  # a damaged, newer or busy library: explained, a way out
     if opened is None:
         return 1

@@ -37,6 +37,7 @@ from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
 from gui.widgets.views import EmptyState, SidebarView, TrackView
 from gui.workers import GeneratorWorker, Job, JobKind, JobRunner, Outcome
+from library.db import DbLocation
 from library.categories import Category
 from library.records import BrowseRow, FolderRecord, PlanRow
 from workflows import events
@@ -51,7 +52,7 @@ QUEUED = Qt.ConnectionType.QueuedConnection
 class MainWindow(QMainWindow):
     """GenreLens' main window."""
 
-    def __init__(self, db_path: Path, settings: AppSettings | None = None,
+    def __init__(self, db_path: DbLocation, settings: AppSettings | None = None,
                  rescan_on_start: bool = True) -> None:
         super().__init__()
         self.db_path = db_path
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
                                                    self.track_view)
         self.removal_question: RemoveFolderQuestion | None = None
         self.same_share_question: SameShareQuestion | None = None
-        self.actions = wire_window(self)
+        self.action_by_name = wire_window(self)
         self.handlers = self._handlers()
         self._start(jobs.LOAD, jobs.load_library(self.model()))
 

@@ -18,13 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
 from gui import warmup
-from library.db import create_db_engine, session_factory
+from library.db import DbLocation, create_db_engine, session_factory
 from library.db_errors import explain
 from workflows.events import Event, Total
 
@@ -114,7 +113,7 @@ class GeneratorWorker(QObject):
     progress = Signal(object)  # Progress
     finished = Signal(object)  # Outcome
 
-    def __init__(self, kind: JobKind, job: Job, db_path: Path, batch_seconds: float = 0.1,
+    def __init__(self, kind: JobKind, job: Job, db_path: DbLocation, batch_seconds: float = 0.1,
                  batch_size: int = 1000) -> None:
         super().__init__()
         self.kind, self._job, self._db_path = kind, job, db_path
@@ -196,7 +195,7 @@ class JobRunner(QObject):
     started = Signal(object)  # GeneratorWorker
     job_finished = Signal(object)  # Outcome, emitted on the GUI thread
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, db_path: DbLocation, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
         self._running: dict[GeneratorWorker, QThread] = {}

@@ -71,13 +71,13 @@ def load_library(*args, **kwargs):
 def show(window):
     original_show(window)
     seen.update(torch_at_show="torch" in sys.modules,
-                settings_at_show=window.actions["settings"].isEnabled())
+                settings_at_show=window.action_by_name["settings"].isEnabled())
     def finished(outcome):
         if outcome.name == "load":
             seen["rows_at_load"] = window.table.rowCount()
         if outcome.name == "classify":
             seen.update(classified=outcome.done, error=outcome.error, ready=warmup.is_ready(),
-                        settings_after=window.actions["settings"].isEnabled(),
+                        settings_after=window.action_by_name["settings"].isEnabled(),
                         message=window.statusBar().currentMessage())
             print(json.dumps(seen), flush=True)
             window.close()

@@ -190,3 +190,124 @@ def test_no_front_end_reads_an_event_by_attribute_name() -> None:
     probe = re.compile(r"getattr\((event|events|item)\b")
     sources = [p for package in ("gui", "workflows", "cli") for p in (REPO / package).rglob("*.py")]
     assert [str(p.relative_to(REPO)) for p in sources if probe.search(p.read_text())] == []
+
+
+PRODUCT = ("library", "classifier", "workflows", "cli", "gui")
+
+
+def module_files(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
+    """Dotted module name → file, for each package under `root` and a top-level main.py."""
+    modules = {"main": root / "main.py"} if (root / "main.py").exists() else {}
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            parts = path.relative_to(root).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def imported_from(node: ast.ImportFrom, here: str) -> str:
+    """The absolute module a `from … import` reads, `here` being the importer's package."""
+    if node.level == 0:
+        return node.module or ""
+    base = here.rsplit(".", node.level - 1)[0]  # each dot past the first climbs a package
+    return ".".join(filter(None, [base, node.module]))
+
+
+def import_targets(module: str, path: Path, known: set[str]) -> set[str]:
+    """The known modules one file imports anywhere in it (functions and TYPE_CHECKING too):
+    relative imports resolved, `from pkg import module` read as importing the module."""
+    here = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    targets: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            source = imported_from(node, here)
+            names = [f"{source}.{alias.name}" for alias in node.names]  # a module or a name in one
+        else:
+            continue
+        for name in names:  # `import a.b.c` runs a.b.c: the longest known prefix is the edge
+            parts = name.split(".")
+            found = next((".".join(parts[:n]) for n in range(len(parts), 0, -1)
+                          if ".".join(parts[:n]) in known), None)
+            if found is not None and found != module:
+                targets.add(found)
+    return targets
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, list[str]]:
+    """Each module → the known modules it imports."""
+    return {name: sorted(import_targets(name, path, set(modules)))
+            for name, path in sorted(modules.items())}
+
+
+def import_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm), each
+    sorted: the modules that import each other, directly or round a loop."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    components: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:  # node is its component's root: the rest is above it
+            at = stack.index(node)
+            components.append(set(stack[at:]))
+            del stack[at:]
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return sorted(sorted(c) for c in components if len(c) > 1)
+
+
+def shortest_cycle(graph: dict[str, list[str]], start: str, within: set[str]) -> list[str]:
+    """The shortest way from `start` back to itself through `within` (breadth first)."""
+    paths = [[start]]
+    while True:  # every member of a strongly connected component lies on a cycle
+        path = paths.pop(0)
+        for target in graph[path[-1]]:
+            if target == start:
+                return path + [start]
+            if target in within and target not in path:
+                paths.append(path + [target])
+
+
+def test_product_modules_import_no_cycle() -> None:
+    """No import cycle among the product modules (issue #21): each layer reads one way."""
+    graph = import_graph(module_files(REPO, PRODUCT))
+    cycles = [f"{', '.join(c)} ({' → '.join(shortest_cycle(graph, c[0], set(c)))})"
+              for c in import_cycles(graph)]
+    assert cycles == [], "modules importing each other: " + "; ".join(cycles)
+
+
+def test_cycle_detector_sees_relative_nested_and_package_imports(tmp_path: Path) -> None:
+    """The detector finds a loop through a function-level, a relative and a TYPE_CHECKING
+    import, and none once the loop is cut."""
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    sources = {
+        "__init__.py": "",
+        "a.py": "from . import b\n",  # `from pkg import module`
+        "b.py": "def f():\n    from .sub.c import x\n",  # nested in a function, relative
+        "sub/__init__.py": "",
+        "sub/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .. import a\n",
+        "d.py": "import pkg.a\nfrom pkg.sub import c\n",  # imports the cycle, is not in it
+    }
+    for name, source in sources.items():
+        (package / name).write_text(source)
+    graph = import_graph(module_files(tmp_path, ("pkg",)))
+    assert graph["pkg.d"] == ["pkg.a", "pkg.sub.c"]
+    assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.sub.c"]]
+    assert shortest_cycle(graph, "pkg.b", {"pkg.a", "pkg.b", "pkg.sub.c"}) == [
+        "pkg.b", "pkg.sub.c", "pkg.a", "pkg.b"]
+    (package / "b.py").write_text("")
+    assert import_cycles(import_graph(module_files(tmp_path, ("pkg",)))) == []

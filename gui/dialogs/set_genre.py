@@ -51,7 +51,9 @@ class SetGenreDialog(QDialog):
         self.combo = QComboBox(editable=True)
         self.combo.addItems(known)
         self.combo.setCurrentText(current)
-        self.combo.lineEdit().selectAll()
+        typed = self.combo.lineEdit()  # an editable combo always has one; the stubs can't know
+        if typed is not None:
+            typed.selectAll()
         note = QLabel(f"Genre of {count:,} selected track{'s' if count != 1 else ''} "
                       "(several: separate with commas). Your choice wins over the prediction "
                       "and is used when writing tags.", wordWrap=True)

@@ -168,7 +168,7 @@ class PlanModel(QAbstractTableModel):
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
         at, column = index.row(), index.column()
         if role == Qt.ItemDataRole.CheckStateRole and column == FILE:
-            self.accepted[at] = Qt.CheckState(value) == Qt.CheckState.Checked  # type: ignore[call-overload]
+            self.accepted[at] = Qt.CheckState(value) == Qt.CheckState.Checked
         elif role == Qt.ItemDataRole.EditRole and column == AFTER:
             genres = parse_genres(str(value))
             if genres == self.after(at):
@@ -287,7 +287,7 @@ class TagWriteDialog(QDialog):
 
     def chosen_scope(self) -> Scope:
         """The tracks to plan for, as chosen."""
-        return self.scope.currentData()  # type: ignore[no-any-return]
+        return self.scope.currentData()
 
     def options(self) -> TagOptions:
         """The options as edited."""

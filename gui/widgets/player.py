@@ -13,6 +13,7 @@ import importlib
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Qt, Slot
 from PySide6.QtWidgets import (
@@ -26,6 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui.item_models.track_table import format_duration
+
+if TYPE_CHECKING:  # for the types only: at run time QtMultimedia may fail to load
+    from PySide6.QtMultimedia import QMediaPlayer
 
 
 def load_multimedia() -> tuple[ModuleType | None, str]:
@@ -90,7 +94,7 @@ class Player(QWidget):
         self.media, self.unavailable = self._build()
         self.set_source(None)
 
-    def _build(self) -> tuple[object | None, str]:
+    def _build(self) -> tuple[QMediaPlayer | None, str]:
         module, reason = load_multimedia()
         if module is None:
             return None, reason
@@ -113,8 +117,8 @@ class Player(QWidget):
         self.path = path  # opened on first play: browsing never starts a decoder
         self._show_availability()
         if self.media is not None:
-            self.media.stop()  # type: ignore[attr-defined]
-            self.media.setSource(QUrl())  # type: ignore[attr-defined]
+            self.media.stop()
+            self.media.setSource(QUrl())
             self.slider.setValue(0)
             self.time.setText("0:00")
 
@@ -137,15 +141,15 @@ class Player(QWidget):
         """Play, or pause if playing."""
         if self.media is None:
             return
-        if self.media.source().isEmpty() and self.path:  # type: ignore[attr-defined]
-            self.media.setSource(QUrl.fromLocalFile(self.path))  # type: ignore[attr-defined]
-        playing = self.media.playbackState() == type(self.media).PlaybackState.PlayingState  # type: ignore[attr-defined]
-        self.media.pause() if playing else self.media.play()  # type: ignore[attr-defined]
+        if self.media.source().isEmpty() and self.path:
+            self.media.setSource(QUrl.fromLocalFile(self.path))
+        playing = self.media.playbackState() == type(self.media).PlaybackState.PlayingState
+        self.media.pause() if playing else self.media.play()
 
     def seek(self, ms: int) -> None:
         """Jump to a position in milliseconds."""
         if self.media is not None:
-            self.media.setPosition(ms)  # type: ignore[attr-defined]
+            self.media.setPosition(ms)
 
     def _on_position(self, ms: int) -> None:
         if not self.slider.isSliderDown():
@@ -153,7 +157,7 @@ class Player(QWidget):
         self.time.setText(format_duration(ms / 1000))
 
     def _on_state(self, state: object) -> None:
-        playing = state == type(self.media).PlaybackState.PlayingState  # type: ignore[attr-defined]
+        playing = state == self._multimedia.QMediaPlayer.PlaybackState.PlayingState
         pixmaps = QStyle.StandardPixmap
         icon = pixmaps.SP_MediaPause if playing else pixmaps.SP_MediaPlay
         self.button.setIcon(self.style().standardIcon(icon))

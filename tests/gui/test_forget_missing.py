@@ -98,6 +98,6 @@ def test_missing_files_leave_the_genre_counts_and_are_forgotten_on_request(  # t
 
 def test_forget_missing_is_in_the_file_menu(qtbot: QtBot, make_window, db_path: Path) -> None:  # type: ignore[no-untyped-def]
     window: MainWindow = make_window(db_path)
-    action = window.actions["forget_missing"]
+    action = window.action_by_name["forget_missing"]
     file_menu = window.menuBar().actions()[0].menu()
     assert action in file_menu.actions() and action.text().endswith("…")  # it asks first
