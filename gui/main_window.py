@@ -25,8 +25,9 @@ from gui.dialogs.history import HistoryDialog
 from gui.dialogs.set_genre import SetGenreDialog
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.dialogs.remove_folder import RemoveFolderQuestion
-from gui.dialogs.same_share import SameShareQuestion, roots_away_words
+from gui.dialogs.same_share import SameShareQuestion, show_roots_away
 from gui.dialogs.tag_write import TagWriteDialog, plan_into
+from gui.dialogs.write_report import BatchReport
 from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.removal_question: RemoveFolderQuestion | None = None
         self.same_share_question: SameShareQuestion | None = None
         self.action_by_name = wire_window(self)
+        self.batch_report = BatchReport(self)  # says what each write and undo did
         self.handlers = self._handlers()
         self._start(jobs.LOAD, jobs.load_library(self.model()))
 
@@ -154,7 +156,8 @@ class MainWindow(QMainWindow):
             events.FoldersChanged: lambda e: self._set_folders(e.folders),
             events.DetailsReady: self.details.show_details,
             events.SameShareFound: self._offer_same_share,
-            events.RootsAway: lambda e: self._show_roots_away(e.roots),
+            events.RootsAway: lambda e: show_roots_away(self.away_label, e.roots),
+            events.BatchDone: self.batch_report.show,  # a write or undo ended: say what it did
         }
 
     @Slot(list)
@@ -173,7 +176,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_job_finished(self, outcome: Outcome) -> None:
-        if (words := outcome.in_words()) is not None:
+        if (words := self.batch_report.take(outcome.kind) or outcome.in_words()) is not None:
             self.statusBar().showMessage(words, 0 if outcome.error else 8000)
         if outcome.kind == jobs.LOAD:
             self._after_load()
@@ -249,14 +252,6 @@ class MainWindow(QMainWindow):
             lambda: self._start(jobs.FORGET_MISSING, jobs.forget_missing()))
         question.open()
         return question
-
-    def _show_roots_away(self, roots: tuple[tuple[str, str, int], ...]) -> None:
-        """Say which library folders are not on this machine: their tracks are not
-        classified here (a NAS not mounted), and none of them is an error."""
-        text, tip = roots_away_words(roots)
-        self.away_label.setText(text)
-        self.away_label.setToolTip(tip)
-        self.away_label.setVisible(bool(roots))
 
     def _offer_same_share(self, found: SameShareFound) -> None:
         question = SameShareQuestion(found.path, found.root_name, found.recorded, found.here,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox, QWidget
 
 from library.records import display_path
 
@@ -54,3 +54,11 @@ def roots_away_words(roots: tuple[tuple[str, str, int], ...]) -> tuple[str, str]
         f"or add the folder where it is mounted here (Add Folder offers to use it as "
         f"“{name}”)." for name, path, _ in roots)
     return text, tip
+
+
+def show_roots_away(label: QLabel, roots: tuple[tuple[str, str, int], ...]) -> None:
+    """Show in `label` which library roots are not on this machine (hidden when none)."""
+    text, tip = roots_away_words(roots)
+    label.setText(text)
+    label.setToolTip(tip)
+    label.setVisible(bool(roots))
