@@ -37,15 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_learn(args: argparse.Namespace, app: AppContext) -> int:
     """Learn, print the report; exit 1 with a readable message when it cannot."""
-    from classifier.bundle import BundleError
-    from classifier.model import DeviceError, choose_device
     from workflows.learn import LearnError, format_learn_report, learn
 
     try:
         report = learn(app.sessions, min_examples=args.min_examples, name=args.name,
-                       out=args.out, folds=args.folds, clips=args.clips,
-                       device=choose_device(args.device), force=args.force)
-    except (LearnError, BundleError, DeviceError) as exc:
+                       out=args.out, folds=args.folds, clips=args.clips, device=args.device,
+                       force=args.force)
+    except LearnError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(format_learn_report(report))

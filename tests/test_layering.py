@@ -140,7 +140,6 @@ NOT_THROUGH_THE_DOOR_YET = {
                         "classifier.model", "classifier.scratch_bundle",
                         "classifier.training.datasets", "classifier.training.evaluate",
                         "classifier.training.evaluate_bundle", "classifier.training.multilabel"],
-    "cli/learn.py": ["classifier.bundle", "classifier.model"],
     "cli/train.py": ["classifier.nets.registry", "classifier.scratch_bundle",
                      "classifier.training.datasets", "classifier.training.evaluate",
                      "classifier.training.experiment", "classifier.training.multilabel"],

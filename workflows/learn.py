@@ -117,11 +117,26 @@ def learn(
     force: bool = False,
 ) -> LearnReport:
     """Cross-validate a head on the library's known genres, then train on all and save it;
-    a head not shown to beat chance is saved only when `force` (report.bundle stays None)."""
-    from classifier.bundle import NAME_PATTERN, user_bundles_dir
+    a head not shown to beat chance is saved only when `force` (report.bundle stays None).
+    `device` is the user's word (auto, cpu, cuda, cuda:N, mps). Every failure the user can
+    act on is a LearnError, so a front end needs no classifier error types to report it."""
+    from classifier.bundle import NAME_PATTERN, BundleError, user_bundles_dir
+    from classifier.model import DeviceError, choose_device
 
     if not NAME_PATTERN.match(name):
         raise LearnError(f"bundle name {name!r}: use letters, digits, '-', '_' and '.'")
+    try:
+        device = choose_device(device)
+        return _learn(sessions, min_examples, out or user_bundles_dir() / name, name, folds,
+                      clips, device, progress, cancel, force)
+    except (BundleError, DeviceError) as exc:
+        raise LearnError(str(exc)) from exc
+
+
+def _learn(sessions: sessionmaker[Session], min_examples: int, folder: Path, name: str,
+           folds: int, clips: int, device: str, progress: Progress | None,
+           cancel: threading.Event | None, force: bool) -> LearnReport:
+    """learn's steps: gather, embed what is not cached, cross-validate, train and save."""
     with sessions() as session:
         chosen, dropped, cached = gather(session, min_examples)
     todo = [k for k in chosen if k.track_id not in cached]
@@ -135,8 +150,7 @@ def learn(
         else:
             vectors[k.track_id] = result
     usable = [k for k in chosen if k.track_id in vectors]
-    report = _train_and_save(usable, vectors, folds, out or user_bundles_dir() / name, name,
-                             force)
+    report = _train_and_save(usable, vectors, folds, folder, name, force)
     report.dropped, report.skipped = dropped, skipped
     logger.info(  # the run's one INFO line (docs/library.md, The log)
         "learn: %d tracks in %d genres, accuracy %.3f (95%% %.3f-%.3f, chance %.3f) over %d "
