@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from classifier.audio import DEFAULT_CLIPS
 from cli.context import AppContext
+from workflows.classify_run import DEFAULT_CLIPS
 from workflows.tracks import outside_library
 from cli.output import display_path
 
 if TYPE_CHECKING:
-    from classifier.model import GenreModel
+    from workflows.classify import GenreModel
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _positive(text: str) -> int:
 
 def load_bundle(name: str | None) -> GenreModel:
     """The named model bundle of any kind (None: the default); a seam tests replace."""
-    from classifier.bundles import open_bundle
+    from workflows.classify import open_bundle
 
     return open_bundle(name)
 
@@ -91,8 +91,8 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
 
 
 def _classify(args: argparse.Namespace, app: AppContext) -> int:
-    from classifier.model import DeviceError  # torch: only when classifying
-    from workflows.classify import NotAGenreBundleError, classify_tracks, prepare_classify
+    from workflows.classify import (  # torch: only when classifying
+        DeviceError, NotAGenreBundleError, classify_tracks, prepare_classify)
 
     try:
         run = prepare_classify(app.sessions, args.bundle, device=args.device, paths=args.paths,

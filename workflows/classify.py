@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.audio import DEFAULT_CLIPS
 from classifier.bundles import bundle_identity, open_bundle
+from classifier.model import DeviceError as DeviceError  # prepare_classify's, for its callers
 from classifier.model import GenreModel, TrackInput, TrackPrediction, choose_device
 from library.descriptor_store import load_fresh_descriptors
 from library.predictions import (
@@ -93,8 +94,7 @@ def prepare_classify(
     `threshold` > 0 replaces the bundle's own "uncertain" threshold; `paths`/`track_ids`
     narrow the tracks; `files_here` False (a Ray run: the workers read the files, through
     their nodes' mounts) judges tracks by the library's last scan instead of this machine's
-    disk; raises BundleError (and the kinds' errors), NotAGenreBundleError or
-    classifier.model.DeviceError."""
+    disk; raises BundleError (and the kinds' errors), NotAGenreBundleError or DeviceError."""
     bundle = opener(bundle_name)
     if threshold > 0:
         bundle = bundle.with_threshold(threshold)
