@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from library.records import NOT_MUSIC, PredictionRecord, TrackRecord, guessed_names
 from library.records import display_path as _any_bytes
+from workflows.events import Event, Notice, Problem
 
 # C0 and C1 controls, DEL, line/paragraph separators and the bidi overrides that can make a
 # name display as something else.
@@ -205,3 +206,15 @@ def write_csv(tracks: Sequence[TrackRecord], out: TextIO,
         row["genres"] = "; ".join(track.genres)
         row["predicted"] = predicted_text(predictions.get(track.id))
         writer.writerow({k: printable(v) if isinstance(v, str) else v for k, v in row.items()})
+
+
+def print_run(run: Generator[Event, None, Any]) -> Any:
+    """Print a research workflow's words (a Problem to stderr, the rest to stdout) as they
+    come, and return what it returns (its exit status)."""
+    while True:
+        try:
+            event = next(run)
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(event, (Notice, Problem)):
+            print(event.text, file=sys.stderr if isinstance(event, Problem) else sys.stdout)

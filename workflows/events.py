@@ -56,6 +56,14 @@ class Notice(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Problem(Event):
+    """Words about something that went wrong (the CLI prints them to stderr); a research
+    run (train, evaluate) may go on after one, and returns its exit status at the end."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScanStep(Event):
     """The scanner handled one file (or skipped a folder)."""
 
