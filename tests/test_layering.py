@@ -132,13 +132,6 @@ def test_no_code_asks_a_bundle_what_it_is() -> None:
 # declares the sidebar's words once (key, label, rule over a BrowseRow), pure like records.
 FRONT_END_MAY_IMPORT = {"library.records", "library.db", "library.db_errors",
                         "library.genre_names", "library.categories"}
-# Not through the door yet, each with what it still imports past it. The test fails on a new
-# entry and on a stale one, so this list only shrinks.
-NOT_THROUGH_THE_DOOR_YET = {
-    "cli/train.py": ["classifier.nets.registry", "classifier.scratch_bundle",
-                     "classifier.training.datasets", "classifier.training.evaluate",
-                     "classifier.training.experiment", "classifier.training.multilabel"],
-}
 
 
 def core_imports(source: str) -> set[str]:
@@ -170,7 +163,7 @@ def test_front_ends_enter_the_core_only_through_workflows() -> None:
         past = sorted(core_imports(path.read_text()) - FRONT_END_MAY_IMPORT)
         if past:
             past_the_door[str(path.relative_to(REPO))] = past
-    assert past_the_door == NOT_THROUGH_THE_DOOR_YET
+    assert past_the_door == {}
 
 
 def test_the_door_check_sees_every_way_in() -> None:
