@@ -101,7 +101,11 @@ def undo(sessions: sessionmaker[Session], batch_id: int | None = None,
     """Restore the genres a batch (None: the latest not undone) replaced, file by file like
     apply. Raises UndoError when there is no such batch."""
     with sessions() as session:
-        yield Total(count_undoable(session, batch_id))
+        try:
+            total = count_undoable(session, batch_id)
+        except UndoError:  # undo_steps says why, after the lock: a busy library says "busy"
+            total = 0
+    yield Total(total)
     steps = undo_steps(sessions, batch_id, cancel=cancel, keep_mtime=keep_mtime)
     yield BatchDone((yield from _files(steps)))
 
