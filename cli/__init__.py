@@ -9,6 +9,7 @@ from __future__ import annotations
 COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "tracks",
+    "playlists",
     "folders",
     "classify",
     "tagging",
