@@ -64,10 +64,12 @@ def test_one_info_line_per_operation_with_counts_and_no_decoder_pages(
     # The decoder's chatter: in the log, but summarised at DEBUG, never a line per message.
     chatter = [line for line in lines if "libmpg123" in line]
     assert chatter, "the MP3s did not make libmpg123 talk: the test proves nothing"
+    # With two decode threads a line can be credited to the neighbouring file (documented in
+    # docs/library.md, The log): what is promised is a summary per file, never which file.
     assert all(" DEBUG " in line and re.search(r" decoder: decoder said \d+ lines? about "
-                                                r"\S+/music/\w+\.mp3", line)
+                                                r"\S+/music/\w+\.(mp3|flac)", line)
                for line in chatter), "\n".join(chatter)
-    assert len(chatter) <= 2  # one summary per MP3 at most, however much it said
+    assert len(chatter) <= 3  # one summary per file at most, however much it said
 
 
 @pytest.mark.slow  # starts a local Ray
