@@ -30,6 +30,12 @@ class AppContext:
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
 
+    def close(self) -> None:
+        """Close the pooled connections, if the database was opened (SQLite checkpoints its WAL)."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
+
 
 def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
                 args: argparse.Namespace, app: AppContext) -> int:
