@@ -13,14 +13,19 @@ from workflows.events import BatchDone
 PROBLEMS = (FileState.ERROR, FileState.UNDO_REFUSED)
 
 
-def batch_words(result: BatchResult) -> str:
-    """One line: how many files were written (or put back) and how many were not."""
-    problems = sum(result.count(state) for state in PROBLEMS)
+def done_words(result: BatchResult) -> str:
+    """What the batch changed: 'Wrote genres to 19 files (batch 2)'."""
     if isinstance(result, UndoResult):
         line = f"Put back the genres of {result.count(FileState.UNDONE):,} files"
     else:
         line = f"Wrote genres to {result.count(FileState.APPLIED):,} files"
-    line += f" (batch {result.batch_id})" if result.batch_id is not None else ""
+    return line + (f" (batch {result.batch_id})" if result.batch_id is not None else "")
+
+
+def batch_words(result: BatchResult) -> str:
+    """One line: how many files were written (or put back) and how many were not."""
+    problems = sum(result.count(state) for state in PROBLEMS)
+    line = done_words(result)
     if problems:
         line += f"; {problems:,} could not be changed (listed in the window that opened)"
     return line + ("; cancelled" if result.cancelled else "")
@@ -46,7 +51,8 @@ class BatchReport:
         problems = problem_lines(event.result)
         if problems:
             self.box = QMessageBox(QMessageBox.Icon.Warning, "Some files were not changed",
-                                   self.words.split(" (listed")[0] + ".", parent=self.parent)
+                                   f"{done_words(event.result)}; {len(problems):,} could "
+                                   "not be changed.", parent=self.parent)
             self.box.setInformativeText("\n".join(problems[:10]) + (
                 f"\n… and {len(problems) - 10:,} more (Show Details)" if len(problems) > 10
                 else ""))
