@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QStyle, QToolBar, QWidget
 
-from gui.dialogs.log_dialog import show_log
+from gui.dialogs.help import add_help_menu, shortcut_rows
+from gui.row_actions import ROW_KEYS
 
 # name: (menu, text, shortcut, tooltip, standard icon or None)
 ACTIONS: dict[str, tuple[str, str, str, str, QStyle.StandardPixmap | None]] = {
@@ -58,7 +59,8 @@ def wire_window(window: QMainWindow) -> dict[str, QAction]:
     actions = build_actions(window, slots)
     window.menuBar().addAction("&Learn from my library…", lambda: wired.learn_dialog().exec())
     window.menuBar().addAction("Tag &history…", wired.show_history)
-    window.menuBar().addMenu("&Help").addAction("Show &Log…", lambda: show_log(window))
+    add_help_menu(window, shortcut_rows(((t, keys) for _, t, keys, _, _ in ACTIONS.values()),
+                                        ROW_KEYS))
     toolbar = build_toolbar(window, actions)
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     spacer = QWidget()

@@ -7,15 +7,17 @@ choice), resolved on the worker thread: it imports the classifier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 from gui import warmup
 from gui.colormap import colorize
-from gui.workers import Job, JobKind
-from library.records import PlanRow
+from gui.workers import Job, JobContext, JobKind
+from library.records import BrowseRow, PlanRow
 from workflows import browse, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
+from workflows.events import Event
 from workflows.classify_run import classify as classify_flow
 from workflows.tags import TagOptions
 
@@ -27,6 +29,7 @@ CLASSIFY = JobKind("classify", "Classifying", writer=True)
 SET_GENRE = JobKind("set-genre", writer=True)
 REMOVE_FOLDER = JobKind("remove-folder", writer=True)
 FORGET_MISSING = JobKind("forget-missing", writer=True, needs_model=False)
+EXPORT = JobKind("export-playlist", needs_model=False)  # reads rows it is given, writes a file
 WRITE_TAGS = JobKind("write-tags", "Writing tags", writer=True)
 UNDO = JobKind("undo", "Undoing", writer=True)
 PLAN = JobKind("plan", "Planning")
@@ -67,9 +70,19 @@ def remove_folder(folder_id: int) -> Job:
     return lambda ctx: scan.remove_folder(ctx.sessions, folder_id)
 
 
-def forget_missing() -> Job:
-    """Forget the tracks whose files a scan found missing."""
-    return lambda ctx: scan.forget_missing(ctx.sessions)
+def forget_missing(track_ids: Sequence[int] | None = None) -> Job:
+    """Forget the tracks whose files a scan found missing (or those of `track_ids` that are)."""
+    return lambda ctx: scan.forget_missing(ctx.sessions, track_ids)
+
+
+def export_playlist(rows: Sequence[BrowseRow], roots: Mapping[int, str], out: str) -> Job:
+    """Write the rows, in their order, to a playlist the user chose (and agreed to replace)."""
+    def job(ctx: JobContext) -> Iterator[Event]:
+        from workflows.playlists import export_rows  # its tag reader: on the worker
+
+        yield from export_rows(rows, roots, Path(out), force=True)
+
+    return job
 
 
 def classify(options: ClassifyOptions, track_ids: Sequence[int] | None = None) -> Job:

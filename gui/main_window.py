@@ -31,6 +31,7 @@ from gui.dialogs.write_report import BatchReport
 from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
+from gui.row_actions import RowActions
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.track_scope import selected_rows, view_scope, whole_library
 from gui.widgets.details_pane import DetailsPane
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.removal_question: RemoveFolderQuestion | None = None
         self.same_share_question: SameShareQuestion | None = None
         self.action_by_name = wire_window(self)
+        self.row_actions = RowActions(self)  # rows play, pause and have a context menu
         self.batch_report = BatchReport(self)  # says what each write and undo did
         self.handlers = self._handlers()
         self._start(jobs.LOAD, jobs.load_library(self.model()))

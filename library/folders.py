@@ -7,6 +7,7 @@ root holds makes it a root, named after its last component.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -169,11 +170,25 @@ def remove_folder(session: Session, path: str, *, forget_tracks: bool = False) -
     return forgotten
 
 
-def forget_missing(session: Session) -> list[int]:
-    """Forget every track a scan found missing, with its predictions and labels (the tag
-    history keeps its entries); files are never touched. Returns the forgotten tracks' ids.
-    The caller commits."""
+def forget_missing(session: Session, track_ids: Sequence[int] | None = None) -> list[int]:
+    """Forget every track a scan found missing (or those of `track_ids` that are missing),
+    with its predictions and labels (the tag history keeps its entries); files are never
+    touched. Returns the forgotten tracks' ids. The caller commits."""
+    if track_ids is not None:  # a present file among them stays: only missing ones go
+        gone: list[int] = []
+        for start in range(0, len(track_ids), 500):  # SQLite caps bound parameters
+            gone += forget_missing_among(session, track_ids[start : start + 500])
+        return gone
     deleted = session.execute(delete(Track).where(Track.status == TrackStatus.MISSING)
+                              .returning(Track.id),
+                              execution_options={"synchronize_session": False})
+    return list(deleted.scalars())
+
+
+def forget_missing_among(session: Session, track_ids: Sequence[int]) -> list[int]:
+    """Forget those of the tracks that are missing (at most 500 ids at a time)."""
+    deleted = session.execute(delete(Track).where(Track.status == TrackStatus.MISSING,
+                                                  Track.id.in_(list(track_ids)))
                               .returning(Track.id),
                               execution_options={"synchronize_session": False})
     return list(deleted.scalars())

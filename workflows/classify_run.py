@@ -41,6 +41,18 @@ def genre_bundles() -> list[str]:
     return genre_bundle_names()
 
 
+def model_identity(bundle: str | None) -> tuple[str, str] | None:
+    """The (name, version) of the bundle Settings names (None: the default), from its
+    bundle.json; None when it does not read. Imports the classifier: after gui/warmup."""
+    from classifier.bundle import BundleError
+    from classifier.bundles import bundle_identity
+
+    try:
+        return bundle_identity(bundle)
+    except (BundleError, OSError, ValueError, KeyError):
+        return None
+
+
 def classify_events(sessions: sessionmaker[Session], cancel: threading.Event,
                     options: ClassifyOptions, track_ids: Sequence[int] | None) -> Events:
     """The roots away, then one TrackClassified per track, yielded once it is committed."""

@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from library.records import TrackRecord, display_path, guessed_names
+from library.records import BrowseRow, TrackRecord, display_path, guessed_names
 from workflows.events import Event, Notice, Problem
 from workflows.tracks import TrackFilter, listing
 
@@ -43,7 +43,7 @@ def playlist_kind(path: str | os.PathLike[str]) -> str | None:
     return KINDS.get(Path(path).suffix.lower())
 
 
-def entry_of(track: TrackRecord, root: str | None) -> Entry:
+def entry_of(track: TrackRecord | BrowseRow, root: str | None) -> Entry:
     """The playlist entry of a track: tag names, else the names `list` guesses from the path."""
     title, artist, _ = guessed_names(track.path, root)
     return Entry(track.path, track.title or title, track.artist or artist, track.duration)
@@ -112,28 +112,50 @@ def _write_new(out: Path, text: str, force: bool) -> None:
         raise
 
 
+def _bad_place(out: Path) -> Problem | None:
+    """What is wrong with writing a playlist at `out` (its kind, its folder), if anything."""
+    if playlist_kind(out) is None:
+        return Problem(f"error: {display_path(str(out))}: not a playlist name (end it in "
+                       ".m3u8, .m3u or .xspf)")
+    folder = Path(os.path.abspath(out)).parent
+    return None if folder.is_dir() else Problem(
+        f"error: {display_path(str(folder))}: no such folder")
+
+
 def export_playlist(sessions: sessionmaker[Session], where: TrackFilter, out: Path,
                     relative: bool = False, force: bool = False) -> Generator[Event, None, int]:
     """Write the tracks `where` selects to `out` (kind by extension); yield what happened,
     return the exit status: 0 written, 1 nothing to write or `out` exists, 2 bad place/kind."""
-    kind = playlist_kind(out)
-    if kind is None:
-        yield Problem(f"error: {display_path(str(out))}: not a playlist name (end it in "
-                      ".m3u8, .m3u or .xspf)")
-        return 2
-    out = Path(os.path.abspath(out))
-    if not out.parent.is_dir():
-        yield Problem(f"error: {display_path(str(out.parent))}: no such folder")
+    if (problem := _bad_place(out)) is not None:
+        yield problem
         return 2
     found = listing(sessions, where)
+    out = Path(os.path.abspath(out))
+    return (yield from _write_entries(found.tracks, found.roots, out, relative, force))
+
+
+def export_rows(rows: Sequence[TrackRecord | BrowseRow], roots: Mapping[int, str], out: Path,
+                relative: bool = False, force: bool = False) -> Generator[Event, None, int]:
+    """Write the given tracks (the app's view or selection, in its order) to `out`, as
+    export_playlist writes a listing's; `roots` are the watched folders by id."""
+    if (problem := _bad_place(out)) is not None:
+        yield problem
+        return 2
+    out = Path(os.path.abspath(out))
+    return (yield from _write_entries(rows, roots, out, relative, force))
+
+
+def _write_entries(tracks: Sequence[TrackRecord | BrowseRow], roots: Mapping[int, str],
+                   out: Path, relative: bool, force: bool) -> Generator[Event, None, int]:
+    kind = playlist_kind(out)
     entries, status = [], 0
-    for track in found.tracks:
+    for track in tracks:
         if kind == "m3u8" and any(c in track.path for c in _LINE_BREAKS):
             yield Problem(f"error: {display_path(track.path)!r}: a line break in its name "
                           "cannot be written in an M3U8 playlist (left out; XSPF can hold it)")
             status = 1
             continue
-        root = found.roots.get(track.folder_id) if track.folder_id is not None else None
+        root = roots.get(track.folder_id) if track.folder_id is not None else None
         entries.append(entry_of(track, root))
     if not entries:
         yield Problem("error: no track to write (no track matches); nothing written")

@@ -127,10 +127,12 @@ def remove_folder(sessions: sessionmaker[Session], folder_id: int) -> Events:
         yield FoldersChanged(tuple(folders.list_folders(session)))
 
 
-def forget_missing(sessions: sessionmaker[Session]) -> Events:
-    """Forget the tracks whose files a scan found missing (nothing on disk changes)."""
+def forget_missing(sessions: sessionmaker[Session], track_ids: Sequence[int] | None = None
+                   ) -> Events:
+    """Forget the tracks whose files a scan found missing (or those of `track_ids` that are
+    missing); nothing on disk changes."""
     with sessions() as session:
-        gone = folders.forget_missing(session)
+        gone = folders.forget_missing(session, track_ids)
         session.commit()
     log.info("forgot %d missing tracks", len(gone))
     yield RowsRemoved(frozenset(gone))

@@ -42,9 +42,20 @@ class Column(IntEnum):
     PREDICTED = 5
     CONFIDENCE = 6
     STATUS = 7
+    FOLDER = 8  # optional, hidden at first: the header's context menu shows it
 
 
-HEADERS = ("Title", "Artist", "Album", "Length", "Tag genre", "Genre", "Confidence", "Status")
+HEADERS = ("Title", "Artist", "Album", "Length", "Tag genre", "Genre", "Confidence", "Status",
+           "Folder")
+# What the Confidence column means, in one line: its header's tooltip and the legend. The
+# shipped genre bundles' uncertain_threshold (resources/models/*/bundle.json), unless Settings
+# sets another: read here without opening a bundle (that imports torch).
+SHIPPED_THRESHOLD = 0.4
+CONFIDENCE_LEGEND = ("Confidence: how sure the model is; below {threshold:.0%} it is shown as "
+                     "uncertain")
+HEADER_TIPS: dict[int, str] = {
+    Column.CONFIDENCE: CONFIDENCE_LEGEND.format(threshold=SHIPPED_THRESHOLD),
+    Column.FOLDER: "The folder the file is in"}
 NUMERIC_COLUMNS = frozenset({Column.DURATION, Column.CONFIDENCE})  # sort_values gives floats
 
 
@@ -84,6 +95,11 @@ def genre_text(row: BrowseRow) -> str:
     return ", ".join(row.predicted)
 
 
+def folder_of(path: str) -> str:
+    """The folder a file is in, as the user reads it."""
+    return display_path(path).rsplit("/", 1)[0]
+
+
 def _guess(row: BrowseRow, roots: Roots, which: int) -> str:
     return guessed_names(row.path, roots.get(row.folder_id))[which]  # type: ignore[arg-type]
 
@@ -100,6 +116,7 @@ CELL_TEXT: tuple[Callable[[BrowseRow, Roots], str], ...] = (
     lambda row, roots: genre_text(row),
     lambda row, roots: "" if row.confidence is None else f"{row.confidence:.0%}",
     lambda row, roots: status_text(row),
+    lambda row, roots: folder_of(row.path),
 )
 TAG_FIELDS = {Column.TITLE: "title", Column.ARTIST: "artist", Column.ALBUM: "album"}
 
@@ -171,9 +188,11 @@ class TrackTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
+        return HEADER_TIPS.get(section) if role == Qt.ItemDataRole.ToolTipRole else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         return self.cell(index.row(), index.column(), role) if index.isValid() else None
@@ -208,7 +227,7 @@ class TrackTableModel(QAbstractTableModel):
         if column in (Column.PREDICTED, Column.STATUS) and row.outdated:
             return (f"Predicted by {row.predicted_by}, not the model chosen in Settings: "
                     "Classify (Ctrl+K) predicts it again")
-        if column == Column.TITLE:
+        if column in (Column.TITLE, Column.FOLDER):
             return display_path(row.path)
         if is_guessed(row, column) and display_value(row, column):
             return f"From the folder name: the file has no {TAG_FIELDS[column]} tag"  # type: ignore[index]

@@ -113,7 +113,12 @@ class Player(QWidget):
         return player, ""
 
     def set_source(self, path: str | None) -> None:
-        """Load a file for preview (None: nothing to play)."""
+        """Load a file for preview (None: nothing to play). The file already loaded plays on:
+        the shown row is shown anew whenever a job changes it (a classify, a label)."""
+        if path is not None and path == self.path and self.media is not None \
+                and not self.media.source().isEmpty():
+            self._show_availability()
+            return
         self.path = path  # opened on first play: browsing never starts a decoder
         self._show_availability()
         if self.media is not None:
@@ -145,6 +150,25 @@ class Player(QWidget):
             self.media.setSource(QUrl.fromLocalFile(self.path))
         playing = self.media.playbackState() == type(self.media).PlaybackState.PlayingState
         self.media.pause() if playing else self.media.play()
+
+    def play(self, path: str | None = None) -> bool:
+        """Play `path` from its start (None: the loaded file, from where it is), as a
+        double-click or Enter on a row asks; False: nothing to play or no Qt Multimedia."""
+        if path is not None and path != self.path:
+            self.set_source(path)
+        if self.media is None or not self.path:
+            return False
+        if self.media.source().isEmpty():
+            self.media.setSource(QUrl.fromLocalFile(self.path))
+        elif path is not None:  # asked for this row again: from its start, as players do
+            self.media.setPosition(0)
+        self.media.play()
+        return True
+
+    def is_playing(self) -> bool:
+        """Whether a preview is playing now."""
+        return self.media is not None and (
+            self.media.playbackState() == type(self.media).PlaybackState.PlayingState)
 
     def seek(self, ms: int) -> None:
         """Jump to a position in milliseconds."""

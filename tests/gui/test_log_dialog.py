@@ -20,7 +20,7 @@ def test_help_show_log_shows_the_log_files_newest_lines(  # type: ignore[no-unty
         handler.flush()
     window = make_window(db_path)
     (help_menu,) = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
-    (show,) = help_menu.actions()
+    (show,) = [a for a in help_menu.actions() if a.text() == "Show &Log…"]
     show.trigger()
     (dialog,) = window.findChildren(LogDialog)
     assert dialog.path == log_file() is not None
