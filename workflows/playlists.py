@@ -1,6 +1,7 @@
 """Playlists of the tracks `list` shows: M3U8 or XSPF, chosen by the file's extension.
 
-The rows are `workflows.tracks.listing`'s, in its order (the same filter `list` uses). A
+The rows are `workflows.tracks.listing`'s, in its order (the same filter `list` uses), or
+with `similar` a track and the tracks most like it (workflows/similar.py), most alike first. A
 track without a title or artist tag gets the names `list` shows for it in brackets
 (`library.records.guessed_names`: the file's name, its folder's parent), without brackets.
 The file is written to a temporary file beside it and renamed into place; an existing file
@@ -20,7 +21,8 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.records import TrackRecord, display_path, guessed_names
-from workflows.events import Event, Notice, Problem
+from workflows.events import Event, Notice, Problem, SimilarFound
+from workflows.similar import DEFAULT_COUNT, similar_tracks
 from workflows.tracks import TrackFilter, listing
 
 KINDS = {".m3u8": "m3u8", ".m3u": "m3u8", ".xspf": "xspf"}
@@ -112,10 +114,33 @@ def _write_new(out: Path, text: str, force: bool) -> None:
         raise
 
 
+def _chosen(sessions: sessionmaker[Session], where: TrackFilter, similar: str | None
+            ) -> tuple[list[tuple[TrackRecord, str | None]], str | None]:
+    """The tracks to write with their watched folder's path (for guessed names), or why
+    there are none: the listing `where` selects, or the query `similar` and its neighbours."""
+    if similar is None:
+        found = listing(sessions, where)
+        return [(t, found.roots.get(t.folder_id) if t.folder_id is not None else None)
+                for t in found.tracks], None
+    limit = where.limit if where.limit is not None else DEFAULT_COUNT + 1
+    near: SimilarFound | None = None
+    for event in similar_tracks(sessions, path=similar, count=max(limit - 1, 1)):
+        if isinstance(event, Problem):
+            return [], event.text
+        near = event if isinstance(event, SimilarFound) else near
+    assert near is not None  # similar_tracks yields one or the other
+    roots = dict(near.roots)
+    tracks = [near.query.track, *(t.track for t in near.tracks)][:limit]
+    return [(t, roots.get(t.folder_id) if t.folder_id is not None else None)
+            for t in tracks], None
+
+
 def export_playlist(sessions: sessionmaker[Session], where: TrackFilter, out: Path,
-                    relative: bool = False, force: bool = False) -> Generator[Event, None, int]:
-    """Write the tracks `where` selects to `out` (kind by extension); yield what happened,
-    return the exit status: 0 written, 1 nothing to write or `out` exists, 2 bad place/kind."""
+                    relative: bool = False, force: bool = False, similar: str | None = None
+                    ) -> Generator[Event, None, int]:
+    """Write the tracks `where` selects (or, `similar` given, that track and those most like
+    it) to `out` (kind by extension); yield what happened, return the exit status: 0
+    written, 1 nothing to write or `out` exists, 2 bad place/kind."""
     kind = playlist_kind(out)
     if kind is None:
         yield Problem(f"error: {display_path(str(out))}: not a playlist name (end it in "
@@ -125,15 +150,17 @@ def export_playlist(sessions: sessionmaker[Session], where: TrackFilter, out: Pa
     if not out.parent.is_dir():
         yield Problem(f"error: {display_path(str(out.parent))}: no such folder")
         return 2
-    found = listing(sessions, where)
+    chosen, why_none = _chosen(sessions, where, similar)
+    if why_none is not None:
+        yield Problem(why_none)
+        return 1
     entries, status = [], 0
-    for track in found.tracks:
+    for track, root in chosen:
         if kind == "m3u8" and any(c in track.path for c in _LINE_BREAKS):
             yield Problem(f"error: {display_path(track.path)!r}: a line break in its name "
                           "cannot be written in an M3U8 playlist (left out; XSPF can hold it)")
             status = 1
             continue
-        root = found.roots.get(track.folder_id) if track.folder_id is not None else None
         entries.append(entry_of(track, root))
     if not entries:
         yield Problem("error: no track to write (no track matches); nothing written")
