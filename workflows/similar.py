@@ -25,9 +25,9 @@ from library.similarity import (
     bhattacharyya,
     candidates,
     embedding_backbone,
-    embedding_matrix,
+    cached_matrix,
     nearest,
-    same_audio_ids,
+    byte_copies,
 )
 from workflows.events import Event, Problem, SimilarFound, SimilarTrack
 
@@ -49,6 +49,10 @@ def _score(cosine: float, query: Candidate, other: Candidate) -> float:
     return (1 - PROBABILITY_WEIGHT) * cosine + PROBABILITY_WEIGHT * overlap
 
 
+def _same_audio(query: Candidate, other: Candidate) -> bool:
+    return query.audio_hash is not None and other.audio_hash == query.audio_hash
+
+
 def not_classified(track: TrackRecord) -> str:
     """Why a track has no neighbours yet, in words."""
     return (f"error: {display_path(track.path)}: not classified yet (no embedding to compare); "
@@ -62,12 +66,14 @@ def find_similar(session: Session, track: TrackRecord, count: int = DEFAULT_COUN
     stored = embedding_for_track(session, track.id, backbone) if backbone else None
     if backbone is None or stored is None:
         return not_classified(track)
-    matrix = embedding_matrix(session, backbone, dim=len(stored.vector))
+    matrix = cached_matrix(session, backbone, len(stored.vector))
     near = nearest(matrix, stored.vector, max(RERANK_POOL, 2 * count),
-                   same_audio_ids(session, track.id))
+                   byte_copies(session, track.id))
     found = candidates(session, [track.id] + [i for i, _ in near], backbone)
     query = found.get(track.id) or Candidate(track, (), {}, (), False)
-    scored = sorted(((_score(cos, query, found[i]), i) for i, cos in near if i in found),
+    # the same audio re-tagged sounds the same: it is among the nearest when it exists
+    kept = [(i, cos) for i, cos in near if i in found and not _same_audio(query, found[i])]
+    scored = sorted(((_score(cos, query, found[i]), i) for i, cos in kept),
                     key=lambda pair: -pair[0])
     roots = tuple((f.id, f.path) for f in list_folders(session))
     return SimilarFound(_shown(query, 1.0),
