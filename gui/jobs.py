@@ -17,6 +17,7 @@ from workflows import browse, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
 from workflows.classify_run import classify as classify_flow
+from workflows.similar import similar_for_pane
 from workflows.tags import TagOptions
 
 # The kinds of job. A writer waits for the running writer (JobRunner's queue); a label shows
@@ -33,6 +34,7 @@ PLAN = JobKind("plan", "Planning")
 DETAILS = JobKind("details")
 HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
+SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
 
 DEFAULT = ModelInUse()
@@ -75,6 +77,11 @@ def forget_missing() -> Job:
 def classify(options: ClassifyOptions, track_ids: Sequence[int] | None = None) -> Job:
     """Classify the given tracks (None: every track not yet classified or changed since)."""
     return lambda ctx: classify_flow(ctx.sessions, ctx.cancelled, options, track_ids)
+
+
+def similar(track_id: int) -> Job:
+    """The tracks that sound most like this one ("More like this")."""
+    return lambda ctx: similar_for_pane(ctx.sessions, track_id)
 
 
 def details(track_id: int, model: ModelInUse = DEFAULT, clip_seconds: float = 6.0) -> Job:

@@ -33,6 +33,7 @@ from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.track_scope import selected_rows, view_scope, whole_library
+from gui.more_like_this import show_similar, wire_similar
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
@@ -74,7 +75,10 @@ class MainWindow(QMainWindow):
         self.action_by_name = wire_window(self)
         self.batch_report = BatchReport(self)  # says what each write and undo did
         self.handlers = self._handlers()
+        wire_similar(self)  # the details pane's similar tracks (gui/more_like_this.py)
         self._start(jobs.LOAD, jobs.load_library(self.model()))
+
+    more_like_this = show_similar  # slot: the current track's similar tracks, in view
 
     def model(self) -> ModelInUse:
         """The model rows are read against: the one Settings classifies with."""

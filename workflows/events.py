@@ -209,6 +209,14 @@ class SimilarFound(Event):
     roots: tuple[tuple[int, str], ...] = ()  # watched folder id -> path, for guessed names
 
 
+@dataclass(frozen=True, slots=True)
+class NoSimilar(Event):
+    """Why the track `track_id` has no "More like this" list (e.g. not classified yet)."""
+
+    track_id: int
+    text: str
+
+
 def handler_for(table: dict[type[Event], Handler], event: Event) -> Handler | None:
     """The handler of the event's type or of its nearest base in `table` (a RowsLoaded is
     shown as RowsChanged are)."""

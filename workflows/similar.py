@@ -29,7 +29,7 @@ from library.similarity import (
     nearest,
     byte_copies,
 )
-from workflows.events import Event, Problem, SimilarFound, SimilarTrack
+from workflows.events import Event, NoSimilar, Problem, SimilarFound, SimilarTrack
 
 DEFAULT_COUNT = 10
 RERANK_POOL = 100  # cosine's nearest that the genre overlap re-orders
@@ -53,19 +53,17 @@ def _same_audio(query: Candidate, other: Candidate) -> bool:
     return query.audio_hash is not None and other.audio_hash == query.audio_hash
 
 
-def not_classified(track: TrackRecord) -> str:
-    """Why a track has no neighbours yet, in words."""
-    return (f"error: {display_path(track.path)}: not classified yet (no embedding to compare); "
-            "classify it first (genrelens classify PATH)")
+NOT_CLASSIFIED = "not classified yet (no embedding to compare); classify it first"
+NOT_IN_LIBRARY = "not in the library (scan its folder first)"
 
 
 def find_similar(session: Session, track: TrackRecord, count: int = DEFAULT_COUNT
                  ) -> SimilarFound | str:
-    """The `count` tracks most like `track`, or why there are none (words)."""
+    """The `count` tracks most like `track`, or why there are none (words, no path)."""
     backbone = embedding_backbone(session, track.id)
     stored = embedding_for_track(session, track.id, backbone) if backbone else None
     if backbone is None or stored is None:
-        return not_classified(track)
+        return NOT_CLASSIFIED
     matrix = cached_matrix(session, backbone, len(stored.vector))
     near = nearest(matrix, stored.vector, max(RERANK_POOL, 2 * count),
                    byte_copies(session, track.id))
@@ -80,23 +78,27 @@ def find_similar(session: Session, track: TrackRecord, count: int = DEFAULT_COUN
                         tuple(_shown(found[i], s) for s, i in scored[:count]), roots)
 
 
-def similar_tracks(sessions: sessionmaker[Session], path: str | None = None,
-                   track_id: int | None = None, count: int = DEFAULT_COUNT
+def similar_tracks(sessions: sessionmaker[Session], path: str, count: int = DEFAULT_COUNT
                    ) -> Generator[Event, None, int]:
-    """Yield SimilarFound for the track at `path` (normalised) or with `track_id`, or a
-    Problem; return the exit status: 0 found, 1 not in the library or not classified."""
+    """Yield SimilarFound for the track at `path` (normalised), or a Problem; return the
+    exit status: 0 found, 1 not in the library or not classified."""
     with sessions() as session:
-        if track_id is not None:
-            track = repository.get_track(session, track_id)
-        else:
-            track = repository.get_track_by_path(session, path or "")
+        track = repository.get_track_by_path(session, path)
         if track is None:
-            where = display_path(path) if path else f"track {track_id}"
-            yield Problem(f"error: {where}: not in the library (scan its folder first)")
+            yield Problem(f"error: {display_path(path)}: {NOT_IN_LIBRARY}")
             return 1
         result = find_similar(session, track, count)
     if isinstance(result, str):
-        yield Problem(result)
+        yield Problem(f"error: {display_path(track.path)}: {result} (genrelens classify PATH)")
         return 1
     yield result
     return 0
+
+
+def similar_for_pane(sessions: sessionmaker[Session], track_id: int,
+                     count: int = DEFAULT_COUNT) -> Generator[Event, None, None]:
+    """The app's "Similar tracks": SimilarFound, or NoSimilar with the reason in words."""
+    with sessions() as session:
+        track = repository.get_track(session, track_id)
+        result = find_similar(session, track, count) if track is not None else NOT_IN_LIBRARY
+    yield NoSimilar(track_id, result) if isinstance(result, str) else result

@@ -1,0 +1,64 @@
+""""More like this" in the window: the details pane's similar tracks follow the selection
+(one job after it settles, on the details timer), a click selects the track, and the
+window's `more_like_this` slot (for the row context menu) brings the list into view.
+
+Kept out of main_window.py (which must stay under 400 lines): the window calls
+`wire_similar(self)` once and names `show_similar` as its `more_like_this` slot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel
+
+from gui import jobs
+from workflows import events
+
+SELECT_ROW = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+              | QItemSelectionModel.SelectionFlag.Rows)
+
+# `window` is the MainWindow: not imported here, which would make an import cycle.
+Window = Any
+
+
+def wire_similar(window: Window) -> None:
+    """Route the similar-tracks events to the pane, its clicks to the table, and start a
+    search each time the details of a newly selected track load."""
+    pane = window.details.similar
+    window.handlers[events.SimilarFound] = pane.show_found
+    window.handlers[events.NoSimilar] = pane.show_none
+    pane.track_chosen.connect(lambda track_id: select_track(window, track_id))
+    window.details_timer.timeout.connect(lambda: start_similar(window))
+
+
+def start_similar(window: Window) -> None:
+    """Look for the shown track's similar tracks on a worker (the previous search stops)."""
+    window.runner.cancel(jobs.SIMILAR)
+    track_id = window.details.track_id
+    if track_id is not None:
+        window.details.similar.expect(track_id)
+        window._start(jobs.SIMILAR, jobs.similar(track_id))
+
+
+def show_similar(window: Window) -> None:
+    """More like this: the current track's similar tracks, scrolled into view and focused."""
+    if window.details.track_id is None:
+        return
+    if not window.details.similar.ids():
+        start_similar(window)
+    window.details.ensureWidgetVisible(window.details.similar)
+    window.details.similar.list.setFocus()
+
+
+def select_track(window: Window, track_id: int) -> bool:
+    """Select the track's row in the table (False: it is not in the view: say so)."""
+    at = window.proxy.row_of(track_id)
+    if at is None:
+        window.statusBar().showMessage(
+            "That track is hidden by the search or the sidebar's choice", 8000)
+        return False
+    view, index = window.track_view, window.proxy.index(at, 0)
+    view.selectionModel().setCurrentIndex(index, SELECT_ROW)
+    view.scrollTo(index)
+    return True
