@@ -49,15 +49,15 @@ def embedding_backbone(session: Session, track_id: int) -> str | None:
                           .order_by(Embedding.created_at.desc(), Embedding.id.desc()).limit(1))
 
 
+CHUNK_ROWS = 8192  # rows converted to float32 at a time while the matrix loads
 VectorRow = tuple[int, bytes | memoryview]  # bytes from SQLite, memoryview from a server
 
 
-def _vector_rows(session: Session, backbone: str, dim: int | None) -> list[VectorRow]:
+def _vector_rows(session: Session, backbone: str, dim: int) -> list[VectorRow]:
     """(track id, vector bytes) of every `backbone` embedding, by track id, straight from the
     driver's cursor: at 100,000 rows SQLAlchemy's row objects cost more than the read."""
-    query = select(Embedding.track_id, Embedding.vector).where(Embedding.backbone == backbone)
-    if dim is not None:
-        query = query.where(Embedding.dim == dim)
+    query = select(Embedding.track_id, Embedding.vector).where(Embedding.backbone == backbone,
+                                                               Embedding.dim == dim)
     sql = str(query.order_by(Embedding.track_id).compile(
         dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -97,14 +97,18 @@ def cached_matrix(session: Session, backbone: str, dim: int) -> EmbeddingMatrix:
     return matrix
 
 
-def embedding_matrix(session: Session, backbone: str, dim: int | None = None) -> EmbeddingMatrix:
-    """All vectors of `backbone` (of length `dim` if given), normalised, in track-id order."""
+def embedding_matrix(session: Session, backbone: str, dim: int) -> EmbeddingMatrix:
+    """All vectors of `backbone` of length `dim`, normalised, in track-id order."""
     rows = _vector_rows(session, backbone, dim)
     if not rows:
-        return EmbeddingMatrix(backbone, np.zeros(0, np.int64), np.zeros((0, dim or 0), np.float32))
+        return EmbeddingMatrix(backbone, np.zeros(0, np.int64), np.zeros((0, dim), np.float32))
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    flat = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2")
-    return EmbeddingMatrix(backbone, ids, unit_rows(flat.reshape(len(rows), -1)))
+    vectors = np.empty((len(rows), dim), dtype=np.float32)
+    for start in range(0, len(rows), CHUNK_ROWS):  # a chunk at a time: no second full copy
+        part = rows[start:start + CHUNK_ROWS]
+        flat = np.frombuffer(b"".join(r[1] for r in part), dtype="<f2")
+        vectors[start:start + len(part)] = unit_rows(flat.reshape(len(part), dim))
+    return EmbeddingMatrix(backbone, ids, vectors)
 
 
 def cosine_to(matrix: EmbeddingMatrix, query: Sequence[float] | np.ndarray) -> np.ndarray:

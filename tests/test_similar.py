@@ -8,8 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 import main
+from library.db import create_db_engine, session_factory
+from library.predictions import store_predictions
+from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite
+from library.similarity import cached_matrix, nearest
+from tools.demo_library import populate
 
 CHOSEN = {"classical": (0, 1, 2, 3), "metal": (0, 1, 2), "jazz": (0, 1), "hiphop": (0, 1)}
 
@@ -111,3 +117,33 @@ def test_playlist_similar_starts_with_the_query_then_its_neighbours(
     assert run(db, "playlist", "--similar", str(music / "later" / "blues.00000.flac"),
                "-o", str(tmp_path / "none.m3u8")) == 1
     assert not (tmp_path / "none.m3u8").exists()
+
+
+def _store(sessions: sessionmaker[Session], track_id: int, vector: tuple[float, ...]) -> None:
+    """A prediction and embedding stored as classify stores them."""
+    prediction = PredictionRecord(track_id, "broad", "2.0.0", {"Jazz": 1.0}, ("Jazz",), 1.0, False)
+    with sessions() as session:
+        store_predictions(session, [PredictionWrite(
+            prediction, 1, 1, EmbeddingRecord(track_id, "broad", vector))])
+        session.commit()
+
+
+def test_the_kept_matrix_follows_a_replaced_or_new_vector(tmp_path: Path) -> None:
+    db = tmp_path / "lib.sqlite3"
+    populate(db, 4, classified=1.0)  # tracks 1-4 with predictions; no vectors yet
+    sessions = session_factory(create_db_engine(db))
+    for track_id, vector in ((1, (1.0, 0.0, 0.0)), (2, (0.0, 1.0, 0.0)), (3, (0.0, 0.0, 1.0))):
+        _store(sessions, track_id, vector)
+    with sessions() as session:
+        first = cached_matrix(session, "broad", 3)
+        assert cached_matrix(session, "broad", 3) is first  # nothing changed: kept
+        assert nearest(first, (0.1, 0.9, 0.0), 2, {1}) == [(2, pytest.approx(0.994, abs=1e-3)),
+                                                           (3, 0.0)]
+    _store(sessions, 3, (0.0, 1.0, 0.1))  # classified again: same row, new vector
+    with sessions() as session:
+        second = cached_matrix(session, "broad", 3)
+        assert second is not first
+        assert [i for i, _ in nearest(second, (0.0, 1.0, 0.1), 1, set())] == [3]
+    _store(sessions, 4, (5.0, 0.0, 0.0))
+    with sessions() as session:
+        assert list(cached_matrix(session, "broad", 3).track_ids) == [1, 2, 3, 4]
