@@ -8,7 +8,7 @@ tracks loading it and answering a query are measured by bench/similar.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,9 +53,10 @@ CHUNK_ROWS = 8192  # rows converted to float32 at a time while the matrix loads
 VectorRow = tuple[int, bytes | memoryview]  # bytes from SQLite, memoryview from a server
 
 
-def _vector_rows(session: Session, backbone: str, dim: int) -> list[VectorRow]:
-    """(track id, vector bytes) of every `backbone` embedding, by track id, straight from the
-    driver's cursor: at 100,000 rows SQLAlchemy's row objects cost more than the read."""
+def _vector_chunks(session: Session, backbone: str, dim: int) -> Iterator[list[VectorRow]]:
+    """(track id, vector bytes) of every `backbone` embedding of length `dim`, by track id,
+    `CHUNK_ROWS` at a time, straight from the driver's cursor: at 100,000 rows SQLAlchemy's
+    row objects cost more than the read, and all the rows at once would double the memory."""
     query = select(Embedding.track_id, Embedding.vector).where(Embedding.backbone == backbone,
                                                                Embedding.dim == dim)
     sql = str(query.order_by(Embedding.track_id).compile(
@@ -63,8 +64,8 @@ def _vector_rows(session: Session, backbone: str, dim: int) -> list[VectorRow]:
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)
-        rows: list[VectorRow] = cursor.fetchall()
-        return rows
+        while part := cursor.fetchmany(CHUNK_ROWS):
+            yield part
     finally:
         cursor.close()
 
@@ -99,16 +100,19 @@ def cached_matrix(session: Session, backbone: str, dim: int) -> EmbeddingMatrix:
 
 def embedding_matrix(session: Session, backbone: str, dim: int) -> EmbeddingMatrix:
     """All vectors of `backbone` of length `dim`, normalised, in track-id order."""
-    rows = _vector_rows(session, backbone, dim)
-    if not rows:
-        return EmbeddingMatrix(backbone, np.zeros(0, np.int64), np.zeros((0, dim), np.float32))
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    vectors = np.empty((len(rows), dim), dtype=np.float32)
-    for start in range(0, len(rows), CHUNK_ROWS):  # a chunk at a time: no second full copy
-        part = rows[start:start + CHUNK_ROWS]
+    room = session.scalar(select(func.count()).where(Embedding.backbone == backbone)) or 0
+    ids = np.empty(room, dtype=np.int64)  # every dim's count (an index has it): enough room
+    vectors = np.empty((room, dim), dtype=np.float32)
+    filled = 0
+    for part in _vector_chunks(session, backbone, dim):
+        if filled + len(part) > len(ids):  # a writer added some since the count
+            ids = np.resize(ids, filled + len(part))
+            vectors = np.resize(vectors, (filled + len(part), dim))
+        ids[filled:filled + len(part)] = [r[0] for r in part]
         flat = np.frombuffer(b"".join(r[1] for r in part), dtype="<f2")
-        vectors[start:start + len(part)] = unit_rows(flat.reshape(len(part), dim))
-    return EmbeddingMatrix(backbone, ids, vectors)
+        vectors[filled:filled + len(part)] = unit_rows(flat.reshape(len(part), dim))
+        filled += len(part)
+    return EmbeddingMatrix(backbone, ids[:filled], vectors[:filled])
 
 
 def cosine_to(matrix: EmbeddingMatrix, query: Sequence[float] | np.ndarray) -> np.ndarray:
