@@ -14,7 +14,9 @@ import main
 from library.db import create_db_engine, session_factory
 from library.predictions import store_predictions
 from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite
+from library.repository import get_track
 from library.similarity import cached_matrix, nearest
+from workflows.similar import find_similar
 from tools.demo_library import populate
 
 CHOSEN = {"classical": (0, 1, 2, 3), "metal": (0, 1, 2), "jazz": (0, 1), "hiphop": (0, 1)}
@@ -128,10 +130,10 @@ def _store(sessions: sessionmaker[Session], track_id: int, vector: tuple[float, 
         session.commit()
 
 
-def test_the_kept_matrix_follows_a_replaced_or_new_vector(tmp_path: Path) -> None:
-    db = tmp_path / "lib.sqlite3"
-    populate(db, 4, classified=1.0)  # tracks 1-4 with predictions; no vectors yet
-    sessions = session_factory(create_db_engine(db))
+def test_the_kept_matrix_follows_a_replaced_or_new_vector(library_db: Path | str) -> None:
+    """On SQLite and PostgreSQL (the vectors come straight from each driver's cursor)."""
+    populate(library_db, 4, classified=1.0)  # no vectors yet
+    sessions = session_factory(create_db_engine(library_db))
     for track_id, vector in ((1, (1.0, 0.0, 0.0)), (2, (0.0, 1.0, 0.0)), (3, (0.0, 0.0, 1.0))):
         _store(sessions, track_id, vector)
     with sessions() as session:
@@ -147,3 +149,9 @@ def test_the_kept_matrix_follows_a_replaced_or_new_vector(tmp_path: Path) -> Non
     _store(sessions, 4, (5.0, 0.0, 0.0))
     with sessions() as session:
         assert list(cached_matrix(session, "broad", 3).track_ids) == [1, 2, 3, 4]
+        track = get_track(session, 1)
+        assert track is not None
+        found = find_similar(session, track, 2)
+    assert not isinstance(found, str)
+    assert len(found.tracks) == 2 and found.tracks[0].track.id == 4  # the same way as 1
+    assert found.tracks[0].similarity == pytest.approx(1.0, abs=1e-3)  # same genres too
