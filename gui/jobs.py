@@ -8,6 +8,7 @@ choice), resolved on the worker thread: it imports the classifier.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from gui import warmup
 from gui.colormap import colorize
@@ -17,7 +18,9 @@ from workflows import browse, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
 from workflows.classify_run import classify as classify_flow
+from workflows.playlists import export_playlist
 from workflows.similar import similar_for_pane
+from workflows.tracks import TrackFilter
 from workflows.tags import TagOptions
 
 # The kinds of job. A writer waits for the running writer (JobRunner's queue); a label shows
@@ -35,6 +38,7 @@ DETAILS = JobKind("details")
 HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
+EXPORT = JobKind("export-playlist", needs_model=False)
 RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
 
 DEFAULT = ModelInUse()
@@ -82,6 +86,13 @@ def classify(options: ClassifyOptions, track_ids: Sequence[int] | None = None) -
 def similar(track_id: int) -> Job:
     """The tracks that sound most like this one ("More like this")."""
     return lambda ctx: similar_for_pane(ctx.sessions, track_id)
+
+
+def export_similar(query_path: str, out: str, count: int) -> Job:
+    """A track and its `count - 1` most similar tracks written as a playlist (replacing
+    `out`: the save dialog asked)."""
+    return lambda ctx: export_playlist(ctx.sessions, TrackFilter(limit=count), Path(out),
+                                       force=True, similar=query_path)
 
 
 def details(track_id: int, model: ModelInUse = DEFAULT, clip_seconds: float = 6.0) -> Job:

@@ -8,9 +8,11 @@ Kept out of main_window.py (which must stay under 400 lines): the window calls
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QFileDialog
 
 from gui import jobs
 from workflows import events
@@ -29,6 +31,7 @@ def wire_similar(window: Window) -> None:
     window.handlers[events.SimilarFound] = pane.show_found
     window.handlers[events.NoSimilar] = pane.show_none
     pane.track_chosen.connect(lambda track_id: select_track(window, track_id))
+    pane.export_requested.connect(lambda: export_similar(window))
     window.details_timer.timeout.connect(lambda: start_similar(window))
 
 
@@ -49,6 +52,23 @@ def show_similar(window: Window) -> None:
         start_similar(window)
     window.details.ensureWidgetVisible(window.details.similar)
     window.details.similar.list.setFocus()
+
+
+def export_similar(window: Window, out: str | None = None) -> None:
+    """Write the shown track and its listed similar tracks to a playlist the user names
+    (`out`: already named); the pane's caption says what happened."""
+    pane = window.details.similar
+    if pane.query_path is None:
+        return
+    if out is None:
+        start = str(Path(pane.query_path).with_suffix(".m3u8").name)
+        out, _ = QFileDialog.getSaveFileName(window, "Save as Playlist", str(Path.home() / start),
+                                             "Playlists (*.m3u8 *.m3u *.xspf)")
+    if out:  # the dialog asked before replacing a file: force
+        window.runner.start(jobs.EXPORT, jobs.export_similar(pane.query_path, out,
+                                                             len(pane.ids()) + 1),
+                            on_start=lambda worker: worker.batch.connect(
+                                pane.show_words, Qt.ConnectionType.QueuedConnection))
 
 
 def select_track(window: Window, track_id: int) -> bool:

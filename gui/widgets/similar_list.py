@@ -6,11 +6,18 @@ selection settles; clicking a line asks the window to select that track.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from library.records import display_path, guessed_names
-from workflows.events import NoSimilar, SimilarFound, SimilarTrack
+from workflows.events import Event, NoSimilar, Notice, Problem, SimilarFound, SimilarTrack
 
 TRACK_ID = Qt.ItemDataRole.UserRole  # where an item keeps its track's id
 NOT_MUSIC = "Not music"
@@ -30,6 +37,7 @@ class SimilarList(QWidget):
     """A title, a caption for the state (loading, why none) and the list of similar tracks."""
 
     track_chosen = Signal(int)  # the id of the clicked track
+    export_requested = Signal()  # "Save as Playlist…": the shown track and its similar tracks
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,17 +49,24 @@ class SimilarList(QWidget):
         self.list.setMinimumHeight(120)
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)  # Enter on a line: the keyboard's click
+        self.export = QPushButton("Save as Playlist…")
+        self.export.setToolTip("Write this track and its similar tracks to an M3U8 or XSPF "
+                               "playlist")
+        self.export.clicked.connect(self.export_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
         layout.addWidget(self.list)
+        layout.addWidget(self.export, alignment=Qt.AlignmentFlag.AlignRight)
         self.track_id: int | None = None
+        self.query_path: str | None = None  # the shown list's track (None: no list)
         self.expect(None)
 
     def expect(self, track_id: int | None) -> None:
         """Empty the list for the track about to be shown (None: no track)."""
-        self.track_id = track_id
+        self.track_id, self.query_path = track_id, None
         self.list.clear()
+        self.export.setEnabled(False)
         self.caption.setText("Looking for similar tracks…" if track_id is not None else "")
 
     def show_found(self, found: SimilarFound) -> None:
@@ -66,12 +81,21 @@ class SimilarList(QWidget):
             item.setToolTip(display_path(near.track.path))
             self.list.addItem(item)
         self.caption.setText("" if found.tracks else "No other classified track yet.")
+        self.query_path = found.query.track.path
+        self.export.setEnabled(bool(found.tracks))
 
     def show_none(self, none: NoSimilar) -> None:
         """Say why there is no list, if it is for the shown track."""
         if none.track_id == self.track_id:
             self.list.clear()
             self.caption.setText(none.text[:1].upper() + none.text[1:] + ".")
+
+    @Slot(list)
+    def show_words(self, events: list[Event]) -> None:
+        """What a playlist export said (written, or why not)."""
+        for event in events:
+            if isinstance(event, (Notice, Problem)):
+                self.caption.setText(event.text.removeprefix("error: "))
 
     def ids(self) -> list[int]:
         """The listed tracks' ids, most alike first."""

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 import main
 from gui.main_window import MainWindow
+from gui.more_like_this import export_similar
 from tests.gui.conftest import wait_idle
 
 
@@ -59,6 +60,14 @@ def test_similar_tracks_follow_the_selection_and_a_click_selects_one(
     assert pane.list.item(0).text().endswith("(Classical)")
     assert str(music / "blues" / "blues.00000.flac") not in paths  # not classified
 
+    out = music.parent / "like this.m3u8"  # what the save dialog would return
+    assert pane.export.isEnabled()
+    export_similar(window, str(out))
+    qtbot.waitUntil(lambda: "written" in pane.caption.text(), timeout=30000)
+    entries = [line for line in out.read_text("utf-8").splitlines() if not line.startswith("#")]
+    listed = [window.table.row(window.table.row_of(i) or 0).path for i in pane.ids()]
+    assert entries == [str(music / "classical" / "classical.00000.flac"), *listed]
+
     item = pane.list.item(1)
     chosen = pane.ids()[1]
     qtbot.mouseClick(pane.list.viewport(), Qt.MouseButton.LeftButton,
@@ -82,5 +91,5 @@ def test_an_unclassified_track_says_classify_it_first(
     pane = window.details.similar
     select(window, music / "blues" / "blues.00000.flac")
     qtbot.waitUntil(lambda: "classify it first" in pane.caption.text(), timeout=30000)
-    assert pane.ids() == []
+    assert pane.ids() == [] and not pane.export.isEnabled()
     wait_idle(qtbot, window)
