@@ -16,6 +16,8 @@ Variants, all needing only what the library stores (the embedding, the predictio
   +probs w    (1-w) * cosine(standard) + w * Bhattacharyya(head probabilities); the head's
               probabilities are out of fold (grouped 5-fold, the shipped head's recipe), as a
               user's tracks are unseen; w is chosen on the other folds' queries (nested).
+  rerank100   the 100 nearest by plain cosine re-ordered by (1-w) * cosine + w * the same
+              overlap, w nested as above: what workflows/similar.py ships.
 """
 
 from __future__ import annotations
