@@ -10,6 +10,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "tracks",
     "playlists",
+    "similar",
     "folders",
     "classify",
     "tagging",

@@ -9,7 +9,7 @@ from pathlib import Path
 from cli.context import AppContext
 from cli.output import print_run, printable
 from workflows.playlists import export_playlist, playlist_kind
-from workflows.tracks import TrackFilter
+from workflows.tracks import TrackFilter, normalise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--genre", help="as `list --genre`")
     parser.add_argument("--artist", help="as `list --artist`")
     parser.add_argument("--search", metavar="TEXT", help="as `list TEXT`")
+    parser.add_argument("--similar", metavar="PATH",
+                        help="PATH and the tracks most like it (as `similar PATH`), most alike "
+                        "first, instead of a listing; -n counts PATH too (default 11)")
     parser.add_argument("-n", "--limit", type=int, metavar="N", help="at most N tracks")
     parser.add_argument("--relative", action="store_true",
                         help="paths relative to the playlist's folder (default: absolute)")
@@ -38,8 +41,14 @@ def run(args: argparse.Namespace, app: AppContext) -> int:
         print(f"error: {printable(args.output)}: not a playlist name (end it in .m3u8, .m3u "
               "or .xspf)", file=sys.stderr)
         return 2
+    if args.similar is not None and (args.genre or args.artist or args.search):
+        print("error: --similar does not combine with --genre, --artist or --search",
+              file=sys.stderr)
+        return 2
     where = TrackFilter(genre=args.genre, artist=args.artist, text=args.search,
                         limit=args.limit)
+    similar = normalise(args.similar) if args.similar is not None else None
     status: int = print_run(export_playlist(app.sessions, where, Path(args.output),
-                                            relative=args.relative, force=args.force))
+                                            relative=args.relative, force=args.force,
+                                            similar=similar))
     return status

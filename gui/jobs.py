@@ -7,18 +7,19 @@ choice), resolved on the worker thread: it imports the classifier.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gui import warmup
 from gui.colormap import colorize
-from gui.workers import Job, JobContext, JobKind
+from gui.workers import Job, JobKind
 from library.records import BrowseRow, PlanRow
-from workflows import browse, scan, tags
+from workflows import browse, playlists, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
-from workflows.events import Event
 from workflows.classify_run import classify as classify_flow
+from workflows.similar import similar_for_pane
+from workflows.tracks import TrackFilter
 from workflows.tags import TagOptions
 
 # The kinds of job. A writer waits for the running writer (JobRunner's queue); a label shows
@@ -36,6 +37,7 @@ PLAN = JobKind("plan", "Planning")
 DETAILS = JobKind("details")
 HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
+SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
 
 DEFAULT = ModelInUse()
@@ -77,17 +79,24 @@ def forget_missing(track_ids: Sequence[int] | None = None) -> Job:
 
 def export_playlist(rows: Sequence[BrowseRow], roots: Mapping[int, str], out: str) -> Job:
     """Write the rows, in their order, to a playlist the user chose (and agreed to replace)."""
-    def job(ctx: JobContext) -> Iterator[Event]:
-        from workflows.playlists import export_rows  # its tag reader: on the worker
-
-        yield from export_rows(rows, roots, Path(out), force=True)
-
-    return job
+    return lambda ctx: playlists.export_rows(rows, roots, Path(out), force=True)
 
 
 def classify(options: ClassifyOptions, track_ids: Sequence[int] | None = None) -> Job:
     """Classify the given tracks (None: every track not yet classified or changed since)."""
     return lambda ctx: classify_flow(ctx.sessions, ctx.cancelled, options, track_ids)
+
+
+def similar(track_id: int) -> Job:
+    """The tracks that sound most like this one ("More like this")."""
+    return lambda ctx: similar_for_pane(ctx.sessions, track_id)
+
+
+def export_similar(query_path: str, out: str, count: int) -> Job:
+    """A track and its `count - 1` most similar tracks written as a playlist (replacing
+    `out`: the save dialog asked)."""
+    return lambda ctx: playlists.export_playlist(ctx.sessions, TrackFilter(limit=count),
+                                                 Path(out), force=True, similar=query_path)
 
 
 def details(track_id: int, model: ModelInUse = DEFAULT, clip_seconds: float = 6.0) -> Job:

@@ -34,6 +34,7 @@ from gui.item_models.track_table import TrackTableModel
 from gui.row_actions import RowActions
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.track_scope import selected_rows, view_scope, whole_library
+from gui.more_like_this import wire_similar
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.row_actions = RowActions(self)  # rows play, pause and have a context menu
         self.batch_report = BatchReport(self)  # says what each write and undo did
         self.handlers = self._handlers()
+        wire_similar(self)  # the details pane's similar tracks (gui/more_like_this.py)
         self._start(jobs.LOAD, jobs.load_library(self.model()))
 
     def model(self) -> ModelInUse:

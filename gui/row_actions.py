@@ -20,6 +20,7 @@ from gui import jobs
 from gui.dialogs.forget_missing import ForgetMissingQuestion
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import CONFIDENCE_LEGEND, SHIPPED_THRESHOLD
+from gui.more_like_this import show_similar
 from gui.track_scope import selected_rows, view_scope
 from gui.workers import GeneratorWorker
 from library.categories import category as category_of
@@ -117,7 +118,8 @@ class RowActions(QObject):
         menu.addSeparator()
         menu.addAction("Set &Genre…", self.window.ask_set_genre).setEnabled(bool(rows))
         menu.addAction("&Write Tags for These…", self.window.open_write_dialog)
-        # "More like this" goes here (another branch adds the window's more_like_this()).
+        menu.addAction("&More Like This", lambda: show_similar(self.window)).setEnabled(
+            row is not None)
         menu.addAction("&Export as Playlist…", self.export_playlist)
         menu.addSeparator()
         missing = [r for r in rows if r.status == TrackStatus.MISSING]

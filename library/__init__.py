@@ -20,6 +20,7 @@ __all__ = [
     "repository",  # track listings and look-ups for the CLI
     "roots",  # library roots: stored paths <-> this machine's mount points
     "scanner",  # folder scan: new, changed, moved, missing, errors
+    "similarity",  # embeddings as one matrix, nearest neighbours, same-audio tracks
     "tag_history",  # tag-write batches: list, undo
     "tagplan",  # the tag writer's dry run
     "tags",  # read tags, the format registry, genre writes

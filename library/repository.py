@@ -123,6 +123,12 @@ def get_track_by_path(session: Session, path: str) -> TrackRecord | None:
     return track_record(row) if row else None
 
 
+def get_track(session: Session, track_id: int) -> TrackRecord | None:
+    """One track by its id."""
+    row = session.get(Track, track_id)
+    return track_record(row) if row else None
+
+
 def predictions_for(session: Session, track_id: int) -> list[PredictionRecord]:
     """Every bundle's prediction for a track, newest first."""
     rows = session.scalars(

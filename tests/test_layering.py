@@ -78,7 +78,7 @@ RUN_AND_REPORT = ("import sys, main; code = main.main(sys.argv[1:]); "
 def test_commands_that_need_no_model_load_no_model_libraries(
     tmp_path: Path, shared_data: Path
 ) -> None:
-    """scan, list, info, folders, tag, history and undo run on a real library without
+    """scan, list, info, folders, tag, history, undo and similar run on a real library without
     torch, librosa, numba, sklearn, matplotlib, scipy or Qt ever being imported."""
     music = tmp_path / "Music"
     music.mkdir()
@@ -88,7 +88,8 @@ def test_commands_that_need_no_model_load_no_model_libraries(
                XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"))
     db = ["--db", str(tmp_path / "lib.sqlite3")]
     commands = [["scan", str(music)], ["list"], ["info", str(music / "jazz.00001.flac")],
-                ["folders"], ["tag"], ["history"], ["undo", "1"]]
+                ["folders"], ["tag"], ["history"], ["undo", "1"],
+                ["similar", str(music / "jazz.00001.flac")]]
     for command in commands:
         result = subprocess.run([sys.executable, "-c", RUN_AND_REPORT, *db, *command], cwd=REPO,
                                 env=env, capture_output=True, text=True, timeout=120,

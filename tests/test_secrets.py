@@ -39,6 +39,7 @@ def session_commands(music: Path, scratch: Path) -> list[list[str]]:
     return [
         ["scan", "--quiet", str(music)], ["list"], ["info", track], ["folders", "list"],
         ["folders", "add", str(music)], ["classify", "--clips", "1", "--device", "cpu"],
+        ["similar", track],
         ["tag"], ["tag", "--apply", "--min-confidence", "0", "--quiet"], ["history"],
         ["undo", "--quiet"], ["playlist", "-o", str(scratch / "all.m3u8")], ["learn"],
         ["train", "--net", "cnn-mlp", "--data", str(scratch / "no-data"),
@@ -87,7 +88,7 @@ def run_session(url: str, music: Path, home: Path) -> dict[str, subprocess.Compl
     leaks += [f"log: {line}" for line in log.splitlines() if PASSWORD in line]
     assert not leaks, "\n".join(leaks)
     # Not vacuous: every command ran, logged, and named its library (masked) on the terminal.
-    for name in ("scan", "list", "info", "folders", "classify", "tag", "history", "undo",
+    for name in ("scan", "list", "info", "folders", "classify", "similar", "tag", "history", "undo",
                  "playlist", "learn", "train", "evaluate"):
         assert f"command {name}, library postgresql+psycopg://genrelens:***@" in log, name
     assert sum("GenreLens started" in line for line in log.splitlines()) == len(runs)

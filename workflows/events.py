@@ -23,6 +23,7 @@ from library.records import (
     PlanRow,
     ScanEvent,
     TrackDetails,
+    TrackRecord,
 )
 
 
@@ -187,6 +188,33 @@ class HistoryReady(Event):
     """The tag-writing batches, newest first."""
 
     batches: tuple[BatchSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarTrack:
+    """A track as "More like this" lists it: its record, how alike, the genres it has."""
+
+    track: TrackRecord
+    similarity: float  # the ranking score, 1 for the query itself
+    genres: tuple[str, ...]  # the user's label, else the prediction's (empty: uncertain)
+    not_music: bool = False  # its prediction's music gate said not music
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarFound(Event):
+    """The tracks most like `query`, most alike first (the query and its copies left out)."""
+
+    query: SimilarTrack
+    tracks: tuple[SimilarTrack, ...]
+    roots: tuple[tuple[int, str], ...] = ()  # watched folder id -> path, for guessed names
+
+
+@dataclass(frozen=True, slots=True)
+class NoSimilar(Event):
+    """Why the track `track_id` has no "More like this" list (e.g. not classified yet)."""
+
+    track_id: int
+    text: str
 
 
 def handler_for(table: dict[type[Event], Handler], event: Event) -> Handler | None:

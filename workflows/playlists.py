@@ -1,6 +1,7 @@
 """Playlists of the tracks `list` shows: M3U8 or XSPF, chosen by the file's extension.
 
-The rows are `workflows.tracks.listing`'s, in its order (the same filter `list` uses). A
+The rows are `workflows.tracks.listing`'s, in its order (the same filter `list` uses), or
+with `similar` a track and the tracks most like it (workflows/similar.py), most alike first. A
 track without a title or artist tag gets the names `list` shows for it in brackets
 (`library.records.guessed_names`: the file's name, its folder's parent), without brackets.
 The file is written to a temporary file beside it and renamed into place; an existing file
@@ -20,7 +21,8 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.records import BrowseRow, TrackRecord, display_path, guessed_names
-from workflows.events import Event, Notice, Problem
+from workflows.events import Event, Notice, Problem, SimilarFound
+from workflows.similar import DEFAULT_COUNT, similar_tracks
 from workflows.tracks import TrackFilter, listing
 
 KINDS = {".m3u8": "m3u8", ".m3u": "m3u8", ".xspf": "xspf"}
@@ -122,16 +124,39 @@ def _bad_place(out: Path) -> Problem | None:
         f"error: {display_path(str(folder))}: no such folder")
 
 
+def _chosen(sessions: sessionmaker[Session], where: TrackFilter, similar: str | None
+            ) -> tuple[Sequence[TrackRecord], Mapping[int, str], str | None]:
+    """The tracks to write and the watched folders by id (for guessed names), or why there
+    are none: the listing `where` selects, or the query `similar` and its neighbours."""
+    if similar is None:
+        found = listing(sessions, where)
+        return found.tracks, found.roots, None
+    limit = where.limit if where.limit is not None else DEFAULT_COUNT + 1
+    near: SimilarFound | None = None
+    for event in similar_tracks(sessions, path=similar, count=max(limit - 1, 1)):
+        if isinstance(event, Problem):
+            return [], {}, event.text
+        near = event if isinstance(event, SimilarFound) else near
+    assert near is not None  # similar_tracks yields one or the other
+    tracks = [near.query.track, *(t.track for t in near.tracks)][:limit]
+    return tracks, dict(near.roots), None
+
+
 def export_playlist(sessions: sessionmaker[Session], where: TrackFilter, out: Path,
-                    relative: bool = False, force: bool = False) -> Generator[Event, None, int]:
-    """Write the tracks `where` selects to `out` (kind by extension); yield what happened,
-    return the exit status: 0 written, 1 nothing to write or `out` exists, 2 bad place/kind."""
+                    relative: bool = False, force: bool = False, similar: str | None = None
+                    ) -> Generator[Event, None, int]:
+    """Write the tracks `where` selects (or, `similar` given, that track and those most like
+    it) to `out` (kind by extension); yield what happened, return the exit status: 0
+    written, 1 nothing to write or `out` exists, 2 bad place/kind."""
     if (problem := _bad_place(out)) is not None:
         yield problem
         return 2
-    found = listing(sessions, where)
+    tracks, roots, why_none = _chosen(sessions, where, similar)
+    if why_none is not None:
+        yield Problem(why_none)
+        return 1
     out = Path(os.path.abspath(out))
-    return (yield from _write_entries(found.tracks, found.roots, out, relative, force))
+    return (yield from _write_entries(tracks, roots, out, relative, force))
 
 
 def export_rows(rows: Sequence[TrackRecord | BrowseRow], roots: Mapping[int, str], out: Path,

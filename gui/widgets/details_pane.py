@@ -1,4 +1,5 @@
-"""The details pane: metadata, genre probabilities, the genre timeline, a mel picture, preview."""
+"""The details pane: metadata, genre probabilities, the genre timeline, a mel picture, preview,
+similar tracks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gui.item_models.track_table import (
 from workflows.events import DetailsReady
 from gui.widgets.charts import GenreTimeline, ProbabilityChart
 from gui.widgets.player import Player
+from gui.widgets.similar_list import SimilarList
 from library.records import BrowseRow, TrackStatus, display_path
 
 
@@ -61,6 +63,7 @@ class DetailsPane(QScrollArea):
         self.mel.setMinimumHeight(120)
         self.mel_caption = QLabel(objectName="caption")
         self.player = Player()
+        self.similar = SimilarList()
         layout = QVBoxLayout(body)
         # The player under the title, not below the pictures: at 1280x800 with the dark
         # theme and a long path, the bottom of the pane is below the fold (issue #20).
@@ -74,6 +77,8 @@ class DetailsPane(QScrollArea):
         layout.addWidget(_section("Spectrogram"))
         layout.addWidget(self.mel)
         layout.addWidget(self.mel_caption)
+        layout.addWidget(_section("Similar tracks"))
+        layout.addWidget(self.similar)
         layout.addStretch(1)
         self.setWidget(body)
         self.track_id: int | None = None
@@ -103,6 +108,8 @@ class DetailsPane(QScrollArea):
         self.mel.clear()
         self.mel_caption.setText("Loading…" if row and row.status == TrackStatus.OK else "")
         self.player.set_source(row.path if row and row.status == TrackStatus.OK else None)
+        if self.similar.track_id != self.track_id:
+            self.similar.expect(self.track_id)
 
     def show_details(self, ready: DetailsReady) -> None:
         """Add the pictures a details job computed, if they are still for the shown track."""

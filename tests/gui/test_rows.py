@@ -121,7 +121,7 @@ def test_the_row_menu_copies_opens_and_scopes_to_the_rows(
     assert [i.row() for i in view.selectionModel().selectedRows()] == [2]
     assert [a.text().replace("&", "") for a in menu.actions() if a.text()] == [
         "Play", "Open Containing Folder", "Copy Path", "Set Genre…", "Write Tags for These…",
-        "Export as Playlist…", "Forget…"]
+        "More Like This", "Export as Playlist…", "Forget…"]
     assert not _entry(menu, "Forget…").isEnabled()  # the file is there
     _entry(menu, "Copy Path").trigger()
     assert QGuiApplication.clipboard().text() == _path(window, 2)
