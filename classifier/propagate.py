@@ -21,8 +21,9 @@ class LearnerConfig:
     """The learner's knobs; the defaults are the measured ones (docs/models.md, Review queue)."""
 
     prior_weight: float = 1.0  # the default's probabilities count as this many neighbours
-    temperature: float = 0.1  # kernel width in cosine similarity
-    neighbours: int = 20  # taught tracks that vote for each track
+    temperature: float = 0.2  # kernel width in cosine similarity
+    min_similarity: float = 0.7  # a taught track less similar than this does not vote
+    neighbours: int = 10  # taught tracks that vote for each track
     tag_weight: float = 0.5  # a file's genre tag counts this much of a user's answer
     album_weight: float = 0.0  # the album's taught genres (off unless measured to help)
     artist_weight: float = 0.0  # the artist's taught genres
@@ -72,6 +73,7 @@ def neighbour_votes(units: np.ndarray, taught: Taught, n_labels: int, config: Le
         np.tile(np.arange(k), (n, 1))
     near_sims = np.take_along_axis(sims, nearest, axis=1)
     kernel = np.exp((near_sims - 1.0) / config.temperature) * taught.weights[nearest]
+    kernel = np.where(near_sims >= config.min_similarity, kernel, 0.0)
     np.add.at(votes, (np.repeat(np.arange(n), k), taught.classes[nearest].ravel()),
               kernel.ravel())
     return votes, nearest, kernel.astype(np.float32)

@@ -32,6 +32,9 @@ from workflows.review_learner import (
     queue_items,
 )
 
+__all__ = ["AnswerLog", "LearnerConfig", "QueueOrder", "answer", "forget", "queue", "relearn",
+           "review_queue", "undo_answer"]
+
 log = logging.getLogger(__name__)
 
 

@@ -15,7 +15,6 @@ from classifier.propagate import (
     combine,
     coverage,
     group_votes,
-    margins,
     neighbour_votes,
     represented,
     unit_rows,
@@ -153,10 +152,10 @@ def _words(state: LearnState, i: int, shown: str | None, close: float,
     """The queue's reason for row i and the bonus a disagreement earns."""
     tag = state.inputs.tags[i]
     if tag and tag != shown:
-        return f"tags say {tag}", 1.0
+        return f"tags say {tag}", 2.0
     album = albums.get(state.inputs.albums[i])
     if album and album != shown:
-        return f"album says {album}", 0.5
+        return f"album says {album}", 1.0
     if close >= 3:
         return f"stands for {int(round(close))} similar tracks", 0.0
     return ("uncertain" if shown is None else f"unsure: {shown} or another"), 0.0
@@ -179,7 +178,7 @@ def queue_items(state: LearnState, order: QueueOrder = QueueOrder.QUEUE,
     elif order == QueueOrder.UNCERTAIN:
         priority = 1.0 - top
     else:
-        priority = (1.0 - margins(probs)) * (1.0 - cover) * (1.0 + np.log1p(mass))
+        priority = (1.0 - top) * (1.0 - cover) * (1.0 + np.log1p(mass))
     items = []
     for i in ask.tolist():
         best = int(probs[i].argmax())
