@@ -25,8 +25,8 @@ class LearnerConfig:
     min_similarity: float = 0.7  # a taught track less similar than this does not vote
     neighbours: int = 10  # taught tracks that vote for each track
     tag_weight: float = 0.5  # a file's genre tag counts this much of a user's answer
-    album_weight: float = 0.0  # the album's taught genres (off unless measured to help)
-    artist_weight: float = 0.0  # the artist's taught genres
+    album_weight: float = 1.0  # the album's taught genres (measured to help: docs/models.md)
+    artist_weight: float = 0.5  # the artist's taught genres
     uncertain_below: float = 0.4  # as the default bundle's uncertain_threshold
     min_evidence: float = 0.02  # less vote than this leaves the default's answer alone
 
@@ -60,23 +60,31 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 def neighbour_votes(units: np.ndarray, taught: Taught, n_labels: int, config: LearnerConfig
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Kernel votes of each track's nearest taught tracks: (n, L) scores, (n, k) indices into
-    `taught`, (n, k) kernel weights (already times the teacher's weight)."""
+    `taught`, (n, k) kernel weights (times the teacher's weight) and (n,) the similarity of
+    the nearest taught track (-1: none). Rows in chunks: a 100k library stays in memory."""
     n = len(units)
     votes = np.zeros((n, n_labels), dtype=np.float32)
     k = min(config.neighbours, len(taught.rows))
+    nearest = np.zeros((n, k), dtype=np.int64)
+    kernel = np.zeros((n, k), dtype=np.float32)
+    best = np.full(n, -1.0, dtype=np.float32)
     if k == 0:
-        return votes, np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.float32)
-    sims = units @ units[taught.rows].T  # (n, m)
-    nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else \
-        np.tile(np.arange(k), (n, 1))
-    near_sims = np.take_along_axis(sims, nearest, axis=1)
-    kernel = np.exp((near_sims - 1.0) / config.temperature) * taught.weights[nearest]
-    kernel = np.where(near_sims >= config.min_similarity, kernel, 0.0)
-    np.add.at(votes, (np.repeat(np.arange(n), k), taught.classes[nearest].ravel()),
-              kernel.ravel())
-    return votes, nearest, kernel.astype(np.float32)
+        return votes, nearest, kernel, best
+    teachers = units[taught.rows].T
+    for start in range(0, n, 2048):
+        sims = units[start:start + 2048] @ teachers
+        near = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else \
+            np.tile(np.arange(k), (len(sims), 1))
+        near_sims = np.take_along_axis(sims, near, axis=1)
+        weight = np.exp((near_sims - 1.0) / config.temperature) * taught.weights[near]
+        nearest[start:start + 2048] = near
+        kernel[start:start + 2048] = np.where(near_sims >= config.min_similarity, weight, 0.0)
+        best[start:start + 2048] = near_sims.max(axis=1)
+    rows = np.repeat(np.arange(n), k)
+    np.add.at(votes, (rows, taught.classes[nearest].ravel()), kernel.ravel())
+    return votes, nearest, kernel, best
 
 
 def group_votes(groups: list[str], taught: Taught, n: int, n_labels: int, weight: float
@@ -115,15 +123,10 @@ def margins(probs: np.ndarray) -> np.ndarray:
     return (top2[:, 0] - top2[:, 1]).astype(np.float32)
 
 
-def coverage(units: np.ndarray, taught_rows: np.ndarray, temperature: float) -> np.ndarray:
+def coverage(best_similarity: np.ndarray, temperature: float) -> np.ndarray:
     """How well each track is covered by a taught one: the kernel weight of its nearest."""
-    if len(taught_rows) == 0:
-        return np.zeros(len(units), dtype=np.float32)
-    best = np.zeros(len(units), dtype=np.float32)
-    for start in range(0, len(units), 2048):
-        sims = units[start:start + 2048] @ units[taught_rows].T
-        best[start:start + 2048] = sims.max(axis=1)
-    return np.exp((best - 1.0) / temperature).astype(np.float32)
+    covered = np.exp((best_similarity - 1.0) / temperature)
+    return np.where(best_similarity > -1.0, covered, 0.0).astype(np.float32)
 
 
 def represented(units: np.ndarray, uncovered: np.ndarray, temperature: float,

@@ -45,6 +45,7 @@ class LearnState:
     evidence: np.ndarray  # (n,) vote mass from neighbours and groups
     votes_nearest: np.ndarray
     votes_kernel: np.ndarray
+    best_similarity: np.ndarray  # (n,) to the nearest taught track (-1: nothing taught)
     group: np.ndarray  # (n, L) album + artist votes
 
 
@@ -70,13 +71,14 @@ def learn_state(inputs: LearnerInputs, config: LearnerConfig = LearnerConfig()) 
     anchor[:, :len(inputs.anchor_labels)] = inputs.anchor
     units = unit_rows(inputs.vectors) if len(inputs.vectors) else inputs.vectors
     taught = _taught(inputs, column, config)
-    votes, nearest, kernel = neighbour_votes(units, taught, len(labels), config)
+    votes, nearest, kernel, best = neighbour_votes(units, taught, len(labels), config)
     n = len(units)
     group = (group_votes(list(inputs.albums), taught, n, len(labels), config.album_weight)
              + group_votes(list(inputs.artists), taught, n, len(labels), config.artist_weight))
     evidence = votes.sum(axis=1) + group.sum(axis=1)
     probs = combine(anchor, votes + group, config)
-    return LearnState(inputs, labels, units, taught, probs, evidence, nearest, kernel, group)
+    return LearnState(inputs, labels, units, taught, probs, evidence, nearest, kernel, best,
+                      group)
 
 
 def reason(state: LearnState, i: int, genre: str) -> str:
@@ -170,7 +172,7 @@ def queue_items(state: LearnState, order: QueueOrder = QueueOrder.QUEUE,
                          & np.asarray([u is None for u in inputs.user], dtype=bool))
     probs = state.probs
     top = probs.max(axis=1)
-    cover = coverage(state.units, state.taught.rows, config.temperature)
+    cover = coverage(state.best_similarity, config.temperature)
     mass, close = represented(state.units, 1.0 - cover, config.temperature)
     albums = _majority(inputs.albums, state)
     if order == QueueOrder.RANDOM:
