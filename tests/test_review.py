@@ -161,6 +161,24 @@ def test_relearn_spreads_an_answer_to_neighbours_under_its_own_bundle(library) -
         chamber[0].probabilities["Chamber"]
 
 
+def test_the_albums_tags_are_evidence_shown_as_a_reason(library) -> None:  # type: ignore[no-untyped-def]
+    ids = ids_by_name(library)
+    jazz = [ids[f"jazz.0000{n}.flac"] for n in range(5)]
+    with library() as session:  # one album; three of its files are tagged with a new genre
+        session.execute(update(Track).where(Track.id.in_(jazz)).values(album="Kind of Blue",
+                                                                     artist="Miles Davis"))
+        session.execute(update(Track).where(Track.id.in_(jazz[:3])).values(genres=["bebop"]))
+        session.commit()
+    list(relearn(library, None))
+    with library() as session:
+        learned = {r.track_id: r for r in session.scalars(
+            select(Prediction).where(Prediction.bundle == "learned"))}
+    for track in jazz[3:]:  # untagged: their album says Bebop
+        assert learned[track].probabilities.get("bebop", 0) > 0.3
+        assert "its album or artist is tagged bebop" in learned[track].reason
+    assert ids["metal.00000.flac"] not in learned  # another album, far away: no evidence
+
+
 def test_classify_with_the_default_still_gives_the_defaults_answer(
         classified: Path, tmp_path: Path) -> None:
     db = tmp_path / "lib.sqlite3"
@@ -216,3 +234,7 @@ def test_simulate_prints_the_last_line_and_writes_the_json(
     assert printed[-1].endswith(f"{result['right_after']}/15")
     assert md5s(music) == files_before  # no tag written
     assert hashlib.md5(db.read_bytes()).hexdigest() == db_before  # ran on a copy
+
+    missing = tmp_path / "none.sqlite3"
+    assert main(["--db", str(missing), "review", "--simulate", str(truth), "--budget", "1"]) == 2
+    assert not missing.exists()

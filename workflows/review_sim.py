@@ -70,8 +70,13 @@ def right_count(session: Session, truth: dict[str, int | str], ids: dict[int, st
 def _copy_library(location: DbLocation, folder: str) -> Path:
     """A private copy of an SQLite library (its WAL included, by SQLite's backup)."""
     copy = Path(folder) / "simulated.sqlite3"
-    with sqlite3.connect(str(location)) as source, sqlite3.connect(str(copy)) as target:
-        source.backup(target)
+    # read-only: a library that is not there stays not there (no empty file made in its place)
+    source = sqlite3.connect(Path(location).resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        with sqlite3.connect(str(copy)) as target:
+            source.backup(target)
+    finally:
+        source.close()
     return copy
 
 
@@ -81,6 +86,9 @@ def simulate(location: DbLocation, truth: dict[str, str], budget: int,
              ) -> Generator[Event, None, int]:
     """Answer up to `budget` queue questions from `truth`, relearning after each; Notices
     report the curve, the last says `right after N answers: R/M`. Returns the exit status."""
+    if not is_url(location) and not Path(location).is_file():
+        yield Problem(f"no library at {location}: scan and classify one first")
+        return 2
     if is_url(location) and not in_place:
         yield Problem("a server library is simulated in place only (its user labels change): "
                       "add --in-place, or simulate on an SQLite copy")
