@@ -17,4 +17,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "train",
     "evaluate",
     "learn",
+    "review",
 )

@@ -13,6 +13,7 @@ __all__ = [
     "descriptor_store",  # cached hand-crafted descriptors
     "folders",  # watched folders: add, list, remove
     "genre_names",  # genre spellings and their canonical names
+    "learned",  # the review learner's inputs and its predictions (bundle "learned")
     "labels",  # known genres of tracks (user labels, else tags)
     "models",  # the ORM tables (for tools and tests; rows never leave library/)
     "predictions",  # what to classify, storing predictions and embeddings

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, case, delete, func, select
+from sqlalchemy import Select, and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.convert import prediction_record, track_record
 from library.dialect import upsert
+from library.learned import LEARNED_BUNDLE
 from library.models import Prediction, Track, UserLabel
 from library.predictions import file_changed_since, made_by_other_model
 from library.roots import RootMap, local_paths
@@ -22,13 +23,20 @@ from library.records import BrowseRow, BundleKey, TrackDetails, TrackStatus
 
 
 def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
-    """Ids of the one prediction per track the app shows: the model in use's bundle's (of
-    any version) if the track has one, else its newest, so old genres show until replaced."""
-    newest = func.max(Prediction.id)
-    if in_use is None:
-        return select(newest).group_by(Prediction.track_id)
-    ours = func.max(case((Prediction.bundle == in_use.name, Prediction.id)))
-    return select(func.coalesce(ours, newest)).group_by(Prediction.track_id)
+    """Ids of the one prediction per track the app shows: the review learner's if it is at
+    least as new as the track's other predictions (library/learned.py), else the model in
+    use's bundle's (of any version) if the track has one, else its newest, so old genres show
+    until replaced. The default's own rows are never changed by the learner."""
+    learned = Prediction.bundle == LEARNED_BUNDLE
+    newest = func.max(case((~learned, Prediction.id)))
+    learned_id = func.max(case((learned, Prediction.id)))
+    other_at = func.max(case((~learned, Prediction.created_at)))
+    fresh = and_(learned_id.is_not(None),
+                 or_(other_at.is_(None), func.max(case((learned, Prediction.created_at)))
+                     >= other_at))
+    ours = newest if in_use is None else func.coalesce(
+        func.max(case((Prediction.bundle == in_use.name, Prediction.id))), newest)
+    return select(case((fresh, learned_id), else_=ours)).group_by(Prediction.track_id)
 
 
 def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]]:
@@ -74,7 +82,7 @@ def _to_row(values: Sequence[object], in_use: BundleKey | None, roots: RootMap) 
         stale=predicted and file_changed_since((p_size, p_mtime), (size, mtime)),  # type: ignore[arg-type]
         probabilities=probabilities, user_genres=tuple(user or ()),  # type: ignore[arg-type]
         not_music=bool(not_music),
-        outdated=predicted and in_use is not None
+        outdated=predicted and in_use is not None and bundle != LEARNED_BUNDLE
         and made_by_other_model(in_use, bundle, version),  # type: ignore[arg-type]
         predicted_by=f"{bundle} {version}" if predicted else "",
     )

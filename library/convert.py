@@ -43,7 +43,7 @@ def prediction_record(row: Prediction) -> PredictionRecord:
         confidence=row.confidence, uncertain=row.uncertain,
         clip_probabilities=tuple(tuple(clip) for clip in row.clip_probabilities),
         clip_starts=tuple(row.clip_starts or ()), created_at=row.created_at,
-        not_music=bool(row.not_music),
+        not_music=bool(row.not_music), reason=row.reason or "",
     )
 
 

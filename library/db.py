@@ -34,7 +34,7 @@ POSTGRES_EXTRA = "pip install 'genrelens[postgres]'"
 BASELINE = "0001_baseline"  # the Alembic revision equal to schema 4
 # Every Alembic revision, oldest first (tests/test_db.py checks it against migrations/).
 # Kept here so that opening a current library needs no Alembic import.
-REVISIONS = (BASELINE, "0002_roots", "0003_search_text")
+REVISIONS = (BASELINE, "0002_roots", "0003_search_text", "0004_prediction_reason")
 HEAD = REVISIONS[-1]
 # What SQLite libraries at HEAD record in user_version: the baseline's 4, then one more per
 # revision, so that releases from before Alembic (which only read user_version) refuse them.

@@ -164,6 +164,8 @@ class Prediction(Base):
     # whose tags changed but whose audio did not keeps its prediction. None: older rows.
     audio_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Why a learned prediction says what it says, in words (the review learner's); else None.
+    reason: Mapped[str | None] = mapped_column(Text)
 
     track: Mapped[Track] = relationship(back_populates="predictions")
 

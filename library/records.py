@@ -166,6 +166,7 @@ class PredictionRecord:
     clip_starts: tuple[float, ...] = ()
     created_at: datetime | None = None
     not_music: bool = False  # the music gate vetoed every genre
+    reason: str = ""  # a learned prediction's evidence in words ("learned from your answers: …")
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,3 +374,15 @@ class KnownGenre:
     artist: str | None = None
     album: str | None = None  # with album_artist: what `learn` groups its folds by
     album_artist: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One track of the review queue: what the library shows now and why asking helps."""
+
+    track_id: int
+    shown: tuple[str, ...]  # the genre the library shows (empty: uncertain or not classified)
+    choices: tuple[tuple[str, float], ...]  # the current model's top genres, most probable first
+    reason: str  # "uncertain", "tags say Rock", "album says Jazz", "stands for 12 similar tracks"
+    score: float  # the queue's priority (higher first); comparable within one queue only
+    source: str = ""  # "bundle version" whose probabilities `choices` are

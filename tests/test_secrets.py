@@ -45,6 +45,7 @@ def session_commands(music: Path, scratch: Path) -> list[list[str]]:
         ["train", "--net", "cnn-mlp", "--data", str(scratch / "no-data"),
          "--out", str(scratch / "net")],
         ["evaluate", "--bundle", "gtzan10", "--data", str(scratch / "no-data")],
+        ["review", "--simulate", str(scratch / "truth.csv"), "--budget", "1", "--in-place"],
         ["folders", "remove", str(music)],
     ]
 
@@ -88,8 +89,8 @@ def run_session(url: str, music: Path, home: Path) -> dict[str, subprocess.Compl
     leaks += [f"log: {line}" for line in log.splitlines() if PASSWORD in line]
     assert not leaks, "\n".join(leaks)
     # Not vacuous: every command ran, logged, and named its library (masked) on the terminal.
-    for name in ("scan", "list", "info", "folders", "classify", "similar", "tag", "history", "undo",
-                 "playlist", "learn", "train", "evaluate"):
+    for name in ("scan", "list", "info", "folders", "classify", "similar", "tag", "history",
+                 "undo", "playlist", "learn", "train", "evaluate", "review"):
         assert f"command {name}, library postgresql+psycopg://genrelens:***@" in log, name
     assert sum("GenreLens started" in line for line in log.splitlines()) == len(runs)
     assert all("debug: command" in done.stderr for done in runs.values())

@@ -21,6 +21,7 @@ from library.records import (
     FileOutcome,
     FolderRecord,
     PlanRow,
+    ReviewItem,
     ScanEvent,
     TrackDetails,
     TrackRecord,
@@ -215,6 +216,35 @@ class NoSimilar(Event):
 
     track_id: int
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueReady(Event):
+    """The review queue, most helpful question first (workflows/review.py)."""
+
+    items: tuple[ReviewItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answered(Event):
+    """A review answer is stored as the track's user label (`genres` empty: label removed,
+    by an undo); `previous` is the label it replaced."""
+
+    track_id: int
+    genres: tuple[str, ...]
+    previous: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Relearned(Event):
+    """The review learner ran: what it learned from and how many tracks' learned genres
+    changed (their rows follow as RowsChanged)."""
+
+    answers: int  # user labels it learned from
+    tags: int  # file genre tags it learned from
+    changed: int
+    version: str  # the learned predictions' bundle_version
+    seconds: float
 
 
 def handler_for(table: dict[type[Event], Handler], event: Event) -> Handler | None:

@@ -1,0 +1,138 @@
+"""The review learner's side of the library: what it learns from (stored embeddings, the
+default model's probabilities, the user's labels and the files' genre tags, per track) and its
+predictions, stored under a bundle of their own so the default's rows stay as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import and_, delete, select
+from sqlalchemy.orm import Session
+
+from library.dialect import upsert
+from library.genre_names import DEFAULT_LABELS_BUNDLE, canonical_genre, genre_key
+from library.models import Embedding, Prediction, Track, UserLabel, utcnow
+from library.records import TrackStatus
+
+LEARNED_BUNDLE = "learned"  # the learner's predictions: a source of their own, never "broad"
+EMBEDDING_BACKBONE = "broad"  # what the default bundle stores per track (workflows/learn.py)
+EMBEDDING_DIM = 200
+
+
+@dataclass(frozen=True)
+class LearnerInputs:
+    """Every readable track with a stored embedding, as arrays in one order (row i)."""
+
+    track_ids: np.ndarray  # (n,) int64
+    vectors: np.ndarray  # (n, d) float32
+    anchor_labels: tuple[str, ...]  # the default model's genres (columns of `anchor`)
+    anchor: np.ndarray  # (n, L) its probabilities; a zero row: never classified
+    not_music: np.ndarray  # (n,) bool: the music gate's verdict, kept
+    user: tuple[str | None, ...]  # the user's label (first genre, canonical spelling)
+    tags: tuple[str | None, ...]  # the file's own genre tag (first genre, canonical)
+    albums: tuple[str, ...]  # "album artist|album" case-folded; "" unknown
+    artists: tuple[str, ...]  # case-folded; "" unknown
+    files: tuple[tuple[int, int, str | None], ...]  # the anchor's (size, mtime_ns, audio_hash)
+
+
+@dataclass(frozen=True)
+class LearnedWrite:
+    """One learned prediction to store."""
+
+    track_id: int
+    probabilities: dict[str, float]
+    top_genres: tuple[str, ...]
+    confidence: float
+    uncertain: bool
+    not_music: bool
+    reason: str
+
+
+def _first(genres: Sequence[str] | None) -> str | None:
+    found = next((g for g in genres or () if g and genre_key(g)), None)
+    return canonical_genre(found) if found else None
+
+
+def _group(album: str | None, who: str | None) -> str:
+    return f"{(who or '').casefold()}|{album.casefold()}" if album else ""
+
+
+def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
+                   ) -> LearnerInputs:
+    """What the learner reads, in one query (no query per track)."""
+    rows = session.execute(
+        select(Track.id, Track.genres, Track.artist, Track.album, Track.album_artist,
+               Embedding.vector, Prediction.probabilities, Prediction.not_music,
+               Prediction.track_size, Prediction.track_mtime_ns, Prediction.audio_hash,
+               UserLabel.genres)
+        .join(Embedding, and_(Embedding.track_id == Track.id,
+                              Embedding.backbone == EMBEDDING_BACKBONE))
+        .outerjoin(Prediction, and_(Prediction.track_id == Track.id,
+                                    Prediction.bundle == anchor_bundle))
+        .outerjoin(UserLabel, UserLabel.track_id == Track.id)
+        .where(Track.status == TrackStatus.OK, Embedding.dim == EMBEDDING_DIM)
+        .order_by(Track.id)).all()
+    labels = tuple(dict.fromkeys(g for r in rows for g in (r[6] or {})))
+    column = {g: i for i, g in enumerate(labels)}
+    anchor = np.zeros((len(rows), len(labels)), dtype=np.float32)
+    for i, r in enumerate(rows):
+        for genre, p in (r[6] or {}).items():
+            anchor[i, column[genre]] = p
+    vectors = np.frombuffer(b"".join(r[5] for r in rows), dtype="<f2")
+    return LearnerInputs(
+        track_ids=np.asarray([r[0] for r in rows], dtype=np.int64),
+        vectors=vectors.reshape(len(rows), EMBEDDING_DIM).astype(np.float32),
+        anchor_labels=labels, anchor=anchor,
+        not_music=np.asarray([bool(r[7]) for r in rows], dtype=bool),
+        user=tuple(_first(r[11]) for r in rows), tags=tuple(_first(r[1]) for r in rows),
+        albums=tuple(_group(r[3], r[4] or r[2]) for r in rows),
+        artists=tuple((r[2] or "").casefold() for r in rows),
+        files=tuple((r[8] or 0, r[9] or 0, r[10]) for r in rows))
+
+
+def stored_learned(session: Session) -> dict[int, tuple[object, ...]]:
+    """The learned predictions stored now: track id -> what a rewrite would compare."""
+    rows = session.execute(select(Prediction.track_id, Prediction.top_genres,
+                                  Prediction.confidence, Prediction.uncertain, Prediction.reason)
+                           .where(Prediction.bundle == LEARNED_BUNDLE))
+    return {r[0]: _compared(tuple(r[1]), r[2], bool(r[3]), r[4] or "") for r in rows}
+
+
+def _compared(top: tuple[str, ...], confidence: float, uncertain: bool, reason: str
+              ) -> tuple[object, ...]:
+    # a change below 0.5 % confidence is not worth a row write (nor a row event)
+    return tuple(top), round(float(confidence), 2), uncertain, reason
+
+
+def store_learned(session: Session, writes: Iterable[LearnedWrite], version: str,
+                  files: dict[int, tuple[int, int, str | None]]) -> list[int]:
+    """Replace the learned predictions by `writes` (tracks not in it lose theirs); returns the
+    ids of the tracks whose learned prediction changed. The caller commits."""
+    before = stored_learned(session)
+    writes = list(writes)
+    keep = {w.track_id for w in writes}
+    changed = [w for w in writes if before.get(w.track_id) != _compared(
+        w.top_genres, w.confidence, w.uncertain, w.reason)]
+    gone = [tid for tid in before if tid not in keep]
+    now = utcnow()
+    values: list[dict[str, object]] = [
+        {"track_id": w.track_id, "bundle": LEARNED_BUNDLE, "bundle_version": version,
+         "probabilities": w.probabilities, "top_genres": list(w.top_genres),
+         "confidence": w.confidence, "uncertain": w.uncertain, "not_music": w.not_music,
+         "clip_probabilities": [], "clip_starts": [], "track_size": files[w.track_id][0],
+         "track_mtime_ns": files[w.track_id][1], "audio_hash": files[w.track_id][2],
+         "created_at": now, "reason": w.reason} for w in changed]
+    for start in range(0, len(values), 1000):  # SQLite caps bound parameters per statement
+        upsert(session, Prediction, ["track_id", "bundle"], values[start:start + 1000])
+    for start in range(0, len(gone), 500):  # SQLite caps bound parameters
+        session.execute(delete(Prediction).where(Prediction.bundle == LEARNED_BUNDLE,
+                                                 Prediction.track_id.in_(gone[start:start + 500])))
+    return [w.track_id for w in changed] + gone
+
+
+def forget_learned(session: Session) -> int:
+    """Remove every learned prediction (the default's show again); returns how many."""
+    result = session.execute(delete(Prediction).where(Prediction.bundle == LEARNED_BUNDLE))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
