@@ -261,8 +261,8 @@ class _Scan:
 
     def flush(self) -> None:
         """Write and commit what is pending."""
-        if self.inserts:
-            self.session.execute(insert(Track), self.inserts)
+        if self.inserts:  # Core, not the ORM's bulk insert: its per-row bookkeeping costs
+            self.session.connection().execute(_INSERT, self.inserts)
         if self.updates:
             self.session.execute(update(Track), self.updates)
         if self.kept_predictions:
