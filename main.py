@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -70,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(app.db_path, sys.argv[:1])
     log.debug("command %s, library %s", args.command, shown_location(app.db_path))
+    if argv is None:  # a real run, one command: not a test calling main() again and again
+        # What was imported so far lives as long as the run: moved out of the collector's
+        # way, full collections stop walking it (~15% of a 2,000-file scan's CPU).
+        gc.freeze()
     try:
         return run_command(args.handler, args, app)  # database failures in words
     except KeyboardInterrupt:
