@@ -105,5 +105,10 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-if __name__ == "__main__":
+def run() -> NoReturn:
+    """The `genrelens` console script: main(), then the same quick exit as `python main.py`."""
     exit_now(main())
+
+
+if __name__ == "__main__":
+    run()
