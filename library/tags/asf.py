@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from mutagen.asf import ASF
 
 from library.tags.base import (
@@ -39,9 +41,9 @@ def _attributes(tags: object) -> dict[str, list[str]]:
     return found
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info and tags of an ASF file (mutagen errors pass through)."""
-    audio = ASF(path)
+    audio = ASF(handle or path)
     tags, info = _attributes(audio.tags), audio.info
     assert info is not None  # a loaded ASF always has its stream info
     codec = _CODECS.get(info.codec_type, info.codec_name or "unknown")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import BinaryIO
 
 from mutagen import FileType
 from mutagen.flac import FLAC
@@ -42,9 +43,9 @@ def _get(comments: dict[str, list[str]], *keys: str) -> str | None:
     return None
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info and tags of a file with Vorbis comments (mutagen errors pass through)."""
-    audio = FORMATS[fmt](path)
+    audio = FORMATS[fmt](handle or path)
     tags = _comments(audio.tags)
     numbers = stream_numbers(audio.info)
     if fmt == "opus":
