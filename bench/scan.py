@@ -1,10 +1,16 @@
 """Scan speed: a first scan and an unchanged rescan of a synthetic tree of small real files.
 
     python bench/scan.py --files 20000
+    python bench/scan.py --files 2000 --beets /tmp/beets-venv/bin/beet --rounds 3
 
 Each file is a copy of a short, tagged, real recording (from ../shared/data, transcoded to
 mp3/flac/ogg/opus/m4a/wma/wav), so the first scan sniffs, hashes and parses real headers; the
 rescan figure is what an unchanged library costs. Prints files/s for both.
+
+With --beets, each round also times two whole processes on a fresh library, one after the
+other so both see the same neighbours: `genrelens scan -q TREE` (start-up and exit included)
+and `beet import -A -q TREE` (no autotagging, no copying, no plugins, duplicates kept: it only
+reads tags and fills its library, as our scan does). beets is not a dependency: install it anywhere.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,12 +70,73 @@ def timed_scan(sessions, folder) -> tuple[float, float, object]:  # type: ignore
     return time.perf_counter() - start, time.process_time() - cpu, last.counts if last else None
 
 
+BEETS_CONFIG = """directory: {music}
+library: {library}
+plugins: []
+import:
+  copy: no
+  move: no
+  write: no
+  autotag: no
+  resume: no
+  incremental: no
+  duplicate_action: keep
+"""
+
+
+def timed_process(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + sys of the child) seconds of one command, which must succeed."""
+    before = os.times()
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    wall = time.perf_counter() - start
+    after = os.times()
+    if done.returncode:
+        sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return wall, (after.children_user - before.children_user
+                  + after.children_system - before.children_system)
+
+
+def rows_in(database: Path, table: str) -> int:
+    """Rows of a table in an SQLite file."""
+    with closing(sqlite3.connect(database)) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def versus_beets(work: Path, beet: str, files: int, rounds: int) -> None:
+    """Whole-process first scans, GenreLens and beets alternately, a fresh library each."""
+    music = work / "music"
+    for round_ in range(1, rounds + 1):
+        home = work / f"round{round_}"
+        home.mkdir()
+        (home / "config.yaml").write_text(
+            BEETS_CONFIG.format(music=music, library=home / "beets.db"))
+        env = {**os.environ, "BEETSDIR": str(home), "XDG_DATA_HOME": str(home / "data"),
+               "XDG_STATE_HOME": str(home / "state")}
+        load = os.getloadavg()[0]
+        ours = timed_process([sys.executable, str(REPO / "main.py"), "--db",
+                              str(home / "genrelens.sqlite3"), "scan", "-q", str(music)], env)
+        theirs = timed_process([beet, "import", "-A", "-q", str(music)], env)
+        rows = [rows_in(home / name, table) for name, table in
+                (("genrelens.sqlite3", "tracks"), ("beets.db", "items"))]
+        if rows != [files, files]:  # a fair race: both read every file
+            sys.exit(f"round {round_}: tracks / beets items {rows}, not {files}")
+        print(f"round {round_} (load {load:.1f}): genrelens {ours[0]:.2f} s wall "
+              f"{ours[1]:.2f} s cpu; beets {theirs[0]:.2f} s wall {theirs[1]:.2f} s cpu; "
+              f"beets/genrelens {theirs[0] / ours[0]:.1f}x wall {theirs[1] / ours[1]:.1f}x cpu "
+              f"({files} files)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=20_000, help="files in the tree")
     parser.add_argument("--seconds", type=float, default=1.0, help="length of each file")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get(
         "GENRELENS_TEST_DATA", REPO.parent / "shared" / "data")), help="shared audio")
+    parser.add_argument("--beets", metavar="BEET", help="a beets `beet` executable: compare "
+                        "whole-process first scans with `beet import -A`")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the beets comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="genrelens-bench-") as tmp:
         work = Path(tmp)
@@ -84,6 +154,8 @@ def main() -> None:
             # CPU time too: on a shared machine the wall clock also measures the neighbours.
             print(f"{label:20s} {seconds:7.2f} s wall {cpu:7.2f} s cpu "
                   f"{args.files / seconds:9.0f} files/s  {counts}")
+        if args.beets:
+            versus_beets(work, args.beets, args.files, args.rounds)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from classifier.clips import DEFAULT_CLIPS as DEFAULT_CLIPS  # re-exported: its old home
+from classifier.clips import ClipPlan
 from classifier.decoder_hook import read_done
 
 
@@ -35,24 +37,6 @@ class Decoder(StrEnum):
 # Extensions of containers libsndfile cannot read: go straight to FFmpeg. Only a guess for
 # files the library has not sniffed; for those it has, the caller passes its registry's choice.
 FFMPEG_FIRST = frozenset({".m4a", ".mp4", ".m4b", ".aac", ".alac", ".wma", ".asf", ".webm"})
-
-
-@dataclass(frozen=True, slots=True)
-class ClipPlan:
-    """Where to take clips: `count` clips of `seconds`, spread over the middle `span` of a track."""
-
-    count: int = 3  # as many as 5 decided no better on the real clips (docs/speed.md)
-    seconds: float = 3.0
-    span: float = 0.8
-
-    def __post_init__(self) -> None:
-        if self.count < 1 or self.seconds <= 0 or not 0 < self.span <= 1:
-            raise ValueError(f"invalid clip plan {self}")
-
-
-# Clips per track: 3 agreed with whole-file decisions as often as 5 on the real clips and
-# scored no worse against their labels, for 40% less network time (docs/speed.md).
-DEFAULT_CLIPS = ClipPlan().count
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -7,7 +7,6 @@ folder first, then in resources/models, so bundles share the musicnn backbones.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Generator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
@@ -17,29 +16,27 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import torch
 
-from classifier.bundle_weights import (
-    BundleError,
-    build_model,
+from classifier.bundle_spec import (  # re-exported: they lived here
+    BUNDLE_FILE as BUNDLE_FILE,
+    DEFAULT_BUNDLE as DEFAULT_BUNDLE,
+    NAME_PATTERN as NAME_PATTERN,
+    BundleError as BundleError,
+    BundleInfo as BundleInfo,
+    bundle_dirs as bundle_dirs,
     check_keys,
     expect,
-    load_musicnn,
-    read_json_object,
+    find_bundle as find_bundle,
+    read_spec as read_spec,
+    user_bundles_dir as user_bundles_dir,
 )
+from classifier.bundle_weights import build_model, load_musicnn
 from classifier.audio import DEFAULT_CLIPS
 from classifier.early_exit import EarlyExit
 from classifier.predict import predict_tracks
-from resources import MODELS_DIR
 
 if TYPE_CHECKING:
     from classifier.model import PipelineStats, TrackInput, TrackPrediction
 
-DEFAULT_BUNDLE = "broad"
-BUNDLE_FILE = "bundle.json"
-FORMAT_VERSION = 1
-TOP_KEYS = {"format", "name", "version", "description", "labels", "preprocessing",
-            "backbones", "head", "uncertain_threshold", "calibration", "multi_label",
-            "early_exit"}
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -55,19 +52,6 @@ class PreprocessingConfig:
     center: bool = True
     patch_frames: int = 187
     log: str = "log10(10000x+1)"
-
-
-@dataclass(frozen=True)
-class BundleInfo:
-    """What a bundle is, without loading its weights."""
-
-    name: str
-    version: str
-    description: str
-    path: Path
-    multi_label: bool = False  # a tagger: tags, not genres (classify refuses it)
-    kind: str = "pretrained"  # or "scratch" (written by `train`)
-    design: str = ""  # the network it runs: its head's type, or the from-scratch net
 
 
 @dataclass(frozen=True)
@@ -125,55 +109,6 @@ class Bundle:
             probs = probs * music  # the pipeline's joint P(music and genre)
         best = int(probs.argmax())
         return self.labels[best] if float(probs[best]) >= self.uncertain_threshold else None
-
-
-def user_bundles_dir() -> Path:
-    """Where a user's own bundles live (XDG data dir)."""
-    from platformdirs import user_data_path
-
-    return user_data_path("GenreLens") / "bundles"
-
-
-def bundle_dirs() -> list[Path]:
-    """Folders searched for bundles by name, built-in first."""
-    return [MODELS_DIR, user_bundles_dir()]
-
-
-def find_bundle(name_or_path: str | Path) -> Path:
-    """The folder of a bundle given by name, folder or bundle.json path."""
-    path = Path(name_or_path)
-    if path.name == BUNDLE_FILE:
-        path = path.parent
-    if path.is_dir():
-        return path
-    name = str(name_or_path)
-    if NAME_PATTERN.match(name):
-        for root in bundle_dirs():
-            if (root / name / BUNDLE_FILE).is_file():
-                return root / name
-    searched = ", ".join(str(root) for root in bundle_dirs())
-    raise BundleError(f"bundle {name!r} not found (searched {searched})")
-
-
-def read_spec(folder: Path) -> dict[str, Any]:
-    """Parse and check bundle.json's top level."""
-    file = folder / BUNDLE_FILE
-    spec = read_json_object(file)
-    check_keys(spec, TOP_KEYS - {"calibration", "multi_label", "early_exit"}, TOP_KEYS, str(file))
-    if spec["format"] != FORMAT_VERSION:
-        raise BundleError(f"{file}: format {spec['format']!r} is not supported (want 1)")
-    for key in ("name", "version", "description"):
-        expect(isinstance(spec[key], str) and spec[key],
-               f"{file}: {key} must be a non-empty string")
-    labels = spec["labels"]
-    expect(isinstance(labels, list) and labels and all(isinstance(x, str) and x for x in labels)
-           and len(set(labels)) == len(labels), f"{file}: labels must be distinct strings")
-    threshold = spec["uncertain_threshold"]
-    expect(isinstance(threshold, (int, float)) and 0 <= threshold <= 1,
-           f"{file}: uncertain_threshold must be a number in [0, 1]")
-    expect(isinstance(spec.get("multi_label", False), bool), f"{file}: multi_label must be "
-           "true or false")
-    return spec
 
 
 def parse_preprocessing(raw: Any, where: str) -> PreprocessingConfig:

@@ -19,6 +19,12 @@ from classifier.nets.heads import (
     TagsHead,
 )
 from classifier.nets.musicnn import MusicNN, bf16_supported
+from classifier.bundle_spec import (  # re-exported: they lived here
+    BundleError as BundleError,
+    check_keys as check_keys,
+    expect as expect,
+    read_json_object as read_json_object,
+)
 from resources import MODELS_DIR
 
 PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle"}
@@ -49,23 +55,6 @@ def bundle_precision() -> str:
         return "exact"
     return "bf16" if bf16_supported() else "exact"
 
-
-class BundleError(ValueError):
-    """A bundle that is missing, malformed or inconsistent; the message says what and where."""
-
-
-def expect(condition: object, message: str) -> None:
-    """Raise BundleError(message) unless condition holds."""
-    if not condition:
-        raise BundleError(message)
-
-
-def check_keys(obj: Any, required: set[str], allowed: set[str], where: str) -> None:
-    """Refuse missing and unknown keys, so typos never pass silently."""
-    expect(isinstance(obj, dict), f"{where}: must be an object")
-    missing, unknown = required - obj.keys(), obj.keys() - allowed
-    expect(not missing, f"{where}: missing {', '.join(sorted(missing))}")
-    expect(not unknown, f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
 
 
 def weights_path(folder: Path, filename: Any) -> Path:
@@ -191,18 +180,6 @@ def embedding_head(folder: Path, head: dict, n_labels: int, widths: dict[str, in
     return EmbeddingHead(layers.eval().requires_grad_(False), head["activation"],
                          float(temperature),
                          inputs)
-
-
-def read_json_object(file: Path) -> dict[str, Any]:
-    """A bundle's JSON file (bundle.json, gate.json) as an object; BundleError says why not."""
-    try:
-        spec = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BundleError(f"{file}: missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BundleError(f"{file}: not readable JSON ({error})") from None
-    expect(isinstance(spec, dict), f"{file}: top level must be an object")
-    return spec
 
 
 def read_gate_spec(folder: Path) -> dict:

@@ -11,19 +11,20 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from classifier.bundle import (
+from classifier.bundle_spec import (
     BUNDLE_FILE,
     DEFAULT_BUNDLE,
     BundleError,
     BundleInfo,
     bundle_dirs,
     find_bundle,
-    load_bundle,
     read_spec,
 )
-from classifier.model import GenreModel
+
+if TYPE_CHECKING:  # torch loads with the model, not to name a bundle (bundle_identity)
+    from classifier.model import GenreModel
 
 DEFAULT_KIND = "pretrained"
 
@@ -59,6 +60,12 @@ def _scratch_identity(folder: Path) -> tuple[str, str]:
     return scratch_identity(folder)
 
 
+def _open_pretrained(folder: Path) -> GenreModel:
+    from classifier.bundle import load_bundle
+
+    return load_bundle(folder)
+
+
 def _open_scratch(folder: Path) -> GenreModel:
     from classifier.scratch_predict import load_scratch_classifier
 
@@ -74,7 +81,7 @@ def _describe_scratch(folder: Path, raw: dict[str, Any]) -> BundleInfo:
 
 KINDS: dict[str, BundleKind] = {
     # broad, gtzan10, learned heads (`learn`), the tags bundle
-    DEFAULT_KIND: BundleKind(load_bundle, _describe_pretrained, _pretrained_identity),
+    DEFAULT_KIND: BundleKind(_open_pretrained, _describe_pretrained, _pretrained_identity),
     "scratch": BundleKind(_open_scratch, _describe_scratch, _scratch_identity,  # `train`'s
                           evaluation_beside=True),
 }

@@ -19,3 +19,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "learn",
     "review",
 )
+# The module that registers each command. A run parses with its command's module alone: the
+# others import workflows and library modules it never uses (tests/test_cli_commands.py
+# checks this map against what the modules register).
+MODULE_OF_COMMAND: dict[str, str] = {
+    "scan": "scan", "list": "tracks", "info": "tracks", "playlist": "playlists",
+    "folders": "folders", "classify": "classify", "tag": "tagging", "history": "tagging",
+    "undo": "tagging", "train": "train", "evaluate": "evaluate", "learn": "learn",
+}

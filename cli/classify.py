@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from cli.context import AppContext
 from workflows.classify_run import DEFAULT_CLIPS
+from workflows.classify_todo import away_notes, up_to_date
 from workflows.tracks import outside_library
 from cli.output import display_path
 
@@ -63,6 +64,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_classify)
 
 
+def _say_away(notes: list[str]) -> None:
+    for note in notes:  # a share not mounted: its tracks wait, none is an error
+        print(note, file=sys.stderr)
+        log.info(note)
+
+
+def _nothing_to_do(bundle_name: str, notes: list[str]) -> int:
+    _say_away(notes)
+    here = " on this machine" if notes else ""
+    print(f"Nothing to do{here}: every selected track has a current {bundle_name} prediction.")
+    return 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -91,6 +105,10 @@ def run_classify(args: argparse.Namespace, app: AppContext) -> int:
 
 
 def _classify(args: argparse.Namespace, app: AppContext) -> int:
+    current = up_to_date(app.sessions, args.bundle, device=args.device, paths=args.paths,
+                         force=args.force, files_here=args.ray is None)
+    if current is not None:  # known from the bundle's spec: torch is never imported
+        return _nothing_to_do(current.bundle, away_notes(current.away))
     from workflows.classify import (  # torch: only when classifying
         DeviceError, NotAGenreBundleError, classify_tracks, prepare_classify)
 
@@ -105,14 +123,9 @@ def _classify(args: argparse.Namespace, app: AppContext) -> int:
         print(f"error: cannot load model bundle {args.bundle or 'broad'!r}: {exc}", file=sys.stderr)
         return 2
     bundle, device, todo = run.bundle, run.device, run.todo
-    for note in run.away_notes():  # a share not mounted: its tracks wait, none is an error
-        print(note, file=sys.stderr)
-        log.info(note)
     if not todo:
-        here = " on this machine" if run.away else ""
-        print(f"Nothing to do{here}: every selected track has a current {bundle.name} "
-              "prediction.")
-        return 0
+        return _nothing_to_do(bundle.name, run.away_notes())
+    _say_away(run.away_notes())
     start = time.perf_counter()
     with tqdm(total=len(todo), unit="track", disable=not sys.stderr.isatty()) as bar:
         if args.ray is not None:  # workflows/classify_ray.py: the same pieces, on Ray actors

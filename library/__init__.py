@@ -12,6 +12,7 @@ __all__ = [
     "db_errors",  # database failures in words, exit codes
     "descriptor_store",  # cached hand-crafted descriptors
     "folders",  # watched folders: add, list, remove
+    "fresh_schema",  # a new SQLite library from the schema snapshot (tools rewrite it)
     "genre_names",  # genre spellings and their canonical names
     "learned",  # the review learner's inputs and its predictions (bundle "learned")
     "labels",  # known genres of tracks (user labels, else tags)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from library import fresh_schema
 from library.genre_names import genre_key
 from library.models import Base
 
@@ -350,14 +351,22 @@ def _upgrade_sqlite(engine: Engine, path: object) -> None:
 
 def _upgrade(conn: Connection, path: object) -> None:
     """Legacy user_version steps up to 4, then Alembic to HEAD (another process may have
-    migrated meanwhile: the state is read again inside the transaction)."""
-    from alembic import command  # only when something is to migrate: keeps start-up light
-    from alembic.config import Config
-
+    migrated meanwhile: the state is read again inside the transaction). A new SQLite file
+    gets HEAD's schema at once (library/fresh_schema.py)."""
     legacy, revision = schema_version(conn), alembic_revision(conn)
     _refuse_newer(path, legacy, revision)
     if revision == HEAD:
         return
+    if legacy or revision is not None or not fresh_schema.create(conn, HEAD):
+        _alembic_upgrade(conn, legacy, revision)
+    if conn.dialect.name == "sqlite":  # older GenreLens releases read this, not Alembic's
+        conn.execute(text(f"PRAGMA user_version={HEAD_USER_VERSION}"))
+
+
+def _alembic_upgrade(conn: Connection, legacy: int, revision: str | None) -> None:
+    from alembic import command  # only when something is to migrate: keeps start-up light
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = conn
@@ -366,8 +375,6 @@ def _upgrade(conn: Connection, path: object) -> None:
             MIGRATIONS[step](conn)
         command.stamp(config, BASELINE)
     command.upgrade(config, "head")
-    if conn.dialect.name == "sqlite":  # older GenreLens releases read this, not Alembic's
-        conn.execute(text(f"PRAGMA user_version={HEAD_USER_VERSION}"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

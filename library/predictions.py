@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-import numpy as np
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
@@ -217,6 +216,8 @@ def store_predictions(session: Session, writes: Sequence[PredictionWrite]) -> No
     """Insert or replace predictions (and embeddings) of a batch; the caller commits."""
     upsert(session, Prediction, ["track_id", "bundle"], [_prediction_values(w) for w in writes])
     embeddings = [w.embedding for w in writes if w.embedding is not None]
+    import numpy as np  # here: scan, list and the other model-free commands never need it
+
     upsert(
         session,
         Embedding,
@@ -241,5 +242,7 @@ def embedding_for_track(session: Session, track_id: int, backbone: str) -> Embed
     )
     if row is None:
         return None
+    import numpy as np  # here, as in store_predictions: not at start-up
+
     vector = np.frombuffer(row.vector, dtype="<f2").astype(np.float32)
     return EmbeddingRecord(row.track_id, row.backbone, tuple(vector.tolist()), row.created_at)

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 64 * 1024
 BATCH_SIZE = 500
 LOCK_SECONDS = 2.0  # commit sooner on slow disks: other programs wait for a write lock we hold
-Reader = Callable[[str], FileInfo]
+Reader = Callable[[str, BinaryIO], FileInfo]  # path, and the file open at it
 OnCommit = Callable[[], None]
 _TRACKS = Track.__table__.c
 _INSERT = insert(cast(Table, Track.__table__))
@@ -220,8 +220,9 @@ class _Scan:
         try:
             if item.error:
                 raise TagError(item.error)
-            row["head_hash"] = head_hash(item.path)
-            info = self.reader(item.path)
+            with open(item.path, "rb") as handle:  # once: hash, sniff and tags alike
+                row["head_hash"] = hashlib.sha1(handle.read(HEAD_BYTES)).hexdigest()
+                info = self.reader(item.path, handle)
         except OSError as exc:
             return row | empty | {"status": TrackStatus.ERROR, "error": _described(exc)}
         except TagError as exc:
@@ -261,8 +262,8 @@ class _Scan:
 
     def flush(self) -> None:
         """Write and commit what is pending."""
-        if self.inserts:
-            self.session.execute(insert(Track), self.inserts)
+        if self.inserts:  # Core, not the ORM's bulk insert: its per-row bookkeeping costs
+            self.session.connection().execute(_INSERT, self.inserts)
         if self.updates:
             self.session.execute(update(Track), self.updates)
         if self.kept_predictions:

@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from classifier import bundle as bundle_module
+from classifier import bundle_spec
 from classifier.bundle import (
     DEFAULT_BUNDLE,
     BundleError,
@@ -35,7 +35,7 @@ def broad():
 def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "user-bundles"
     folder.mkdir()
-    monkeypatch.setattr(bundle_module, "user_bundles_dir", lambda: folder)
+    monkeypatch.setattr(bundle_spec, "user_bundles_dir", lambda: folder)  # find_bundle reads
     return folder
 
 

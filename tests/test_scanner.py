@@ -179,7 +179,7 @@ def test_missing_file_that_returns_untouched_is_ok_again_without_reading(
     assert _tracks(sessions)[str(path)].status == "missing"
     os.rename(aside, path)
     reads: list[str] = []
-    events = _run(sessions, folder, reader=lambda p: reads.append(p) or read_file(p))
+    events = _run(sessions, folder, reader=lambda p, h: reads.append(p) or read_file(p, h))
     assert _tracks(sessions)[str(path)].status == "ok"
     assert [e.outcome for e in events if e.path == str(path)] == ["unchanged"] and reads == []
 

@@ -36,9 +36,9 @@ from library.records import (
     PredictionRecord,
     PredictionWrite,
     TrackToClassify,
-    display_path,
 )
 from library.roots import RootInfo
+from workflows.classify_todo import away_notes
 from workflows.events import TrackClassified
 from workflows.prediction_sink import ClassifyOutcome, PredictionSink
 
@@ -72,9 +72,7 @@ class ClassifyRun:
 
     def away_notes(self) -> list[str]:
         """One line per root whose tracks were left out because it is not on this machine."""
-        return [f"Skipped {n} tracks of '{root.name}': {display_path(root.local)} is not "
-                f"found on this machine (mount it there, or map it: genrelens folders add "
-                f"PATH --as {root.name})" for root, n in self.away]
+        return away_notes(self.away)
 
 
 def prepare_classify(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier.audio import DEFAULT_CLIPS  # the options' default, and the CLI's --clips
+from classifier.clips import DEFAULT_CLIPS  # the options' default, the CLI's --clips: no numpy
 from workflows.browse import ModelInUse, with_rows
 from workflows.events import Events, RootsAway, Total
 

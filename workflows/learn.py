@@ -120,7 +120,7 @@ def learn(
     a head not shown to beat chance is saved only when `force` (report.bundle stays None).
     `device` is the user's word (auto, cpu, cuda, cuda:N, mps). Every failure the user can
     act on is a LearnError, so a front end needs no classifier error types to report it."""
-    from classifier.bundle import NAME_PATTERN, BundleError, user_bundles_dir
+    from classifier.bundle_spec import NAME_PATTERN, BundleError, user_bundles_dir
     from classifier.model import DeviceError, choose_device
 
     if not NAME_PATTERN.match(name):

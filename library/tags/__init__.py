@@ -7,17 +7,19 @@ message. What each container is and which family serves it: library/tags/formats
 
 from __future__ import annotations
 
+from typing import BinaryIO
 
 from library.tags.base import MARKER, FileInfo, TagError, WriteOptions, split_markers, tag_errors
 from library.tags.formats import (
     AUDIO_EXTENSIONS,
     FORMATS,
-    check_complete,
+    check_complete_open,
     header_identity,
     holds_tags,
     payload_hash,
     preferred_decoder,
     sniff,
+    sniff_open,
 )
 
 __all__ = ["AUDIO_EXTENSIONS", "FORMATS", "MARKER", "FileInfo", "TagError", "WriteOptions",
@@ -40,15 +42,20 @@ def _unknown_reason(path: str) -> str:
     return f"not a recognised audio format (starts with {head[:8].hex(' ')})"
 
 
-def read_file(path: str) -> FileInfo:
-    """Format, stream properties and tags of one audio file; raises TagError."""
+def read_file(path: str, handle: BinaryIO | None = None) -> FileInfo:
+    """Format, stream properties and tags of one audio file; raises TagError. `handle`: the
+    file already open (binary, seekable), which the scanner has for its hash: not reopened."""
+    if handle is None:
+        with tag_errors("cannot read", os_errors=True), open(path, "rb") as own:
+            return read_file(path, own)
     with tag_errors("cannot read", os_errors=True):
-        fmt = sniff(path)
+        fmt = sniff_open(handle)
         if fmt is None:
             raise TagError(_unknown_reason(path))
-        check_complete(path, fmt)
+        check_complete_open(handle, fmt)
+        handle.seek(0)
     with tag_errors(f"not a readable {fmt} file", os_errors=True):
-        return FORMATS[fmt].family.read(path, fmt)
+        return FORMATS[fmt].family.read(path, fmt, handle)
 
 
 def genre_state(path: str, fmt: str) -> list[str] | None:

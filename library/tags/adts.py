@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from mutagen import FileType
 from mutagen.aac import AAC
 
@@ -10,9 +12,9 @@ from library.tags.base import FileInfo, TagError, WriteOptions, stream_numbers
 FORMATS: dict[str, type[FileType]] = {"adts": AAC}
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info of a raw AAC file; it carries no tags (mutagen errors pass through)."""
-    audio = AAC(path)
+    audio = AAC(handle or path)
     return FileInfo(format=fmt, codec="aac", **stream_numbers(audio.info))  # type: ignore[arg-type]
 
 

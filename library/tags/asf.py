@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from mutagen.asf import ASF
 
 from library.tags.base import (
@@ -30,23 +32,32 @@ def _values(tags: object, key: str) -> list[str]:
     return [str(v) for v in tags.get(key, [])]  # type: ignore[attr-defined]
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def _attributes(tags: object) -> dict[str, list[str]]:
+    """Every attribute's values as strings, by name, in file order: one pass, where
+    mutagen's `tags.get(name)` scans every attribute again for each name asked."""
+    found: dict[str, list[str]] = {}
+    for key, value in tags or ():  # type: ignore[attr-defined]
+        found.setdefault(key, []).append(str(value))
+    return found
+
+
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info and tags of an ASF file (mutagen errors pass through)."""
-    audio = ASF(path)
-    tags, info = audio.tags, audio.info
+    audio = ASF(handle or path)
+    tags, info = _attributes(audio.tags), audio.info
     assert info is not None  # a loaded ASF always has its stream info
     codec = _CODECS.get(info.codec_type, info.codec_name or "unknown")
     return FileInfo(
         format=fmt,
         codec=codec,
         **stream_numbers(audio.info),  # type: ignore[arg-type]
-        title=first_text(_values(tags, "Title")),
-        artist=first_text(_values(tags, "Author")),
-        album=first_text(_values(tags, "WM/AlbumTitle")),
-        album_artist=first_text(_values(tags, "WM/AlbumArtist")),
-        year=leading_int(first_text(_values(tags, "WM/Year"))),
-        track_number=leading_int(first_text(_values(tags, "WM/TrackNumber"))),
-        genres=parse_genres(_values(tags, "WM/Genre")),
+        title=first_text(tags.get("Title")),
+        artist=first_text(tags.get("Author")),
+        album=first_text(tags.get("WM/AlbumTitle")),
+        album_artist=first_text(tags.get("WM/AlbumArtist")),
+        year=leading_int(first_text(tags.get("WM/Year"))),
+        track_number=leading_int(first_text(tags.get("WM/TrackNumber"))),
+        genres=parse_genres(tags.get("WM/Genre", [])),
     )
 
 

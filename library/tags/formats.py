@@ -84,24 +84,34 @@ def sniff_bytes(head: bytes) -> str | None:
 def sniff(path: str) -> str | None:
     """The container of the file at `path` judged by content (a FORMATS name), or None."""
     with open(path, "rb") as handle:
+        return sniff_open(handle)
+
+
+def sniff_open(handle: BinaryIO) -> str | None:
+    """sniff() of a file already open (binary, seekable), read from its start."""
+    handle.seek(0)
+    head = handle.read(_HEAD)
+    skip = sig.id3v2_size(head)
+    if skip:
+        handle.seek(skip)
         head = handle.read(_HEAD)
-        skip = sig.id3v2_size(head)
-        if skip:
-            handle.seek(skip)
-            head = handle.read(_HEAD)
-            kind = sniff_bytes(head)
-            if kind is not None and FORMATS[kind].after_id3:
-                return kind
-            return "mp3" if sig.find_mpeg(head) else None  # padding or junk the size missed
+        kind = sniff_bytes(head)
+        if kind is not None and FORMATS[kind].after_id3:
+            return kind
+        return "mp3" if sig.find_mpeg(head) else None  # padding or junk the size missed
     return sniff_bytes(head) or ("mp3" if sig.find_mpeg(head) else None)
 
 
 def check_complete(path: str, fmt: str) -> None:
     """Raise TagError when the file is shorter than its header says (a cut-off copy)."""
-    check = FORMATS[fmt].complete
-    if check is None:
-        return  # MP3, FLAC and raw AAC do not declare their length up front
     with open(path, "rb") as handle:
+        check_complete_open(handle, fmt)
+
+
+def check_complete_open(handle: BinaryIO, fmt: str) -> None:
+    """check_complete() of a file already open (binary, seekable)."""
+    check = FORMATS[fmt].complete
+    if check is not None:  # MP3, FLAC and raw AAC do not declare their length up front
         check(handle, os.fstat(handle.fileno()).st_size)
 
 

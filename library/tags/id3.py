@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from mutagen import FileType
 from mutagen.aiff import AIFF
 from mutagen.id3 import ID3, TCON, ID3NoHeaderError
@@ -42,10 +44,10 @@ def genres_of(tags: ID3 | None) -> tuple[str, ...]:
     return parse_genres((str(t) for t in frame.text), slash_separates=legacy)
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info and tags of an ID3-tagged file (mutagen errors pass to the caller)."""
     # translate=False keeps TCON as written, so genres.py alone decodes "(17)Rock".
-    audio = FORMATS[fmt](path, translate=False)
+    audio = FORMATS[fmt](handle or path, translate=False)
     tags: ID3 | None = audio.tags
     return FileInfo(
         format=fmt,

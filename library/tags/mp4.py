@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from mutagen.mp4 import MP4
 
 from library.tags.base import (
@@ -29,9 +31,9 @@ def genres_of(tags: object) -> tuple[str, ...]:
     return parse_genres(str(v) for v in tags.get("\xa9gen", []))  # type: ignore[attr-defined]
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info and tags of an MP4 audio file (mutagen errors pass through)."""
-    audio = MP4(path)
+    audio = MP4(handle or path)
     tags = audio.tags
     get = (lambda key: first_text(tags.get(key))) if tags is not None else (lambda key: None)
     track = tags.get("trkn") if tags is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import BinaryIO
 
 from mutagen import FileType
 from mutagen.flac import FLAC
@@ -24,20 +25,28 @@ FORMATS: dict[str, type[FileType]] = {"flac": FLAC, "ogg": OggVorbis, "opus": Og
 CODECS = {"flac": "flac", "ogg": "vorbis", "opus": "opus", "oggflac": "flac"}
 
 
-def _get(tags: object, *keys: str) -> str | None:
+def _comments(tags: object) -> dict[str, list[str]]:
+    """Every comment's values by lower-case key, in file order: one pass over the comments,
+    where mutagen's `tags.get(key)` scans them all again for each key asked."""
+    found: dict[str, list[str]] = {}
+    for key, value in tags or ():  # type: ignore[attr-defined]
+        found.setdefault(key.lower(), []).append(value)
+    return found
+
+
+def _get(comments: dict[str, list[str]], *keys: str) -> str | None:
     """The first non-empty value among the named comments (keys are case-insensitive)."""
     for key in keys:
-        values = tags.get(key) if tags is not None else None  # type: ignore[attr-defined]
-        text = first_text(values)
+        text = first_text(comments.get(key))
         if text:
             return text
     return None
 
 
-def read(path: str, fmt: str) -> FileInfo:
+def read(path: str, fmt: str, handle: BinaryIO | None = None) -> FileInfo:
     """Stream info and tags of a file with Vorbis comments (mutagen errors pass through)."""
-    audio = FORMATS[fmt](path)
-    tags = audio.tags
+    audio = FORMATS[fmt](handle or path)
+    tags = _comments(audio.tags)
     numbers = stream_numbers(audio.info)
     if fmt == "opus":
         numbers["sample_rate"] = 48000  # Opus always decodes at 48 kHz
@@ -55,7 +64,7 @@ def read(path: str, fmt: str) -> FileInfo:
         album_artist=_get(tags, "albumartist", "album artist", "album_artist"),
         year=leading_int(_get(tags, "date", "year", "originaldate")),
         track_number=leading_int(_get(tags, "tracknumber")),
-        genres=parse_genres(tags.get("genre", []) if tags is not None else []),
+        genres=parse_genres(tags.get("genre", [])),
     )
 
 

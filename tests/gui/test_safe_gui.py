@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
 import classifier.bundle as bundle_module
+import classifier.bundle_spec as bundle_spec
 import gui.main_window as main_window_module
 from classifier.training.heads_train import HeadConfig, _layers, save_head_bundle
 from library.records import PlanRow
@@ -159,7 +160,7 @@ def test_settings_offers_a_learned_bundle(  # type: ignore[no-untyped-def]
     make_window, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = tmp_path / "user-bundles"
-    monkeypatch.setattr(bundle_module, "user_bundles_dir", lambda: user)
+    monkeypatch.setattr(bundle_spec, "user_bundles_dir", lambda: user)  # find_bundle looks there
     config = HeadConfig()
     save_head_bundle(user / "my-library", name="my-library", description="learned",
                      labels=["Jazz", "Rock"], head=_layers(config.kind, 200, 8, 2),
