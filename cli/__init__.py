@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 # checks this map against what the modules register).
 MODULE_OF_COMMAND: dict[str, str] = {
     "scan": "scan", "list": "tracks", "info": "tracks", "playlist": "playlists",
-    "folders": "folders", "classify": "classify", "tag": "tagging", "history": "tagging",
-    "undo": "tagging", "train": "train", "evaluate": "evaluate", "learn": "learn",
+    "similar": "similar", "folders": "folders", "classify": "classify", "tag": "tagging",
+    "history": "tagging", "undo": "tagging", "train": "train", "evaluate": "evaluate",
+    "learn": "learn", "review": "review",
 }

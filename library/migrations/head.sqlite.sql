@@ -1,4 +1,4 @@
--- GenreLens library schema at revision 0003_search_text
+-- GenreLens library schema at revision 0004_prediction_reason
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -48,7 +48,7 @@ CREATE TABLE predictions (
 	track_size INTEGER NOT NULL, 
 	track_mtime_ns INTEGER NOT NULL, 
 	audio_hash VARCHAR(64), 
-	created_at DATETIME NOT NULL, 
+	created_at DATETIME NOT NULL, reason TEXT, 
 	PRIMARY KEY (id), 
 	FOREIGN KEY(track_id) REFERENCES tracks (id) ON DELETE CASCADE, 
 	UNIQUE (track_id, bundle)
@@ -128,8 +128,8 @@ CREATE TABLE "tag_changes" (
 	root_id INTEGER, 
 	PRIMARY KEY (id), 
 	CONSTRAINT fk_tag_changes_root_id FOREIGN KEY(root_id) REFERENCES roots (id), 
-	FOREIGN KEY(batch_id) REFERENCES tag_batches (id) ON DELETE CASCADE, 
-	FOREIGN KEY(track_id) REFERENCES tracks (id) ON DELETE SET NULL
+	FOREIGN KEY(track_id) REFERENCES tracks (id) ON DELETE SET NULL, 
+	FOREIGN KEY(batch_id) REFERENCES tag_batches (id) ON DELETE CASCADE
 )
 ;
 CREATE TABLE "folders" (
@@ -153,13 +153,13 @@ CREATE INDEX ix_predictions_confidence ON predictions (confidence)
 ;
 CREATE INDEX ix_predictions_track_id ON predictions (track_id)
 ;
-CREATE INDEX ix_tracks_artist ON tracks (artist)
+CREATE INDEX ix_tracks_album ON tracks (album)
 ;
 CREATE INDEX ix_tracks_folder_id ON tracks (folder_id)
 ;
 CREATE INDEX ix_tracks_head_hash ON tracks (head_hash)
 ;
-CREATE INDEX ix_tracks_album ON tracks (album)
+CREATE INDEX ix_tracks_artist ON tracks (artist)
 ;
 CREATE INDEX ix_tracks_status ON tracks (status)
 ;
