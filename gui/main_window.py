@@ -31,6 +31,7 @@ from gui.dialogs.write_report import BatchReport
 from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
+from gui.review import ReviewController
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.track_scope import selected_rows, view_scope, whole_library
 from gui.widgets.details_pane import DetailsPane
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.action_by_name = wire_window(self)
         self.batch_report = BatchReport(self)  # says what each write and undo did
         self.handlers = self._handlers()
+        self.review = ReviewController(self)  # the Review page (gui/review.py)
         self._start(jobs.LOAD, jobs.load_library(self.model()))
 
     def model(self) -> ModelInUse:
@@ -267,7 +269,7 @@ class MainWindow(QMainWindow):
         kinds = [w.kind for w in self.runner.running()] + self.runner.queued()
         scanning = jobs.SCAN in kinds
         empty = self.table.rowCount() == 0 and not self.folders and not scanning
-        self.stack.setCurrentWidget(self.empty if empty else self.track_view)
+        self.stack.setCurrentWidget(self.empty if empty else self.review.page(self.track_view))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
         if dropped_folders(event):
