@@ -118,7 +118,8 @@ def test_sidebar_updates_counts_and_entries_in_place(qtbot: QtBot) -> None:
     assert sidebar.library.child(3).text() == "Not music"
     assert sidebar.entries()[(Category.REVIEW, None)] == 7  # the rows' counts leave it be
     speech = row(4, confidence=0.03, uncertain=True, not_music=True)
-    sidebar.update_counts(categories.count_sidebar([speech, row(5, confidence=0.2, uncertain=True)]))
+    sidebar.update_counts(categories.count_sidebar(
+        [speech, row(5, confidence=0.2, uncertain=True)]))
     entries = sidebar.entries()
     assert entries[(Category.NOT_MUSIC, None)] == 1 and entries[(Category.UNCERTAIN, None)] == 1
 
