@@ -31,7 +31,9 @@ from workflows.browse import ModelInUse
 from workflows.review import AnswerLog
 
 RELEARN_AFTER_MS = 400  # a burst of answers (a key a second or faster) makes one relearn
-QUEUE_AFTER = (jobs.LOAD, jobs.CLASSIFY, jobs.SET_GENRE)  # jobs that change who is to ask
+# Jobs that change who is to ask: the queue is read again after a load (the sidebar's count),
+# and after the others only while Review is shown (choosing it reads it anew).
+QUEUE_AFTER = (jobs.CLASSIFY, jobs.SET_GENRE)
 
 
 class Window(Protocol):
@@ -160,7 +162,8 @@ class ReviewController(QObject):
         if outcome.kind == jobs.RELEARN and self.relearn_again:
             self.relearn_again = False
             self.relearn()
-        elif outcome.kind in QUEUE_AFTER and not outcome.cancelled:
+        elif not outcome.cancelled and (outcome.kind == jobs.LOAD or (
+                self.active and outcome.kind in QUEUE_AFTER)):
             self.refresh()
 
     def _on_queue(self, ready: events.QueueReady) -> None:
@@ -182,6 +185,7 @@ class ReviewController(QObject):
         self.active = kind == Category.REVIEW
         self.window._show_library()
         if self.active:
+            self.refresh()
             counts = self.window.table.tally.counts()
             self.panel.set_known(sorted({g for g, _ in counts.predicted + counts.tagged},
                                         key=str.casefold))
