@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QSizePolicy, QStyle, QToolBar, QWidget
 
 from gui.dialogs.help import add_help_menu, shortcut_rows
 from gui.row_actions import ROW_KEYS
@@ -50,6 +50,13 @@ SLOTS = {"add_folder": "choose_folder", "rescan": "rescan", "quit": "close",
          "cancel": "cancel_jobs", "forget_missing": "ask_forget_missing"}
 
 
+def learn_dialog(window: Any) -> QDialog:
+    """The Learn dialog, running its job through the window's runner."""
+    from gui.dialogs.learn_dialog import LearnDialog  # numpy and the learner: when asked
+
+    return LearnDialog(window.runner, window)
+
+
 def wire_window(window: QMainWindow) -> dict[str, QAction]:
     """Give the window its menus, toolbar (with the search box) and actions, each connected
     to the window's slot for it (SLOTS)."""
@@ -57,7 +64,7 @@ def wire_window(window: QMainWindow) -> dict[str, QAction]:
     slots: dict[str, Callable[[], None]] = {
         name: getattr(wired, slot) for name, slot in SLOTS.items()}
     actions = build_actions(window, slots)
-    window.menuBar().addAction("&Learn from my library…", lambda: wired.learn_dialog().exec())
+    window.menuBar().addAction("&Learn from my library…", lambda: learn_dialog(wired).exec())
     window.menuBar().addAction("Tag &history…", wired.show_history)
     add_help_menu(window, shortcut_rows(((t, keys) for _, t, keys, _, _ in ACTIONS.values()),
                                         ROW_KEYS))

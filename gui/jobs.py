@@ -14,7 +14,7 @@ from gui import warmup
 from gui.colormap import colorize
 from gui.workers import Job, JobKind
 from library.records import BrowseRow, PlanRow
-from workflows import browse, playlists, scan, tags
+from workflows import browse, playlists, review, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
 from workflows.classify_run import classify as classify_flow
@@ -39,6 +39,9 @@ HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
+REVIEW_QUEUE = JobKind("review-queue")
+ANSWER = JobKind("answer", writer=True)  # a review answer is a user label
+RELEARN = JobKind("relearn", writer=True)  # writes the learned predictions
 
 DEFAULT = ModelInUse()
 
@@ -130,3 +133,24 @@ def undo_last_write(model: ModelInUse = DEFAULT) -> Job:
 def tag_history() -> Job:
     """The list of tag-writing batches, for the history dialog."""
     return lambda ctx: tags.history(ctx.sessions)
+
+
+def review_queue() -> Job:
+    """The review queue, most helpful question first: one QueueReady."""
+    return lambda ctx: review.queue(ctx.sessions)
+
+
+def answer(track_id: int, genres: Sequence[str], answers: review.AnswerLog,
+           model: ModelInUse = DEFAULT) -> Job:
+    """Store a review answer as the track's user label (kept in `answers` for undo)."""
+    return lambda ctx: review.answer(ctx.sessions, track_id, genres, model, answers)
+
+
+def undo_answer(answers: review.AnswerLog, model: ModelInUse = DEFAULT) -> Job:
+    """Take back the last review answer: the previous label returns."""
+    return lambda ctx: review.undo_answer(ctx.sessions, model, answers)
+
+
+def relearn(model: ModelInUse = DEFAULT) -> Job:
+    """Refit the learner on answers and tags: the changed rows, then the new queue."""
+    return lambda ctx: review.relearn(ctx.sessions, model)

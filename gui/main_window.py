@@ -9,7 +9,6 @@ from platformdirs import user_music_path
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -32,6 +31,7 @@ from gui.item_models.sidebar import SidebarModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
 from gui.row_actions import RowActions
+from gui.review import ReviewController
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.track_scope import selected_rows, view_scope, whole_library
 from gui.more_like_this import wire_similar
@@ -78,17 +78,12 @@ class MainWindow(QMainWindow):
         self.batch_report = BatchReport(self)  # says what each write and undo did
         self.handlers = self._handlers()
         wire_similar(self)  # the details pane's similar tracks (gui/more_like_this.py)
+        self.review = ReviewController(self)  # the Review page (gui/review.py)
         self._start(jobs.LOAD, jobs.load_library(self.model()))
 
     def model(self) -> ModelInUse:
         """The model rows are read against: the one Settings classifies with."""
         return self.settings.classify_options().model()
-
-    def learn_dialog(self) -> QDialog:
-        """The Learn dialog, running its job through this window's runner."""
-        from gui.dialogs.learn_dialog import LearnDialog
-
-        return LearnDialog(self.runner, self)
 
     # ---- building -------------------------------------------------------------------------
     def _build_models(self) -> None:
@@ -271,7 +266,7 @@ class MainWindow(QMainWindow):
         kinds = [w.kind for w in self.runner.running()] + self.runner.queued()
         scanning = jobs.SCAN in kinds
         empty = self.table.rowCount() == 0 and not self.folders and not scanning
-        self.stack.setCurrentWidget(self.empty if empty else self.track_view)
+        self.stack.setCurrentWidget(self.empty if empty else self.review.page(self.track_view))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
         if dropped_folders(event):

@@ -26,6 +26,7 @@ class Place(StrEnum):
     BEFORE = "before"  # one fixed, counted entry above the predicted genres
     GENRES = "genres"  # one entry per predicted genre
     AFTER = "after"  # one fixed, counted entry below the predicted genres
+    QUEUE = "queue"  # one entry after BEFORE's, counted by the review queue (not by a rule)
     TAGS = "tags"  # one entry per genre in the files' tags, in their own group
 
 
@@ -74,6 +75,9 @@ class Category(StrEnum):
         return member
 
     ALL = "all", "All tracks", "{tracks}", lambda row, value: True, Place.BEFORE
+    # Which tracks are to review is the core's review queue (workflows/review.py), not a rule
+    # over one row: the filter shows none of the table's rows; the review panel lists them.
+    REVIEW = "review", "Review", "{tracks} to review", lambda row, value: False, Place.QUEUE
     GENRE = "genre", "", "{tracks} in {value}", _genre, Place.GENRES
     UNCERTAIN = ("uncertain", "Uncertain", "uncertain {tracks}",
                  lambda row, value: _current(row) and row.uncertain and not row.not_music,
@@ -89,6 +93,7 @@ class Category(StrEnum):
 
 BEFORE_GENRES = tuple(c for c in Category if c.place == Place.BEFORE)
 AFTER_GENRES = tuple(c for c in Category if c.place == Place.AFTER)
+QUEUED = tuple(c for c in Category if c.place == Place.QUEUE)  # counted by their queue
 FIXED = BEFORE_GENRES + AFTER_GENRES  # the entries with a count of their own
 _BY_KEY = {c.value: c for c in Category}
 

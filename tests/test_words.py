@@ -76,7 +76,7 @@ def test_each_category_is_declared_whole() -> None:
     assert len({c.value for c in Category}) == len(Category)
     for category in Category:
         assert "{tracks}" in category.phrase
-        fixed = category.place in (Place.BEFORE, Place.AFTER)
+        fixed = category.place in (Place.BEFORE, Place.AFTER, Place.QUEUE)
         assert bool(category.label) == fixed and ("{value}" in category.phrase) != fixed
     assert BEFORE_GENRES == (Category.ALL,) and AFTER_GENRES[-1] is Category.ERRORS
     row = BrowseRow(1, "/m/a.mp3", "error", error="unreadable")

@@ -170,6 +170,8 @@ def queue_items(state: LearnState, order: QueueOrder = QueueOrder.QUEUE,
     inputs = state.inputs
     ask = np.flatnonzero((inputs.anchor.sum(axis=1) > 0) & ~inputs.not_music
                          & np.asarray([u is None for u in inputs.user], dtype=bool))
+    if len(ask) == 0:  # nothing to ask (e.g. no embeddings stored yet): probs may be 0 x 0
+        return []
     probs = state.probs
     top = probs.max(axis=1)
     cover = coverage(state.best_similarity, config.temperature)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 
-from library.categories import AFTER_GENRES, BEFORE_GENRES, Category
+from library.categories import AFTER_GENRES, BEFORE_GENRES, QUEUED, Category
 from library.records import SidebarCounts
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (kind, value) of an entry; None on group headers
@@ -48,7 +48,7 @@ class SidebarModel(QStandardItemModel):
         self._latest: SidebarCounts | None = None
         self.library = _header("LIBRARY")
         self.tags = _header("IN YOUR FILES' TAGS")
-        for fixed in BEFORE_GENRES + AFTER_GENRES:
+        for fixed in BEFORE_GENRES + QUEUED + AFTER_GENRES:
             self.library.appendRow(_entry(fixed.label, (fixed, None)))
         self.appendRow(self.library)
         self.appendRow(self.tags)
@@ -73,10 +73,17 @@ class SidebarModel(QStandardItemModel):
             self._count_in_place(self.library, Category.GENRE, dict(counts.predicted))
             self._count_in_place(self.tags, Category.TAG, dict(counts.tagged))
             return
-        first = len(BEFORE_GENRES)
+        first = len(BEFORE_GENRES + QUEUED)
         last = self.library.rowCount() - len(AFTER_GENRES)
         self._sync_genres(self.library, first, last, Category.GENRE, dict(counts.predicted))
         self._sync_genres(self.tags, 0, self.tags.rowCount(), Category.TAG, dict(counts.tagged))
+
+    def set_queue_count(self, kind: Category, count: int) -> None:
+        """Set the count of a queue's entry (Review): its queue, not the table, counts it."""
+        for row in range(self.library.rowCount()):
+            item = self.library.child(row)
+            if item.data(KEY_ROLE)[0] == kind:
+                self._set_count(item, count)
 
     @staticmethod
     def _set_count(item: QStandardItem, count: int) -> None:

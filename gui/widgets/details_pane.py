@@ -46,6 +46,7 @@ class DetailsPane(QScrollArea):
         body.setObjectName("detailsBody")
         self.title = QLabel(objectName="detailsTitle", wordWrap=True)
         self.subtitle = QLabel(objectName="detailsSubtitle", wordWrap=True)
+        self.source = QLabel(objectName="predictionSource", wordWrap=True)  # learned: why
         self.form = QFormLayout()
         self.fields: dict[str, QLabel] = {}
         for name in ("Genre", "Confidence", "In tags", "Length", "Format", "Status", "File"):
@@ -67,7 +68,7 @@ class DetailsPane(QScrollArea):
         layout = QVBoxLayout(body)
         # The player under the title, not below the pictures: at 1280x800 with the dark
         # theme and a long path, the bottom of the pane is below the fold (issue #20).
-        for widget in (self.title, self.subtitle, self.player):
+        for widget in (self.title, self.subtitle, self.source, self.player):
             layout.addWidget(widget)
         layout.addLayout(self.form)
         layout.addWidget(_section("Genre probabilities"))
@@ -106,6 +107,7 @@ class DetailsPane(QScrollArea):
         self.chart.set_probabilities(row.probabilities if row else ())
         self.timeline.set_timeline(0.0, (), (), ())
         self.mel.clear()
+        self.source.hide()
         self.mel_caption.setText("Loading…" if row and row.status == TrackStatus.OK else "")
         self.player.set_source(row.path if row and row.status == TrackStatus.OK else None)
         if self.similar.track_id != self.track_id:
@@ -120,6 +122,9 @@ class DetailsPane(QScrollArea):
             " · ".join(x for x in (track.format, track.codec if track.codec != track.format
                                    else None, _rate(track.sample_rate),
                                    _channels(track.channels)) if x) or "—")
+        if prediction is not None and prediction.reason:  # a learned genre names its evidence
+            self.source.setText(prediction.reason)
+            self.source.show()
         if prediction is not None:
             labels = tuple(prediction.probabilities)
             self.timeline.set_timeline(track.duration or 0.0, labels,

@@ -106,16 +106,20 @@ def test_sidebar_updates_counts_and_entries_in_place(qtbot: QtBot) -> None:
     assert entries[(Category.UNCLASSIFIED, None)] == 1
     library = [sidebar.library.child(r).data(KEY_ROLE) for r in range(sidebar.library.rowCount())]
     assert library[0] == (Category.ALL, None) and library[-1] == (Category.ERRORS, None)
-    assert library[1:3] == [(Category.GENRE, "Jazz"), (Category.GENRE, "Rock")]
+    assert library[1] == (Category.REVIEW, None)  # counted by the review queue, not the rows
+    assert library[2:4] == [(Category.GENRE, "Jazz"), (Category.GENRE, "Rock")]
+    sidebar.set_queue_count(Category.REVIEW, 7)
     rows[1] = row(2, predicted=("blues",), confidence=0.9)
     sidebar.update_counts(categories.count_sidebar(rows))
     entries = sidebar.entries()
     assert (Category.GENRE, "Jazz") not in entries and entries[(Category.GENRE, "Blues")] == 1
     sidebar.update_counts(categories.count_sidebar([]))
-    assert sidebar.tags.rowCount() == 0 and sidebar.library.rowCount() == 5
-    assert sidebar.library.child(2).text() == "Not music"
+    assert sidebar.tags.rowCount() == 0 and sidebar.library.rowCount() == 6
+    assert sidebar.library.child(3).text() == "Not music"
+    assert sidebar.entries()[(Category.REVIEW, None)] == 7  # the rows' counts leave it be
     speech = row(4, confidence=0.03, uncertain=True, not_music=True)
-    sidebar.update_counts(categories.count_sidebar([speech, row(5, confidence=0.2, uncertain=True)]))
+    sidebar.update_counts(categories.count_sidebar(
+        [speech, row(5, confidence=0.2, uncertain=True)]))
     entries = sidebar.entries()
     assert entries[(Category.NOT_MUSIC, None)] == 1 and entries[(Category.UNCERTAIN, None)] == 1
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gui import jobs
+from gui.actions import learn_dialog
 from gui.workers import JobRunner
 from library.db import create_db_engine, session_factory
 from library.models import Track
@@ -50,7 +51,7 @@ def test_learn_from_the_window_runs_on_the_windows_runner(qtbot, make_window,
                                                           db_path: Path) -> None:
     three_jazz_tracks(db_path)
     window = make_window(db_path)
-    dialog = window.learn_dialog()
+    dialog = learn_dialog(window)
     qtbot.addWidget(dialog)
     assert dialog.runner is window.runner
     dialog.min_examples.setValue(3)
