@@ -14,8 +14,10 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from library.albums import ArtistTree
 from library.records import (
     BatchResult,
+    Cover,
     BatchSummary,
     BrowseRow,
     FileOutcome,
@@ -187,6 +189,22 @@ class HistoryReady(Event):
     """The tag-writing batches, newest first."""
 
     batches: tuple[BatchSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArtistTreeReady(Event):
+    """The artist → album tree of the library, counted over the view it was asked for."""
+
+    tree: ArtistTree
+    stamp: int = 0  # the asker's number for the view, so an answer for an older one is known
+
+
+@dataclass(frozen=True, slots=True)
+class CoverRead(Event):
+    """The cover embedded in one file (None: it has none, or the file cannot be read)."""
+
+    path: str
+    cover: Cover | None
 
 
 def handler_for(table: dict[type[Event], Handler], event: Event) -> Handler | None:
