@@ -15,8 +15,8 @@ from workflows import albums
 from workflows.events import CoverRead, Event
 
 COVERS = JobKind("covers", needs_model=False)
-THUMB = 40  # the album list's icon size, in pixels
-LARGE = 220  # the details pane's cover
+THUMB = 28  # the album list's icon size, in pixels: five albums in the lists' first height
+LARGE = 160  # the details pane's cover: the player stays above the fold at 1024x640
 KEEP = 1500  # covers kept decoded (two sizes each: ~12 MB at most)
 
 

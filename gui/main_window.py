@@ -394,4 +394,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         layout_state.save(self.settings, self, self.splitter, self.track_view)
         self.runner.shutdown()
+        self.browser.runner.shutdown()
         super().closeEvent(event)

@@ -25,14 +25,19 @@ __all__ = ["UNKNOWN_ALBUM", "UNKNOWN_ARTIST", "AlbumEntry", "ArtistEntry", "Arti
 
 
 def artist_tree(rows: Sequence[BrowseRow], texts: Sequence[str], entry: tuple[str, str | None],
-                words: Sequence[str], roots: Mapping[int, str], stamp: int = 0) -> Events:
+                words: Sequence[str], roots: Mapping[int, str], cancelled: threading.Event,
+                stamp: int = 0) -> Events:
     """The tree of every row, counted over those in the sidebar `entry` whose folded search
-    text (`texts`, one per row) holds every word: the table's own filter, without its sort."""
+    text (`texts`, one per row) holds every word: the table's own filter, without its sort.
+    Nothing when cancelled: a newer view is wanted."""
     kind, value = entry
     rule = category(kind).rule  # looked up once, not per row
     in_view = [rule(row, value) and all(w in text for w in words)
                for row, text in zip(rows, texts)]
-    yield ArtistTreeReady(build_tree(rows, roots, in_view), stamp)
+    if not cancelled.is_set():
+        tree = build_tree(rows, roots, in_view)
+        if not cancelled.is_set():
+            yield ArtistTreeReady(tree, stamp)
 
 
 def covers(paths: Sequence[str], cancelled: threading.Event) -> Events:

@@ -4,8 +4,9 @@ each headed by an "All …" entry. Both are set whole from an ArtistTree a worke
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPixmap
 
-from gui.covers import CoverStore
+from gui.covers import THUMB, CoverStore
 from gui.item_models.sidebar import COUNT_ROLE, KEY_ROLE
 from workflows.albums import AlbumEntry, ArtistEntry, ArtistTree
 
@@ -77,6 +78,8 @@ class AlbumListModel(_EntryList):
         super().__init__(parent)
         self.covers = covers
         self._rows_by_path: dict[str, list[int]] = {}  # a cover's file -> the albums it shows
+        self._blank = QPixmap(THUMB, THUMB)
+        self._blank.fill(Qt.GlobalColor.transparent)
         covers.cover_ready.connect(self._on_cover)
 
     def set_albums(self, albums: tuple[AlbumEntry, ...], tracks: int) -> None:
@@ -90,8 +93,9 @@ class AlbumListModel(_EntryList):
         if role == Qt.ItemDataRole.DecorationRole and index.isValid():
             entry = self.entry(index.row())
             # Asked only for the rows on screen: their covers are read, the rest are not.
-            return self.covers.thumbnail(entry.cover_path) if isinstance(
-                entry, AlbumEntry) else None
+            cover = (self.covers.thumbnail(entry.cover_path) if isinstance(entry, AlbumEntry)
+                     else None)
+            return cover or self._blank  # every row as high as a cover, names aligned
         return super().data(index, role)
 
     def _on_cover(self, path: str) -> None:

@@ -9,7 +9,15 @@ filter; activating one (double-click, Enter) also selects them in the table.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView, QSplitter
 
 from gui.covers import THUMB, CoverStore
@@ -25,7 +33,7 @@ from workflows.albums import ArtistTree
 from workflows.events import ArtistTreeReady, Event
 
 BUILD_TREE = JobKind("artist-tree", needs_model=False)
-LIST_HEIGHT = 150  # the lists' first height: about six artists, four albums with covers
+LIST_HEIGHT = 170  # the lists' first height: ten artists, five albums with their covers
 QUEUED = Qt.ConnectionType.QueuedConnection
 
 
@@ -34,7 +42,7 @@ def build_tree(table: TrackTableModel, proxy: TrackFilterModel, stamp: int) -> J
     (lists copied here, on the GUI thread: the table changes while the worker counts)."""
     rows, texts, roots = table.rows(), list(table.search_texts()), dict(table.roots)
     entry, words = proxy.category, proxy.words
-    return lambda ctx: albums.artist_tree(rows, texts, entry, words, roots, stamp)
+    return lambda ctx: albums.artist_tree(rows, texts, entry, words, roots, ctx.cancelled, stamp)
 
 
 def entry_list(name: str, icons: bool) -> QListView:
@@ -57,8 +65,12 @@ class LibraryBrowser(QSplitter):
     def __init__(self, runner: JobRunner, table: TrackTableModel, proxy: TrackFilterModel,
                  track_view: TrackView, details: DetailsPane) -> None:
         super().__init__(Qt.Orientation.Vertical)
-        self.runner, self.table, self.proxy, self.track_view = runner, table, proxy, track_view
-        self.covers = CoverStore(runner, self)
+        # Its own runner: the browser's reads are no jobs of the user's (Esc, the status bar
+        # and the window's job list leave them alone). The window shuts it down as it closes:
+        # a thread still running at exit would abort the process.
+        self.runner = JobRunner(runner.db_path, self)
+        self.table, self.proxy, self.track_view = table, proxy, track_view
+        self.covers = CoverStore(self.runner, self)
         self.artists, self.albums = ArtistListModel(self), AlbumListModel(self.covers, self)
         self.tree = ArtistTree()
         self.chosen: tuple[str | None, str | None] = (None, None)  # artist key, album key
@@ -109,14 +121,20 @@ class LibraryBrowser(QSplitter):
         view = (self.proxy.category, self.proxy.words, self._rows_changed)
         if view == self._built_for:
             return  # a sort or the browser's own narrowing: the counts stand
+        self._stamp += 1  # an answer for an older view is dropped
+        if self.runner.running(BUILD_TREE):
+            # One build at a time: two would share one core's worth of Python (the GIL);
+            # the running one stops early and this view is built when it has ended.
+            self.runner.cancel(BUILD_TREE)
+            self._built_for = None  # whichever view it was for, it brings no tree
+            return
         self._built_for = view
-        self._stamp += 1
-        self.runner.cancel(BUILD_TREE)
         self.runner.start(BUILD_TREE, build_tree(self.table, self.proxy, self._stamp),
                           on_start=self._wire)
 
     def _wire(self, worker: GeneratorWorker) -> None:
         worker.batch.connect(self._on_items, QUEUED)
+        worker.finished.connect(self._schedule, QUEUED)  # a view asked for meanwhile
 
     @Slot(list)
     def _on_items(self, items: list[Event]) -> None:

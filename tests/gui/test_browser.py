@@ -58,7 +58,8 @@ def window(make_window, db_path: Path, albums_music: Path, qtbot: QtBot) -> Main
 def settle(qtbot: QtBot, window: MainWindow) -> None:
     """Until the browser's tree counts what the table and its filters hold now."""
     qtbot.waitUntil(lambda: not window.browser._timer.isActive()
-                    and window.runner.settled() and window.browser.tree.tracks > 0, timeout=20000)
+                    and window.browser.runner.settled() and window.browser.tree.tracks > 0,
+                    timeout=20000)
     wait_idle(qtbot, window)
 
 
@@ -139,11 +140,12 @@ def test_album_cover_thumbnail_and_details_cover(window: MainWindow, qtbot: QtBo
     cover_path = browser.albums.entries[kind_of_blue.row() - 1].cover_path
     qtbot.waitUntil(lambda: browser.covers.known(cover_path), timeout=20000)
     thumb = kind_of_blue.data(1)
-    assert thumb is not None and (thumb.width(), thumb.height()) == (40, 30)  # 64x48 scaled
-    assert thumb.toImage().pixelColor(20, 15).red() == 200
+    assert thumb is not None and (thumb.width(), thumb.height()) == (28, 21)  # 64x48 scaled
+    assert thumb.toImage().pixelColor(14, 10).red() == 200
     qtbot.waitUntil(lambda: browser.covers.known(
         browser.albums.entries[other.row() - 1].cover_path), timeout=20000)
-    assert other.data(1) is None  # no picture in that file
+    blank = other.data(1)  # no picture in that file: a transparent square keeps the rows even
+    assert blank.toImage().pixelColor(14, 14).alpha() == 0
     # The details pane: the selected track's cover.
     browser.album_view.setCurrentIndex(kind_of_blue)
     row = next(r for r in window.proxy.shown_rows() if r.path.endswith("jazz.00000.flac"))
