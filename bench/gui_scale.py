@@ -1,4 +1,5 @@
-"""Figures for a 50,000-track library in the app: load, filter, search, sort, updates, scroll.
+"""Figures for a 50,000-track library in the app: load, filter, search, sort, updates, scroll,
+the artist/album browser (its tree built in a worker, choosing artists and albums).
 
     python bench/gui_scale.py [--tracks 50000]
 
@@ -19,12 +20,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.item_models.track_table import Column  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
+from gui.widgets.browser import build_tree  # noqa: E402
 from gui.watchdog import StallWatchdog  # noqa: E402
 from library.categories import Category  # noqa: E402
 from tools.demo_library import populate  # noqa: E402
@@ -67,12 +69,63 @@ def update_batches(window: MainWindow) -> None:
         [replace(r, predicted=("Rock",), user_genres=()) for r in rows]))
 
 
+def tree_built_in_worker(app: QApplication, window: MainWindow, label: str,
+                         action: object) -> None:
+    """Change the view and run the loop until the browser shows the tree a worker built for
+    it: wall time and the longest GUI stall meanwhile."""
+    browser = window.browser
+    shown = []
+    browser.tree_shown.connect(lambda: shown.append(time.perf_counter()))
+    watchdog = StallWatchdog()
+    watchdog.start()
+    start = time.perf_counter()
+    action()  # type: ignore[operator]
+    run_until(app, lambda: bool(shown) and not browser.runner.running())
+    print(f"{label:<34} {shown[-1] - start:8.3f} s  (longest GUI stall "
+          f"{watchdog.stop() * 1000:.1f} ms, its GUI CPU {watchdog.longest_cpu * 1000:.1f} ms)")
+    browser.tree_shown.disconnect()
+
+
+def browse_artists(app: QApplication, window: MainWindow) -> None:
+    """The Artists | Albums browser: its tree built in a worker, choosing artists and albums."""
+    browser, proxy = window.browser, window.proxy
+    tree_built_in_worker(app, window, "artist tree: genre Jazz (worker)",
+                         lambda: proxy.set_category(Category.GENRE, "Jazz"))
+    tree_built_in_worker(app, window, "artist tree: all tracks (worker)",
+                         lambda: proxy.set_category(Category.ALL))
+    tree = browser.tree
+    print(f"{'  artists, albums, tracks':<34} {len(tree.artists):,} / "
+          f"{len(tree.albums(None)):,} / {tree.tracks:,}")
+    timed("artist tree: job start (GUI part)", lambda: build_tree(window.table, proxy, 0))
+    timed("artist tree: shown in the lists", lambda: browser.show_tree(tree))
+    biggest = max(tree.artists, key=lambda a: a.count)
+    timed(f"choose artist ({biggest.count:,} tracks)", lambda: browser.choose_artist(biggest.key))
+    album = max(biggest.albums, key=lambda a: a.count)
+    timed(f"choose album ({album.count:,} tracks)", lambda: browser.choose_album(album.key))
+    timed("album activated: select its tracks", browser._select_tracks)
+    window.track_view.clearSelection()
+    timed("back to all artists", lambda: browser.choose_artist(None))
+    timed("all albums listed (scroll 50 frames)", lambda: scroll(browser.album_view))
+
+
+def scroll(view: object) -> None:
+    """Paint 50 frames down a view's whole length."""
+    bar = view.verticalScrollBar()  # type: ignore[attr-defined]
+    for step in range(0, bar.maximum(), max(bar.maximum() // 50, 1)):
+        bar.setValue(step)
+        view.viewport().grab()  # type: ignore[attr-defined]  # forces a real paint offscreen
+
+
 def run_until(app: QApplication, done: object) -> None:
-    """Run the real event loop (it sleeps in C++, letting workers run) until done()."""
+    """Run the real event loop (it sleeps in C++, letting workers run) until done().
+
+    A local loop, not app.exec(): app.quit() closes every window, and a closed window's
+    runners start no more jobs (the browser's tree is built after the load)."""
+    loop = QEventLoop()
     timer = QTimer()
-    timer.timeout.connect(lambda: done() and app.quit())  # type: ignore[operator]
+    timer.timeout.connect(lambda: done() and loop.quit())  # type: ignore[operator]
     timer.start(20)
-    app.exec()
+    loop.exec()
     timer.stop()
 
 
@@ -107,14 +160,8 @@ def main() -> None:
         timed("sidebar counts (tally)", lambda: window.table.tally.counts())
         update_batches(window)
         proxy.set_category(Category.ALL)
-
-        def scroll() -> None:
-            bar = window.track_view.verticalScrollBar()
-            for step in range(0, bar.maximum(), max(bar.maximum() // 50, 1)):
-                bar.setValue(step)
-                window.track_view.viewport().grab()  # forces a real paint offscreen
-
-        timed("scroll: 50 painted frames", scroll)
+        timed("scroll: 50 painted frames", lambda: scroll(window.track_view))
+        browse_artists(app, window)
         window.close()
 
 

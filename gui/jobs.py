@@ -39,7 +39,7 @@ HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
-REVIEW_QUEUE = JobKind("review-queue")
+REVIEW_QUEUE = JobKind("review-queue", needs_model=False)  # numpy and SQL: no torch to wait for
 ANSWER = JobKind("answer", writer=True)  # a review answer is a user label
 RELEARN = JobKind("relearn", writer=True)  # writes the learned predictions
 

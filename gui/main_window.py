@@ -35,6 +35,7 @@ from gui.review import ReviewController
 from gui.settings import AppSettings, available_bundles, cuda_probably_available
 from gui.track_scope import selected_rows, view_scope, whole_library
 from gui.more_like_this import wire_similar
+from gui.widgets.browser import LibraryBrowser
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.progress import JobProgress
 from gui.widgets.table_layout import sort_of
@@ -101,7 +102,9 @@ class MainWindow(QMainWindow):
         self.empty = EmptyState(user_music_path())
         self.empty.add_clicked.connect(self._add_from_empty_state)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.track_view)
+        self.browser = LibraryBrowser(self.runner, self.table, self.proxy, self.track_view,
+                                      self.details)  # Artists | Albums above the table
+        self.stack.addWidget(self.browser)
         self.stack.addWidget(self.empty)
         self.splitter = splitter = QSplitter()
         for widget, stretch in ((self.sidebar, 0), (self.stack, 1), (self.details, 0)):
@@ -266,7 +269,7 @@ class MainWindow(QMainWindow):
         kinds = [w.kind for w in self.runner.running()] + self.runner.queued()
         scanning = jobs.SCAN in kinds
         empty = self.table.rowCount() == 0 and not self.folders and not scanning
-        self.stack.setCurrentWidget(self.empty if empty else self.review.page(self.track_view))
+        self.stack.setCurrentWidget(self.empty if empty else self.review.page(self.browser))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
         if dropped_folders(event):
@@ -390,4 +393,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         layout_state.save(self.settings, self, self.splitter, self.track_view)
         self.runner.shutdown()
+        self.browser.runner.shutdown()
         super().closeEvent(event)

@@ -5,6 +5,7 @@ it); the rest are the package's own workings. Nothing is loaded here: import the
 """
 
 __all__ = [
+    "albums",  # the artist → album tree of the rows browsed (pure, over records)
     "browse",  # the GUI's reads: table rows, details; user labels
     "categories",  # the sidebar's categories: rules, counts, labels (pure, over records)
     "claims",  # which classify run works on which track

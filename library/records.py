@@ -312,6 +312,14 @@ class SidebarCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Cover:
+    """A picture embedded in an audio file's tags: its bytes and MIME type as stored."""
+
+    data: bytes
+    mime: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class TrackDetails:
     """Everything the details pane shows about one track."""
 

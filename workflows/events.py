@@ -14,8 +14,10 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from library.albums import ArtistTree
 from library.records import (
     BatchResult,
+    Cover,
     BatchSummary,
     BrowseRow,
     FileOutcome,
@@ -245,6 +247,22 @@ class Relearned(Event):
     changed: int
     version: str  # the learned predictions' bundle_version
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArtistTreeReady(Event):
+    """The artist → album tree of the library, counted over the view it was asked for."""
+
+    tree: ArtistTree
+    stamp: int = 0  # the asker's number for the view, so an answer for an older one is known
+
+
+@dataclass(frozen=True, slots=True)
+class CoverRead(Event):
+    """The cover embedded in one file (None: it has none, or the file cannot be read)."""
+
+    path: str
+    cover: Cover | None
 
 
 def handler_for(table: dict[type[Event], Handler], event: Event) -> Handler | None:

@@ -10,6 +10,7 @@ index cost more than the sort itself). Worker updates are matched row by row.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from itertools import groupby
 
 import numpy as np
@@ -62,6 +63,7 @@ class TrackFilterModel(QAbstractTableModel):
         self._source = source
         self._category: Entry = (Category.ALL, None)
         self._words: tuple[str, ...] = ()
+        self._subset: frozenset[int] | None = None  # the browser's tracks (ids); None: all
         self._set_order(np.arange(source.rowCount(), dtype=np.int64))
         self._set_shown(self._order.copy())
         source.dataChanged.connect(self._on_data_changed)
@@ -134,9 +136,17 @@ class TrackFilterModel(QAbstractTableModel):
         """Show only rows containing every word of `text` (case-insensitive)."""
         words = tuple(text.casefold().split())
         if words != self._words:
-            shown = self._shown.tolist() if narrows(self._words, words) else None
+            narrowing = narrows(self._words, words) and self._subset is None
+            shown = self._shown.tolist() if narrowing else None
             self._words = words
             self._relayout(self._matching(shown))
+
+    def set_subset(self, track_ids: Collection[int] | None) -> None:
+        """Show only these tracks (an artist's or album's), within the other filters."""
+        subset = None if track_ids is None else frozenset(track_ids)
+        if subset != self._subset:
+            self._subset = subset
+            self._relayout(self._matching())
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column, empty cells last; ties keep their order (sort by two columns)."""
@@ -154,6 +164,8 @@ class TrackFilterModel(QAbstractTableModel):
         """Shown rows for the filter, in sort order: a pass over all rows or the candidates."""
         texts = self._source.search_texts()
         keep: list[int] | range = candidates if candidates is not None else self._in_category()
+        if self._subset is not None and candidates is None:
+            keep = self._in_subset(keep)
         for word in self._words:  # one cheap `in` per row and word, in a comprehension
             keep = [i for i in keep if word in texts[i]]
         if candidates is not None:
@@ -170,8 +182,20 @@ class TrackFilterModel(QAbstractTableModel):
         rule = category_of(kind).rule  # looked up once, not per row
         return [i for i, row in enumerate(rows) if rule(row, value)]
 
+    def _in_subset(self, rows: list[int] | range) -> list[int]:
+        """The rows among `rows` whose track is in the subset (by id: rows move, ids don't)."""
+        wanted = np.zeros(len(self._order), dtype=bool)
+        at = [self._source.row_of(i) for i in self._subset or ()]
+        wanted[np.fromiter((a for a in at if a is not None), dtype=np.int64)] = True
+        if isinstance(rows, range):  # all tracks: the subset's rows, in table order
+            return np.flatnonzero(wanted).tolist()
+        flags = wanted.tolist()  # plain bools: a numpy lookup per row costs more
+        return [i for i in rows if flags[i]]
+
     def _accepts(self, source_row: int) -> bool:
         text = self._source.search_texts()[source_row]
+        if self._subset is not None and self._source.row(source_row).id not in self._subset:
+            return False
         return (in_category(self._source.row(source_row), *self._category)
                 and all(word in text for word in self._words))
 

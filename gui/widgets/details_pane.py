@@ -4,7 +4,7 @@ similar tracks."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -37,6 +37,8 @@ def _section(text: str) -> QLabel:
 class DetailsPane(QScrollArea):
     """What the library knows about the selected track."""
 
+    track_shown = Signal(object)  # the shown track's path (None: none): its cover is asked for
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
@@ -44,6 +46,7 @@ class DetailsPane(QScrollArea):
         self.setMaximumWidth(460)
         body = QWidget(self)
         body.setObjectName("detailsBody")
+        self.cover = QLabel(objectName="detailsCover", alignment=Qt.AlignmentFlag.AlignCenter)
         self.title = QLabel(objectName="detailsTitle", wordWrap=True)
         self.subtitle = QLabel(objectName="detailsSubtitle", wordWrap=True)
         self.source = QLabel(objectName="predictionSource", wordWrap=True)  # learned: why
@@ -68,7 +71,7 @@ class DetailsPane(QScrollArea):
         layout = QVBoxLayout(body)
         # The player under the title, not below the pictures: at 1280x800 with the dark
         # theme and a long path, the bottom of the pane is below the fold (issue #20).
-        for widget in (self.title, self.subtitle, self.source, self.player):
+        for widget in (self.cover, self.title, self.subtitle, self.source, self.player):
             layout.addWidget(widget)
         layout.addLayout(self.form)
         layout.addWidget(_section("Genre probabilities"))
@@ -83,11 +86,15 @@ class DetailsPane(QScrollArea):
         layout.addStretch(1)
         self.setWidget(body)
         self.track_id: int | None = None
+        self.shown_path: str | None = None
         self.show_row(None)
 
     def show_row(self, row: BrowseRow | None) -> None:
         """Show what the table row knows at once; pictures follow with show_details."""
         self.track_id = row.id if row else None
+        self.shown_path = row.path if row and row.status == TrackStatus.OK else None
+        self.show_cover(None)
+        self.track_shown.emit(self.shown_path)  # whoever holds covers shows it (gui/covers.py)
         self.title.setText(row.title or display_path(row.path).rsplit("/", 1)[-1] if row else
                            "No track selected")
         self.subtitle.setText(" — ".join(p for p in (row.artist, row.album) if p) if row else
@@ -112,6 +119,11 @@ class DetailsPane(QScrollArea):
         self.player.set_source(row.path if row and row.status == TrackStatus.OK else None)
         if self.similar.track_id != self.track_id:
             self.similar.expect(self.track_id)
+
+    def show_cover(self, picture: QPixmap | None) -> None:
+        """Show the track's embedded cover above its title (None: no cover, no room taken)."""
+        self.cover.setPixmap(picture if picture is not None else QPixmap())
+        self.cover.setVisible(picture is not None)
 
     def show_details(self, ready: DetailsReady) -> None:
         """Add the pictures a details job computed, if they are still for the shown track."""

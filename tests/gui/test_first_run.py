@@ -52,7 +52,7 @@ def test_adding_the_music_folder_starts_a_scan_you_can_see(  # type: ignore[no-u
     assert window.stack.currentWidget() is window.empty
     with qtbot.waitSignal(window.runner.started, check_params_cb=lambda w: w.name == "scan"):
         window.empty.button.click()
-    assert window.stack.currentWidget() is window.track_view  # at once, not after the scan
+    assert window.stack.currentWidget() is window.browser  # at once, not after the scan
     assert "scanning" in window.statusBar().currentMessage()
     wait_idle(qtbot, window, timeout=300_000)
     assert window.table.rowCount() == 8

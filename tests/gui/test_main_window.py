@@ -68,7 +68,7 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
     window.add_folders([str(music)])
     wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
     assert [(o.name, o.error) for o in outcomes] == [("scan", None), ("classify", None)]
-    assert window.stack.currentWidget() is window.track_view
+    assert window.stack.currentWidget() is window.browser
     assert window.table.rowCount() == 8
 
     stored = predictions(db_path)  # 6 GTZAN excerpts and the speech clip; not the broken file
