@@ -103,8 +103,10 @@ def genre_row(tracks: Sequence[Scored], genre: str | None) -> tuple[str, str, st
             share([t.written in t.accepted for t in writes], [t.group for t in writes]))
 
 
-def print_table(title: str, tracks: Sequence[Scored], markdown: bool = False) -> None:
-    """Per genre: coverage and precision (strict, lenient) with intervals; then all music."""
+def print_table(title: str, tracks: Sequence[Scored], markdown: bool = False,
+                by_source: bool = False) -> None:
+    """Per genre: coverage and precision (strict, lenient) with intervals; then all music
+    (and, `by_source`, all music of each source: the group's prefix)."""
     genres = sorted({t.truth for t in tracks if t.truth} | {t.written for t in tracks
                                                             if t.written})
     non_music = [t for t in tracks if t.truth is None]
@@ -117,6 +119,10 @@ def print_table(title: str, tracks: Sequence[Scored], markdown: bool = False) ->
         print("|---|---|---|---|")
     for genre in [*genres, None]:
         print(line.format(genre or "all music", *genre_row(tracks, genre)))
+    for source in sorted({t.group.split(":")[0] for t in tracks}) if by_source else ():
+        some = [t for t in tracks if t.group.startswith(source + ":")]
+        if any(t.truth for t in some):
+            print(line.format(f"all {source}", *genre_row(some, None)))
 
 
 def decide_clips(probs: np.ndarray, music: np.ndarray, labels: Sequence[str], gate: float,
@@ -220,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_pool:
         out = pool_outputs(args.data, args.cache)
         print_table("(a) training pool, out of fold (grouped 5-fold, seed 0; early exit "
-                    f"{'on' if out.rule else 'off'})", pool_scored(out, flat()), args.markdown)
+                    f"{'on' if out.rule else 'off'})", pool_scored(out, flat()), args.markdown,
+                    by_source=True)
     if not args.skip_real:
         print_table("(b) real recordings (gtzan-mini 50, cc-music 14)",
                     real_scored(flat(), args.data), args.markdown)
