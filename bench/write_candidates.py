@@ -6,6 +6,7 @@ On the training pool, out of fold exactly as bench/write_threshold.py's table (a
   - baseline: the shipped decision (0.5 on P(music) x P(genre | music), early exit on);
   - one global threshold from 0.30 to 0.95 (the trade-off any per-genre rule must beat);
   - early exit off (every track decided on 3 clips);
+  - the threshold on P(genre | music) once the gate passes a track (no P(music) factor);
   - per-genre thresholds, cross-fitted: for each outer fold, thresholds are chosen on the other
     folds' out-of-fold tracks and applied to this fold's ("genre": each genre's lowest
     threshold whose precision there is at least that genre's at 0.5; "all": at least the
@@ -152,6 +153,18 @@ def per_genre(out: PoolOutputs, rule: str) -> tuple[list[Scored], list[dict]]:
     return pool_scored(out, flat(), written), picked
 
 
+def conditional(out: PoolOutputs) -> list[Scored]:
+    """The write on P(genre | music) alone once the gate has passed the track (the joint
+    confidence's P(music) factor left out)."""
+    written: dict[int, str | None] = {}
+    for n, (p, m) in enumerate(zip(out.probs, out.music)):
+        if out.rule is not None and out.rule.fits(len(p)) and out.rule.settles(p, m):
+            p, m = p[: out.rule.clips], m[: out.rule.clips]
+        passed = float(m.mean()) >= out.gate
+        written[n] = written_genre(p.mean(0), out.labels, None, None, flat()) if passed else None
+    return pool_scored(out, flat(), written)
+
+
 def mtt_probs(out: PoolOutputs, cache: Path) -> list[np.ndarray]:
     """(clips, genres) out of fold from a head on MSD + MTT (music), or the full fit (others)."""
     from safetensors.torch import load_file
@@ -290,28 +303,40 @@ def main(argv: list[str] | None = None) -> int:
     out = pool_outputs(args.data, args.cache)
     base = pool_scored(out, flat())
     line("baseline (shipped, early exit on)", base, base)
+    print_thresholds(out, base)
+    print_cascades(out, base, args.cache, args.table, args.markdown)
+    return 0
+
+
+def print_thresholds(out: PoolOutputs, base: list[Scored]) -> None:
+    """The global curve, early exit off, the conditional write and the per-genre rules."""
     for t in GRID:
         line(f"global threshold {t:.2f}", base, pool_scored(out, flat(float(t))))
     no_exit = PoolOutputs(out.items, out.probs, out.music, out.labels, out.gate, None)
     line("early exit off (3 clips always)", base, pool_scored(no_exit, flat()))
+    line("P(genre | music) after the gate", base, conditional(out))
     for rule in ("genre", "all", "greedy"):
         tracks, picked = per_genre(out, rule)
         line(f"per-genre thresholds, {rule}", base, tracks)
         for k, chosen in enumerate(picked):
             print(f"{'':<36}fold {k}: {chosen}")
-    mtt = mtt_probs(out, args.cache)
+
+
+def print_cascades(out: PoolOutputs, base: list[Scored], cache: Path, table: str,
+                   markdown: bool) -> None:
+    """MSD + MTT on every track and the cascade's variants; `table` per genre."""
+    mtt = mtt_probs(out, cache)
     variants = {"MSD+MTT every track": (True, False, False), "cascade": (False, False, False),
                 "cascade, both heads agree": (False, True, False),
                 "cascade, threshold cross-fitted": (False, False, True),
                 "cascade, agree + cross-fitted": (False, True, True)}
     for name, (everyone, agree, fitted) in variants.items():
-        tracks, ran, picked = cascade(out, mtt, everyone, agree, fitted)
+        tracks, ran, stage = cascade(out, mtt, everyone, agree, fitted)
         line(f"{name} (MTT on {ran:.0%})", base, tracks)
         if fitted:
-            print(f"{'':<36}second-stage thresholds per fold: {picked}")
-        if name == args.table:
-            print_table(f"{name}, out of fold", tracks, args.markdown)
-    return 0
+            print(f"{'':<36}second-stage thresholds per fold: {stage}")
+        if name == table:
+            print_table(f"{name}, out of fold", tracks, markdown)
 
 
 if __name__ == "__main__":
