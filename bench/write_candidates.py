@@ -1,6 +1,6 @@
 """More coverage at the same precision? Candidates for the default write, measured out of fold.
 
-    python bench/write_candidates.py [--cache DIR] [--table VARIANT] [--markdown]
+    python bench/write_candidates.py [--cache DIR] [--table VARIANT] [--markdown] [--seeds 0 1 2]
 
 On the training pool, out of fold exactly as bench/write_threshold.py's table (a):
   - baseline: the shipped decision (0.5 on P(music) x P(genre | music), early exit on);
@@ -58,11 +58,10 @@ def fold_of(out: PoolOutputs) -> np.ndarray:
     """Each pool track's outer fold: the genre head's folds for learned music, else by group."""
     from tools.default_data import music_set
     from tools.default_fit import grouped_folds
-    from tools.default_ship import CHOSEN
 
     idx, classes, groups = music_set(out.items)
     fold = np.array([zlib.crc32(i.group.encode()) % FOLDS for i in out.items])
-    for k, (_, test) in enumerate(grouped_folds(classes, groups, FOLDS, CHOSEN["seed"])):
+    for k, (_, test) in enumerate(grouped_folds(classes, groups, FOLDS, out.seed)):
         fold[np.asarray(idx)[test]] = k
     return fold
 
@@ -188,9 +187,9 @@ def mtt_probs(out: PoolOutputs, cache: Path) -> list[np.ndarray]:
     zero_w = np.hstack([zero_w, np.zeros_like(zero_w)])
     zero_b = shipped["out.bias"].numpy()[len(LEARNED):]
     idx, classes, groups = music_set(out.items)
-    config = HeadConfig(CHOSEN["kind"], l2=CHOSEN["l2"], seed=CHOSEN["seed"])
+    config = HeadConfig(CHOSEN["kind"], l2=CHOSEN["l2"], seed=out.seed)
     music_feats = [feats[i] for i in idx]
-    folds = grouped_folds(classes, groups, FOLDS, CHOSEN["seed"])
+    folds = grouped_folds(classes, groups, FOLDS, out.seed)
     oof = oof_logits(music_feats, classes, folds, len(LEARNED), config)
     head = fit_head(music_feats, classes, np.arange(len(idx)), len(LEARNED), config)
     scale, shift = fit_vector_scaling(oof, classes)
@@ -298,13 +297,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--table", default="cascade", help="the variant to print per genre")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="fold and head seeds (the shipped recipe's: 0)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    out = pool_outputs(args.data, args.cache)
-    base = pool_scored(out, flat())
-    line("baseline (shipped, early exit on)", base, base)
-    print_thresholds(out, base)
-    print_cascades(out, base, args.cache, args.table, args.markdown)
+    for seed in args.seeds:
+        out = pool_outputs(args.data, args.cache, seed)
+        base = pool_scored(out, flat())
+        print(f"\nfolds and heads of seed {seed}")
+        line("baseline (shipped, early exit on)", base, base)
+        print_thresholds(out, base)
+        print_cascades(out, base, args.cache, args.table, args.markdown)
     return 0
 
 
@@ -312,7 +315,7 @@ def print_thresholds(out: PoolOutputs, base: list[Scored]) -> None:
     """The global curve, early exit off, the conditional write and the per-genre rules."""
     for t in GRID:
         line(f"global threshold {t:.2f}", base, pool_scored(out, flat(float(t))))
-    no_exit = PoolOutputs(out.items, out.probs, out.music, out.labels, out.gate, None)
+    no_exit = PoolOutputs(out.items, out.probs, out.music, out.labels, out.gate, None, out.seed)
     line("early exit off (3 clips always)", base, pool_scored(no_exit, flat()))
     line("P(genre | music) after the gate", base, conditional(out))
     for rule in ("genre", "all", "greedy"):

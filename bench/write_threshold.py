@@ -151,10 +151,13 @@ class PoolOutputs:
     labels: tuple[str, ...]
     gate: float
     rule: EarlyExit | None
+    seed: int = 0  # of the folds and heads (the shipped head's: tools/default_ship.CHOSEN)
 
 
-def pool_outputs(data: Path = DATA, cache: Path = CACHE) -> PoolOutputs:
-    """Compute them (about a minute once the features are cached)."""
+def pool_outputs(data: Path = DATA, cache: Path = CACHE, seed: int | None = None
+                 ) -> PoolOutputs:
+    """Compute them (about a minute once the features are cached); `seed` of the folds and
+    heads, the shipped recipe's by default."""
     from bench.early_exit import gate_clip_probs, genre_clip_probs, shipped_head
     from classifier.bundle_spec import read_spec
     from resources import MODELS_DIR
@@ -167,8 +170,10 @@ def pool_outputs(data: Path = DATA, cache: Path = CACHE) -> PoolOutputs:
     weight, bias, _, gate = shipped_head()
     spec = read_spec(MODELS_DIR / "broad")
     rule = EarlyExit.from_spec(spec["early_exit"], "broad") if "early_exit" in spec else None
-    return PoolOutputs(items, genre_clip_probs(feats, items, weight, bias),
-                       gate_clip_probs(feats, items), tuple(spec["labels"]), gate, rule)
+    seed = int(str(CHOSEN["seed"])) if seed is None else seed
+    return PoolOutputs(items, genre_clip_probs(feats, items, weight, bias, seed),
+                       gate_clip_probs(feats, items, seed), tuple(spec["labels"]), gate, rule,
+                       seed)
 
 
 def pool_scored(out: PoolOutputs, thresholds: Thresholds,
