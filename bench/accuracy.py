@@ -1,7 +1,8 @@
 """Accuracy gate for speed changes: every variant against the exact model on all real audio;
-then the default bundle against the old 1.0 tag map (bench/legacy/broad-1.0), in one run.
+then the default bundle against the old 1.0 tag map (bench/legacy/broad-1.0), and the precision
+and coverage of the default write threshold per genre (bench/write_threshold.py), in one run.
 
-    /work/venv/bin/python bench/accuracy.py [--clips 5 3 2] [--precisions exact bf16]
+    /work/venv/bin/python bench/accuracy.py [--clips 5 3 2] [--precisions exact bf16] [--no-pool]
 
 Tracks: the 50 gtzan-mini excerpts (GTZAN genre mapped to a broad genre as in
 tools/fit_broad.py; reggae has no broad genre and counts only for agreement) and cc-music
@@ -31,6 +32,7 @@ from classifier.training.evaluate_bundle import genre_key
 from classifier.features import LogMel, patch_samples
 from classifier.inputs import decode
 from tools.fit_broad import labelled_clips
+from bench import write_threshold
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 REFERENCE = ("exact", 5)
@@ -117,7 +119,8 @@ def report(
     scored = [c for c in map(correct, got, labels) if c is not None]
     print(
         f"{name:12}{same:>4}/{len(got):<5}{top1:>4}/{len(got):<5}"
-        f"{float(np.abs(probs - ref).max()):>9.1e}{as_whole:>6}/{len(got):<5}{sum(scored):>6}/{len(scored):<5}{cpu_ms:>8.0f}"
+        f"{float(np.abs(probs - ref).max()):>9.1e}{as_whole:>6}/{len(got):<5}"
+        f"{sum(scored):>6}/{len(scored):<5}{cpu_ms:>8.0f}"
     )
 
 
@@ -126,8 +129,9 @@ def accepted_by(bundle: Bundle, path: Path, accepted: set[str] | None) -> set[st
     if accepted is None:
         return None
     keys = {genre_key(label): label for label in bundle.labels}
+    # GTZAN: its own folder genre, if the bundle has it
     if path.parent.name in {"blues", "classical", "country", "disco", "hiphop", "jazz", "metal",
-                            "pop", "reggae", "rock"}:  # GTZAN: its own folder genre, if the bundle has it
+                            "pop", "reggae", "rock"}:
         own = keys.get(genre_key(path.parent.name))
         return {own} if own else {g for g in accepted if g in bundle.labels}
     names = {OLD_NAMES.get(g, g) if g not in bundle.labels else g for g in accepted}
@@ -165,6 +169,8 @@ def main() -> int:
     parser.add_argument("--clips", type=int, nargs="+", default=[5, 3, 2])
     parser.add_argument("--precisions", nargs="+", default=["exact", "bf16"])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-pool", action="store_true",
+                        help="skip the out-of-fold pool table of the write threshold")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     tracks = labelled_clips(DATA)
@@ -182,7 +188,8 @@ def main() -> int:
         f"threads={args.threads}, load {__import__('os').getloadavg()[0]:.1f}"
     )
     print(
-        f"{'variant':12}{'decision=':>10}{'top1=':>10}{'max|dp|':>9}{'=whole':>11}{'correct':>12}{'CPU ms':>8}"
+        f"{'variant':12}{'decision=':>10}{'top1=':>10}{'max|dp|':>9}{'=whole':>11}"
+        f"{'correct':>12}{'CPU ms':>8}"
     )
     for precision in args.precisions:
         set_precision(bundle, precision)
@@ -194,6 +201,8 @@ def main() -> int:
             )
             report(f"{precision}/{n}", bundle, probs, ms, ref, whole, labels)
     compare_default_with_legacy(tracks)
+    # precision and coverage of what a default tag write would write (issue #22 item 5)
+    write_threshold.main(["--markdown"] + (["--skip-pool"] if args.no_pool else []))
     return 0
 
 

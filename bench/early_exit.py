@@ -66,13 +66,14 @@ def shipped_head() -> tuple[np.ndarray, np.ndarray, float, float]:
 
 
 def genre_clip_probs(feats: list[np.ndarray], items: list[Item], weight: np.ndarray,
-                     bias: np.ndarray) -> list[np.ndarray]:
-    """(clips, 16) genre probabilities per item: out of fold for music, shipped head otherwise."""
+                     bias: np.ndarray, seed: int = CHOSEN["seed"]) -> list[np.ndarray]:  # type: ignore[assignment]
+    """(clips, 16) genre probabilities per item: out of fold for music, shipped head otherwise
+    (`seed`: of the folds and the heads; the shipped head's is CHOSEN's)."""
     out = [softmax(f @ weight.T + bias) for f in feats]  # non-music: never trained on
     idx, classes, groups = music_set(items)
     music_feats = [feats[i] for i in idx]
-    config = HeadConfig(CHOSEN["kind"], l2=CHOSEN["l2"], seed=CHOSEN["seed"])
-    folds = grouped_folds(classes, groups, 5, CHOSEN["seed"])
+    config = HeadConfig(CHOSEN["kind"], l2=CHOSEN["l2"], seed=seed)
+    folds = grouped_folds(classes, groups, 5, seed)
     oof = oof_logits(music_feats, classes, folds, len(LEARNED), config)
     zero_w, zero_b = weight[len(LEARNED):], bias[len(LEARNED):]
     for train, test in folds:
@@ -83,13 +84,14 @@ def genre_clip_probs(feats: list[np.ndarray], items: list[Item], weight: np.ndar
     return out
 
 
-def gate_clip_probs(feats: list[np.ndarray], items: list[Item]) -> list[np.ndarray]:
+def gate_clip_probs(feats: list[np.ndarray], items: list[Item],
+                    seed: int = CHOSEN["seed"]) -> list[np.ndarray]:  # type: ignore[assignment]
     """(clips,) out-of-fold P(music) per item, folds grouped by sound type."""
     music = np.array([item.genre is not None for item in items])
-    folds = grouped_folds(music.astype(int), [sound_type(i) for i in items], 5, CHOSEN["seed"])
+    folds = grouped_folds(music.astype(int), [sound_type(i) for i in items], 5, seed)
     out: list[np.ndarray] = [np.empty(0)] * len(items)
     for train, test in folds:
-        gate = fit_gate(feats, music, train, CHOSEN["seed"], GATE_L2)
+        gate = fit_gate(feats, music, train, seed, GATE_L2)
         for i, z in zip(test, clip_logits(gate, feats, test)):
             out[i] = softmax(z)[:, 1]
     return out
