@@ -30,6 +30,7 @@ class AlbumEntry:
     count: int
     track_ids: tuple[int, ...]
     cover_path: str
+    artist: str = ""  # its artist's name as shown (two artists' albums may share a name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ def _order(item: tuple[str, _Group]) -> tuple[bool, str]:
 
 def _artist_entry(key: str, group: _Group) -> ArtistEntry:
     albums = tuple(AlbumEntry(f"{key}\n{album_key}", album.name, album.count,
-                              tuple(album.ids), album.path)
+                              tuple(album.ids), album.path, group.name)
                    for album_key, album in sorted(group.children.items(), key=_order)
                    if album.count)
     return ArtistEntry(key, group.name, group.count, tuple(group.ids), albums)

@@ -79,17 +79,24 @@ class AlbumListModel(_EntryList):
     def __init__(self, covers: CoverStore, parent: object | None = None) -> None:
         super().__init__(parent)
         self.covers = covers
+        self.every_artist = False
         self._rows_by_path: dict[str, list[int]] = {}  # a cover's file -> the albums it shows
         self._blank = QPixmap(THUMB, THUMB)
         self._blank.fill(Qt.GlobalColor.transparent)
         covers.cover_ready.connect(self._on_cover)
 
-    def set_albums(self, albums: tuple[AlbumEntry, ...], tracks: int) -> None:
-        """Show these albums."""
+    def set_albums(self, albums: tuple[AlbumEntry, ...], tracks: int,
+                   every_artist: bool = False) -> None:
+        """Show these albums (`every_artist`: of every artist, so each names its artist)."""
+        self.every_artist = every_artist
         self.set_entries(albums, tracks)
         self._rows_by_path = {}  # filled as covers come (most albums are never shown)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        entry = self.entry(index.row()) if index.isValid() else None
+        if role == Qt.ItemDataRole.DisplayRole and self.every_artist and isinstance(
+                entry, AlbumEntry):
+            return f"{entry.name} — {entry.artist}"  # "Greatest Hits" of whom
         if role == Qt.ItemDataRole.DecorationRole and index.isValid():
             entry = self.entry(index.row())
             # Asked only for the rows on screen: their covers are read, the rest are not.

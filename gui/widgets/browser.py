@@ -174,7 +174,7 @@ class LibraryBrowser(QSplitter):
     def _show_albums(self, artist_key: str | None) -> None:
         artist = self.tree.artist(artist_key)
         self.albums.set_albums(self.tree.albums(artist_key),
-                               artist.count if artist else self.tree.tracks)
+                               artist.count if artist else self.tree.tracks, artist is None)
 
     def choose_artist(self, key: str | None) -> None:
         """Narrow the table to an artist's tracks (None: every artist's)."""
@@ -211,12 +211,15 @@ class LibraryBrowser(QSplitter):
 
     @Slot()
     def _select_tracks(self) -> None:
-        """Select every track the table shows now (the chosen artist's or album's)."""
+        """Select every track the table shows now (the chosen artist's or album's) and play
+        the first, as activating a row plays it (gui/row_actions.py)."""
         if self.proxy.rowCount():
+            first = self.proxy.index(0, 0)
             self.track_view.selectionModel().setCurrentIndex(
-                self.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+                first, QItemSelectionModel.SelectionFlag.NoUpdate)
             self.track_view.selectAll()
             self.track_view.setFocus()
+            self.track_view.activated.emit(first)
 
     # ---- the details pane's cover -----------------------------------------------------------
     @Slot(object)

@@ -85,11 +85,14 @@ def test_choosing_an_artist_then_an_album_narrows_the_table(window: MainWindow) 
     assert shown_files(window) == {"jazz.00000.flac", "jazz.00001.flac", "jazz.00002.flac"}
     assert [(a.name, a.count) for a in browser.albums.entries] == [
         ("Bitches Brew", 1), ("Kind of Blue", 2)]
+    assert browser.albums.index(2).data() == "Kind of Blue"  # one artist's: no need to say
     browser.album_view.setCurrentIndex(browser.albums.index(2))
     assert shown_files(window) == {"jazz.00000.flac", "jazz.00001.flac"}
     assert window.count_label.text().startswith("2 of 8 tracks")
     browser.artist_view.setCurrentIndex(browser.artists.index(0))  # All artists
     assert window.proxy.rowCount() == len(FILES)
+    names = [browser.albums.index(r).data() for r in range(1, browser.albums.rowCount())]
+    assert "Kind of Blue — Miles Davis" in names  # every artist's albums: each says whose
 
 
 def test_untagged_tracks_are_found_under_their_folder_names(window: MainWindow) -> None:
@@ -118,7 +121,8 @@ def test_a_genre_narrows_the_artists_with_their_counts(window: MainWindow, qtbot
     assert shown_files(window) == {"jazz.00002.flac"}
 
 
-def test_activating_an_album_selects_its_tracks(window: MainWindow) -> None:
+def test_activating_an_album_selects_its_tracks_and_plays_the_first(window: MainWindow,
+                                                                    qtbot: QtBot) -> None:
     browser = window.browser
     browser.choose_artist("miles davis")
     index = browser.albums.index(browser.albums.row_of("miles davis\nkind of blue") or 0)
@@ -127,6 +131,9 @@ def test_activating_an_album_selects_its_tracks(window: MainWindow) -> None:
     assert sorted(window.track_view.selected_ids()) == sorted(
         r.id for r in window.proxy.shown_rows())
     assert len(window.track_view.selected_ids()) == 2
+    player, first = window.details.player, window.proxy.shown_rows()[0]
+    qtbot.waitUntil(lambda: player.is_playing() and player.media is not None
+                    and player.media.source().toLocalFile() == first.path, timeout=10000)
 
 
 def test_album_cover_thumbnail_and_details_cover(window: MainWindow, qtbot: QtBot) -> None:
