@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         column, order = sort_of(self.track_view.horizontalHeader())
         if column >= 0:  # the sort the user left: rows loaded since came in arrival order
             self.proxy.sort(column, order)
+        self.sidebar_model.loaded(self.table.tally.counts())
         self._show_library()
         if self.rescan_on_start and self.folders:
             self.rescan(classify_after=self.table.tally.counts()[Category.UNCLASSIFIED] > 0)

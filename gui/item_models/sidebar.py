@@ -44,6 +44,7 @@ class SidebarModel(QStandardItemModel):
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.held = False
+        self.filled = False  # the window's first load is in (set by the window): hold from then
         self.keep: tuple[str, str | None] | None = None
         self._latest: SidebarCounts | None = None
         self.library = _header("LIBRARY")
@@ -59,6 +60,13 @@ class SidebarModel(QStandardItemModel):
         if not held and self._latest is not None:
             self.update_counts(self._latest)
 
+    def loaded(self, counts: SidebarCounts) -> None:
+        """The window's load is in: show its genres even under the pointer, and from now on
+        keep entries in place while held."""
+        held, self.held = self.held, False
+        self.update_counts(counts)
+        self.held, self.filled = held, True
+
     def update_counts(self, counts: SidebarCounts) -> None:
         """Set every count; add and remove genre entries without resetting the model (only
         counts while held)."""
@@ -69,7 +77,9 @@ class SidebarModel(QStandardItemModel):
             kind, _ = item.data(KEY_ROLE)
             if kind in fixed:
                 self._set_count(item, fixed[kind])
-        if self.held:
+        # Before the load is in nothing is held: a window opening under the pointer kept an
+        # empty sidebar until the pointer left (the load's entries move nothing yet seen).
+        if self.held and self.filled:
             self._count_in_place(self.library, Category.GENRE, dict(counts.predicted))
             self._count_in_place(self.tags, Category.TAG, dict(counts.tagged))
             return

@@ -124,6 +124,22 @@ def test_sidebar_updates_counts_and_entries_in_place(qtbot: QtBot) -> None:
     assert entries[(Category.NOT_MUSIC, None)] == 1 and entries[(Category.UNCERTAIN, None)] == 1
 
 
+def test_a_sidebar_held_before_its_first_counts_still_fills(qtbot: QtBot) -> None:
+    sidebar = SidebarModel()  # the window opened under the pointer: held from the start
+    sidebar.hold(True)
+    rows = [row(1, predicted=("rock",), confidence=0.9, tag_genres=("Rock",))]
+    sidebar.update_counts(categories.count_sidebar(rows))
+    assert sidebar.entries()[(Category.GENRE, "Rock")] == 1  # the load's fill is not held
+    assert sidebar.entries()[(Category.TAG, "Rock")] == 1
+    sidebar.loaded(categories.count_sidebar(rows))  # the window's load is in
+    assert sidebar.held and sidebar.filled
+    rows.append(row(2, predicted=("jazz",), confidence=0.9))
+    sidebar.update_counts(categories.count_sidebar(rows))
+    assert (Category.GENRE, "Jazz") not in sidebar.entries()  # later ones are, under the mouse
+    sidebar.hold(False)
+    assert sidebar.entries()[(Category.GENRE, "Jazz")] == 1
+
+
 def test_table_tally_matches_a_full_count(qtbot: QtBot) -> None:
     table, _ = models(qtbot)
     table.upsert_rows([row(i, predicted=("rock",), confidence=0.8) for i in range(1, 6)])
