@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import soundfile  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.warmup import load_worker_modules  # noqa: E402
@@ -44,11 +44,16 @@ def make_music(root: Path, count: int, seconds: float) -> None:
 
 
 def run_until(app: QApplication, done: object) -> None:
-    """Run the real event loop (it sleeps in C++, letting workers run) until done()."""
+    """Run the real event loop (it sleeps in C++, letting workers run) until done().
+
+    A local loop, not app.exec(): app.quit() closes every window, and a closed window's
+    runner starts no more jobs, so the scan and classify measured after the first wait
+    never ran (as in bench/gui_scale.py)."""
+    loop = QEventLoop()
     timer = QTimer()
-    timer.timeout.connect(lambda: done() and app.quit())  # type: ignore[operator]
+    timer.timeout.connect(lambda: done() and loop.quit())  # type: ignore[operator]
     timer.start(20)
-    app.exec()
+    loop.exec()
     timer.stop()
 
 
@@ -80,7 +85,7 @@ def main() -> None:
         outcomes: list[tuple[float, Outcome]] = []
         window.runner.job_finished.connect(
             lambda outcome: outcomes.append((time.perf_counter() - start, outcome)))
-        run_until(app, lambda: not window.runner.running() and not window._queue)
+        run_until(app, lambda: window.runner.settled())
         elapsed = time.perf_counter() - start
         longest = watchdog.stop()
         for ended, outcome in outcomes:
