@@ -19,35 +19,15 @@ from gui.main_window import MainWindow
 from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Prediction, UserLabel
-from main import main
 from tests.gui.conftest import wait_idle
-from tests.test_review import closest_trio
+from tests.test_review import classified, closest_trio  # noqa: F401 (classified: a fixture)
 from workflows.review import review_queue
 
 pytestmark = pytest.mark.slow  # the real model classifies 15 tracks once for the module
-GENRES = ("jazz", "metal", "classical")
-
-
-@pytest.fixture(scope="module")
-def classified(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    """GTZAN-mini jazz, metal and classical (ids 0-4, none held out) and a reading (not
-    music: never asked about), classified once: tests/test_review.py's library."""
-    root = tmp_path_factory.mktemp("review-gui")
-    music = root / "Music"
-    for genre in GENRES:
-        (music / genre).mkdir(parents=True)
-        for n in range(5):
-            shutil.copy(shared_data / "gtzan-mini" / genre / f"{genre}.0000{n}.flac",
-                        music / genre)
-    shutil.copy(shared_data / "cc-music" / "198-209-0000.ogg", music / "speech.ogg")
-    db = root / "lib.sqlite3"
-    assert main(["--db", str(db), "scan", "--quiet", str(music)]) == 0
-    assert main(["--db", str(db), "classify", "--device", "cpu", "--clips", "2"]) == 0
-    return db
 
 
 @pytest.fixture
-def library(classified: Path, tmp_path: Path) -> Path:
+def library(classified: Path, tmp_path: Path) -> Path:  # noqa: F811 (the fixture)
     copy = tmp_path / "lib.sqlite3"
     shutil.copyfile(classified, copy)
     return copy
