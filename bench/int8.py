@@ -10,6 +10,8 @@ batches as classify runs them (12 patches = 4 tracks x 3 clips, in forwards of 2
   bf16     im2col + bfloat16 matmul (set_precision("bf16")): ships only with native BF16
   int8     im2col + torch._int_mm (oneDNN s8s8s32 gemm): activations per tensor, weights per
            channel, symmetric, max over mel in int32 before scaling; not shipped
+  compiled (--compile) the float32 im2col model as one frozen torch.compile graph per chunk
+           (inductor: needs a C++ compiler at run time); not shipped
   pt2e     (--pt2e, needs the torchao package) torch.export -> X86InductorQuantizer ->
            calibrated on real pool clips -> convert_pt2e -> torch.compile (inductor + oneDNN
            int8 kernels; needs a C++ compiler); not shipped
@@ -92,21 +94,44 @@ def patched(model: musicnn.MusicNN, conv: Callable, precision: str = "exact") ->
     return run
 
 
+class Chunk(torch.nn.Module):
+    """One chunk's forward to logits (export needs the fixed chunk shape, not the split)."""
+
+    def __init__(self, model: musicnn.MusicNN) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.model.backend(self.model.midend(self.model.frontend(mel)))[0]
+
+
+def chunked(compiled: Callable, chunk: int) -> Callable:
+    """(B, frames, 96) -> tag probabilities, through a graph that takes chunk patches."""
+    def run(mel: torch.Tensor) -> torch.Tensor:
+        return torch.cat([torch.sigmoid(compiled(part)) for part in mel.split(chunk)])
+    return run
+
+
+def compiled_variant(model: musicnn.MusicNN, example: torch.Tensor) -> Callable:
+    """The float32 model as a frozen inductor graph."""
+    torch._inductor.config.freezing = True  # weights as constants: conv/BN folding, layouts
+    chunk, start = model.chunk_patches, time.perf_counter()
+    compiled = torch.compile(Chunk(model).eval())
+    with torch.inference_mode():
+        compiled(example[:chunk])
+    print(f"compiled: first call (compile) {time.perf_counter() - start:.0f} s")
+    return chunked(compiled, chunk)
+
+
 def pt2e_variant(model: musicnn.MusicNN, calibration: torch.Tensor) -> Callable:
     """PT2E int8 (x86 inductor quantiser) compiled by inductor, as (B, frames, 96) -> probs."""
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
     from torchao.quantization.pt2e.quantizer import x86_inductor_quantizer as xiq
 
-    class Chunk(torch.nn.Module):
-        """One chunk's forward (export needs the fixed chunk shape, not the Python split)."""
-
-        def forward(self, mel: torch.Tensor) -> torch.Tensor:
-            return model.backend(model.midend(model.frontend(mel)))[0]
-
     chunk = model.chunk_patches
     start = time.perf_counter()
     with torch.no_grad():
-        graph = torch.export.export(Chunk().eval(), (calibration[:chunk],)).module()
+        graph = torch.export.export(Chunk(model).eval(), (calibration[:chunk],)).module()
     quantizer = xiq.X86InductorQuantizer()
     quantizer.set_global(xiq.get_default_x86_inductor_quantization_config())
     prepared = prepare_pt2e(graph, quantizer)  # type: ignore[arg-type]
@@ -122,10 +147,7 @@ def pt2e_variant(model: musicnn.MusicNN, calibration: torch.Tensor) -> Callable:
         compiled(calibration[:chunk])
     print(f"pt2e: export + calibrate ({len(calibration)} patches) + convert + compile "
           f"{time.perf_counter() - start:.0f} s")
-
-    def run(mel: torch.Tensor) -> torch.Tensor:
-        return torch.cat([torch.sigmoid(compiled(part)) for part in mel.split(chunk)])
-    return run
+    return chunked(compiled, chunk)
 
 
 def drift(variants: dict[str, Callable], patches: torch.Tensor) -> None:
@@ -167,6 +189,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--batch", type=int, default=12)
     parser.add_argument("--per-label", type=int, default=6)
+    parser.add_argument("--compile", action="store_true", help="also torch.compile float32")
     parser.add_argument("--pt2e", action="store_true", help="also PT2E int8 (needs torchao)")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -176,8 +199,11 @@ def main() -> int:
     model = load_musicnn(MODELS_DIR / "musicnn-msd.safetensors")[0].eval()
     patches = pool_patches(args.per_label)
     variants = {"conv": patched(model, conv_max), "im2col": patched(model, SHIPPED_FLOAT),
-                "bf16": patched(model, SHIPPED_FLOAT, "bf16"),
                 "int8": patched(model, int8_conv_max)}
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():  # emulated (slow) unless native
+        variants["bf16"] = patched(model, SHIPPED_FLOAT, "bf16")
+    if args.compile:
+        variants["compiled"] = compiled_variant(model, patches)
     if args.pt2e:
         variants["pt2e"] = pt2e_variant(model, patches)
     drift(variants, patches)
