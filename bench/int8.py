@@ -8,8 +8,8 @@ batches as classify runs them (12 patches = 4 tracks x 3 clips, in forwards of 2
   conv     F.conv2d then max over mel: the float32 path before issue #24
   im2col   float32 im2col + sgemm per patch (float_conv_max): the float32 path now
   bf16     im2col + bfloat16 matmul (set_precision("bf16")): ships only with native BF16
-  int8     im2col + torch._int_mm (oneDNN s8s8s32 gemm): activations per tensor, weights per
-           channel, symmetric, max over mel in int32 before scaling; not shipped
+  int8     im2col + torch._int_mm (oneDNN s8s8s32 gemm, musicnn.int8_conv_max): activations
+           per patch, weights per channel, symmetric, max over mel in int32 before scaling
   compiled (--compile) the float32 im2col model as one frozen torch.compile graph per chunk
            (inductor: needs a C++ compiler at run time); not shipped
   pt2e     (--pt2e, needs the torchao package) torch.export -> X86InductorQuantizer ->
@@ -39,6 +39,7 @@ from classifier.bundle import load_bundle  # noqa: E402
 from classifier.bundle_weights import load_musicnn  # noqa: E402
 from classifier.features import LogMel, patch_samples  # noqa: E402
 from classifier.nets import musicnn  # noqa: E402
+from classifier.nets.musicnn import int8_conv_max  # noqa: E402
 from resources import MODELS_DIR  # noqa: E402
 
 POOL = Path(__file__).resolve().parents[2] / "shared" / "data" / "genre-pool"
@@ -65,20 +66,6 @@ def pool_patches(per_label: int) -> torch.Tensor:
 def conv_max(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """The float32 path before: oneDNN's direct convolution, then max over mel."""
     return F.conv2d(x, weight).amax(dim=3)
-
-
-def int8_conv_max(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """The timbral conv as an int8 im2col matmul, maxed over mel before rescaling."""
-    channels, _, kt, kf = weight.shape
-    frames, mels = x.shape[2] - kt + 1, x.shape[3] - kf + 1
-    w = weight.reshape(channels, -1)
-    w_scale = w.abs().amax(dim=1).clamp_min(1e-12) / 127
-    wq = (w / w_scale[:, None]).round().to(torch.int8).t().contiguous()
-    x_scale = x.abs().amax().clamp_min(1e-12) / 127
-    xq = (x / x_scale).round().to(torch.int8)
-    cols = xq[:, 0].unfold(1, kt, 1).unfold(2, kf, 1).reshape(-1, kt * kf)
-    z = torch._int_mm(cols, wq).reshape(len(x), frames, mels, channels).amax(dim=2)
-    return (z.float() * (x_scale * w_scale)).transpose(1, 2)
 
 
 def patched(model: musicnn.MusicNN, conv: Callable, precision: str = "exact") -> Callable:

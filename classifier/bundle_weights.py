@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from classifier.nets.heads import (
     TagMapHead,
     TagsHead,
 )
-from classifier.nets.musicnn import MusicNN, bf16_supported
+from classifier.nets.musicnn import MusicNN, bf16_supported, int8_exact
 from classifier.bundle_spec import (  # re-exported: they lived here
     BundleError as BundleError,
     check_keys as check_keys,
@@ -42,18 +43,30 @@ GATE_KEYS = {"format", "name", "version", "description", "backbone", "inputs", "
              "threshold"}
 GENRE_KEYS = {"tags", "scale", "bias"}
 PRECISION_ENV = "GENRELENS_PRECISION"  # "exact" forces float32 everywhere
+_LOGGED: set[str] = set()  # precisions chosen so far: each is logged once per process
 
 
 def bundle_precision() -> str:
-    """The timbral-conv precision of bundle backbones: bfloat16 where the CPU has it natively.
+    """The timbral-conv precision of bundle backbones: bf16, else int8, else float32.
 
     bfloat16 halves the cost of the timbral convolutions (AMX / AVX512-BF16) and moved genre
     probabilities by at most 6e-3 on the real clips, with every decision unchanged
-    (bench/accuracy.py, docs/speed.md); elsewhere it would be slower, so float32 stays.
+    (bench/accuracy.py, docs/speed.md). Without it, int8 (VNNI) cuts a patch from 35 to 19 ms
+    and moved them by at most 2.3e-2, no decision changed (bench/int8_gate.py); where oneDNN's
+    int8 saturates (AVX2, plain AVX512) it would change decisions, so float32 stays.
     """
     if os.environ.get(PRECISION_ENV, "").strip().lower() == "exact":
-        return "exact"
-    return "bf16" if bf16_supported() else "exact"
+        precision, why = "exact", f"{PRECISION_ENV}=exact"
+    elif bf16_supported():
+        precision, why = "bf16", "native bfloat16 units"
+    elif int8_exact():
+        precision, why = "int8", "no native bfloat16; oneDNN's int8 gemm is exact (VNNI)"
+    else:
+        precision, why = "exact", "neither native bfloat16 nor an exact int8 gemm"
+    if precision not in _LOGGED:
+        _LOGGED.add(precision)
+        logging.getLogger(__name__).info("timbral convolutions: %s (%s)", precision, why)
+    return precision
 
 
 
