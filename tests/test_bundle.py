@@ -76,8 +76,8 @@ def test_default_bundle_model_maps_patches_to_genres_and_embedding(broad) -> Non
     with torch.inference_mode():
         probs, embedding, music = broad.model.outputs(mel)
     assert probs.shape == (4, 16) and embedding.shape == (4, 200) and music.shape == (4,)
-    # bfloat16 timbral convs (where the CPU has them) move the embedding ~1%, int8 (VNNI, no
-    # bf16) by up to 0.077 on these 4 clips (docs/speed.md)
+    # bfloat16 timbral convs (where the CPU has them) move the embedding ~1%, int8 (opt-in,
+    # VNNI) by up to 0.077 on these 4 clips (docs/speed.md)
     precision = broad.model.backbones[0].timbral_74.precision
     bound = {"exact": 1e-4, "bf16": 0.05, "int8": 0.1}[precision]
     assert np.abs(embedding.numpy() - msd_embedding).max() <= bound
@@ -287,22 +287,24 @@ def test_every_broken_gate_is_refused_with_a_clear_error(tmp_path: Path) -> None
 
 def test_precision_can_be_forced_to_exact(monkeypatch: pytest.MonkeyPatch) -> None:
     from classifier.bundle_weights import PRECISION_ENV, bundle_precision
-    from classifier.nets.musicnn import bf16_supported, int8_exact
+    from classifier.nets.musicnn import bf16_supported
 
     monkeypatch.setenv(PRECISION_ENV, "exact")
     assert bundle_precision() == "exact"
     monkeypatch.delenv(PRECISION_ENV)
-    native = "int8" if int8_exact() else "exact"
-    assert bundle_precision() == ("bf16" if bf16_supported() else native)
+    assert bundle_precision() == ("bf16" if bf16_supported() else "exact")
 
 
-def test_without_bf16_int8_only_where_its_gemm_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No native bf16: int8 where oneDNN's int8 gemm does not saturate, else float32."""
+def test_int8_only_when_asked_and_where_its_gemm_is_exact(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """int8 is opt-in (GENRELENS_PRECISION=int8) and refused where oneDNN's int8 saturates."""
     from classifier import bundle_weights
 
-    monkeypatch.delenv(bundle_weights.PRECISION_ENV, raising=False)
     monkeypatch.setattr(bundle_weights, "bf16_supported", lambda: False)
     monkeypatch.setattr(bundle_weights, "int8_exact", lambda: True)
+    monkeypatch.delenv(bundle_weights.PRECISION_ENV, raising=False)
+    assert bundle_weights.bundle_precision() == "exact"  # not by default
+    monkeypatch.setenv(bundle_weights.PRECISION_ENV, "int8")
     assert bundle_weights.bundle_precision() == "int8"
     monkeypatch.setattr(bundle_weights, "int8_exact", lambda: False)
     assert bundle_weights.bundle_precision() == "exact"
@@ -312,12 +314,12 @@ def test_without_bf16_int8_only_where_its_gemm_is_exact(monkeypatch: pytest.Monk
 
 def test_forced_avx2_path_runs_float32() -> None:
     """Restricted to AVX2 (as issue #24 measures an ordinary desktop), oneDNN's int8 gemm
-    saturates and bf16 is not native: bundles run the float32 im2col path."""
+    saturates and bf16 is not native: bundles run the float32 im2col path, int8 asked or not."""
     import subprocess
     import sys
 
-    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
-    env.pop("GENRELENS_PRECISION", None)
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2",
+           "GENRELENS_PRECISION": "int8"}
     code = ("from classifier.bundle_weights import bundle_precision as p; "
             "from classifier.nets.musicnn import int8_exact as i; print(p(), i())")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
