@@ -1,7 +1,7 @@
 """Without BF16: the timbral-conv candidates side by side, per 3-s patch of musicnn-MSD.
 
     ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 \\
-        /work/main/.venv/bin/python bench/int8.py [--repeats 9] [--batch 12] [--pt2e]
+        /work/main/.venv/bin/python bench/int8.py [--repeats 9] [--batch 12] [--compile] [--pt2e]
 
 Variants, run alternately (A B C A B C ...) so machine load hits them alike; one torch thread,
 batches as classify runs them (12 patches = 4 tracks x 3 clips, in forwards of 2):
@@ -9,7 +9,8 @@ batches as classify runs them (12 patches = 4 tracks x 3 clips, in forwards of 2
   im2col   float32 im2col + sgemm per patch (float_conv_max): the float32 path now
   bf16     im2col + bfloat16 matmul (set_precision("bf16")): ships only with native BF16
   int8     im2col + torch._int_mm (oneDNN s8s8s32 gemm, musicnn.int8_conv_max): activations
-           per patch, weights per channel, symmetric, max over mel in int32 before scaling
+           per patch, weights per channel, symmetric, max over mel in int32 before scaling;
+           opt-in (GENRELENS_PRECISION=int8) where the gemm is exact (VNNI), saturates on AVX2
   compiled (--compile) the float32 im2col model as one frozen torch.compile graph per chunk
            (inductor: needs a C++ compiler at run time); not shipped
   pt2e     (--pt2e, needs the torchao package) torch.export -> X86InductorQuantizer ->
