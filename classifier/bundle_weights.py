@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from classifier.nets.heads import (
     TagMapHead,
     TagsHead,
 )
-from classifier.nets.musicnn import MusicNN, bf16_supported
+from classifier.nets.musicnn import MusicNN, bf16_supported, int8_exact
 from classifier.bundle_spec import (  # re-exported: they lived here
     BundleError as BundleError,
     check_keys as check_keys,
@@ -41,20 +42,35 @@ GATE_FILE = "gate.json"
 GATE_KEYS = {"format", "name", "version", "description", "backbone", "inputs", "weights",
              "threshold"}
 GENRE_KEYS = {"tags", "scale", "bias"}
-PRECISION_ENV = "GENRELENS_PRECISION"  # "exact" forces float32 everywhere
+PRECISION_ENV = "GENRELENS_PRECISION"  # "exact" forces float32 everywhere; "int8" opts in
+_LOGGED: set[str] = set()  # precisions chosen so far: each is logged once per process
 
 
 def bundle_precision() -> str:
-    """The timbral-conv precision of bundle backbones: bfloat16 where the CPU has it natively.
+    """The timbral-conv precision of bundle backbones: bf16 where native, else float32.
 
     bfloat16 halves the cost of the timbral convolutions (AMX / AVX512-BF16) and moved genre
     probabilities by at most 6e-3 on the real clips, with every decision unchanged
-    (bench/accuracy.py, docs/speed.md); elsewhere it would be slower, so float32 stays.
+    (bench/accuracy.py, docs/speed.md). int8 (VNNI) cuts a patch from ~35 to ~19 ms and kept
+    all 64 recordings' decisions, but changed 3 of 585 pool clips (one music clip lost, the
+    interval reaching -1.5 points: bench/int8_gate.py --pool), so it is opt-in:
+    GENRELENS_PRECISION=int8, honoured only where oneDNN's int8 gemm is exact.
     """
-    if os.environ.get(PRECISION_ENV, "").strip().lower() == "exact":
-        return "exact"
-    return "bf16" if bf16_supported() else "exact"
-
+    asked = os.environ.get(PRECISION_ENV, "").strip().lower()
+    if asked == "exact":
+        precision, why = "exact", f"{PRECISION_ENV}=exact"
+    elif asked == "int8" and int8_exact():
+        precision, why = "int8", f"{PRECISION_ENV}=int8 and oneDNN's int8 gemm is exact (VNNI)"
+    elif bf16_supported():
+        precision, why = "bf16", "native bfloat16 units"
+    elif asked == "int8":
+        precision, why = "exact", "int8 asked for, but oneDNN's int8 gemm saturates here"
+    else:
+        precision, why = "exact", "no native bfloat16 units"
+    if precision not in _LOGGED:
+        _LOGGED.add(precision)
+        logging.getLogger(__name__).info("timbral convolutions: %s (%s)", precision, why)
+    return precision
 
 
 def weights_path(folder: Path, filename: Any) -> Path:

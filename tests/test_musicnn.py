@@ -1,4 +1,4 @@
-"""The PyTorch musicnn port: shipped weights, parity with the TensorFlow original, exact shortcuts."""
+"""The PyTorch musicnn port: shipped weights, parity with TensorFlow, exact shortcuts."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def test_shipped_weights_have_every_tensor_in_float32(source: str) -> None:
     assert model.timbral_77.conv.weight.shape == (204, 1, 7, 67)
     assert model.mid1.conv.weight.shape == (64, 561, 7)
     assert model.dense.weight.shape == (200, 1506)
-    assert all(t.dtype == torch.float32 for t in model.state_dict().values() if t.is_floating_point())
+    tensors = model.state_dict().values()
+    assert all(t.dtype == torch.float32 for t in tensors if t.is_floating_point())
 
 
 @pytest.mark.parametrize("source", ["msd", "mtt"])
@@ -69,7 +70,8 @@ def literal_front_block(block: FrontBlock, x: torch.Tensor) -> torch.Tensor:
     x = torch.nn.functional.pad(x, (0, 0, *block.time_pad))
     y = torch.relu(block.conv(x))
     scale = block.bn.weight / torch.sqrt(block.bn.running_var + block.bn.eps)
-    y = (y - block.bn.running_mean[:, None, None]) * scale[:, None, None] + block.bn.bias[:, None, None]
+    mean, bias = block.bn.running_mean[:, None, None], block.bn.bias[:, None, None]
+    y = (y - mean) * scale[:, None, None] + bias
     return y.amax(dim=3)
 
 
@@ -117,3 +119,73 @@ def test_chunked_forward_equals_one_forward(reference: dict[str, np.ndarray]) ->
         whole = model(mel)
     for a, b in zip(chunked, whole):
         torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+
+
+def test_float_timbral_path_is_im2col_and_matches_the_convolution(
+        reference: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The float32 CPU path runs the timbral convs as im2col matmuls (temporal ones stay
+    convolutions) and gives what F.conv2d gives, up to summation order."""
+    from classifier.nets import musicnn
+
+    model, _ = load_musicnn(MODELS_DIR / "musicnn-msd.safetensors")
+    mel = torch.from_numpy(reference["inputs"])
+    kernels: list[tuple[int, ...]] = []
+    shipped = musicnn.float_conv_max
+
+    def spy(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        kernels.append(tuple(weight.shape[2:]))
+        return shipped(x, weight)
+
+    monkeypatch.setattr(musicnn, "float_conv_max", spy)
+    with torch.inference_mode():
+        probs, embedding = model(mel)
+    assert set(kernels) == {(7, 38), (7, 67)}
+    monkeypatch.setattr(musicnn, "float_conv_max",
+                        lambda x, w: torch.nn.functional.conv2d(x, w).amax(dim=3))
+    with torch.inference_mode():
+        conv_probs, conv_embedding = model(mel)
+    assert (probs - conv_probs).abs().max() <= 1e-5
+    assert (embedding - conv_embedding).abs().max() <= 1e-4
+
+
+def test_bf16_needs_native_units_not_just_onednn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """oneDNN says bf16 on plain AVX512 (emulated, 4x slower): without AVX512-BF16 or AMX
+    the bundles stay float32; on Linux the answer follows /proc/cpuinfo."""
+    from classifier.nets.musicnn import bf16_supported
+
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        flags = set(cpuinfo.read_text().split())
+        native = bool(flags & {"avx512_bf16", "amx_bf16"})
+        assert bf16_supported() == (native and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert not bf16_supported()
+
+
+def test_int8_path_keeps_real_clips_decisions(shared_data: Path) -> None:
+    """int8 timbral convs on real recordings: the bundle's top genre unchanged on every clip,
+    genre probabilities within 0.05 of float32 (2.3e-2 measured on 64, bench/int8_gate.py)."""
+    from classifier.audio import ClipPlan, decode_clips
+    from classifier.bundle import load_bundle
+    from classifier.features import LogMel, patch_samples
+    from classifier.nets.musicnn import int8_exact
+
+    if not int8_exact():
+        pytest.skip("oneDNN's int8 gemm saturates on this CPU: bundles never pick int8 here")
+    bundle = load_bundle("broad")
+    config = bundle.preprocessing
+    plan = ClipPlan(count=3, seconds=patch_samples(config) / config.sample_rate)
+    logmel = LogMel(config, "cpu")
+    paths = sorted(shared_data.glob("gtzan-mini/*/*.0000[0-1].flac"))  # training ids only
+    assert len(paths) == 20
+    mels = [logmel(decode_clips(str(p), plan, config.sample_rate).clips) for p in paths]
+    results = {}
+    for precision in ("exact", "int8"):
+        for net in bundle.model.backbones:
+            net.set_precision(precision)
+        with torch.inference_mode():
+            results[precision] = torch.stack([bundle.model.outputs(m)[0].mean(0) for m in mels])
+    drift = (results["int8"] - results["exact"]).abs().max().item()
+    assert 1e-4 < drift <= 0.05  # really ran in int8, and stayed close
+    assert torch.equal(results["int8"].argmax(1), results["exact"].argmax(1))

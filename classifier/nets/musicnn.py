@@ -9,6 +9,8 @@ max/mean interleaved when flattened.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -21,18 +23,40 @@ FRONTEND_CHANNELS = 2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS
 # Patches per internal forward: the timbral maps of more than ~2 patches spill out of the CPU
 # cache (measured in bench/network.py), and a fixed chunk keeps oneDNN's per-shape setup cached.
 CHUNK_PATCHES = 2
-PRECISIONS = ("exact", "bf16")
+PRECISIONS = ("exact", "bf16", "int8")
 
 
 def bf16_supported() -> bool:
     """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 / AMX), so "bf16" pays off."""
     mkldnn = torch.backends.mkldnn.is_available()
-    return bool(mkldnn and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    # oneDNN also says yes on plain AVX512 (it emulates bf16 there), where the bf16 timbral
+    # path measured 4x slower than float32 (docs/speed.md): ask for the native units too.
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return bool(mkldnn and native and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def batch_norm(channels: int) -> nn.BatchNorm1d:
     """An inference BatchNorm with TensorFlow's epsilon."""
     return nn.BatchNorm1d(channels, eps=TF_BN_EPS)
+
+
+@functools.cache
+def int8_exact() -> bool:
+    """Whether oneDNN's int8 gemm here accumulates exactly (VNNI / AMX), so "int8" pays off.
+
+    Without VNNI (AVX2, plain AVX512) oneDNN multiplies u8 x s8 pairs into saturating int16
+    sums: the timbral outputs then drifted by up to 0.27 and 9 of 64 decisions changed
+    (bench/int8_gate.py). A product of 127s that saturates int16 tells the two apart directly,
+    also when ONEDNN_MAX_CPU_ISA restricts the kernels.
+    """
+    if not torch.backends.mkldnn.is_available():
+        return False
+    ones = torch.full((1, 64), 127, dtype=torch.int8)
+    try:
+        product = int(torch._int_mm(ones, ones.t().repeat(1, 8))[0, 0])
+    except RuntimeError:  # a build without a CPU int8 gemm: float32 it is
+        return False
+    return product == 64 * 127 * 127
 
 
 class FrontBlock(nn.Module):
@@ -56,10 +80,14 @@ class FrontBlock(nn.Module):
         if conv_bias is None:  # built with a bias; the checker cannot know
             raise ValueError("musicnn's front-end convolutions have a bias")
         weight, bias = self.conv.weight * sign[:, None, None, None], conv_bias * sign
-        if self.precision == "bf16" and x.device.type == "cpu":
-            pooled = bf16_conv_max(x, weight) + bias[:, None]
-        else:
+        if x.device.type != "cpu" or weight.shape[3] == 1:  # temporal: oneDNN is fine
             pooled = F.conv2d(x, weight, bias).amax(dim=3)
+        elif self.precision == "bf16":
+            pooled = bf16_conv_max(x, weight) + bias[:, None]
+        elif self.precision == "int8":
+            pooled = int8_conv_max(x, weight) + bias[:, None]
+        else:
+            pooled = float_conv_max(x, weight) + bias[:, None]
         return self.bn(torch.relu(pooled * sign[:, None]))
 
 
@@ -77,6 +105,43 @@ def bf16_conv_max(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     z = cols @ weight.reshape(channels, -1).t().bfloat16()
     z = z.reshape(batch, frames - kt + 1, mels - kf + 1, channels).amax(dim=2)
     return z.transpose(1, 2).float()
+
+
+def float_conv_max(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Valid conv of (B, 1, T, F) by (C, 1, kt, kf), maxed over F, as float32 im2col matmuls.
+
+    One sgemm per patch beats oneDNN's direct convolution for one input channel on AVX2
+    (7x38 + 7x67: 40 -> 29 ms per patch, bench/int8.py) and ties it on AVX512; per patch keeps
+    the columns (11 MB) from crowding the cache. Float32 throughout: only the summation order
+    differs from F.conv2d.
+    """
+    channels, _, kt, kf = weight.shape
+    frames, mels = x.shape[2] - kt + 1, x.shape[3] - kf + 1
+    w = weight.reshape(channels, -1).t()
+    maxed = [(patch[0].unfold(0, kt, 1).unfold(1, kf, 1).reshape(-1, kt * kf) @ w)
+             .reshape(frames, mels, channels).amax(dim=1) for patch in x]
+    return torch.stack(maxed).transpose(1, 2)
+
+
+def int8_conv_max(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Valid conv of (B, 1, T, F) by (C, 1, kt, kf), maxed over F, as int8 im2col matmuls.
+
+    Symmetric int8: each patch's input by its own largest magnitude (so a patch's result never
+    depends on the patches batched with it), each filter by its own; torch._int_mm (oneDNN's
+    s8s8s32 gemm) accumulates in int32, the max over mel is taken there, then scaled back.
+    """
+    channels, _, kt, kf = weight.shape
+    frames, mels = x.shape[2] - kt + 1, x.shape[3] - kf + 1
+    w = weight.reshape(channels, -1)
+    w_scale = w.abs().amax(dim=1).clamp_min(1e-12) / 127
+    wq = (w / w_scale[:, None]).round().to(torch.int8).t().contiguous()
+    maxed = []
+    for patch in x[:, 0]:
+        scale = patch.abs().amax().clamp_min(1e-12) / 127
+        cols = (patch / scale).round().to(torch.int8).unfold(0, kt, 1).unfold(1, kf, 1)
+        z = torch._int_mm(cols.reshape(-1, kt * kf), wq).reshape(frames, mels, channels)
+        maxed.append(z.amax(dim=1).float() * (scale * w_scale))
+    return torch.stack(maxed).transpose(1, 2)
 
 
 class MidBlock(nn.Module):
@@ -119,7 +184,7 @@ class MusicNN(nn.Module):
         self.chunk_patches = CHUNK_PATCHES
 
     def set_precision(self, precision: str) -> MusicNN:
-        """"exact" (float32, matches TensorFlow to 1e-4) or "bf16" timbral convolutions."""
+        """"exact" (float32, matches TensorFlow to 1e-4), "bf16" or "int8" timbral convolutions."""
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
         self.timbral_74.precision = self.timbral_77.precision = precision
