@@ -18,7 +18,7 @@ from workflows import browse, playlists, review, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
 from workflows.classify_run import classify as classify_flow
-from workflows.similar import similar_for_pane
+from workflows.similar import similar_for_pane, warm_index
 from workflows.tracks import TrackFilter
 from workflows.tags import TagOptions
 
@@ -38,6 +38,7 @@ DETAILS = JobKind("details")
 HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
+SIMILAR_INDEX = JobKind("similar-index", needs_model=False)  # after a load: the vectors read
 RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
 REVIEW_QUEUE = JobKind("review-queue", needs_model=False)  # numpy and SQL: no torch to wait for
 ANSWER = JobKind("answer", writer=True)  # a review answer is a user label
@@ -93,6 +94,11 @@ def classify(options: ClassifyOptions, track_ids: Sequence[int] | None = None) -
 def similar(track_id: int) -> Job:
     """The tracks that sound most like this one ("More like this")."""
     return lambda ctx: similar_for_pane(ctx.sessions, track_id)
+
+
+def warm_similar() -> Job:
+    """The similar-tracks vectors read ahead, so the first selection's list comes at once."""
+    return lambda ctx: warm_index(ctx.sessions)
 
 
 def export_similar(query_path: str, out: str, count: int) -> Job:

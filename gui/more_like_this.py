@@ -33,6 +33,9 @@ def wire_similar(window: Window) -> None:
     pane.track_chosen.connect(lambda track_id: select_track(window, track_id))
     pane.export_requested.connect(lambda: export_similar(window))
     window.details_timer.timeout.connect(lambda: start_similar(window))
+    window.runner.job_finished.connect(
+        lambda outcome: outcome.kind == jobs.LOAD and not outcome.cancelled
+        and window._start(jobs.SIMILAR_INDEX, jobs.warm_similar()))
 
 
 def start_similar(window: Window) -> None:

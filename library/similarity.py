@@ -49,6 +49,13 @@ def embedding_backbone(session: Session, track_id: int) -> str | None:
                           .order_by(Embedding.created_at.desc(), Embedding.id.desc()).limit(1))
 
 
+def newest_backbone(session: Session) -> tuple[str, int] | None:
+    """The backbone and length of the library's newest embedding (None: none stored)."""
+    row = session.execute(select(Embedding.backbone, Embedding.dim)
+                          .order_by(Embedding.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 CHUNK_ROWS = 8192  # rows converted to float32 at a time while the matrix loads
 VectorRow = tuple[int, bytes | memoryview]  # bytes from SQLite, memoryview from a server
 

@@ -16,7 +16,7 @@ from library.predictions import store_predictions
 from library.records import EmbeddingRecord, PredictionRecord, PredictionWrite
 from library.repository import get_track
 from library.similarity import cached_matrix, nearest
-from workflows.similar import find_similar
+from workflows.similar import find_similar, warm_index
 from tools.demo_library import populate
 
 CHOSEN = {"classical": (0, 1, 2, 3), "metal": (0, 1, 2), "jazz": (0, 1), "hiphop": (0, 1)}
@@ -155,3 +155,24 @@ def test_the_kept_matrix_follows_a_replaced_or_new_vector(library_db: Path | str
     assert not isinstance(found, str)
     assert len(found.tracks) == 2 and found.tracks[0].track.id == 4  # the same way as 1
     assert found.tracks[0].similarity == pytest.approx(1.0, abs=1e-3)  # same genres too
+
+
+def test_warm_index_reads_the_vectors_ahead_of_the_first_query(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "warm.sqlite3"  # a library of its own: the kept matrix is per library
+    populate(db, 3, classified=1.0)
+    sessions = session_factory(create_db_engine(db))
+    for track_id, vector in ((1, (1.0, 0.0, 0.0)), (2, (0.9, 0.1, 0.0)), (3, (0.0, 0.0, 1.0))):
+        _store(sessions, track_id, vector)
+    assert list(warm_index(sessions)) == []
+    from library import similarity
+
+    def no_read(*_: object) -> None:
+        raise AssertionError("the first query read the vectors again")
+
+    monkeypatch.setattr(similarity, "embedding_matrix", no_read)
+    with sessions() as session:
+        track = get_track(session, 1)
+        assert track is not None
+        found = find_similar(session, track, 1)
+    assert not isinstance(found, str) and found.tracks[0].track.id == 2

@@ -27,6 +27,7 @@ from library.similarity import (
     embedding_backbone,
     cached_matrix,
     nearest,
+    newest_backbone,
     byte_copies,
 )
 from workflows.events import Event, NoSimilar, Problem, SimilarFound, SimilarTrack
@@ -102,3 +103,13 @@ def similar_for_pane(sessions: sessionmaker[Session], track_id: int,
         track = repository.get_track(session, track_id)
         result = find_similar(session, track, count) if track is not None else NOT_IN_LIBRARY
     yield NoSimilar(track_id, result) if isinstance(result, str) else result
+
+
+def warm_index(sessions: sessionmaker[Session]) -> Generator[Event, None, None]:
+    """Read the vectors "More like this" compares into this process's kept matrix, so the
+    app's first query costs what a repeat one does (at 100,000 tracks the read is most of a
+    first query: bench/similar.py). Yields nothing."""
+    with sessions() as session:
+        if (newest := newest_backbone(session)) is not None:
+            cached_matrix(session, *newest)
+    yield from ()

@@ -47,9 +47,15 @@ def select(window: MainWindow, path: Path) -> int:
 
 def test_similar_tracks_follow_the_selection_and_a_click_selects_one(
         qtbot: QtBot, make_window: Callable[..., MainWindow],
-        classified: tuple[Path, Path]) -> None:
+        classified: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     music, db = classified
-    window = make_window(db)
+    window = make_window(db)  # idle: the load, then the similar-tracks vectors read ahead
+    from library import similarity
+
+    def no_read(*_: object) -> None:
+        raise AssertionError("the vectors were not read ahead after the load")
+
+    monkeypatch.setattr(similarity, "embedding_matrix", no_read)
     pane = window.details.similar
     query = select(window, music / "classical" / "classical.00000.flac")
     qtbot.waitUntil(lambda: len(pane.ids()) == 5, timeout=30000)  # every other classified
