@@ -69,7 +69,7 @@ def bundle_precision() -> str:
         precision, why = "exact", "no native bfloat16 units"
     if precision not in _LOGGED:
         _LOGGED.add(precision)
-        logging.getLogger(__name__).info("timbral convolutions: %s (%s)", precision, why)
+        logging.getLogger(__name__).debug("timbral convolutions: %s (%s)", precision, why)
     return precision
 
 
