@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QSplitter
 
 from gui.covers import THUMB, CoverStore
+from gui.jobs import LOAD
 from gui.item_models.artist_album import AlbumListModel, ArtistListModel
 from gui.item_models.track_filter import TrackFilterModel
 from gui.item_models.track_table import TrackTableModel
@@ -72,6 +73,7 @@ class LibraryBrowser(QSplitter):
         # and the window's job list leave them alone). The window shuts it down as it closes:
         # a thread still running at exit would abort the process.
         self.runner = JobRunner(runner.db_path, self)
+        self._window_jobs = runner  # its library load: the tree waits until every row is in
         self.table, self.proxy, self.track_view = table, proxy, track_view
         self.covers = CoverStore(self.runner, self)
         self.artists, self.albums = ArtistListModel(self), AlbumListModel(self.covers, self)
@@ -121,6 +123,11 @@ class LibraryBrowser(QSplitter):
 
     @Slot()
     def _rebuild(self) -> None:
+        if self._window_jobs.running(LOAD):
+            # Rows still arriving: a tree of part of them is soon stale, and each build of
+            # 100,000 rows took a second of the lock the loader and the GUI need.
+            self._timer.start()
+            return
         view = (self.proxy.category, self.proxy.words, self._rows_changed)
         if view == self._built_for:
             return  # a sort or the browser's own narrowing: the counts stand
