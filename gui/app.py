@@ -49,7 +49,6 @@ def warm_up_after_load(window: MainWindow) -> None:
             warmup.start()
 
     def on_ready() -> None:
-        window.recheck_rows()  # the first load could not tell older models' rows: now it can
         settings.setEnabled(True)
         if window.statusBar().currentMessage() == LOADING_MODEL:
             window.statusBar().clearMessage()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gui import warmup
 from gui.colormap import colorize
 from gui.workers import Job, JobKind
 from library.records import BrowseRow, PlanRow
@@ -39,7 +38,6 @@ HISTORY = JobKind("history")
 LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 SIMILAR_INDEX = JobKind("similar-index", needs_model=False)  # after a load: the vectors read
-RECHECK = JobKind("recheck")  # the rows a load read before the model was known, read again
 REVIEW_QUEUE = JobKind("review-queue", needs_model=False)  # numpy and SQL: no torch to wait for
 ANSWER = JobKind("answer", writer=True)  # a review answer is a user label
 RELEARN = JobKind("relearn", writer=True)  # writes the learned predictions
@@ -48,15 +46,9 @@ DEFAULT = ModelInUse()
 
 
 def load_library(model: ModelInUse = DEFAULT) -> Job:
-    """Every track as table rows, page by page, then the folders. Before the model libraries
-    are in, rows are read against none; recheck_rows() corrects them (gui/warmup.py)."""
-    return lambda ctx: browse.load_library(ctx.sessions, ctx.cancelled,
-                                           model if warmup.is_ready() else None)
-
-
-def recheck_rows(model: ModelInUse = DEFAULT) -> Job:
-    """The rows a load before the model was known read wrongly."""
-    return lambda ctx: browse.recheck_rows(ctx.sessions, ctx.cancelled, model)
+    """Every track as table rows, page by page, then the folders, read against the model in
+    use (its bundle.json: no torch, so the first load need not wait for the warm-up)."""
+    return lambda ctx: browse.load_library(ctx.sessions, ctx.cancelled, model)
 
 
 def set_genres(track_ids: Sequence[int], genres: Sequence[str], model: ModelInUse = DEFAULT

@@ -351,10 +351,6 @@ class MainWindow(QMainWindow):
             if dialog.options().bundle != before:  # another model: other rows are to classify
                 self._start(jobs.LOAD, jobs.load_library(self.model()))
 
-    def recheck_rows(self) -> None:
-        """Read again the rows a load read before the model in use was known (gui/warmup.py)."""
-        self._start(jobs.RECHECK, jobs.recheck_rows(self.model()))
-
     # ---- selection, search, counts ---------------------------------------------------------
     def _on_selection(self, *_: object, force: bool = False) -> None:
         track_id = self.track_view.current_track_id()

@@ -51,8 +51,8 @@ class ModelInUse:
 
     def key(self) -> BundleKey | None:
         """The bundle's name and version; None when it cannot be read (classify says why).
-        Imports the classifier: call it on a worker thread."""
-        from classifier.bundle import DEFAULT_BUNDLE, BundleError, find_bundle
+        Reads bundle.json only, without torch: the library's first load needs it at once."""
+        from classifier.bundle_spec import DEFAULT_BUNDLE, BundleError, find_bundle
 
         name = self.name or DEFAULT_BUNDLE
         try:
@@ -70,9 +70,9 @@ def _stamp(folder: Path) -> tuple[tuple[str, int], ...]:
 
 @lru_cache(maxsize=8)
 def _identity(folder: Path, stamp: object) -> BundleKey:
-    from workflows.classify import classifier_identity
+    from classifier.bundles import bundle_identity
 
-    return classifier_identity(str(folder))
+    return BundleKey(*bundle_identity(str(folder)))
 
 
 def fresh_rows(session: Session, track_ids: Iterable[int], in_use: BundleKey | None
@@ -82,8 +82,8 @@ def fresh_rows(session: Session, track_ids: Iterable[int], in_use: BundleKey | N
 
 
 def row_pages(session: Session, model: ModelInUse | None, page_size: int = PAGE_SIZE) -> Events:
-    """Every track's row, page by page (None: read against no model, before the model
-    libraries are in; recheck_rows() corrects them later)."""
+    """Every track's row, page by page (None: read against no model: any bundle's newest
+    prediction counts as current)."""
     in_use = model.key() if model is not None else None
     for page in browse.iter_row_pages(session, page_size, in_use):
         yield RowsLoaded(tuple(page))
@@ -97,23 +97,6 @@ def load_library(sessions: sessionmaker[Session], cancel: threading.Event,
         yield FoldersChanged(tuple(folders.list_folders(session)))
         for page in row_pages(session, model, page_size):
             yield page
-            if cancel.is_set():
-                return
-
-
-def recheck_rows(sessions: sessionmaker[Session], cancel: threading.Event, model: ModelInUse,
-                 page_size: int = PAGE_SIZE) -> Events:
-    """The rows that read differently against the model in use than against none: what a
-    load_library run before the model libraries were in showed wrongly (old-model genres as
-    current). Usually none; only those rows travel to the table."""
-    in_use = model.key()
-    with sessions() as session:
-        pages = zip(browse.iter_row_pages(session, page_size, None),
-                    browse.iter_row_pages(session, page_size, in_use), strict=True)
-        for provisional, current in pages:
-            changed = tuple(r for r, p in zip(current, provisional, strict=True) if r != p)
-            if changed:
-                yield RowsChanged(changed)
             if cancel.is_set():
                 return
 

@@ -5,6 +5,7 @@ Real scanner, real default model, real SQLite file and workers, widgets offscree
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import classifier.bundle as bundle_module
 import gui.main_window as main_window_module
+from gui import warmup
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.item_models.track_table import GUESSED_COLOR, OLDER_MODEL, Column, status_text
 from gui.main_window import MainWindow
 from gui.settings import AppSettings
 from gui.workers import Outcome
-from library import browse
 from library.categories import Category
 from library.db import create_db_engine, session_factory
 from library.models import Prediction, Track
@@ -100,25 +101,20 @@ def test_older_model_predictions_are_to_classify_and_classify_runs_them(  # type
                for r in window.table.rows() if r.status == "ok")
 
 
-def test_rows_loaded_before_the_model_was_known_are_rechecked(  # type: ignore[no-untyped-def]
-    qtbot: QtBot, make_window, db_path: Path, music: Path
+def test_the_first_load_tells_older_models_rows_before_the_warm_up(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window, db_path: Path, music: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At start-up the app loads rows before it can tell which model is current (that needs
-    torch, gui/warmup.py); recheck_rows then sends the rows that read differently."""
+    """At start-up the library loads while torch is still coming in (gui/warmup.py). Which
+    model is current is read from bundle.json alone, so that first load already marks the old
+    model's rows: nothing is read twice to correct them."""
+    monkeypatch.setattr(warmup, "_expected", threading.Event())
+    monkeypatch.setattr(warmup, "_ready", threading.Event())
+    warmup.expect()  # announced, never started: jobs needing the model would wait
+    assert not warmup.is_ready()
     sessions = session_factory(create_db_engine(db_path))
     scan_into(sessions, music)
     readable = _classified_by_old_broad(sessions)
     window = make_window(db_path)
-    with sessions() as session:  # what the start-up load showed: no model to compare with
-        provisional = [r for page in browse.iter_row_pages(session) for r in page]
-    window.table.upsert_rows(provisional)
-    assert not any(r.outdated for r in window.table.rows())
-    changed: list[int] = []
-    window.runner.started.connect(lambda w: w.batch.connect(
-        lambda items: changed.extend(len(i.rows) for i in items if hasattr(i, "rows"))))
-    window.recheck_rows()
-    wait_idle(qtbot, window)
-    assert sum(changed) == readable  # only the old model's rows travel, each once
     old = [r for r in window.table.rows() if r.status == "ok"]
-    assert len(old) == readable and all(r.outdated and r.predicted_by == "broad 1.0.0"
-                                        for r in old)
+    assert len(old) == readable == _to_classify(window)
+    assert all(r.outdated and r.predicted_by == "broad 1.0.0" for r in old)
