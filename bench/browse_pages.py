@@ -18,14 +18,16 @@ from bench.backends import on_both_backends  # noqa: E402
 from library import browse  # noqa: E402
 from library.db import create_db_engine, session_factory  # noqa: E402
 from library.models import Track  # noqa: E402
+from library.roots import local_paths  # noqa: E402
 from tools.demo_library import populate  # noqa: E402
 
 
 def unbounded(session, page_size=2000, in_use=None):  # type: ignore[no-untyped-def]
     """The paging before: each page's grouped subquery over every prediction."""
     after = 0
+    reader = browse._RowReader(in_use, local_paths(session))
     while True:
-        page = [browse._to_row(v, in_use) for v in session.execute(
+        page = [reader.row(v) for v in session.connection().execute(
             browse._rows_query(in_use).where(Track.id > after).limit(page_size))]
         if not page:
             return
