@@ -28,6 +28,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from gui.gc_pause import collector_paused
+
 log = logging.getLogger(__name__)
 
 # What the workers import: scan, classify, tag writing and the details pane's spectrogram.
@@ -68,18 +70,15 @@ def preload_torch_libraries() -> None:
 def load_worker_modules() -> None:
     """Import everything the scan, classify, tag and spectrogram workers need, on this thread,
     with no full garbage collection meanwhile, then freeze the objects made so far."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        preload_torch_libraries()
-        for name in WORKER_MODULES:
-            importlib.import_module(name)
-    finally:
-        # Those objects live as long as the app: frozen, a full collection (which any
-        # thread's allocations can trigger, lock held) walks only what came later.
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            preload_torch_libraries()
+            for name in WORKER_MODULES:
+                importlib.import_module(name)
+        finally:
+            # Those objects live as long as the app: frozen, a full collection (which any
+            # thread's allocations can trigger, lock held) walks only what came later.
+            gc.freeze()
 
 
 def expect() -> None:
