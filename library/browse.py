@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, case, delete, func, or_, select
@@ -91,9 +90,6 @@ class _RowReader:
         (tid, root_id, stored, status, title, artist, album, duration, tags, error, folder_id,
          size, mtime, top, confidence, uncertain, probs, p_size, p_mtime, user, not_music,
          bundle, version) = values
-        shares: dict[str, float] = json.loads(probs) if probs else {}
-        # Most probable first; reverse=True keeps ties in their stored order, as before.
-        probabilities = tuple(sorted(shares.items(), key=itemgetter(1), reverse=True))
         predicted = confidence is not None
         in_use = self.in_use
         # The same rule as classify's (library.predictions.needs_prediction), in two parts
@@ -104,7 +100,7 @@ class _RowReader:
             tag_genres=self.genres(tags), error=error, folder_id=folder_id,
             predicted=self.genres(top), confidence=confidence, uncertain=bool(uncertain),
             stale=predicted and file_changed_since((p_size, p_mtime), (size, mtime)),
-            probabilities=probabilities, user_genres=self.genres(user),
+            shares_json=probs or "", user_genres=self.genres(user),
             not_music=bool(not_music),
             outdated=predicted and in_use is not None and bundle != LEARNED_BUNDLE
             and made_by_other_model(in_use, bundle, version),

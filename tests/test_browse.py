@@ -127,3 +127,17 @@ def test_generated_library_pages_cover_every_track(library_db: Path | str) -> No
     engine.dispose()
     assert [r.id for r in rows] == list(range(1, 3001))
     assert sum(r.confidence is not None for r in rows) > 2000
+
+
+def test_probabilities_rank_most_probable_first_ties_in_stored_order(session: Session) -> None:
+    """Rows keep the prediction's JSON as stored and rank it when asked."""
+    track = session.get(Track, 2)
+    session.add(Prediction(
+        track_id=track.id, bundle="newer", bundle_version="9", top_genres=[], confidence=0.3,
+        probabilities={"pop": 0.2, "jazz": 0.3, "blues": 0.2, "rock": 0.3}, uncertain=True,
+        clip_probabilities=[], track_size=track.size, track_mtime_ns=track.mtime_ns))
+    session.commit()
+    (row,) = browse.rows_for_ids(session, [2])
+    assert row.probabilities == (("jazz", 0.3), ("rock", 0.3), ("pop", 0.2), ("blues", 0.2))
+    (unclassified,) = browse.rows_for_ids(session, [4])
+    assert unclassified.probabilities == ()
