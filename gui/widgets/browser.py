@@ -29,7 +29,7 @@ from gui.item_models.track_table import TrackTableModel
 from gui.widgets.delegates import CountBadgeDelegate
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.views import TrackView
-from gui.workers import GeneratorWorker, Job, JobContext, JobKind, JobRunner
+from gui.workers import GeneratorWorker, Job, JobContext, JobKind, JobRunner, Outcome
 from workflows import albums
 from workflows.albums import ArtistTree
 from workflows.events import ArtistTreeReady, Event, Events
@@ -81,7 +81,13 @@ class LibraryBrowser(QSplitter):
         # and the window's job list leave them alone). The window shuts it down as it closes:
         # a thread still running at exit would abort the process.
         self.runner = JobRunner(runner.db_path, self)
-        self._window_jobs = runner  # its library load: the tree waits until every row is in
+        # While the window's library load runs, no tree: one of part of the rows is soon
+        # stale, and a build (a second of the interpreter lock at 100,000 rows) beside the
+        # loader starved the GUI thread of the lock for up to 0.5 s. From the load's start
+        # to its outcome, which comes after its last rows are in the table.
+        self._loads = len(runner.running(LOAD))  # the window's first load starts before us
+        runner.started.connect(self._on_job_started)
+        runner.job_finished.connect(self._on_job_finished)
         self.table, self.proxy, self.track_view = table, proxy, track_view
         self.covers = CoverStore(self.runner, self)
         self.artists, self.albums = ArtistListModel(self), AlbumListModel(self.covers, self)
@@ -131,11 +137,8 @@ class LibraryBrowser(QSplitter):
 
     @Slot()
     def _rebuild(self) -> None:
-        if self._window_jobs.running(LOAD):
-            # Rows still arriving: a tree of part of them is soon stale, and each build of
-            # 100,000 rows took a second of the lock the loader and the GUI need.
-            self._timer.start()
-            return
+        if self._loads:
+            return  # built when the load has ended
         view = (self.proxy.category, self.proxy.words, self._rows_changed)
         if view == self._built_for:
             return  # a sort or the browser's own narrowing: the counts stand
@@ -149,6 +152,16 @@ class LibraryBrowser(QSplitter):
         self._built_for = view
         self.runner.start(BUILD_TREE, build_tree(self.table, self.proxy, self._stamp),
                           on_start=self._wire)
+
+    def _on_job_started(self, worker: GeneratorWorker) -> None:
+        if worker.kind == LOAD:
+            self._loads += 1
+            self.runner.cancel(BUILD_TREE)
+
+    def _on_job_finished(self, outcome: Outcome) -> None:
+        if outcome.kind == LOAD:
+            self._loads = max(self._loads - 1, 0)  # ours, or one that ended before we were
+            self._schedule()
 
     def _wire(self, worker: GeneratorWorker) -> None:
         worker.batch.connect(self._on_items, QUEUED)
