@@ -270,7 +270,10 @@ class TrackFilterModel(QAbstractTableModel):
         self._shown[self._shown >= first] += count
         self._set_order(np.concatenate([self._order, np.arange(first, last + 1)]))
         self._set_shown(self._shown)
-        self._insert_shown([s for s in range(first, last + 1) if self._accepts(s)])
+        unfiltered = (self._category == (Category.ALL, None) and not self._words
+                      and self._subset is None)  # a library loading: every row is shown
+        self._insert_shown(list(range(first, last + 1)) if unfiltered else
+                           [s for s in range(first, last + 1) if self._accepts(s)])
 
     def _on_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
         # Hidden here, while the source still has the rows the views may ask about.
