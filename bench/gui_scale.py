@@ -147,8 +147,13 @@ def main() -> None:
         app.processEvents()  # building and first paint are start-up, not loading
         watchdog = StallWatchdog()
         watchdog.start()
+        rows_in: list[float] = []  # when the load job ended, its last page in the table
+        window.runner.job_finished.connect(lambda outcome: outcome.kind.name == "load" and (
+            rows_in.append(time.perf_counter())))
         run_until(app, lambda: not window.runner.running() and not window.sidebar_timer.isActive())
-        print(f"{'load into the table (worker)':<34} {time.perf_counter() - start:8.3f} s")
+        print(f"{'all rows in the table (worker)':<34} {rows_in[0] - start:8.3f} s"
+              f"  ({window.table.rowCount():,} rows)")
+        print(f"{'  and the sidebar counted':<34} {time.perf_counter() - start:8.3f} s")
         print(f"{'  longest GUI stall while loading':<34} {watchdog.stop() * 1000:8.1f} ms"
               f" (GUI thread CPU in it: {watchdog.longest_cpu * 1000:.1f} ms)")
         proxy = window.proxy
