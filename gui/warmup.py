@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.gc_pause import collector_paused
+from gui.interpreter import collector_paused
 
 log = logging.getLogger(__name__)
 

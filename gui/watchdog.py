@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import faulthandler
+import os
 import time
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
 
 NOTED_STALL = 0.05  # seconds late beyond which a tick is listed in .stalls
+# Set (to seconds, e.g. 0.15): a stall that long prints every thread's Python stack to
+# stderr, from faulthandler's own C thread, which needs no interpreter lock. Who held the
+# lock while the GUI thread waited is then the thread that is running Python.
+DUMP_STALLS = "GENRELENS_DUMP_STALLS"
 
 
 class StallWatchdog(QObject):
@@ -25,6 +31,7 @@ class StallWatchdog(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
+        self._dump_after = float(os.environ.get(DUMP_STALLS) or 0)
 
     def start(self) -> None:
         """Begin measuring."""
@@ -34,6 +41,8 @@ class StallWatchdog(QObject):
     def stop(self) -> float:
         """Stop; return the longest stall in seconds."""
         self._timer.stop()
+        if self._dump_after:
+            faulthandler.cancel_dump_traceback_later()
         return self.longest
 
     @Slot()
@@ -48,3 +57,5 @@ class StallWatchdog(QObject):
             self.longest_at = now
         self._last, self._last_cpu = now, cpu
         self.ticks += 1
+        if self._dump_after:  # re-armed each tick: it fires only if the next tick is late
+            faulthandler.dump_traceback_later(self._dump_after + self.interval)

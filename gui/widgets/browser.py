@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QSplitter
 
 from gui.covers import THUMB, CoverStore
-from gui.gc_pause import collector_paused
+from gui.interpreter import collector_paused
 from gui.jobs import LOAD
 from gui.item_models.artist_album import AlbumListModel, ArtistListModel
 from gui.item_models.track_filter import TrackFilterModel

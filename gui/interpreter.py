@@ -1,4 +1,12 @@
-"""Pausing the garbage collector while a worker allocates in bulk, so it holds no GUI stall.
+"""How the GUI thread and the workers share one interpreter without the window stalling.
+
+The interpreter lock's switch interval: Qt calls into Python for every row it lays out or
+paints (rowCount, data: each a Python override), and each such call takes the lock. While a
+worker runs Python, every take waited up to the 5 ms default interval: a list of 60,000
+albums laid out beside the artist-tree worker held the GUI 0.4-0.65 s with 20-70 ms of its
+own CPU. At 0.5 ms those stalls were 0.12-0.24 s (bench/gui_scale.py, docs/speed.md).
+
+Pausing the garbage collector while a worker allocates in bulk, so it holds no GUI stall.
 
 A full collection walks every object not frozen with the interpreter lock held, the GUI
 thread's too. A worker that builds a hundred thousand objects (the artist tree of a large
@@ -10,9 +18,18 @@ kept is looked at once, in one young-generation pass, when the collector runs ag
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+GUI_SWITCH_INTERVAL = 0.0005  # seconds a thread runs before a waiting one gets the lock
+
+
+def share_with_workers() -> None:
+    """Hand the interpreter lock over often, so the GUI thread gets it soon (see above)."""
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
+
 
 _lock = threading.Lock()
 _pauses = 0  # pauses in progress (several threads may pause at once)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gui.gc_pause import collector_paused
+from gui.interpreter import collector_paused
 
 
 @pytest.fixture
