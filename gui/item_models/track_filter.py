@@ -179,6 +179,8 @@ class TrackFilterModel(QAbstractTableModel):
         rows = self._source.rows()
         if kind == Category.ALL:
             return range(len(rows))
+        if kind == Category.GENRE and value is not None:
+            return self._source.rows_in_genre(value)  # kept by the table as rows change
         rule = category_of(kind).rule  # looked up once, not per row
         return [i for i, row in enumerate(rows) if rule(row, value)]
 

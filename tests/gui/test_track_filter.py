@@ -17,7 +17,7 @@ from gui.item_models.track_filter import TrackFilterModel, matches, narrows
 from gui.item_models.track_table import HEADERS, Column, TrackTableModel, sort_values
 from workflows.events import RowsChanged
 from gui.widgets.views import TrackView
-from library.categories import Category
+from library.categories import Category, in_category
 from library.records import BrowseRow
 from tools.demo_library import populate
 
@@ -34,7 +34,7 @@ def random_row(rng: random.Random, track_id: int) -> BrowseRow:
     """A row with a random title, status, prediction, label and tag."""
     confidence = rng.choice((None, 0.3, 0.9))
     return BrowseRow(
-        id=track_id, path=f"/m/{track_id}.flac", status=rng.choice(("ok", "ok", "ok", "error")),
+        id=track_id, path=f"/m/{track_id}.flac", status=rng.choice(("ok", "ok", "ok", "error", "missing")),
         title=" ".join(rng.sample(WORDS, 2)), artist=rng.choice(("Miles", None)),
         duration=rng.choice((None, 90.0, 200.0)), tag_genres=rng.choice(((), ("Rock",))),
         predicted=(rng.choice(("jazz", "rock")),) if confidence else (), confidence=confidence,
@@ -91,6 +91,22 @@ def expected_order(order: list[int], table: TrackTableModel,
     present = sorted((i for i in order if value[i] is not None), key=value.__getitem__,
                      reverse=descending)
     return present + [i for i in order if value[i] is None]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_tables_genre_index_is_the_genre_rule_through_random_changes(qtbot: QtBot,
+                                                                         seed: int) -> None:
+    """rows_in_genre (what the filter shows for a genre) is in_category(row, GENRE, genre) for
+    every row, as rows are added, changed (joining and leaving genres) and removed."""
+    rng = random.Random(seed)
+    table = TrackTableModel()
+    table.upsert_rows([random_row(rng, i) for i in range(1, 41)])
+    proxy = TrackFilterModel(table)
+    for step in range(120):
+        random_step(rng, table, proxy, 100 + step * 4)
+        for genre in ("jazz", "Jazz", "rock", "blues"):
+            assert table.rows_in_genre(genre) == [
+                i for i, row in enumerate(table.rows()) if in_category(row, Category.GENRE, genre)]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
