@@ -110,5 +110,5 @@ class AlbumListModel(_EntryList):
             for row, album in enumerate(self.entries, start=1):
                 self._rows_by_path.setdefault(album.cover_path, []).append(row)  # type: ignore[union-attr]
         for row in self._rows_by_path.get(path, ()):
-            at = self.index(row)
+            at = self.createIndex(row, 0)  # not index(): that asks Python's rowCount
             self.dataChanged.emit(at, at, [Qt.ItemDataRole.DecorationRole])
