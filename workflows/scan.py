@@ -103,6 +103,13 @@ def add_and_scan(sessions: sessionmaker[Session], cancel: threading.Event, paths
                 yield SameShareFound(exc.path, exc.root.name, exc.root.recorded,
                                      exc.root.local if exc.found_here else None)
                 continue
+            except FolderError:
+                if folders.get_folder(session, path) is None:
+                    raise  # a new folder must exist: the job fails, saying why
+                # A watched folder not here (a drive unplugged): nothing to rescan, and its
+                # tracks wait as they are, not "missing" (classify says the root is away).
+                log.info("not rescanned: %s is not found on this machine", path)
+                continue
             added.append(path)
         session.commit()
         yield FoldersChanged(tuple(folders.list_folders(session)))

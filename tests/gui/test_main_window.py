@@ -250,6 +250,34 @@ def test_known_folders_are_rescanned_on_start(  # type: ignore[no-untyped-def]
     assert missing.path == str(gone)
 
 
+def test_a_watched_folder_not_here_is_skipped_by_the_rescan_on_start(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window, db_path: Path, music: Path, tmp_path: Path,
+    settings: AppSettings,
+) -> None:
+    """A drive unplugged since the last run: the rescan at start fails nothing and marks
+    none of its tracks missing; the other folders are rescanned."""
+    other = tmp_path / "Other"
+    other.mkdir()
+    shutil.copy(music / "jazz" / "jazz.00000.flac", other / "a.flac")
+    window = make_window(db_path)
+    window.add_folders([str(music), str(other)])
+    wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
+    window.close()
+    unplugged = tmp_path / "unplugged"
+    music.rename(unplugged)
+    (other / "a.flac").unlink()
+    again = MainWindow(db_path, settings, rescan_on_start=True)
+    qtbot.addWidget(again)
+    finished: list[Outcome] = []
+    again.runner.job_finished.connect(finished.append)
+    again.show()
+    wait_idle(qtbot, again, timeout=SLOW_JOB_MS)
+    assert [(o.name, o.error) for o in finished if o.name == "scan"] == [("scan", None)]
+    statuses = {r.path: r.status for r in again.table.rows()}
+    assert statuses.pop(str(other / "a.flac")) == "missing"  # the folder that is here: rescanned
+    assert len(statuses) == 8 and "missing" not in statuses.values()
+
+
 def test_closing_during_the_first_load_starts_no_job_after_it(
     qtbot: QtBot, settings: AppSettings, db_path: Path, music: Path
 ) -> None:
