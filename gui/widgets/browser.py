@@ -10,6 +10,7 @@ filter; activating one (double-click, Enter) also selects them in the table.
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import (
     QItemSelection,
@@ -37,6 +38,7 @@ from workflows.albums import ArtistTree
 from workflows.events import ArtistTreeReady, Event, Events
 
 BUILD_TREE = JobKind("artist-tree", needs_model=False)
+LAYOUT_SETTLE_S = 0.3  # after a tree is shown, its lists' batched layout (60,000 albums: 0.2 s)
 FREEZE_TREE_OF = 20_000  # rows from which a built tree is frozen out of the collector's sight
 LIST_HEIGHT = 170  # the lists' first height: ten artists, five albums with their covers
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -107,6 +109,7 @@ class LibraryBrowser(QSplitter):
         self._stamp = 0  # the number of the latest view asked for; older answers are dropped
         self._built_for: object = None  # the view the shown tree counts
         self._rows_changed = 0
+        self._shown_at = 0.0  # time.monotonic() when the lists got their last tree
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self._rebuild)
         for signal in (table.rowsInserted, table.rowsRemoved, table.dataChanged,
@@ -149,6 +152,12 @@ class LibraryBrowser(QSplitter):
     def _rebuild(self) -> None:
         if self._loads:
             return  # built when the load has ended
+        if time.monotonic() - self._shown_at < LAYOUT_SETTLE_S:
+            # The lists lay out a tree just shown in batches between events, each row a call
+            # into Python; beside a build those calls queued for the lock, and the GUI
+            # stalled 120-165 ms. The next build starts once they are done.
+            self._timer.start()
+            return
         view = (self.proxy.category, self.proxy.words, self._rows_changed)
         if view == self._built_for:
             return  # a sort or the browser's own narrowing: the counts stand
@@ -187,6 +196,7 @@ class LibraryBrowser(QSplitter):
         """Show a tree, keeping the chosen artist and album while they have tracks in view."""
         artist_key, album_key = self.chosen
         self.tree = tree
+        self._shown_at = time.monotonic()
         self.artists.set_tree(tree)
         if tree.artist(artist_key) is None:
             artist_key = album_key = None  # gone from this view: back to all artists
