@@ -31,7 +31,7 @@ from gui.settings import AppSettings  # noqa: E402
 from gui.widgets.browser import build_tree  # noqa: E402
 from gui.watchdog import StallWatchdog  # noqa: E402
 from library.categories import Category  # noqa: E402
-from tools.demo_library import populate  # noqa: E402
+from bench.similar import fill  # noqa: E402
 
 
 def timed(label: str, action: object) -> tuple[float, float]:
@@ -133,9 +133,15 @@ def run_until(app: QApplication, done: object) -> None:
     timer.stop()
 
 
+VECTOR_DIM = 200  # musicnn-msd's embedding, as broad stores it
+
+
 def generate(db_path: Path, tracks: int) -> None:
-    """tools.demo_library.populate, run in a child process."""
-    child = multiprocessing.get_context("spawn").Process(target=populate, args=(db_path, tracks))
+    """tools.demo_library's tracks and predictions with a stored vector per classified track
+    (bench/similar.py's fill): after the load the app reads them, as it does a real library's,
+    for "More like this" and the review queue. Run in a child process."""
+    child = multiprocessing.get_context("spawn").Process(target=fill,
+                                                         args=(db_path, tracks, VECTOR_DIM))
     child.start()
     child.join()
     if child.exitcode != 0:
