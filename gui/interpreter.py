@@ -24,6 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 GUI_SWITCH_INTERVAL = 0.0005  # seconds a thread runs before a waiting one gets the lock
+# Long-lived objects made at once (a page of table rows, a review queue's items) from which
+# they are frozen out of the collector's full passes (gc.freeze(); see their callers).
+FREEZE_AFTER = 1000
 
 
 def share_with_workers() -> None:

@@ -7,16 +7,19 @@ choice), resolved on the worker thread: it imports the classifier.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from gui.colormap import colorize
-from gui.workers import Job, JobKind
+from gui.interpreter import FREEZE_AFTER, collector_paused
+from gui.workers import Job, JobContext, JobKind
 from library.records import BrowseRow, PlanRow
 from workflows import browse, playlists, review, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
 from workflows.classify_run import ClassifyOptions
 from workflows.classify_run import classify as classify_flow
+from workflows.events import Event, QueueReady
 from workflows.similar import similar_for_pane, warm_index
 from workflows.tracks import TrackFilter
 from workflows.tags import TagOptions
@@ -135,7 +138,20 @@ def tag_history() -> Job:
 
 def review_queue() -> Job:
     """The review queue, most helpful question first: one QueueReady."""
-    return lambda ctx: review.queue(ctx.sessions)
+
+    def job(ctx: JobContext) -> Iterator[Event]:
+        # With the collector paused: reading every track's inputs (100,000 rows through the
+        # ORM) set off full collections that stalled the GUI 150-190 ms. The queue it keeps
+        # (an item per track to ask about) lives until the next one, so a large one is frozen
+        # as the artist tree is (gui/widgets/browser.py): unfrozen, the collector's first pass
+        # after the pause walked 92,000 items, a 190 ms stall.
+        with collector_paused():
+            ready = list(review.queue(ctx.sessions))
+            if sum(len(e.items) for e in ready if isinstance(e, QueueReady)) >= FREEZE_AFTER:
+                gc.freeze()
+        yield from ready
+
+    return job
 
 
 def answer(track_id: int, genres: Sequence[str], answers: review.AnswerLog,

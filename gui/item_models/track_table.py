@@ -15,6 +15,7 @@ from functools import lru_cache
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from gui.interpreter import FREEZE_AFTER
 from library.categories import Category, CategoryTally, counts_in_genres
 from library.genre_names import canonical_genre, canonical_genres, genre_key
 from library.records import NOT_MUSIC, BrowseRow, TrackStatus, display_path, guessed_names
@@ -31,7 +32,6 @@ OLDER_MODEL = "Older model"  # the genre shown is another model's: classify upda
 STATUS_COLORS[OLDER_MODEL] = GUESSED_COLOR  # muted, like the guessed names
 Roots = Mapping[int, str]  # folder id -> the watched folder's path
 NO_ROOTS: Roots = {}
-FREEZE_AFTER = 1000  # new rows in one insert (a page of a load) after which gc.freeze()
 
 
 class Column(IntEnum):
