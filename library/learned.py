@@ -4,11 +4,13 @@ predictions, stored under a bundle of their own so the default's rows stay as th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Text, and_, delete, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from library.dialect import upsert
@@ -19,6 +21,7 @@ from library.records import TrackStatus
 LEARNED_BUNDLE = "learned"  # the learner's predictions: a source of their own, never "broad"
 EMBEDDING_BACKBONE = "broad"  # what the default bundle stores per track (workflows/learn.py)
 EMBEDDING_DIM = 200
+ANCHOR_WIDTH = 32  # anchor columns allocated at first (the default's 16 labels; grows if more)
 
 
 @dataclass(frozen=True)
@@ -61,35 +64,64 @@ def _group(album: str | None, who: str | None) -> str:
 
 def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
                    ) -> LearnerInputs:
-    """What the learner reads, in one query (no query per track)."""
-    rows = session.execute(
-        select(Track.id, Track.genres, Track.artist, Track.album, Track.album_artist,
-               Embedding.vector, Prediction.probabilities, Prediction.not_music,
-               Prediction.track_size, Prediction.track_mtime_ns, Prediction.audio_hash,
-               UserLabel.genres)
-        .join(Embedding, and_(Embedding.track_id == Track.id,
-                              Embedding.backbone == EMBEDDING_BACKBONE))
+    """What the learner reads, in one query (no query per track), streamed row by row into
+    arrays: at 100,000 tracks holding every row as an ORM row with its decoded JSON first
+    took 440 MB at its peak."""
+    readable = (Track.status == TrackStatus.OK, Embedding.dim == EMBEDDING_DIM)
+    with_vector = and_(Embedding.track_id == Track.id, Embedding.backbone == EMBEDDING_BACKBONE)
+    count = session.scalar(select(func.count()).select_from(Track).join(Embedding, with_vector)
+                           .where(*readable)) or 0
+    # JSON columns as their text (PostgreSQL's driver would decode them itself): genre lists
+    # repeat, so each distinct one is decoded once.
+    rows = session.connection().execute(
+        select(Track.id, sql_cast(Track.genres, Text), Track.artist, Track.album,
+               Track.album_artist, Embedding.vector, sql_cast(Prediction.probabilities, Text),
+               Prediction.not_music, Prediction.track_size, Prediction.track_mtime_ns,
+               Prediction.audio_hash, sql_cast(UserLabel.genres, Text))
+        .join(Embedding, with_vector)
         .outerjoin(Prediction, and_(Prediction.track_id == Track.id,
                                     Prediction.bundle == anchor_bundle))
         .outerjoin(UserLabel, UserLabel.track_id == Track.id)
-        .where(Track.status == TrackStatus.OK, Embedding.dim == EMBEDDING_DIM)
-        .order_by(Track.id)).all()
-    labels = tuple(dict.fromkeys(g for r in rows for g in (r[6] or {})))
-    column = {g: i for i, g in enumerate(labels)}
-    anchor = np.zeros((len(rows), len(labels)), dtype=np.float32)
-    for i, r in enumerate(rows):
-        for genre, p in (r[6] or {}).items():
-            anchor[i, column[genre]] = p
-    vectors = np.frombuffer(b"".join(r[5] for r in rows), dtype="<f2")
+        .where(*readable)
+        .order_by(Track.id))
+    column: dict[str, int] = {}  # the anchor's genres, in the order first seen
+    anchor = np.zeros((count, ANCHOR_WIDTH), dtype=np.float32)
+    first_of: dict[str | None, str | None] = {None: None}
+    ids: list[int] = []
+    blobs: list[bytes] = []
+    not_music: list[bool] = []
+    user: list[str | None] = []
+    tags: list[str | None] = []
+    albums: list[str] = []
+    artists: list[str] = []
+    files: list[tuple[int, int, str | None]] = []
+    for i, (tid, tag_json, artist, album, album_artist, vector, shares, gate, size, mtime,
+            audio_hash, user_json) in enumerate(rows):
+        if i == len(anchor):  # tracks added since the count
+            anchor = np.concatenate([anchor, np.zeros_like(anchor[:1])])
+        for genre, p in (json.loads(shares) if shares else {}).items():
+            at = column.setdefault(genre, len(column))
+            if at == anchor.shape[1]:
+                anchor = np.concatenate([anchor, np.zeros_like(anchor)], axis=1)
+            anchor[i, at] = p
+        for text in (tag_json, user_json):
+            if text not in first_of:
+                first_of[text] = _first(json.loads(text))
+        ids.append(tid)
+        blobs.append(vector)
+        not_music.append(bool(gate))
+        user.append(first_of[user_json])
+        tags.append(first_of[tag_json])
+        albums.append(_group(album, album_artist or artist))
+        artists.append((artist or "").casefold())
+        files.append((size or 0, mtime or 0, audio_hash))
+    vectors = np.frombuffer(b"".join(blobs), dtype="<f2")
     return LearnerInputs(
-        track_ids=np.asarray([r[0] for r in rows], dtype=np.int64),
-        vectors=vectors.reshape(len(rows), EMBEDDING_DIM).astype(np.float32),
-        anchor_labels=labels, anchor=anchor,
-        not_music=np.asarray([bool(r[7]) for r in rows], dtype=bool),
-        user=tuple(_first(r[11]) for r in rows), tags=tuple(_first(r[1]) for r in rows),
-        albums=tuple(_group(r[3], r[4] or r[2]) for r in rows),
-        artists=tuple((r[2] or "").casefold() for r in rows),
-        files=tuple((r[8] or 0, r[9] or 0, r[10]) for r in rows))
+        track_ids=np.asarray(ids, dtype=np.int64),
+        vectors=vectors.reshape(len(ids), EMBEDDING_DIM).astype(np.float32),
+        anchor_labels=tuple(column), anchor=anchor[:len(ids), :len(column)].copy(),
+        not_music=np.asarray(not_music, dtype=bool), user=tuple(user), tags=tuple(tags),
+        albums=tuple(albums), artists=tuple(artists), files=tuple(files))
 
 
 def stored_learned(session: Session) -> dict[int, tuple[object, ...]]:
