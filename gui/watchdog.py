@@ -12,7 +12,9 @@ from PySide6.QtCore import QObject, QTimer, Slot
 NOTED_STALL = 0.05  # seconds late beyond which a tick is listed in .stalls
 # Set (to seconds, e.g. 0.15): a stall that long prints every thread's Python stack to
 # stderr, from faulthandler's own C thread, which needs no interpreter lock. Who held the
-# lock while the GUI thread waited is then the thread that is running Python.
+# lock while the GUI thread waited is then the thread that is running Python. A diagnostic
+# only: faulthandler reads the other threads' frames without the lock, and with many dumps
+# the process has crashed (twice in ~30 dumps of a 100,000-track run, SIGSEGV mid-dump).
 DUMP_STALLS = "GENRELENS_DUMP_STALLS"
 
 
