@@ -81,4 +81,8 @@ def run_gui(db_path: DbLocation, argv: Sequence[str]) -> int:
         window.setWindowTitle(f"{window.windowTitle()} (read-only library)")
     warm_up_after_load(window)
     window.show()
-    return app.exec()
+    code = app.exec()
+    # Qt's own threads (the preview's FFmpeg) may still log while Python shuts down: to
+    # Qt's default handler then, not into a Python function mid-teardown (a crash seen once).
+    qInstallMessageHandler(None)
+    return code
