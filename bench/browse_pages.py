@@ -25,9 +25,9 @@ from tools.demo_library import populate  # noqa: E402
 def unbounded(session, page_size=2000, in_use=None):  # type: ignore[no-untyped-def]
     """The paging before: each page's grouped subquery over every prediction."""
     after = 0
-    reader = browse._RowReader(in_use, local_paths(session))
+    roots = local_paths(session)
     while True:
-        page = [reader.row(v) for v in session.connection().execute(
+        page = [browse._to_row(v, in_use, roots) for v in session.connection().execute(
             browse._rows_query(in_use).where(Track.id > after).limit(page_size))]
         if not page:
             return

@@ -7,16 +7,14 @@ library/categories.py's, over these rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, delete, func, or_, select
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import Select, and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from library.convert import prediction_record, track_record
-from library.dialect import upsert
+from library.dialect import genre_list, json_text, upsert
 from library.learned import LEARNED_BUNDLE
 from library.models import Prediction, Track, UserLabel
 from library.predictions import file_changed_since, made_by_other_model
@@ -41,11 +39,6 @@ def _shown_prediction_ids(in_use: BundleKey | None) -> Select[int]:
     return select(case((fresh, learned_id), else_=ours)).group_by(Prediction.track_id)
 
 
-# The JSON columns come as their text (CAST: PostgreSQL's driver would decode them itself)
-# and are decoded here: a page's genre lists repeat a handful of values, decoded once each.
-_JSON_COLUMNS = (Track.genres, Prediction.top_genres, Prediction.probabilities, UserLabel.genres)
-
-
 def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]]:
     # Joined to a grouped subquery (computed once), not `IN (...)` in the ON clause, which
     # SQLite re-evaluates per row: 5,000 rows took 9 s that way. `page`: conditions on
@@ -54,7 +47,8 @@ def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]
     shown = (_shown_prediction_ids(in_use).where(*page).add_columns(Prediction.track_id)
              .subquery())
     shown_id = shown.c[0]
-    tags, top, probs, user = (sql_cast(c, Text) for c in _JSON_COLUMNS)
+    tags, top, probs, user = (json_text(c) for c in (Track.genres, Prediction.top_genres,
+                                                    Prediction.probabilities, UserLabel.genres))
     return (
         select(
             Track.id, Track.root_id, Track.path, Track.status, Track.title, Track.artist,
@@ -71,41 +65,27 @@ def _rows_query(in_use: BundleKey | None, *page: Any) -> Select[*tuple[Any, ...]
     )
 
 
-class _RowReader:
-    """Builds table rows from _rows_query's result rows (plain Core rows: the ORM's per-row
-    bookkeeping cost more than the rows), decoding each distinct genre list once."""
-
-    def __init__(self, in_use: BundleKey | None, roots: RootMap) -> None:
-        self.in_use, self.roots = in_use, roots
-        self._lists: dict[str | None, tuple[str, ...]] = {None: ()}
-
-    def genres(self, text: str | None) -> tuple[str, ...]:
-        """A JSON list of genres as a tuple, decoded once per distinct text."""
-        found = self._lists.get(text)
-        if found is None:
-            found = self._lists[text] = tuple(json.loads(text))  # type: ignore[arg-type]
-        return found
-
-    def row(self, values: Sequence[Any]) -> BrowseRow:
-        (tid, root_id, stored, status, title, artist, album, duration, tags, error, folder_id,
-         size, mtime, top, confidence, uncertain, probs, p_size, p_mtime, user, not_music,
-         bundle, version) = values
-        predicted = confidence is not None
-        in_use = self.in_use
-        # The same rule as classify's (library.predictions.needs_prediction), in two parts
-        # the table shows apart: "Changed" and "Older model".
-        return BrowseRow(
-            id=tid, path=self.roots.local(root_id, stored), status=TrackStatus(status),
-            title=title, artist=artist, album=album, duration=duration,
-            tag_genres=self.genres(tags), error=error, folder_id=folder_id,
-            predicted=self.genres(top), confidence=confidence, uncertain=bool(uncertain),
-            stale=predicted and file_changed_since((p_size, p_mtime), (size, mtime)),
-            shares_json=probs or "", user_genres=self.genres(user),
-            not_music=bool(not_music),
-            outdated=predicted and in_use is not None and bundle != LEARNED_BUNDLE
-            and made_by_other_model(in_use, bundle, version),
-            predicted_by=f"{bundle} {version}" if predicted else "",
-        )
+def _to_row(values: Sequence[Any], in_use: BundleKey | None, roots: RootMap) -> BrowseRow:
+    """A table row from one of _rows_query's (plain Core rows: the ORM's per-row bookkeeping
+    cost more than the rows)."""
+    (tid, root_id, stored, status, title, artist, album, duration, tags, error, folder_id,
+     size, mtime, top, confidence, uncertain, probs, p_size, p_mtime, user, not_music,
+     bundle, version) = values
+    predicted = confidence is not None
+    # The same rule as classify's (library.predictions.needs_prediction), in two parts
+    # the table shows apart: "Changed" and "Older model".
+    return BrowseRow(
+        id=tid, path=roots.local(root_id, stored), status=TrackStatus(status),
+        title=title, artist=artist, album=album, duration=duration,
+        tag_genres=genre_list(tags), error=error, folder_id=folder_id,
+        predicted=genre_list(top), confidence=confidence, uncertain=bool(uncertain),
+        stale=predicted and file_changed_since((p_size, p_mtime), (size, mtime)),
+        shares_json=probs or "", user_genres=genre_list(user),
+        not_music=bool(not_music),
+        outdated=predicted and in_use is not None and bundle != LEARNED_BUNDLE
+        and made_by_other_model(in_use, bundle, version),
+        predicted_by=f"{bundle} {version}" if predicted else "",
+    )
 
 
 def iter_row_pages(
@@ -121,9 +101,9 @@ def iter_row_pages(
                               .offset(page_size - 1).limit(1))  # None: the last page
         bounds = [Prediction.track_id > after] + ([] if last is None else
                                                   [Prediction.track_id <= last])
-        result = session.connection().execute(
-            _rows_query(in_use, *bounds).where(Track.id > after).limit(page_size))
-        page = list(map(_RowReader(in_use, local_paths(session)).row, result))
+        roots = local_paths(session)
+        page = [_to_row(values, in_use, roots) for values in session.connection().execute(
+            _rows_query(in_use, *bounds).where(Track.id > after).limit(page_size))]
         if not page:
             return
         yield page
@@ -136,11 +116,11 @@ def rows_for_ids(
     """Fresh table rows for the given tracks (after a scan, a prediction or a correction)."""
     ids = list(track_ids)
     rows: list[BrowseRow] = []
-    reader = _RowReader(in_use, local_paths(session))
+    roots = local_paths(session)
     for start in range(0, len(ids), 500):  # SQLite caps bound parameters
         chunk = ids[start : start + 500]
-        rows.extend(map(reader.row, session.connection().execute(
-            _rows_query(in_use).where(Track.id.in_(chunk)))))
+        rows.extend(_to_row(values, in_use, roots) for values in session.connection().execute(
+            _rows_query(in_use).where(Track.id.in_(chunk))))
     return rows
 
 

@@ -5,15 +5,15 @@ predictions, stored under a bundle of their own so the default's rows stay as th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import Text, and_, delete, func, select
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from library.dialect import upsert
+from library.dialect import genre_list, json_text, upsert
 from library.genre_names import DEFAULT_LABELS_BUNDLE, canonical_genre, genre_key
 from library.models import Embedding, Prediction, Track, UserLabel, utcnow
 from library.records import TrackStatus
@@ -53,8 +53,9 @@ class LearnedWrite:
     reason: str
 
 
-def _first(genres: Sequence[str] | None) -> str | None:
-    found = next((g for g in genres or () if g and genre_key(g)), None)
+@lru_cache(maxsize=4096)  # per distinct genre list: a library shares a few hundred
+def _first(genres: tuple[str, ...]) -> str | None:
+    found = next((g for g in genres if g and genre_key(g)), None)
     return canonical_genre(found) if found else None
 
 
@@ -71,13 +72,11 @@ def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
     with_vector = and_(Embedding.track_id == Track.id, Embedding.backbone == EMBEDDING_BACKBONE)
     count = session.scalar(select(func.count()).select_from(Track).join(Embedding, with_vector)
                            .where(*readable)) or 0
-    # JSON columns as their text (PostgreSQL's driver would decode them itself): genre lists
-    # repeat, so each distinct one is decoded once.
     rows = session.connection().execute(
-        select(Track.id, sql_cast(Track.genres, Text), Track.artist, Track.album,
-               Track.album_artist, Embedding.vector, sql_cast(Prediction.probabilities, Text),
+        select(Track.id, json_text(Track.genres), Track.artist, Track.album,
+               Track.album_artist, Embedding.vector, json_text(Prediction.probabilities),
                Prediction.not_music, Prediction.track_size, Prediction.track_mtime_ns,
-               Prediction.audio_hash, sql_cast(UserLabel.genres, Text))
+               Prediction.audio_hash, json_text(UserLabel.genres))
         .join(Embedding, with_vector)
         .outerjoin(Prediction, and_(Prediction.track_id == Track.id,
                                     Prediction.bundle == anchor_bundle))
@@ -86,7 +85,6 @@ def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
         .order_by(Track.id))
     column: dict[str, int] = {}  # the anchor's genres, in the order first seen
     anchor = np.zeros((count, ANCHOR_WIDTH), dtype=np.float32)
-    first_of: dict[str | None, str | None] = {None: None}
     ids: list[int] = []
     blobs: list[bytes] = []
     not_music: list[bool] = []
@@ -104,14 +102,11 @@ def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
             if at == anchor.shape[1]:
                 anchor = np.concatenate([anchor, np.zeros_like(anchor)], axis=1)
             anchor[i, at] = p
-        for text in (tag_json, user_json):
-            if text not in first_of:
-                first_of[text] = _first(json.loads(text))
         ids.append(tid)
         blobs.append(vector)
         not_music.append(bool(gate))
-        user.append(first_of[user_json])
-        tags.append(first_of[tag_json])
+        user.append(_first(genre_list(user_json)))
+        tags.append(_first(genre_list(tag_json)))
         albums.append(_group(album, album_artist or artist))
         artists.append((artist or "").casefold())
         files.append((size or 0, mtime or 0, audio_hash))
