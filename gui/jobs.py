@@ -7,13 +7,12 @@ choice), resolved on the worker thread: it imports the classifier.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gui.colormap import colorize
-from gui.interpreter import FREEZE_AFTER, collector_paused
-from gui.workers import Job, JobContext, JobKind
+from gui.interpreter import run_paused
+from gui.workers import Job, JobKind
 from library.records import BrowseRow, PlanRow
 from workflows import browse, playlists, review, scan, tags
 from workflows.browse import ModelInUse, reread_at_end, with_rows
@@ -136,22 +135,15 @@ def tag_history() -> Job:
     return lambda ctx: tags.history(ctx.sessions)
 
 
+def _queued_items(events: Sequence[Event]) -> int:
+    return sum(len(e.items) for e in events if isinstance(e, QueueReady))
+
+
 def review_queue() -> Job:
-    """The review queue, most helpful question first: one QueueReady."""
-
-    def job(ctx: JobContext) -> Iterator[Event]:
-        # With the collector paused: reading every track's inputs (100,000 rows through the
-        # ORM) set off full collections that stalled the GUI 150-190 ms. The queue it keeps
-        # (an item per track to ask about) lives until the next one, so a large one is frozen
-        # as the artist tree is (gui/widgets/browser.py): unfrozen, the collector's first pass
-        # after the pause walked 92,000 items, a 190 ms stall.
-        with collector_paused():
-            ready = list(review.queue(ctx.sessions))
-            if sum(len(e.items) for e in ready if isinstance(e, QueueReady)) >= FREEZE_AFTER:
-                gc.freeze()
-        yield from ready
-
-    return job
+    """The review queue, most helpful question first: one QueueReady. With the collector
+    paused (reading every track's inputs set off full collections that stalled the GUI
+    150-190 ms at 100,000 tracks); the queue, an item per track, lives until the next."""
+    return lambda ctx: iter(run_paused(review.queue(ctx.sessions), _queued_items))
 
 
 def answer(track_id: int, genres: Sequence[str], answers: review.AnswerLog,

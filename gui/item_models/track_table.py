@@ -7,7 +7,6 @@ arrival order: the filter model sorts (moving 50,000 row objects here would cost
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
 from functools import lru_cache
@@ -15,7 +14,7 @@ from functools import lru_cache
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from gui.interpreter import FREEZE_AFTER
+from gui.interpreter import keep_long_lived
 from library.categories import Category, CategoryTally, counts_in_genres
 from library.genre_names import canonical_genre, canonical_genres, genre_key
 from library.records import NOT_MUSIC, BrowseRow, TrackStatus, display_path, guessed_names
@@ -308,13 +307,7 @@ class TrackTableModel(QAbstractTableModel):
             for i, record in enumerate(new, start=first):
                 self._index_genres(i, record)
             self.endInsertRows()
-            if len(new) >= FREEZE_AFTER:
-                # A library's rows live as long as the window. Frozen, they are out of the
-                # garbage collector's full passes, which walk every object with the
-                # interpreter lock held (GUI included): at 100,000 rows 120-340 ms each, one
-                # every second while a library loaded. Rows replaced later are still freed
-                # by their reference counts; only cycles made before now would stay.
-                gc.freeze()
+            keep_long_lived(len(new))  # a library's rows live as long as the window
 
     def remove_ids(self, track_ids: Iterable[int]) -> None:
         """Remove the rows of these tracks, one contiguous run at a time, from the bottom up."""

@@ -9,7 +9,6 @@ filter; activating one (double-click, Enter) also selects them in the table.
 
 from __future__ import annotations
 
-import gc
 import time
 
 from PySide6.QtCore import (
@@ -24,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QSplitter
 
 from gui.covers import THUMB, CoverStore
-from gui.interpreter import collector_paused
+from gui.interpreter import run_paused
 from gui.jobs import LOAD
 from gui.item_models.artist_album import AlbumListModel, ArtistListModel
 from gui.item_models.track_filter import TrackFilterModel
@@ -32,14 +31,14 @@ from gui.item_models.track_table import TrackTableModel
 from gui.widgets.delegates import CountBadgeDelegate
 from gui.widgets.details_pane import DetailsPane
 from gui.widgets.views import TrackView
-from gui.workers import GeneratorWorker, Job, JobContext, JobKind, JobRunner, Outcome
+from gui.workers import GeneratorWorker, Job, JobKind, JobRunner, Outcome
 from workflows import albums
 from workflows.albums import ArtistTree
-from workflows.events import ArtistTreeReady, Event, Events
+from workflows.events import ArtistTreeReady, Event
 
 BUILD_TREE = JobKind("artist-tree", needs_model=False)
 LAYOUT_SETTLE_S = 0.3  # after a tree is shown, its lists' batched layout (60,000 albums: 0.2 s)
-FREEZE_TREE_OF = 20_000  # rows from which a built tree is frozen out of the collector's sight
+FREEZE_TREE_OF = 20_000  # rows from which a built tree is frozen (gui/interpreter.py)
 LIST_HEIGHT = 170  # the lists' first height: ten artists, five albums with their covers
 QUEUED = Qt.ConnectionType.QueuedConnection
 
@@ -50,20 +49,11 @@ def build_tree(table: TrackTableModel, proxy: TrackFilterModel, stamp: int) -> J
     rows, texts, roots = table.rows(), list(table.search_texts()), dict(table.roots)
     entry, words = proxy.category, proxy.words
 
-    def job(ctx: JobContext) -> Events:
-        with collector_paused():  # 200,000 short-lived objects at 100,000 tracks
-            built = list(albums.artist_tree(rows, texts, entry, words, roots, ctx.cancelled,
-                                            stamp))
-            if len(rows) >= FREEZE_TREE_OF:
-                # The tree lives until the next one replaces it (then its reference counts
-                # free it). Unfrozen, the collector's first pass after the pause walked its
-                # 120,000 objects with the lock held: 50-100 ms of GUI stall per build. The
-                # price: the few cyclic garbage objects alive now (about 140 per build,
-                # measured) are never collected.
-                gc.freeze()
-        yield from built  # outside: the collector never waits on the GUI taking the tree
-
-    return job
+    # With the collector paused: 200,000 short-lived objects at 100,000 tracks; the tree
+    # lives until the next one.
+    return lambda ctx: iter(run_paused(
+        albums.artist_tree(rows, texts, entry, words, roots, ctx.cancelled, stamp),
+        lambda _: len(rows), FREEZE_TREE_OF))
 
 
 def entry_list(name: str, icons: bool) -> QListView:
