@@ -175,13 +175,14 @@ def test_scratch_bundles_apply_the_music_gate(shared_data: Path, tmp_path: Path)
 
 
 def test_identity_is_what_the_loaded_classifier_stores(tmp_path: Path) -> None:
-    """The app tells current predictions from outdated ones by classifier_identity, without
-    loading weights: it must name the bundle and version the loaded classifier stores."""
+    """The app tells current predictions from outdated ones by the model in use's key, read
+    without loading weights: it must name the bundle and version the loaded classifier
+    stores."""
     from classifier.bundles import open_bundle
-    from workflows.classify import classifier_identity
+    from workflows.browse import ModelInUse
 
     folder = scratch_bundle("feature-mlp", tmp_path / "mlp")
     for name in (str(folder), None, "gtzan10"):
         loaded = open_bundle(name)
-        key = classifier_identity(name)
+        key = ModelInUse(name).key()
         assert (key.name, key.version) == (loaded.name, str(loaded.version))

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.audio import DEFAULT_CLIPS
-from classifier.bundles import bundle_identity, open_bundle
+from classifier.bundles import open_bundle
 from classifier.model import DeviceError as DeviceError  # prepare_classify's, for its callers
 from classifier.model import GenreModel, TrackInput, TrackPrediction, choose_device
 from library.descriptor_store import load_fresh_descriptors
@@ -31,7 +31,6 @@ from library.predictions import (
     tracks_needing_prediction,
 )
 from library.records import (
-    BundleKey,
     EmbeddingRecord,
     PredictionRecord,
     PredictionWrite,
@@ -107,13 +106,6 @@ def prepare_classify(
         wanted = set(track_ids)
         todo = [t for t in todo if t.id in wanted]
     return ClassifyRun(bundle, chosen, todo, away)
-
-
-def classifier_identity(name: str | None) -> BundleKey:
-    """The bundle and version `open_bundle(name)` stores its predictions under, read without
-    loading any weights (so the app can tell current predictions from outdated ones
-    cheaply); raises BundleError and friends like open_bundle."""
-    return BundleKey(*bundle_identity(name))
 
 
 def to_write(result: TrackPrediction, track_id: int, bundle: GenreModel) -> PredictionWrite:
