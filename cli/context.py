@@ -37,6 +37,16 @@ class AppContext:
             engine.dispose()
 
 
+def interrupted(error: BaseException) -> bool:
+    """Whether a Ctrl-C (KeyboardInterrupt) is behind `error`, raised while handling it."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__context__
+    return False
+
+
 def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
                 args: argparse.Namespace, app: AppContext) -> int:
     """Run one command; a database failure becomes words on stderr and its exit code."""
@@ -46,6 +56,10 @@ def run_command(handler: Callable[[argparse.Namespace, AppContext], int | None],
     except BrokenPipeError:  # `genrelens list | head`: the reader has all it wanted
         return reader_gone()
     except Exception as error:
+        if interrupted(error):
+            # Ctrl-C mid-query: the driver's clean-up then failed on the busy connection
+            # (PostgreSQL: "... in transaction status ACTIVE"), hiding the interrupt.
+            raise KeyboardInterrupt from error
         problem = explain(error, shown_location(app.db_path), lock_holder(app.db_path))
         if problem is None:
             raise

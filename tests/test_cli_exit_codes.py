@@ -56,3 +56,26 @@ def test_classify_a_path_outside_the_library_is_an_error(
         out, err = capsys.readouterr()
         assert f"error: {path}: not in the library" in err
         assert "Nothing to do" not in out + err
+
+
+def test_a_database_error_raised_while_a_ctrl_c_unwinds_is_an_interrupt(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C mid-query on PostgreSQL: the driver's clean-up failed on the busy connection and
+    that error hid the interrupt (exit 66 instead of 130, once in a fresh-clone run of
+    tests/test_classify_ray_sigint.py). Whatever fails while a Ctrl-C unwinds, it is an
+    interrupt."""
+    from sqlalchemy.exc import OperationalError
+
+    import cli.tracks
+
+    def interrupted_query(*_: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise OperationalError("ROLLBACK", {}, Exception(
+                "can't rollback: connection in transaction status ACTIVE")) from None
+
+    monkeypatch.setattr(cli.tracks, "list_command", interrupted_query)
+    assert main.main(["--db", str(tmp_path / "library.sqlite3"), "list"]) == 130
+    assert "Interrupted; work committed so far is kept." in capsys.readouterr().err
