@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.interpreter import share_with_workers  # noqa: E402
 from gui.item_models.track_table import Column  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
@@ -154,7 +153,6 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=50_000)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    share_with_workers()  # as the app's run_gui does
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "library.sqlite3"
         # In a process of its own: the app opens a library it did not just write (this

@@ -24,7 +24,6 @@ import soundfile  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.interpreter import share_with_workers  # noqa: E402
 from gui.warmup import load_worker_modules  # noqa: E402
 from workflows.classify_run import ClassifyOptions  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
@@ -66,7 +65,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each file")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    share_with_workers()  # as the app's run_gui does
     start = time.perf_counter()
     load_worker_modules()  # as gui.app.run_gui does (on a thread, once the window shows)
     print(f"model libraries loaded before the window in {time.perf_counter() - start:.1f} s")

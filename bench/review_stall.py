@@ -27,7 +27,6 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui import jobs  # noqa: E402
-from gui.interpreter import share_with_workers  # noqa: E402
 from gui.item_models.sidebar import KEY_ROLE  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import AppSettings  # noqa: E402
@@ -65,7 +64,6 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between answers")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    share_with_workers()  # as the app's run_gui does
     load_worker_modules()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "library.sqlite3"

@@ -11,7 +11,6 @@ from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHan
 from PySide6.QtWidgets import QApplication
 
 from gui import warmup
-from gui.interpreter import share_with_workers
 from gui.dialogs.db_problem import open_library
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
@@ -64,7 +63,6 @@ def run_gui(db_path: DbLocation, argv: Sequence[str]) -> int:
     file or a database server's URL (library/db.py `DbLocation`)."""
     qInstallMessageHandler(log_qt_message)
     sys.excepthook = log_uncaught
-    share_with_workers()
     running = QApplication.instance()  # a test's, or None: typed as the base QCoreApplication
     app = running if isinstance(running, QApplication) else QApplication(list(argv))
     app.setApplicationName("GenreLens")

@@ -1,11 +1,5 @@
 """How the GUI thread and the workers share one interpreter without the window stalling.
 
-The interpreter lock's switch interval: Qt calls into Python for every row it lays out or
-paints (rowCount, data: each a Python override), and each such call takes the lock. While a
-worker runs Python, every take waited up to the 5 ms default interval: a list of 60,000
-albums laid out beside the artist-tree worker held the GUI 0.4-0.65 s with 20-70 ms of its
-own CPU. At 0.5 ms those stalls were 0.12-0.24 s (bench/gui_scale.py, docs/speed.md).
-
 Pausing the garbage collector while a worker allocates in bulk, so it holds no GUI stall.
 
 A full collection walks every object not frozen with the interpreter lock held, the GUI
@@ -24,7 +18,6 @@ collected (about 140 per tree build, measured).
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -32,15 +25,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-GUI_SWITCH_INTERVAL = 0.0005  # seconds a thread runs before a waiting one gets the lock
 # Long-lived objects made at once (a page of table rows, a review queue's items) from which
 # they are frozen out of the collector's full passes (gc.freeze(); see their callers).
 FREEZE_AFTER = 1000
-
-
-def share_with_workers() -> None:
-    """Hand the interpreter lock over often, so the GUI thread gets it soon (see above)."""
-    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
 
 
 _lock = threading.Lock()
