@@ -389,7 +389,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         layout_state.save(self.settings, self, self.splitter, self.track_view)
-        self.details.player.set_source(None)  # Qt's FFmpeg threads stop before Python's exit
         self.runner.shutdown()
         self.browser.runner.shutdown()
         super().closeEvent(event)
