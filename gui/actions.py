@@ -54,7 +54,7 @@ def learn_dialog(window: Any) -> QDialog:
     """The Learn dialog, running its job through the window's runner."""
     from gui.dialogs.learn_dialog import LearnDialog  # numpy and the learner: when asked
 
-    return LearnDialog(window.runner, window)
+    return LearnDialog(window.runner, window._wire, window.model(), window)
 
 
 def wire_window(window: QMainWindow) -> dict[str, QAction]:

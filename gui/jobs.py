@@ -37,7 +37,7 @@ UNDO = JobKind("undo", "Undoing", writer=True)
 PLAN = JobKind("plan", "Planning")
 DETAILS = JobKind("details")
 HISTORY = JobKind("history")
-LEARN = JobKind("learn")  # reads the library, writes a bundle file: no writer
+LEARN = JobKind("learn", writer=True, needs_model=False)  # stores learned genres; numpy
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 SIMILAR_INDEX = JobKind("similar-index", needs_model=False)  # after a load: the vectors read
 REVIEW_QUEUE = JobKind("review-queue", needs_model=False)  # numpy and SQL: no torch to wait for

@@ -91,6 +91,18 @@ def _canonical(genres: Iterable[str], mapping: Mapping[str, str] | None) -> tupl
     return tuple(result)
 
 
+def one_spelling(names: Iterable[str]) -> dict[str, str]:
+    """genre_key -> the spelling to use for every spelling of a genre the library has: the
+    most common; on a tie mixed case ("Hip Hop") beats ALL CAPS and all lower, then the
+    alphabetically first, so the result is stable."""
+    spellings: dict[str, dict[str, int]] = {}
+    for name in names:
+        counts = spellings.setdefault(genre_key(name), {})
+        counts[name] = counts.get(name, 0) + 1
+    return {key: min(c, key=lambda s: (-c[s], s.isupper() or s.islower(), s))
+            for key, c in spellings.items()}
+
+
 def same_genre(a: str, b: str) -> bool:
     """Whether two spellings name one genre."""
     return genre_key(canonical_genre(a)) == genre_key(canonical_genre(b))

@@ -6,12 +6,11 @@ library's most common spelling. A user label wins over the file's tags; the firs
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from library.genre_names import genre_key
+from library.genre_names import genre_key, one_spelling
 from library.models import Track, UserLabel
 from library.records import KnownGenre, TrackStatus
 from library.roots import local_paths
@@ -37,16 +36,5 @@ def known_genres(session: Session) -> list[KnownGenre]:
         genre, source = (_first(user), "user") if _first(user) else (_first(tags), "tag")
         if genre:
             raw.append((track_id, path, genre, source, artist, album, album_artist))
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, _, genre, *_ in raw:
-        spellings[genre_key(genre)][genre] += 1
-    # most common spelling wins; on a tie mixed case ("Hip Hop") beats ALL CAPS and all lower,
-    # then the alphabetically first, so the result is stable
-    shown = {k: min(c, key=lambda s: (-c[s], s.isupper() or s.islower(), s))
-             for k, c in spellings.items()}
+    shown = one_spelling(genre for _, _, genre, *_ in raw)
     return [KnownGenre(t, p, shown[genre_key(g)], s, a, al, aa) for t, p, g, s, a, al, aa in raw]
-
-
-def genre_counts(known: list[KnownGenre]) -> Counter[str]:
-    """How many tracks each (normalised) genre has."""
-    return Counter(k.genre for k in known)

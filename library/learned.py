@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from library.dialect import genre_list, json_text, upsert
-from library.genre_names import DEFAULT_LABELS_BUNDLE, canonical_genre, genre_key
+from library.genre_names import DEFAULT_LABELS_BUNDLE, canonical_genre, genre_key, one_spelling
 from library.models import Embedding, Prediction, Track, UserLabel, utcnow
 from library.records import TrackStatus
 
@@ -110,6 +110,10 @@ def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
         albums.append(_group(album, album_artist or artist))
         artists.append((artist or "").casefold())
         files.append((size or 0, mtime or 0, audio_hash))
+    # one spelling per genre the library has: "chamber" and "Chamber" teach one genre
+    shown = one_spelling(g for g in (*user, *tags) if g)
+    user = [shown[genre_key(g)] if g else None for g in user]
+    tags = [shown[genre_key(g)] if g else None for g in tags]
     vectors = np.frombuffer(b"".join(blobs), dtype="<f2")
     return LearnerInputs(
         track_ids=np.asarray(ids, dtype=np.int64),

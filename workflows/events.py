@@ -250,6 +250,17 @@ class Relearned(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Learned(Event):
+    """`learn` tested the review learner on albums it was not taught: the report in words,
+    and whether the learned genres are stored (a Relearned follows) or why not."""
+
+    report: str
+    stored: bool
+    beats_chance: bool
+    refusal: str  # "" when it beats chance
+
+
+@dataclass(frozen=True, slots=True)
 class ArtistTreeReady(Event):
     """The artist → album tree of the library, counted over the view it was asked for."""
 

@@ -94,11 +94,12 @@ def undo_answer(sessions: sessionmaker[Session], model: ModelInUse, answers: Ans
 
 
 def relearn(sessions: sessionmaker[Session], model: ModelInUse | None = None,
-            config: LearnerConfig = LearnerConfig(), order: QueueOrder = QueueOrder.QUEUE
-            ) -> Events:
+            config: LearnerConfig = LearnerConfig(), order: QueueOrder = QueueOrder.QUEUE,
+            quiet: bool = False) -> Events:
     """Refit the learner on the stored embeddings, user labels and file tags, anchored on the
     default's probabilities; store the learned predictions (bundle "learned"); then the
-    changed rows (with `model`; None: no rows) and the new queue."""
+    changed rows (with `model`; None: no rows) and the new queue. `quiet`: its log line is a
+    DEBUG one (learn's run logs its own INFO line)."""
     started = time.perf_counter()
     state = current_state(sessions, config)
     version = learned_version(state)
@@ -110,8 +111,9 @@ def relearn(sessions: sessionmaker[Session], model: ModelInUse | None = None,
         answers = int(state.taught.by_user.sum())
         yield Relearned(answers, len(state.taught.rows) - answers, len(changed), version,
                         seconds)
-        log.info("review relearn: %d answers, %d tags, %d tracks changed, %.2f s",
-                 answers, len(state.taught.rows) - answers, len(changed), seconds)
+        log.log(logging.DEBUG if quiet else logging.INFO,
+                "review relearn: %d answers, %d tags, %d tracks changed, %.2f s",
+                answers, len(state.taught.rows) - answers, len(changed), seconds)
         if model is not None and changed:
             yield browse.fresh_rows(session, changed, model.key())
     yield QueueReady(tuple(queue_items(state, order, config)))

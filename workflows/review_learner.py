@@ -15,6 +15,7 @@ from classifier.propagate import (
     combine,
     coverage,
     group_votes,
+    label_map,
     neighbour_votes,
     represented,
     unit_rows,
@@ -62,15 +63,23 @@ def _taught(inputs: LearnerInputs, column: dict[str, int], config: LearnerConfig
                   np.asarray(weights, dtype=np.float32), np.asarray(by_user, dtype=bool))
 
 
-def learn_state(inputs: LearnerInputs, config: LearnerConfig = LearnerConfig()) -> LearnState:
-    """Fit the learner on the library's arrays (milliseconds for thousands of tracks)."""
+def learn_state(inputs: LearnerInputs, config: LearnerConfig = LearnerConfig(),
+                units: np.ndarray | None = None) -> LearnState:
+    """Fit the learner on the library's arrays (milliseconds for thousands of tracks).
+    `units`: the rows' unit vectors when already made (learn's folds centre them once, on the
+    whole library, as the learner does)."""
     taught_names = [g for g in (*inputs.user, *inputs.tags) if g]
     labels = tuple(dict.fromkeys([*inputs.anchor_labels, *taught_names]))
     column = {g: i for i, g in enumerate(labels)}
-    anchor = np.zeros((len(inputs.track_ids), len(labels)), dtype=np.float32)
-    anchor[:, :len(inputs.anchor_labels)] = inputs.anchor
-    units = unit_rows(inputs.vectors) if len(inputs.vectors) else inputs.vectors
+    if units is None:
+        units = unit_rows(inputs.vectors) if len(inputs.vectors) else inputs.vectors
     taught = _taught(inputs, column, config)
+    if config.map_strength is None:
+        anchor = np.zeros((len(inputs.track_ids), len(labels)), dtype=np.float32)
+        anchor[:, :len(inputs.anchor_labels)] = inputs.anchor
+    else:
+        anchor = inputs.anchor @ label_map(inputs.anchor[taught.rows], taught, len(labels),
+                                           config.map_strength)
     votes, nearest, kernel, best = neighbour_votes(units, taught, len(labels), config)
     n = len(units)
     group = (group_votes(list(inputs.albums), taught, n, len(labels), config.album_weight)

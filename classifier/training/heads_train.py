@@ -88,21 +88,6 @@ def head_logits(layers: nn.Module, x: np.ndarray) -> np.ndarray:
     return layers(torch.as_tensor(x, dtype=torch.float32)).numpy()
 
 
-def out_of_fold_logits(
-    embeddings: Sequence[np.ndarray], classes: Sequence[int], n_labels: int,
-    folds: Sequence[tuple[Sequence[int], Sequence[int]]], config: HeadConfig,
-) -> list[np.ndarray]:
-    """Each track's clip logits from the head trained on the folds it was not in."""
-    track_class = np.asarray(classes)
-    found: list[np.ndarray] = [np.empty(0)] * len(embeddings)
-    for train_idx, test_idx in folds:
-        x, owners = clip_rows(embeddings, train_idx)
-        head = train_head(x, track_class[owners], n_labels, config)
-        for i in test_idx:
-            found[i] = head_logits(head, embeddings[i])
-    return found
-
-
 def clip_rows(
     embeddings: Sequence[np.ndarray], indices: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:

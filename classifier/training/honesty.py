@@ -1,6 +1,6 @@
 """How far a cross-validated figure can be trusted: intervals, chance, calibration.
 
-Used by `learn` to refuse a model that is not shown to beat guessing, and by the gate bench.
+Used by `learn` to refuse learned genres not shown to beat guessing, and by the benches.
 """
 
 from __future__ import annotations

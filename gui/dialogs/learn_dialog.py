@@ -1,103 +1,112 @@
-"""Learn from my library: train a genre head in a worker and show its cross-validated report.
+"""Learn from my library: the review learner in one go, tested on albums it was not taught,
+in a worker; the report, then (when it beats chance, or when asked) the learned genres stored.
 
 The job runs on the main window's JobRunner like every other job, so it is seen, cancelled and
-shut down with the rest."""
+shut down with the rest; its rows and queue go to the window like a relearn's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFormLayout,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from gui import jobs
 from gui.workers import GeneratorWorker, Job, JobContext, JobRunner, Outcome
-from workflows.events import Event, Notice
+from workflows.browse import ModelInUse
+from workflows.events import Event, Learned, Notice, Relearned
+
+FORCE_TEXT = ("Store them even if they are not shown to beat guessing\n"
+              "(such genres may be confidently wrong)")
 
 
-FORCE_TEXT = ("Save it even if it is not shown to beat guessing\n"
-              "(such a model may be confidently wrong)")
-
-
-def learn_job(min_examples: int, name: str, force: bool = False) -> Job:
-    """A worker job: learn, then yield the report as text (or the reason it could not)."""
+def learn_job(force: bool = False, model: ModelInUse = jobs.DEFAULT) -> Job:
+    """A worker job: test the learner, yield the report as text (or why it could not), then
+    store the learned genres through the review's relearn (its rows and queue follow)."""
 
     def job(context: JobContext) -> Iterator[Event]:
-        from workflows.learn import LearnError, format_learn_report, learn
+        from workflows.learn import LearnError, learn_events
 
+        report, beats_chance = "", True
         try:
-            report = learn(context.sessions, min_examples=min_examples, name=name,
-                           cancel=context.cancelled, force=force)
+            for event in learn_events(context.sessions, model, force=force,
+                                      cancel=context.cancelled):
+                yield event  # the stored genres' rows and the new queue go to the window
+                if isinstance(event, Learned):
+                    report, beats_chance = event.report, event.beats_chance
+                    yield Notice(f"{report}\n\nStoring the learned genres…" if event.stored
+                                 else f"{report}\n\nNothing was stored: "
+                                 f"{event.refusal.removeprefix('not stored: ')}\nTo store "
+                                 f"them anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" and "
+                                 "learn again.")
+                elif isinstance(event, Relearned):
+                    yield Notice(
+                        f"{report}\n\nStored: the learned genres of {event.changed} "
+                        f"track{'s' if event.changed != 1 else ''} changed. The library shows "
+                        "them as \"learned\" (the details pane says why); your own labels "
+                        "still come first." + ("" if beats_chance else " You asked to store "
+                                              "them although they are not shown to beat "
+                                              "guessing; this is not recommended."))
         except LearnError as exc:
             yield Notice(f"Cannot learn: {exc}")
-            return
-        text = format_learn_report(report)
-        if report.bundle is None:
-            yield Notice(f"{text}\n\nNothing was saved: {report.refusal()[len('not saved: '):]}\n"
-                         f"To keep it anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" and learn "
-                         "again.")
-        elif report.beats_chance:
-            yield Notice(f"{text}\n\nChoose '{name}' as the model in Settings.")
-        else:
-            yield Notice(f"{text}\n\nSaved as '{name}' because you asked to; it is not "
-                         "recommended.")
 
     return job
 
 
 class LearnDialog(QDialog):
-    """Options, a Learn button, and the report (per-genre accuracy, confusion matrix)."""
+    """A Learn button, the force box, and the report (per-genre accuracy, confusion)."""
 
-    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: JobRunner, wire: Callable[[GeneratorWorker], None] | None = None,
+                 model: ModelInUse = jobs.DEFAULT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Learn from my library")
         self.runner = runner
+        self.wire = wire  # the window's: the stored genres' rows and the queue go to it
+        self.model = model
         self.worker: GeneratorWorker | None = None
-        self.min_examples = QSpinBox(minimum=2, maximum=1000, value=5)
-        self.name = QLineEdit("my-genres")
         self.force = QCheckBox(FORCE_TEXT)
-        self.force.setToolTip("The model is tested on albums it was not trained on. If it "
-                              "does not do clearly better than guessing there, it is not "
-                              "saved unless this is ticked.")
+        self.force.setToolTip("The learning is tested on albums it was not taught. If it "
+                              "does not do clearly better than guessing there, nothing is "
+                              "stored unless this is ticked.")
         self.learn_button = QPushButton("Learn")
         self.learn_button.clicked.connect(self.start)
         self.report = QPlainTextEdit(readOnly=True)
         self.report.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.report.setPlaceholderText(
-            "Genres come from your labels, else the files' tags; genres with too few tracks "
-            "are left out. The model is tested on albums it has not heard and saved only if "
-            "it does clearly better than guessing.")
+            "Genres come from your labels, else the files' tags, on tracks already classified. "
+            "They spread to similar tracks and to their albums, as in Review. First they are "
+            "tested on albums they were not taught, next to chance and to the default model "
+            "alone; they are stored only if they do clearly better than guessing. The default "
+            "model's own predictions are never changed.")
         form = QFormLayout()
-        form.addRow("Minimum tracks per genre", self.min_examples)
-        form.addRow("Model name", self.name)
         form.addRow(self.force)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.learn_button)
         layout.addWidget(self.report)
-        self.resize(620, 480)
+        self.resize(660, 500)
 
     @Slot()
     def start(self) -> None:
         """Run learn in a worker thread; the report arrives by signal."""
         self.learn_button.setEnabled(False)
-        self.report.setPlainText("Learning… (embedding tracks, then cross-validating)")
-        job = learn_job(self.min_examples.value(), self.name.text().strip(),
-                        self.force.isChecked())
-        self.runner.start(jobs.LEARN, job, on_start=self._listen)
+        self.report.setPlainText("Learning… (testing on albums it was not taught)")
+        self.runner.start(jobs.LEARN, learn_job(self.force.isChecked(), self.model),
+                          on_start=self._listen)
 
     def _listen(self, worker: GeneratorWorker) -> None:
         self.worker = worker
+        if self.wire is not None:
+            self.wire(worker)
         worker.batch.connect(self.show_report, Qt.ConnectionType.QueuedConnection)
         worker.finished.connect(self.done_learning, Qt.ConnectionType.QueuedConnection)
 
