@@ -41,6 +41,7 @@ LEARN = JobKind("learn", writer=True, needs_model=False)  # stores learned genre
 SIMILAR = JobKind("similar", needs_model=False)  # numpy and SQL: no torch to wait for
 SIMILAR_INDEX = JobKind("similar-index", needs_model=False)  # after a load: the vectors read
 REVIEW_QUEUE = JobKind("review-queue", needs_model=False)  # numpy and SQL: no torch to wait for
+REVIEW_COUNT = JobKind("review-count", needs_model=False)  # one SQL count
 ANSWER = JobKind("answer", writer=True)  # a review answer is a user label
 RELEARN = JobKind("relearn", writer=True)  # writes the learned predictions
 
@@ -137,6 +138,11 @@ def tag_history() -> Job:
 
 def _queued_items(events: Sequence[Event]) -> int:
     return sum(len(e.items) for e in events if isinstance(e, QueueReady))
+
+
+def review_count() -> Job:
+    """The review queue's count alone (the sidebar's, while Review is not shown)."""
+    return lambda ctx: review.count(ctx.sessions)
 
 
 def review_queue() -> Job:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from library.db import create_db_engine, session_factory
+from library.learned import askable_count
 from library.models import Prediction, Track, UserLabel
 from main import main
 from workflows.browse import ModelInUse
@@ -78,6 +79,8 @@ def test_queue_puts_disagreement_first_and_leaves_out_labelled_and_not_music(lib
     assert ids["speech.ogg"] not in listed  # the music gate said not music
     assert len(listed) == 14
     assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
+    with library() as session:  # the sidebar's count without building the queue: the same
+        assert askable_count(session) == len(items)
     assert all(0 < p <= 1 for i in items for _, p in i.choices)
 
 

@@ -228,6 +228,13 @@ class QueueReady(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class QueueCounted(Event):
+    """How many tracks the review queue would ask about (its count, without the queue)."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Answered(Event):
     """A review answer is stored as the track's user label (`genres` empty: label removed,
     by an undo); `previous` is the label it replaced."""

@@ -22,7 +22,7 @@ from library import learned, repository
 from library.records import ReviewItem
 from workflows import browse
 from workflows.browse import ModelInUse
-from workflows.events import Answered, Events, QueueReady, Relearned
+from workflows.events import Answered, Events, QueueCounted, QueueReady, Relearned
 from workflows.review_learner import (
     LearnState,
     QueueOrder,
@@ -32,8 +32,8 @@ from workflows.review_learner import (
     queue_items,
 )
 
-__all__ = ["AnswerLog", "LearnerConfig", "QueueOrder", "answer", "forget", "queue", "relearn",
-           "review_queue", "undo_answer"]
+__all__ = ["AnswerLog", "LearnerConfig", "QueueOrder", "answer", "count", "forget", "queue",
+           "relearn", "review_queue", "undo_answer"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,12 @@ def queue(sessions: sessionmaker[Session], order: QueueOrder = QueueOrder.QUEUE,
           config: LearnerConfig = LearnerConfig(), limit: int | None = None) -> Events:
     """review_queue as a workflow, for a worker: one QueueReady."""
     yield QueueReady(review_queue(sessions, order, config, limit))
+
+
+def count(sessions: sessionmaker[Session]) -> Events:
+    """The queue's count alone, for the sidebar while Review is not shown: one SQL count."""
+    with sessions() as session:
+        yield QueueCounted(learned.askable_count(session))
 
 
 def answer(sessions: sessionmaker[Session], track_id: int, genres: Sequence[str],

@@ -90,6 +90,20 @@ def test_review_shows_the_core_queue_in_its_order_with_its_count(
     assert window.details.track_id == core[0].track_id  # type: ignore[index]
 
 
+def test_the_count_follows_a_label_set_outside_review(
+        qtbot: QtBot, make_window: Callable[..., MainWindow], library: Path) -> None:
+    window = make_window(library)
+    qtbot.waitUntil(lambda: review_count(window) == 15 and window.runner.settled(),
+                    timeout=60000)
+    assert window.review.queue.items == []  # the count came without building the queue
+    track = next(r.id for r in window.table.rows() if not r.not_music)
+    window._start(jobs.SET_GENRE, jobs.set_genres([track], ["Jazz"], window.model()))
+    qtbot.waitUntil(lambda: review_count(window) == 14, timeout=30000)  # Review not opened
+    open_review(qtbot, window)
+    assert review_count(window) == len(window.review.queue.items) == 14
+    assert track not in {i.track_id for i in window.review.queue.items}
+
+
 def test_keys_answer_skip_and_undo(qtbot: QtBot, make_window: Callable[..., MainWindow],
                                    library: Path) -> None:
     window = make_window(library)
