@@ -122,7 +122,8 @@ def report():
     window().close()
 
 QTimer.singleShot(0, select_and_load)
-sys.exit(run_gui(Path(sys.argv[1]), sys.argv[:1]))
+from main import exit_now  # the app's own way out (python main.py)
+exit_now(run_gui(Path(sys.argv[1]), sys.argv[:1]))
 """
 
 
