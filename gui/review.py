@@ -15,6 +15,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QStackedWidget, QStatusBar, QWidget
 
+from gui.dialogs.remove_folder import plural
 from gui import jobs
 from gui.item_models.review_queue import ReviewQueueModel, shown_genre
 from gui.item_models.sidebar import SidebarModel
@@ -186,8 +187,9 @@ class ReviewController(QObject):
 
     def _on_relearned(self, done: events.Relearned) -> None:
         self.window.statusBar().showMessage(
-            f"Learned from {done.answers:,} answers and {done.tags:,} tagged files: "
-            f"{done.changed:,} tracks' genres changed ({done.seconds:.1f} s)", 8000)
+            f"Learned from {plural(done.answers, 'answer')} and "
+            f"{plural(done.tags, 'tagged file')}: the genres of {plural(done.changed, 'track')} "
+            f"changed ({done.seconds:.1f} s)", 8000)
 
     # ---- the page ------------------------------------------------------------------------------
     def _on_category(self, kind: str, _value: str | None) -> None:

@@ -231,8 +231,9 @@ def format_learn_report(report: LearnReport) -> str:
     width = max(len(g) for g in [*report.labels, "other"]) + 2
     low, high = report.interval
     lines = [f"Accuracy on music it had not been taught: {report.track_accuracy:.3f} "
-             f"(95 % interval {low:.3f}–{high:.3f}); chance: {report.chance:.3f}; "
-             f"the default model alone: {report.default_accuracy:.3f}",
+             f"(95 % interval {low:.3f}–{high:.3f})",
+             f"chance: {report.chance:.3f}; the default model alone: "
+             f"{report.default_accuracy:.3f}",
              f"({report.tested} tracks held out over {report.folds} folds; tracks of one "
              f"album, artist or folder kept together: {report.grouping})"]
     if report.wrong_confidence is not None:

@@ -6,6 +6,7 @@ shut down with the rest; its rows and queue go to the window like a relearn's.""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import Qt, Slot
@@ -21,12 +22,18 @@ from PySide6.QtWidgets import (
 )
 
 from gui import jobs
+from gui.dialogs.remove_folder import plural
 from gui.workers import GeneratorWorker, Job, JobContext, JobRunner, Outcome
 from workflows.browse import ModelInUse
 from workflows.events import Event, Learned, Notice, Relearned
 
 FORCE_TEXT = ("Store them even if they are not shown to beat guessing\n"
               "(such genres may be confidently wrong)")
+
+
+def wrapped(text: str) -> str:
+    """Prose broken into lines: the report does not wrap (its confusion matrix is a table)."""
+    return textwrap.fill(text, 88)
 
 
 def learn_job(force: bool = False, model: ModelInUse = jobs.DEFAULT) -> Job:
@@ -36,30 +43,39 @@ def learn_job(force: bool = False, model: ModelInUse = jobs.DEFAULT) -> Job:
     def job(context: JobContext) -> Iterator[Event]:
         from workflows.learn import LearnError, learn_events
 
-        report, beats_chance = "", True
+        tested: Learned | None = None
         try:
             for event in learn_events(context.sessions, model, force=force,
                                       cancel=context.cancelled):
                 yield event  # the stored genres' rows and the new queue go to the window
                 if isinstance(event, Learned):
-                    report, beats_chance = event.report, event.beats_chance
-                    yield Notice(f"{report}\n\nStoring the learned genres…" if event.stored
-                                 else f"{report}\n\nNothing was stored: "
-                                 f"{event.refusal.removeprefix('not stored: ')}\nTo store "
-                                 f"them anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" and "
-                                 "learn again.")
-                elif isinstance(event, Relearned):
-                    yield Notice(
-                        f"{report}\n\nStored: the learned genres of {event.changed} "
-                        f"track{'s' if event.changed != 1 else ''} changed. The library shows "
-                        "them as \"learned\" (the details pane says why); your own labels "
-                        "still come first." + ("" if beats_chance else " You asked to store "
-                                              "them although they are not shown to beat "
-                                              "guessing; this is not recommended."))
+                    tested = event
+                    yield Notice(tested_text(event))
+                elif isinstance(event, Relearned) and tested is not None:
+                    yield Notice(stored_text(tested, event.changed))
         except LearnError as exc:
-            yield Notice(f"Cannot learn: {exc}")
+            yield Notice(wrapped(f"Cannot learn: {exc}"))
 
     return job
+
+
+def tested_text(tested: Learned) -> str:
+    """The report, then what happens next: storing, or why nothing is stored."""
+    if tested.stored:
+        return f"{tested.report}\n\nStoring the learned genres…"
+    why = tested.refusal.removeprefix("not stored: ")
+    return (f"{tested.report}\n\n" + wrapped(f"Nothing was stored: {why} To store them "
+                                             f"anyway, tick \"{FORCE_TEXT.splitlines()[0]}\" "
+                                             "and learn again."))
+
+
+def stored_text(tested: Learned, changed: int) -> str:
+    """The report, then what was stored and where the user sees it."""
+    return f"{tested.report}\n\n" + wrapped(
+        f"Stored: the learned genres of {plural(changed, 'track')} changed. The library shows "
+        "them as \"learned\" (the details pane says why); your own labels still come first."
+        + ("" if tested.beats_chance else " You asked to store them although they are not "
+           "shown to beat guessing; this is not recommended."))
 
 
 class LearnDialog(QDialog):
@@ -81,6 +97,8 @@ class LearnDialog(QDialog):
         self.learn_button.clicked.connect(self.start)
         self.report = QPlainTextEdit(readOnly=True)
         self.report.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # the confusion matrix is a table: it scrolls sideways rather than wrapping its rows
+        self.report.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.report.setPlaceholderText(
             "Genres come from your labels, else the files' tags, on tracks already classified. "
             "They spread to similar tracks and to their albums, as in Review. First they are "
@@ -93,7 +111,7 @@ class LearnDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.learn_button)
         layout.addWidget(self.report)
-        self.resize(660, 500)
+        self.resize(760, 560)
 
     @Slot()
     def start(self) -> None:
