@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.nearest import nearest
 
-SIMILARITY_CHUNK_BYTES = 32 * 2**20  # float32 similarities held at once (neighbour_votes)
 
 @dataclass(frozen=True)
 class LearnerConfig:
@@ -70,31 +70,21 @@ def neighbour_votes(units: np.ndarray, taught: Taught, n_labels: int, config: Le
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Kernel votes of each track's nearest taught tracks: (n, L) scores, (n, k) indices into
     `taught`, (n, k) kernel weights (times the teacher's weight) and (n,) the similarity of
-    the nearest taught track (-1: none). Rows in chunks: a 100k library stays in memory."""
+    the nearest taught track (-1: none). The search is classifier.nearest's: exact, or
+    clustered on a large library."""
     n = len(units)
     votes = np.zeros((n, n_labels), dtype=np.float32)
     k = min(config.neighbours, len(taught.rows))
-    nearest = np.zeros((n, k), dtype=np.int64)
-    kernel = np.zeros((n, k), dtype=np.float32)
-    best = np.full(n, -1.0, dtype=np.float32)
     if k == 0:
-        return votes, nearest, kernel, best
-    teachers = units[taught.rows].T
-    # Rows per chunk so one chunk's similarities stay near SIMILARITY_CHUNK_BYTES: 2,048 rows
-    # against the 50,000 tagged tracks of a 100,000-track library were 400 MB at once.
-    step = max(64, SIMILARITY_CHUNK_BYTES // (4 * teachers.shape[1]))
-    for start in range(0, n, step):
-        sims = units[start:start + step] @ teachers
-        near = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else \
-            np.tile(np.arange(k), (len(sims), 1))
-        near_sims = np.take_along_axis(sims, near, axis=1)
-        weight = np.exp((near_sims - 1.0) / config.temperature) * taught.weights[near]
-        nearest[start:start + step] = near
-        kernel[start:start + step] = np.where(near_sims >= config.min_similarity, weight, 0.0)
-        best[start:start + step] = near_sims.max(axis=1)
+        return (votes, np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.float32),
+                np.full(n, -1.0, dtype=np.float32))
+    nearest_rows, sims = nearest(units, units[taught.rows], k)
+    sims = np.maximum(sims, -1.0)  # a slot the clustered search left empty: no neighbour
+    weight = np.exp((sims - 1.0) / config.temperature) * taught.weights[nearest_rows]
+    kernel = np.where(sims >= config.min_similarity, weight, 0.0).astype(np.float32)
     rows = np.repeat(np.arange(n), k)
-    np.add.at(votes, (rows, taught.classes[nearest].ravel()), kernel.ravel())
-    return votes, nearest, kernel, best
+    np.add.at(votes, (rows, taught.classes[nearest_rows].ravel()), kernel.ravel())
+    return votes, nearest_rows, kernel, sims.max(axis=1).astype(np.float32)
 
 
 def group_votes(groups: list[str], taught: Taught, n: int, n_labels: int, weight: float
