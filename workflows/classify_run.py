@@ -43,8 +43,8 @@ def genre_bundles() -> list[str]:
 
 def model_identity(bundle: str | None) -> tuple[str, str] | None:
     """The (name, version) of the bundle Settings names (None: the default), from its
-    bundle.json; None when it does not read. Imports the classifier: after gui/warmup."""
-    from classifier.bundle import BundleError
+    bundle.json; None when it does not read. No torch: the About box need not wait for it."""
+    from classifier.bundle_spec import BundleError
     from classifier.bundles import bundle_identity
 
     try:

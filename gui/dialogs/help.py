@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import warmup
 from gui.dialogs.log_dialog import show_log
 from library.db import DbLocation, shown_location
 
@@ -45,20 +44,18 @@ def about_text(version: str, model: tuple[str, str] | None, bundle: str | None,
     """What About says: version, the model in use and version, the library (password masked)."""
     if model is not None:
         in_use = f"{model[0]} {model[1]}"
-    else:  # not yet known (the model libraries still loading) or unreadable
-        in_use = f"{bundle or 'the default model'} (its version shows once the model is loaded)"
+    else:  # its bundle.json does not read
+        in_use = f"{bundle or 'the default model'} (its bundle.json does not read)"
     return (f"{APP} {version}\n\nClassifies a music library by genre, on this computer.\n\n"
             f"Model in use: {in_use}\nLibrary: {shown_location(location)}")
 
 
 def show_about(window: Any) -> QMessageBox:
     """Help → About: a window-modal box that does not block."""
-    bundle = window.settings.classify_options().bundle
-    model = None
-    if warmup.is_ready():  # reading the bundle imports the classifier: loaded by now
-        from workflows.classify_run import model_identity
+    from workflows.classify_run import model_identity  # bundle.json only: no torch
 
-        model = model_identity(bundle)
+    bundle = window.settings.classify_options().bundle
+    model = model_identity(bundle)
     box = QMessageBox(QMessageBox.Icon.Information, f"About {APP}",
                       about_text(app_version(), model, bundle, window.db_path),
                       QMessageBox.StandardButton.Ok, window)

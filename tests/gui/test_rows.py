@@ -295,3 +295,16 @@ def test_about_masks_a_server_password() -> None:
                       "postgresql+psycopg://alice:s3cret@db.example/music")
     assert "GenreLens 1.2.3" in text and "broad 2.0.0" in text
     assert "s3cret" not in text and "alice:***@db.example/music" in text
+
+
+def test_about_names_the_models_version_while_the_model_libraries_load(
+        qtbot: QtBot, make_window: Callable[..., MainWindow], db_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from gui import warmup
+    from gui.dialogs.help import show_about
+
+    window = make_window(db_path)
+    monkeypatch.setattr(warmup, "is_ready", lambda: False)  # torch not in yet: no matter
+    box = show_about(window)
+    assert "Model in use: broad 2.0.0" in box.text(), box.text()
+    box.close()
