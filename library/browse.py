@@ -119,8 +119,10 @@ def rows_for_ids(
     roots = local_paths(session)
     for start in range(0, len(ids), 500):  # SQLite caps bound parameters
         chunk = ids[start : start + 500]
+        # the shown-prediction subquery bounded to the chunk too: unbounded it grouped every
+        # prediction of the library for each chunk (0.36 s each at 94,000 tracks)
         rows.extend(_to_row(values, in_use, roots) for values in session.connection().execute(
-            _rows_query(in_use).where(Track.id.in_(chunk))))
+            _rows_query(in_use, Prediction.track_id.in_(chunk)).where(Track.id.in_(chunk))))
     return rows
 
 

@@ -171,8 +171,7 @@ def store_learned(session: Session, writes: Iterable[LearnedWrite], version: str
          "clip_probabilities": [], "clip_starts": [], "track_size": files[w.track_id][0],
          "track_mtime_ns": files[w.track_id][1], "audio_hash": files[w.track_id][2],
          "created_at": now, "reason": w.reason} for w in changed]
-    for start in range(0, len(values), 1000):  # SQLite caps bound parameters per statement
-        upsert(session, Prediction, ["track_id", "bundle"], values[start:start + 1000])
+    upsert(session, Prediction, ["track_id", "bundle"], values)
     for start in range(0, len(gone), 500):  # SQLite caps bound parameters
         session.execute(delete(Prediction).where(Prediction.bundle == LEARNED_BUNDLE,
                                                  Prediction.track_id.in_(gone[start:start + 500])))
