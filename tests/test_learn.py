@@ -16,6 +16,7 @@ from library.labels import known_genres
 from library.browse import rows_for_ids
 from library.models import Embedding, Prediction, Track, UserLabel
 from main import main
+from tests.stored_tracks import add_classified
 
 SPELLINGS = {"classical": ["Chamber", "chamber", "CHAMBER"],  # a genre of the user's own
              "metal": ["Metal", "metal", "Metal"],
@@ -110,15 +111,9 @@ def stored_vectors(db_path: Path, genres: list[str], artists: list[str], seed: i
     sessions = session_factory(create_db_engine(db_path))
     with sessions.begin() as session:
         for i, (genre, artist) in enumerate(zip(genres, artists, strict=True)):
-            session.add(Track(id=i + 1, path=f"/nowhere/{i}.mp3", genres=[genre], artist=artist))
-            session.flush()  # the embedding and prediction rows point at the track
-            vector = centres[genre] + rng.normal(0, 0.3, 200)
-            session.add(Embedding(track_id=i + 1, backbone="broad", dim=200,
-                                  vector=vector.astype("<f2").tobytes()))
-            session.add(Prediction(track_id=i + 1, bundle="broad", bundle_version="2.0.0",
-                                   probabilities={"Jazz": 0.5, "Rock": 0.5}, top_genres=[],
-                                   confidence=0.5, uncertain=True, clip_probabilities=[],
-                                   clip_starts=[], track_size=0, track_mtime_ns=0))
+            add_classified(session, i + 1, centres[genre] + rng.normal(0, 0.3, 200),
+                           {"Jazz": 0.5, "Rock": 0.5}, path=f"/nowhere/{i}.mp3",
+                           genres=[genre], artist=artist)
     return sessions
 
 
