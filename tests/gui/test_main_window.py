@@ -67,7 +67,9 @@ def test_add_scan_classify_browse_and_plan_with_the_real_model(  # type: ignore[
     window.runner.job_finished.connect(outcomes.append)
     window.add_folders([str(music)])
     wait_idle(qtbot, window, timeout=SLOW_JOB_MS)
-    assert [(o.name, o.error) for o in outcomes] == [("scan", None), ("classify", None)]
+    # and after the classify, one SQL count for the sidebar's Review entry
+    assert [(o.name, o.error) for o in outcomes] == [("scan", None), ("classify", None),
+                                                     ("review-count", None)]
     assert window.stack.currentWidget() is window.browser
     assert window.table.rowCount() == 8
 
