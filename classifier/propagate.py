@@ -33,7 +33,8 @@ class LearnerConfig:
     min_evidence: float = 0.02  # less vote than this leaves the default's answer alone
     # How many answers the default's own naming of a genre is worth when the taught tracks
     # say what the user calls it (label_map); None: the default's genres are taken as named.
-    map_strength: float | None = 1.0
+    map_strength: float | None = 3.0
+    map_support: float = 2.0  # answers' worth below which a name of the user's maps nothing
 
 
 @dataclass(frozen=True)
@@ -108,20 +109,24 @@ def group_votes(groups: list[str], taught: Taught, n: int, n_labels: int, weight
     return votes
 
 
-def label_map(taught_anchor: np.ndarray, taught: Taught, n_labels: int, strength: float
-              ) -> np.ndarray:
+def label_map(taught_anchor: np.ndarray, taught: Taught, n_labels: int, strength: float,
+              support: float = 0.0) -> np.ndarray:
     """(La, L): the share of the default's genre d that the user calls by a name of their own
     (a genre the default does not have), from the taught tracks: their default probabilities
     against what they were taught, next to `strength` answers for the default's own name
     (column d: the anchor's genres come first in the learner's columns). When the tracks
     the default calls Classical are tagged "Chamber", its Classical becomes mostly Chamber
-    for the untaught ones too. Mass never moves between two of the default's own genres: on
-    the review simulation a learned confusion ("its Rock is my Pop") cost 9-47 of 627 tracks,
-    since the queue asks about the hard tracks, which say little about the easy ones."""
+    for the untaught ones too. A name with less than `support` answers' worth behind it maps
+    nothing: one track answered "Bebop" must not pull every Jazz track of the library towards
+    Bebop (its neighbours still learn it). Mass never moves between two of the default's own
+    genres: on the review simulation a learned confusion ("its Rock is my Pop") cost 9-47 of
+    627 tracks, since the queue asks about the hard tracks, which say little about the easy
+    ones."""
     width = taught_anchor.shape[1]
     counts = np.zeros((width, n_labels), dtype=np.float64)
     np.add.at(counts.T, taught.classes, taught_anchor * taught.weights[:, None])
     counts[:, :width] = np.diag(np.diag(counts[:, :width]) + strength)
+    counts[:, width:] = np.where(counts[:, width:] >= support, counts[:, width:], 0.0)
     return (counts / counts.sum(axis=1, keepdims=True)).astype(np.float32)
 
 

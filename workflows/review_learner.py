@@ -79,7 +79,7 @@ def learn_state(inputs: LearnerInputs, config: LearnerConfig = LearnerConfig(),
         anchor[:, :len(inputs.anchor_labels)] = inputs.anchor
     else:
         anchor = inputs.anchor @ label_map(inputs.anchor[taught.rows], taught, len(labels),
-                                           config.map_strength)
+                                           config.map_strength, config.map_support)
     votes, nearest, kernel, best = neighbour_votes(units, taught, len(labels), config)
     n = len(units)
     group = (group_votes(list(inputs.albums), taught, n, len(labels), config.album_weight)
