@@ -125,7 +125,7 @@ def load_musicnn(path: Path) -> tuple[MusicNN, list[str]]:
            f"{path}: metadata 'labels' must be a list of tag names")
     model = MusicNN(len(tags))
     load_state(model, tensors, str(path))
-    return model.eval().requires_grad_(False), tags
+    return model.eval().requires_grad_(False).drop_negligible_weights(), tags
 
 
 def tag_map_head(head: dict, labels: list[str], tag_lists: dict[str, list[str]],

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from classifier.bundle_weights import load_musicnn
 from classifier.nets.musicnn import FrontBlock, MusicNN
@@ -85,6 +86,41 @@ def test_pooling_before_batchnorm_is_exact_for_negative_scales() -> None:
         block.bn.bias.uniform_(-1, 1)
         x = torch.randn(2, 1, 187, 96)
         torch.testing.assert_close(block(x), literal_front_block(block, x), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("precision", ["exact", "bf16", "int8"])
+def test_filters_without_weights_are_skipped_exactly(precision: str) -> None:
+    """Half the filters zero, some with a negative BatchNorm scale: the block runs only the
+    others and gives what the convolution of every filter gives."""
+    torch.manual_seed(1)
+    block = FrontBlock(8, (7, 38), (3, 3)).eval()
+    with torch.no_grad():
+        block.conv.weight[::2] = 0
+        block.bn.weight.copy_(torch.tensor([1.0, -1.0, 0.5, -2.0, 3.0, -0.1, 1.0, -1.0]))
+        block.bn.running_mean.uniform_(-1, 1)
+        block.bn.bias.uniform_(-1, 1)
+        block.precision = precision
+        x = torch.randn(2, 1, 187, 96)
+        assert block.live_filters().tolist() == [False, True] * 4
+        tolerance = 1e-5 if precision == "exact" else 0.1
+        torch.testing.assert_close(block(x), literal_front_block(block, x), atol=tolerance,
+                                   rtol=tolerance)
+
+
+def test_negligible_weights_are_dropped_without_changing_the_outputs(
+        reference: dict[str, np.ndarray]) -> None:
+    """The pretrained MSD network is mostly weights below 1e-30: dropped, whole timbral filters
+    go (the speed-up of docs/speed.md) and the outputs stay within float rounding."""
+    model, _ = load_musicnn(MODELS_DIR / "musicnn-msd.safetensors")
+    assert int(model.timbral_74.live_filters().sum()) < 50  # of 204
+    assert int(model.timbral_77.live_filters().sum()) < 30
+    kept = MusicNN(50)  # the converted weights, none dropped
+    kept.load_state_dict(load_file(str(MODELS_DIR / "musicnn-msd.safetensors")), strict=False)
+    kept.eval()
+    with torch.inference_mode():
+        inputs = torch.from_numpy(reference["inputs"])
+        for got, want in zip(model(inputs), kept(inputs), strict=True):
+            torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
 
 
 def test_output_shapes_for_any_batch() -> None:
