@@ -100,6 +100,15 @@ def pool_tracks(bundle: Bundle) -> tuple[list[Path], list[set[str] | None]]:
     return paths, labels
 
 
+def gate_tracks(bundle: Bundle, pool: bool) -> tuple[list[Path], list[set[str] | None]]:
+    """The gate's material: the 64 real recordings, or (pool) the non-GTZAN genre-pool clips,
+    and what counts as right for each (None: non-music)."""
+    if pool:
+        return pool_tracks(bundle)
+    tracks = labelled_clips(DATA)
+    return [t[0] for t in tracks], [accepted_by(bundle, t[0], t[1]) for t in tracks]
+
+
 def main() -> int:
     """Run conv and every candidate on the same patches; print the gate per candidate."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,12 +121,7 @@ def main() -> int:
     bundle = load_bundle("broad")
     for net in bundle.model.backbones:
         net.set_precision("exact")
-    if args.pool:
-        paths, labels = pool_tracks(bundle)
-    else:
-        tracks = labelled_clips(DATA)
-        paths = [t[0] for t in tracks]
-        labels = [accepted_by(bundle, t[0], t[1]) for t in tracks]
+    paths, labels = gate_tracks(bundle, args.pool)
     patches = track_patches(bundle, paths, args.clips)
     results = {}
     for name in ["conv", *args.candidates]:

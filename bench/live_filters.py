@@ -28,13 +28,12 @@ import torch  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.accuracy import DATA, accepted_by, decisions, run, track_patches  # noqa: E402
-from bench.int8_gate import gate, pool_tracks  # noqa: E402
+from bench.accuracy import decisions, run, track_patches  # noqa: E402
+from bench.int8_gate import gate, gate_tracks  # noqa: E402
 from classifier.bundle import Bundle, load_bundle  # noqa: E402
 from classifier.bundle_weights import load_state, read_safetensors  # noqa: E402
 from classifier.nets.musicnn import NEGLIGIBLE_WEIGHT, MusicNN  # noqa: E402
 from resources import MODELS_DIR  # noqa: E402
-from tools.fit_broad import labelled_clips  # noqa: E402
 
 WEIGHTS = MODELS_DIR / "musicnn-msd.safetensors"
 
@@ -75,12 +74,7 @@ def main() -> None:
     before, after = as_converted(), as_converted().drop_negligible_weights()
     for net in (before, after):
         net.set_precision("exact")
-    if args.pool:
-        paths, labels = pool_tracks(bundle)
-    else:
-        tracks = labelled_clips(DATA)
-        paths = [t[0] for t in tracks]
-        labels = [accepted_by(bundle, t[0], t[1]) for t in tracks]
+    paths, labels = gate_tracks(bundle, args.pool)
     per_track = track_patches(bundle, paths, 3)
     gate("dropped weights", outcome(bundle, before, per_track),
          outcome(bundle, after, per_track), labels, np.random.default_rng(0))
