@@ -63,25 +63,28 @@ def _group(album: str | None, who: str | None) -> str:
     return f"{(who or '').casefold()}|{album.casefold()}" if album else ""
 
 
+# The tracks the learner knows: readable, with the default's stored embedding.
+_WITH_VECTOR = and_(Embedding.track_id == Track.id, Embedding.backbone == EMBEDDING_BACKBONE)
+_READABLE = (Track.status == TrackStatus.OK, Embedding.dim == EMBEDDING_DIM)
+
+
 def learner_inputs(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE
                    ) -> LearnerInputs:
     """What the learner reads, in one query (no query per track), streamed row by row into
     arrays: at 100,000 tracks holding every row as an ORM row with its decoded JSON first
     took 440 MB at its peak."""
-    readable = (Track.status == TrackStatus.OK, Embedding.dim == EMBEDDING_DIM)
-    with_vector = and_(Embedding.track_id == Track.id, Embedding.backbone == EMBEDDING_BACKBONE)
-    count = session.scalar(select(func.count()).select_from(Track).join(Embedding, with_vector)
-                           .where(*readable)) or 0
+    count = session.scalar(select(func.count()).select_from(Track)
+                           .join(Embedding, _WITH_VECTOR).where(*_READABLE)) or 0
     rows = session.connection().execute(
         select(Track.id, json_text(Track.genres), Track.artist, Track.album,
                Track.album_artist, Embedding.vector, json_text(Prediction.probabilities),
                Prediction.not_music, Prediction.track_size, Prediction.track_mtime_ns,
                Prediction.audio_hash, json_text(UserLabel.genres))
-        .join(Embedding, with_vector)
+        .join(Embedding, _WITH_VECTOR)
         .outerjoin(Prediction, and_(Prediction.track_id == Track.id,
                                     Prediction.bundle == anchor_bundle))
         .outerjoin(UserLabel, UserLabel.track_id == Track.id)
-        .where(*readable)
+        .where(*_READABLE)
         .order_by(Track.id))
     column: dict[str, int] = {}  # the anchor's genres, in the order first seen
     anchor = np.zeros((count, ANCHOR_WIDTH), dtype=np.float32)
@@ -129,13 +132,11 @@ def askable_count(session: Session, anchor_bundle: str = DEFAULT_LABELS_BUNDLE) 
     by the user (workflows.review_learner.queue_items' rule). Milliseconds at 100,000 tracks,
     where building the queue itself takes tens of seconds."""
     query = (select(func.count()).select_from(Track)
-             .join(Embedding, and_(Embedding.track_id == Track.id,
-                                   Embedding.backbone == EMBEDDING_BACKBONE))
+             .join(Embedding, _WITH_VECTOR)
              .join(Prediction, and_(Prediction.track_id == Track.id,
                                     Prediction.bundle == anchor_bundle))
              .outerjoin(UserLabel, UserLabel.track_id == Track.id)
-             .where(Track.status == TrackStatus.OK, Embedding.dim == EMBEDDING_DIM,
-                    Prediction.not_music.is_(False), UserLabel.track_id.is_(None)))
+             .where(*_READABLE, Prediction.not_music.is_(False), UserLabel.track_id.is_(None)))
     return int(session.scalar(query) or 0)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.propagate import LearnerConfig, unit_rows
+from library.labels import known_genres
 from library.learned import LearnerInputs, learner_inputs
 from library.records import KnownGenre
 from workflows.browse import ModelInUse
@@ -147,8 +148,6 @@ def learn(sessions: sessionmaker[Session], *, folds: int = 5, force: bool = Fals
     stores)."""
     with sessions() as session:
         inputs = learner_inputs(session)
-        from library.labels import known_genres
-
         known = {k.track_id: k for k in known_genres(session)}
     teaching = [i for i, (u, t) in enumerate(zip(inputs.user, inputs.tags, strict=True))
                 if u or t]
